@@ -1,0 +1,82 @@
+/*
+ * solve — challenge solvers behind one interface. A solver makes a challenge
+ * answerable (a TXT record, a file, a listening responder) and takes it
+ * away again. Solvers know nothing about which CA is used or about JWS.
+ *
+ * The engine's order of calls for one ACME order:
+ *   present() for every challenge of the order;
+ *   wait_ready() once;
+ *   (the engine answers the challenges and polls the authorizations)
+ *   cleanup() for every presented challenge, after every authorization is final.
+ */
+#ifndef CP_SOLVE_SOLVE_H
+#define CP_SOLVE_SOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+/* One challenge to present; the values of the exec hook contract. */
+struct chal {
+    const char *type;   /* "dns-01", "http-01" */
+    const char *ident;  /* identifier without a leading "*." */
+    const char *token;  /* the challenge token (base64url) */
+    const char *auth;   /* http-01: the key authorization "token.thumbprint";
+                           dns-01: base64url(SHA-256(key authorization)), the TXT value */
+};
+
+struct solver {
+    const char *type;  /* the challenge type this solver answers */
+    /* Make c answerable. CP_EDECLINED when a hook declines (non-zero exit). */
+    int (*present)(struct solver *s, const struct chal *c, struct err *err);
+    /* Block until everything presented is visible to the CA (bounded). */
+    int (*wait_ready)(struct solver *s, struct err *err);
+    /* Undo present(); validated tells whether the authorization became valid.
+     * Failures are logged, never fatal. */
+    void (*cleanup)(struct solver *s, const struct chal *c, bool validated);
+    void (*free)(struct solver *s);
+};
+
+static inline void solver_free(struct solver *s)
+{
+    if (s != NULL)
+        s->free(s);
+}
+
+/*
+ * Exec hook (uacme's contract): runs `prog METHOD TYPE IDENT TOKEN AUTH` via
+ * fork+execve (no shell), METHOD "begin" on present, "done" or "failed" on
+ * cleanup; the same values in CERTPILOT_METHOD, CERTPILOT_TYPE, CERTPILOT_IDENT,
+ * CERTPILOT_TOKEN, CERTPILOT_AUTH on top of the caller's environment. stdin is
+ * /dev/null; the hook's stdout/stderr pass through to ours. A hook running
+ * longer than timeout_s (0: 300 s) is killed and counts as a failure (CP_ETIMEOUT).
+ * type is the challenge type it answers ("dns-01" or "http-01").
+ * CP_EUSAGE when prog is not an executable file.
+ */
+struct solver *solver_hook_new(const char *prog, const char *type, long timeout_s,
+                               const struct logger *log, struct err *err);
+
+/*
+ * http-01 into a web server's document root: writes
+ * DIR/.well-known/acme-challenge/TOKEN (0644, atomically) holding the key
+ * authorization, creating missing directories (0755); cleanup removes the
+ * file and the directories it created, if empty. CP_EUSAGE when dir is not
+ * an existing directory.
+ */
+struct solver *solver_webroot_new(const char *dir, const struct logger *log, struct err *err);
+
+/*
+ * http-01 standalone responder (libmicrohttpd). listen is a list of
+ * "ADDR:PORT" strings ("127.0.0.1:80", "[::1]:5002", "[::]:80", "0.0.0.0:80");
+ * n == 0 means both families on port 80 ("[::]:80" and "0.0.0.0:80", with
+ * IPV6_V6ONLY). Binds at creation, so a busy port fails here
+ * (CP_EIO "cannot listen on 127.0.0.1:80: Address already in use").
+ * Serves GET /.well-known/acme-challenge/TOKEN with the key authorization
+ * (text/plain) for presented tokens, 404 for everything else.
+ */
+struct solver *solver_standalone_new(const char *const *listen, size_t n,
+                                     const struct logger *log, struct err *err);
+
+#endif
