@@ -1,0 +1,48 @@
+/*
+ * acme/account — RFC 8555 §7.3 account objects: create (with terms of
+ * service agreement, contacts and optional External Account Binding),
+ * find an existing account by its key, and read one back.
+ */
+#ifndef CP_ACME_ACCOUNT_H
+#define CP_ACME_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "acme/client.h"
+
+struct acme_account {
+    char *url;       /* the account URL, used as "kid" */
+    char *status;    /* "valid", "deactivated", "revoked" */
+    json_t *object;  /* the account object as the CA returned it */
+};
+
+struct acme_eab {
+    const char *kid;              /* key identifier given by the CA */
+    const unsigned char *hmac_key; /* decoded MAC key */
+    size_t hmac_key_len;
+};
+
+/*
+ * Create an account for the client's signer (kid must not be set yet).
+ * contacts are "mailto:" URLs; agree_tos is sent as termsOfServiceAgreed.
+ * On success the client signs with the new kid from now on.
+ * CP_EUSAGE when the CA requires EAB and none is given.
+ */
+int acme_account_create(struct acme_client *c, const char *const *contacts, size_t ncontacts,
+                        bool agree_tos, const struct acme_eab *eab,
+                        struct acme_account *out, struct err *err) CP_WUR;
+
+/* RFC 8555 §7.3.1 onlyReturnExisting: find the account of the client's
+ * key. CP_ENOTFOUND when the CA has none (accountDoesNotExist). On success
+ * the client signs with its kid from now on. */
+int acme_account_find(struct acme_client *c, struct acme_account *out, struct err *err) CP_WUR;
+
+/* Read the current account object (a POST with an empty update, §7.3.2). */
+int acme_account_fetch(struct acme_client *c, struct acme_account *out, struct err *err) CP_WUR;
+
+void acme_account_free(struct acme_account *a);
+
+#endif

@@ -1,0 +1,355 @@
+#include "acme/client.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/problem.h"
+#include "util/str.h"
+
+struct acme_client {
+    char *url;
+    struct acme_directory dir;
+    struct http_transport *http;
+    const struct logger *log;
+    struct jws_signer *signer;
+    char *kid;
+    char *nonce;
+    int max_nonce_retries;
+    long max_retry_after_s;
+    void (*sleep_ms)(void *ud, long ms);
+    void *sleep_ud;
+};
+
+static void default_sleep(void *ud, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    (void)ud;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+void acme_client_sleep(struct acme_client *c, long ms)
+{
+    if (ms > 0)
+        c->sleep_ms(c->sleep_ud, ms);
+}
+
+const struct logger *acme_client_log(const struct acme_client *c)
+{
+    return c->log;
+}
+
+const struct acme_directory *acme_client_directory(const struct acme_client *c)
+{
+    return &c->dir;
+}
+
+const char *acme_client_url(const struct acme_client *c)
+{
+    return c->url;
+}
+
+const char *acme_client_kid(const struct acme_client *c)
+{
+    return c->kid;
+}
+
+struct jws_signer *acme_client_signer(const struct acme_client *c)
+{
+    return c->signer;
+}
+
+static bool is_json(const struct http_response *r)
+{
+    const char *ct = http_header_get(r, "Content-Type");
+
+    return ct != NULL && (str_has_prefix(ct, "application/json") ||
+                          str_has_prefix(ct, "application/problem+json"));
+}
+
+void acme_reply_free(struct acme_reply *r)
+{
+    if (r == NULL)
+        return;
+    json_decref(r->json);
+    free(r->location);
+    http_response_free(&r->http);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Parse the JSON body (if it claims to be JSON) and copy Location. */
+static int reply_fill(struct acme_reply *r, const char *url, struct err *err)
+{
+    const char *loc = http_header_get(&r->http, "Location");
+    json_error_t jerr;
+
+    r->status = r->http.status;
+    if (loc != NULL && (r->location = strdup(loc)) == NULL)
+        return err_nomem(err);
+    if (!is_json(&r->http))
+        return CP_OK;
+    r->json = json_loadb(r->http.body.data ? r->http.body.data : "", r->http.body.len, 0, &jerr);
+    if (r->json == NULL)
+        return err_set(err, CP_EPROTO, "reply from %s is not valid JSON: %s", url, jerr.text);
+    return CP_OK;
+}
+
+/* RFC 8555 §6.5.1: a nonce is base64url; anything else is not kept. */
+static void take_nonce(struct acme_client *c, const struct http_response *r)
+{
+    const char *n = http_header_get(r, "Replay-Nonce");
+
+    if (n == NULL || *n == '\0' || strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(n))
+        return;
+    free(c->nonce);
+    c->nonce = strdup(n);
+}
+
+static int send_get(struct acme_client *c, const char *method, const char *url,
+                    struct acme_reply *out, struct err *err)
+{
+    struct http_request req = {method, url, NULL, NULL, 0};
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = http_send(c->http, &req, &out->http, err);
+    if (rc != CP_OK)
+        return rc;
+    take_nonce(c, &out->http);
+    return reply_fill(out, url, err);
+}
+
+/* RFC 8555 §7.2: a HEAD to newNonce when we hold none. */
+static int fetch_nonce(struct acme_client *c, struct err *err)
+{
+    struct acme_reply r;
+    int rc;
+
+    if (c->nonce != NULL)
+        return CP_OK;
+    rc = send_get(c, "HEAD", c->dir.new_nonce, &r, err);
+    acme_reply_free(&r);
+    if (rc == CP_OK && c->nonce == NULL)
+        rc = err_set(err, CP_EPROTO, "newNonce %s gave no Replay-Nonce header", c->dir.new_nonce);
+    return rc;
+}
+
+static int dir_url(const json_t *d, const char *key, bool required, char **out, struct err *err)
+{
+    const char *v = json_string_value(json_object_get(d, key));
+
+    if (v == NULL || !(str_has_prefix(v, "https://") || str_has_prefix(v, "http://"))) {
+        if (required)
+            return err_set(err, CP_EPROTO, "ACME directory has no valid \"%s\" URL", key);
+        return CP_OK;
+    }
+    *out = strdup(v);
+    return *out ? CP_OK : err_nomem(err);
+}
+
+/* RFC 8555 §7.1.1 (and RFC 9773 §4 for renewalInfo); unknown fields ignored. */
+static int dir_parse(struct acme_directory *d, json_t *raw, struct err *err)
+{
+    json_t *meta = json_object_get(raw, "meta");
+    const char *tos = json_string_value(json_object_get(meta, "termsOfService"));
+    const char *web = json_string_value(json_object_get(meta, "website"));
+    int rc;
+
+    d->raw = raw;
+    if ((rc = dir_url(raw, "newNonce", true, &d->new_nonce, err)) != CP_OK ||
+        (rc = dir_url(raw, "newAccount", true, &d->new_account, err)) != CP_OK ||
+        (rc = dir_url(raw, "newOrder", true, &d->new_order, err)) != CP_OK ||
+        (rc = dir_url(raw, "revokeCert", false, &d->revoke_cert, err)) != CP_OK ||
+        (rc = dir_url(raw, "keyChange", false, &d->key_change, err)) != CP_OK ||
+        (rc = dir_url(raw, "renewalInfo", false, &d->renewal_info, err)) != CP_OK)
+        return rc;
+    if ((tos && !(d->terms_of_service = strdup(tos))) || (web && !(d->website = strdup(web))))
+        return err_nomem(err);
+    d->eab_required = json_is_true(json_object_get(meta, "externalAccountRequired"));
+    d->profiles = json_object_get(meta, "profiles");
+    if (d->profiles != NULL && !json_is_object(d->profiles))
+        d->profiles = NULL;
+    return CP_OK;
+}
+
+static void dir_free(struct acme_directory *d)
+{
+    free(d->new_nonce);
+    free(d->new_account);
+    free(d->new_order);
+    free(d->revoke_cert);
+    free(d->key_change);
+    free(d->renewal_info);
+    free(d->terms_of_service);
+    free(d->website);
+    json_decref(d->raw);
+    memset(d, 0, sizeof(*d));
+}
+
+static int dir_load(struct acme_client *c, struct err *err)
+{
+    struct acme_reply r;
+    int rc = send_get(c, "GET", c->url, &r, err);
+
+    if (rc != CP_OK)
+        goto out;
+    if (r.status != 200 || !json_is_object(r.json)) {
+        rc = err_set(err, CP_EPROTO, "ACME directory %s: HTTP %ld, expected a JSON object",
+                     c->url, r.status);
+        goto out;
+    }
+    rc = dir_parse(&c->dir, json_incref(r.json), err);
+    if (rc != CP_OK)
+        err_prefix(err, "%s: ", c->url);
+out:
+    acme_reply_free(&r);
+    return rc;
+}
+
+struct acme_client *acme_client_new(const struct acme_client_opts *o, struct err *err)
+{
+    struct acme_client *c = calloc(1, sizeof(*c));
+
+    if (c == NULL || (c->url = strdup(o->directory_url)) == NULL) {
+        err_nomem(err);
+        goto fail;
+    }
+    c->http = o->transport;
+    c->log = o->log;
+    c->max_nonce_retries = o->max_nonce_retries > 0 ? o->max_nonce_retries : 10;
+    c->max_retry_after_s = o->max_retry_after_s > 0 ? o->max_retry_after_s : 60;
+    c->sleep_ms = o->sleep_ms ? o->sleep_ms : default_sleep;
+    c->sleep_ud = o->sleep_ud;
+    if (dir_load(c, err) != CP_OK)
+        goto fail;
+    return c;
+fail:
+    acme_client_free(c);
+    return NULL;
+}
+
+void acme_client_free(struct acme_client *c)
+{
+    if (c == NULL)
+        return;
+    dir_free(&c->dir);
+    free(c->url);
+    free(c->kid);
+    free(c->nonce);
+    free(c);
+}
+
+int acme_client_set_account(struct acme_client *c, struct jws_signer *signer, const char *kid)
+{
+    char *k = NULL;
+
+    if (kid != NULL && (k = strdup(kid)) == NULL)
+        return CP_ENOMEM;
+    free(c->kid);
+    c->kid = k;
+    c->signer = signer;
+    return CP_OK;
+}
+
+/* RFC 8555 §6.2: protected header with url, nonce and either kid or jwk. */
+static char *sign_body(struct acme_client *c, const char *url, const json_t *payload, struct err *err)
+{
+    json_t *hdr = NULL, *jws = NULL;
+    char *pl = NULL, *body = NULL;
+
+    hdr = c->kid ? json_pack("{s:s, s:s, s:s}", "url", url, "nonce", c->nonce, "kid", c->kid)
+                 : json_pack("{s:s, s:s, s:O}", "url", url, "nonce", c->nonce, "jwk",
+                             jws_signer_jwk(c->signer));
+    if (hdr == NULL)
+        goto nomem;
+    if (payload != NULL && (pl = json_dumps(payload, JSON_COMPACT)) == NULL)
+        goto nomem;
+    jws = jws_sign(c->signer, hdr, pl, pl ? strlen(pl) : 0, err);
+    if (jws != NULL && (body = json_dumps(jws, JSON_COMPACT)) == NULL)
+        err_nomem(err);
+    goto out;
+nomem:
+    err_nomem(err);
+out:
+    json_decref(hdr);
+    json_decref(jws);
+    free(pl);
+    return body;
+}
+
+/* One signed POST; the nonce held is used up whatever happens. */
+static int post_once(struct acme_client *c, const char *url, const json_t *payload,
+                     struct acme_reply *out, struct err *err)
+{
+    struct http_request req = {"POST", url, "application/jose+json", NULL, 0};
+    char *body = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (c->signer == NULL)
+        return err_set(err, CP_EUSAGE, "no account key to sign a request to %s", url);
+    if ((rc = fetch_nonce(c, err)) != CP_OK)
+        return rc;
+    body = sign_body(c, url, payload, err);
+    str_free(&c->nonce);
+    if (body == NULL)
+        return err ? err->code : CP_ECRYPTO;
+    req.body = body;
+    req.body_len = strlen(body);
+    rc = http_send(c->http, &req, &out->http, err);
+    free(body);
+    if (rc != CP_OK)
+        return rc;
+    take_nonce(c, &out->http);
+    return reply_fill(out, url, err);
+}
+
+/* How long to wait before retrying this failed reply; -1 when it is not retried. */
+static long retry_delay_ms(struct acme_client *c, const struct acme_reply *r, int attempt)
+{
+    const char *type = acme_problem_short_type(r->json);
+    const char *ra;
+    long secs = 0;
+
+    if (type != NULL && strcmp(type, "badNonce") == 0)
+        return attempt < c->max_nonce_retries ? 0 : -1;
+    if ((r->status != 429 && r->status != 503) || attempt >= 3)
+        return -1;
+    ra = http_header_get(&r->http, "Retry-After");
+    if (ra == NULL || http_retry_after(ra, time(NULL), &secs) != CP_OK || secs > c->max_retry_after_s)
+        return -1;
+    return secs * 1000;
+}
+
+static int reply_error(const struct acme_reply *r, const char *url, struct err *err)
+{
+    char what[600];
+
+    if (r->json == NULL)
+        return err_set(err, CP_EACME, "%s: HTTP %ld with no problem document", url, r->status);
+    snprintf(what, sizeof(what), "%s (HTTP %ld)", url, r->status);
+    return acme_problem_err(err, r->json, what);
+}
+
+int acme_post(struct acme_client *c, const char *url, const json_t *payload,
+              struct acme_reply *out, struct err *err)
+{
+    long delay;
+    int rc;
+
+    for (int attempt = 0;; attempt++) {
+        rc = post_once(c, url, payload, out, err);
+        if (rc != CP_OK || out->status < 400)
+            return rc;
+        delay = retry_delay_ms(c, out, attempt);
+        if (delay < 0)
+            return reply_error(out, url, err);
+        log_debug(c->log, "retrying POST %s after HTTP %ld (%s) in %ld ms", url, out->status,
+                  acme_problem_short_type(out->json) ? acme_problem_short_type(out->json) : "no type",
+                  delay);
+        acme_reply_free(out);
+        acme_client_sleep(c, delay);
+    }
+}

@@ -1,0 +1,91 @@
+/*
+ * acme/client — one ACME server as seen by certpilot: its directory, the
+ * nonce we hold, the account signer, and the one function every request
+ * goes through (acme_post), where badNonce retries, Retry-After and
+ * back-off live. The per-resource files (account.c, order.c, authz.c)
+ * build requests and parse replies; issue.c strings them together.
+ *
+ * The client borrows its transport, signer and logger: they must outlive it.
+ */
+#ifndef CP_ACME_CLIENT_H
+#define CP_ACME_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "http/http.h"
+#include "jose/jws.h"
+#include "util/err.h"
+#include "util/log.h"
+
+/* RFC 8555 §7.1.1 plus RFC 9773 renewalInfo; unknown fields are ignored. */
+struct acme_directory {
+    char *new_nonce;
+    char *new_account;
+    char *new_order;
+    char *revoke_cert;
+    char *key_change;
+    char *renewal_info;      /* NULL when the CA has no ARI */
+    char *terms_of_service;  /* meta.termsOfService, may be NULL */
+    char *website;           /* meta.website, may be NULL */
+    bool eab_required;       /* meta.externalAccountRequired */
+    json_t *profiles;        /* meta.profiles object or NULL (borrowed from raw) */
+    json_t *raw;
+};
+
+struct acme_client;
+
+/* The answer to one request. json is set when the body is JSON
+ * (application/json or application/problem+json); location from the
+ * Location header. Free with acme_reply_free. */
+struct acme_reply {
+    long status;
+    json_t *json;
+    char *location;
+    struct http_response http;
+};
+
+struct acme_client_opts {
+    const char *directory_url;
+    struct http_transport *transport;  /* borrowed */
+    const struct logger *log;          /* borrowed, may be NULL */
+    int max_nonce_retries;             /* badNonce retries per request; 0: 10 */
+    long max_retry_after_s;            /* longest Retry-After honoured on 429/503; 0: 60 */
+    /* Sleep hook so tests need not wait; NULL: nanosleep. */
+    void (*sleep_ms)(void *ud, long ms);
+    void *sleep_ud;
+};
+
+/* Fetch the directory (RFC 8555 §7.1.1). CP_ENET / CP_EPROTO name the URL. */
+struct acme_client *acme_client_new(const struct acme_client_opts *opts, struct err *err);
+void acme_client_free(struct acme_client *c);
+
+const struct acme_directory *acme_client_directory(const struct acme_client *c);
+const char *acme_client_url(const struct acme_client *c);
+
+/* Use signer (borrowed) for every signed request; kid NULL means embed the
+ * JWK (new-account, RFC 8555 §6.2), else the account URL. kid is copied. */
+int acme_client_set_account(struct acme_client *c, struct jws_signer *signer, const char *kid) CP_WUR;
+const char *acme_client_kid(const struct acme_client *c);
+struct jws_signer *acme_client_signer(const struct acme_client *c);
+
+/*
+ * RFC 8555 §6.2-6.5: sign payload (NULL: POST-as-GET, empty payload) and
+ * POST it to url. Takes a fresh Replay-Nonce from every response; asks
+ * newNonce only when none is held; on badNonce retries with the nonce the
+ * error carried; on 429/503 with Retry-After waits (bounded) and retries.
+ * A 4xx/5xx answer becomes CP_EACME with the problem document as one line
+ * (the reply is still filled so callers can look at the problem type).
+ */
+int acme_post(struct acme_client *c, const char *url, const json_t *payload,
+              struct acme_reply *out, struct err *err) CP_WUR;
+
+void acme_reply_free(struct acme_reply *r);
+
+/* Wait ms using the client's sleep hook (bounded polling uses this). */
+void acme_client_sleep(struct acme_client *c, long ms);
+const struct logger *acme_client_log(const struct acme_client *c);
+
+#endif

@@ -1,0 +1,305 @@
+#include "acme/issue.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/authz.h"
+#include "acme/order.h"
+#include "acme/problem.h"
+#include "crypto/csr.h"
+#include "util/str.h"
+
+/* One authorization of the order and what we presented for it. */
+struct slot {
+    struct acme_authz authz;
+    const struct acme_challenge *ch;  /* NULL when already valid (reused) */
+    char *ident, *token, *auth;       /* owned copies: authz is refetched while polling */
+    struct chal job;
+    bool presented;
+};
+
+struct run {
+    struct acme_client *c;
+    const struct acme_issue_req *req;
+    struct acme_order order;
+    struct slot *slots;
+    size_t nslots;
+    time_t deadline;
+    long delay_ms;
+};
+
+void acme_issue_result_free(struct acme_issue_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->pem);
+    free(r->order_url);
+    free(r->cert_url);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Sleep before the next poll: Retry-After when given, else doubling back-off. */
+static int poll_wait(struct run *r, long retry_after_s, const char *what, struct err *err)
+{
+    time_t now = time(NULL);
+    long ms = retry_after_s >= 0 ? retry_after_s * 1000 : r->delay_ms;
+    long left_ms = (long)(r->deadline - now) * 1000;
+
+    if (now >= r->deadline)
+        return err_set(err, CP_ETIMEOUT, "timed out waiting for %s", what);
+    if (ms > left_ms)
+        ms = left_ms;
+    acme_client_sleep(r->c, ms);
+    if (retry_after_s < 0 && r->delay_ms < 8000)
+        r->delay_ms *= 2;
+    return CP_OK;
+}
+
+/* Choose the challenge and compute what the solver presents (§8.1, §8.3, §8.4). */
+static int slot_prepare(struct run *r, struct slot *s, struct err *err)
+{
+    const char *type = r->req->solver->type;
+    const char *thumb = jws_signer_thumbprint(acme_client_signer(r->c));
+    char *keyauth = NULL;
+
+    if (strcmp(s->authz.status, "valid") == 0)
+        return CP_OK;
+    if (strcmp(s->authz.status, "pending") != 0)
+        return err_set(err, CP_EACME, "authorization for %s%s is %s", s->authz.wildcard ? "*." : "",
+                       s->authz.ident, s->authz.status);
+    s->ch = acme_authz_challenge(&s->authz, type);
+    if (s->ch == NULL || s->ch->token == NULL)
+        return err_set(err, CP_EUSAGE, "CA offers no %s challenge for %s%s", type,
+                       s->authz.wildcard ? "*." : "", s->authz.ident);
+    if ((keyauth = acme_key_authorization(s->ch->token, thumb)) == NULL)
+        return err_nomem(err);
+    s->auth = strcmp(type, "dns-01") == 0 ? acme_dns01_value(keyauth) : strdup(keyauth);
+    free(keyauth);
+    s->ident = strdup(s->authz.ident);
+    s->token = strdup(s->ch->token);
+    if (s->auth == NULL || s->ident == NULL || s->token == NULL)
+        return err_nomem(err);
+    s->job = (struct chal){type, s->ident, s->token, s->auth};
+    return CP_OK;
+}
+
+static int fetch_authzs(struct run *r, struct err *err)
+{
+    int rc;
+
+    r->slots = calloc(r->order.nauthz + 1, sizeof(*r->slots));
+    if (r->slots == NULL)
+        return err_nomem(err);
+    for (size_t i = 0; i < r->order.nauthz; i++) {
+        rc = acme_authz_fetch(r->c, r->order.authz[i], &r->slots[i].authz, NULL, err);
+        r->nslots++;
+        if (rc == CP_OK)
+            rc = slot_prepare(r, &r->slots[i], err);
+        if (rc != CP_OK)
+            return rc;
+    }
+    return CP_OK;
+}
+
+/* Every challenge is presented before any is answered (so one DNS change covers all). */
+static int present_all(struct run *r, struct err *err)
+{
+    struct solver *sv = r->req->solver;
+    int rc;
+
+    for (size_t i = 0; i < r->nslots; i++) {
+        if (r->slots[i].ch == NULL)
+            continue;
+        if ((rc = sv->present(sv, &r->slots[i].job, err)) != CP_OK)
+            return rc;
+        r->slots[i].presented = true;
+    }
+    return sv->wait_ready(sv, err);
+}
+
+static int respond_all(struct run *r, struct err *err)
+{
+    int rc;
+
+    for (size_t i = 0; i < r->nslots; i++) {
+        if (r->slots[i].ch == NULL)
+            continue;
+        if ((rc = acme_challenge_respond(r->c, r->slots[i].ch, err)) != CP_OK)
+            return err_prefix(err, "answering %s challenge for %s: ", r->slots[i].ch->type,
+                              r->slots[i].authz.ident);
+    }
+    return CP_OK;
+}
+
+/* Refetch one authorization until it leaves pending/processing. */
+static int await_authz(struct run *r, struct slot *s, struct err *err)
+{
+    long ra = -1;
+    int rc;
+
+    r->delay_ms = 250;
+    for (;;) {
+        if (strcmp(s->authz.status, "pending") != 0 && strcmp(s->authz.status, "processing") != 0)
+            return CP_OK;
+        if ((rc = poll_wait(r, ra, "the CA to validate the challenges", err)) != CP_OK)
+            return rc;
+        acme_authz_free(&s->authz);
+        s->ch = NULL;
+        if ((rc = acme_authz_fetch(r->c, r->order.authz[s - r->slots], &s->authz, &ra, err)) != CP_OK)
+            return rc;
+        s->ch = acme_authz_challenge(&s->authz, r->req->solver->type);
+    }
+}
+
+static int await_authzs(struct run *r, struct err *err)
+{
+    int rc;
+
+    for (size_t i = 0; i < r->nslots; i++)
+        if (r->slots[i].presented && (rc = await_authz(r, &r->slots[i], err)) != CP_OK)
+            return rc;
+    return CP_OK;
+}
+
+/* The first authorization that did not become valid, with the CA's reason. */
+static int check_authzs(struct run *r, struct err *err)
+{
+    char what[300];
+
+    for (size_t i = 0; i < r->nslots; i++) {
+        struct slot *s = &r->slots[i];
+        if (strcmp(s->authz.status, "valid") == 0)
+            continue;
+        snprintf(what, sizeof(what), "%s validation of %s%s failed", r->req->solver->type,
+                 s->authz.wildcard ? "*." : "", s->authz.ident);
+        if (s->ch != NULL && s->ch->error != NULL)
+            return acme_problem_err(err, s->ch->error, what);
+        return err_set(err, CP_EACME, "%s: authorization is %s", what, s->authz.status);
+    }
+    return CP_OK;
+}
+
+/* §7.5.2: leave no pending authorization behind on failure (best effort). */
+static void deactivate_pending(struct run *r)
+{
+    for (size_t i = 0; i < r->nslots; i++) {
+        struct slot *s = &r->slots[i];
+        if (s->authz.status != NULL && strcmp(s->authz.status, "pending") == 0 &&
+            acme_authz_deactivate(r->c, s->authz.url, NULL) != CP_OK)
+            log_debug(acme_client_log(r->c), "could not deactivate %s", s->authz.url);
+    }
+}
+
+/* Runs only once every authorization is final (or we gave up). */
+static void cleanup_all(struct run *r)
+{
+    struct solver *sv = r->req->solver;
+
+    for (size_t i = 0; i < r->nslots; i++) {
+        struct slot *s = &r->slots[i];
+        if (!s->presented)
+            continue;
+        sv->cleanup(sv, &s->job, s->authz.status && strcmp(s->authz.status, "valid") == 0);
+        s->presented = false;
+    }
+}
+
+/* Poll the order until it leaves the given state. */
+static int await_order(struct run *r, const char *state, const char *what, struct err *err)
+{
+    long ra = -1;
+    int rc;
+
+    r->delay_ms = 250;
+    while (strcmp(r->order.status, state) == 0) {
+        if ((rc = poll_wait(r, ra, what, err)) != CP_OK)
+            return rc;
+        if ((rc = acme_order_refresh(r->c, &r->order, &ra, err)) != CP_OK)
+            return rc;
+    }
+    return CP_OK;
+}
+
+static int expect_status(struct run *r, const char *want, struct err *err)
+{
+    const json_t *prob = json_object_get(r->order.object, "error");
+
+    if (strcmp(r->order.status, want) == 0)
+        return CP_OK;
+    if (prob != NULL)
+        return acme_problem_err(err, prob, "order failed");
+    return err_set(err, CP_EACME, "order %s is %s, expected %s", r->order.url, r->order.status, want);
+}
+
+static int finalize(struct run *r, struct acme_issue_result *out, struct err *err)
+{
+    unsigned char *csr = NULL;
+    size_t csr_len = 0;
+    int rc;
+
+    if ((rc = await_order(r, "pending", "the order to become ready", err)) != CP_OK ||
+        (rc = expect_status(r, "ready", err)) != CP_OK)
+        return rc;
+    rc = csr_build(r->req->cert_key, r->req->names, r->req->nnames, &csr, &csr_len, err);
+    if (rc == CP_OK)
+        rc = acme_order_finalize(r->c, &r->order, csr, csr_len, err);
+    free(csr);
+    if (rc != CP_OK)
+        return rc;
+    r->delay_ms = 250;
+    if ((rc = await_order(r, "processing", "the certificate to be issued", err)) != CP_OK ||
+        (rc = await_order(r, "ready", "the certificate to be issued", err)) != CP_OK ||
+        (rc = expect_status(r, "valid", err)) != CP_OK)
+        return rc;
+    if (r->order.certificate == NULL)
+        return err_set(err, CP_EPROTO, "order %s is valid but has no certificate URL", r->order.url);
+    if ((out->cert_url = strdup(r->order.certificate)) == NULL)
+        return err_nomem(err);
+    return acme_cert_download(r->c, r->order.certificate, &out->pem, NULL, NULL, err);
+}
+
+static int authorize(struct run *r, struct err *err)
+{
+    int rc;
+
+    if ((rc = fetch_authzs(r, err)) != CP_OK)
+        return rc;
+    rc = present_all(r, err);
+    if (rc == CP_OK)
+        rc = respond_all(r, err);
+    if (rc == CP_OK)
+        rc = await_authzs(r, err);
+    cleanup_all(r);
+    return rc == CP_OK ? check_authzs(r, err) : rc;
+}
+
+int acme_issue(struct acme_client *c, const struct acme_issue_req *req,
+               struct acme_issue_result *out, struct err *err)
+{
+    struct run r = {.c = c, .req = req};
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    r.deadline = time(NULL) + (req->timeout_s > 0 ? req->timeout_s : 300);
+    rc = acme_order_create(c, req->names, req->nnames, req->profile, &r.order, err);
+    if (rc == CP_OK && (out->order_url = strdup(r.order.url)) == NULL)
+        rc = err_nomem(err);
+    if (rc == CP_OK)
+        rc = authorize(&r, err);
+    if (rc == CP_OK)
+        rc = finalize(&r, out, err);
+    if (rc != CP_OK) {
+        deactivate_pending(&r);
+        acme_issue_result_free(out);
+    }
+    for (size_t i = 0; i < r.nslots; i++) {
+        free(r.slots[i].auth);
+        free(r.slots[i].ident);
+        free(r.slots[i].token);
+        acme_authz_free(&r.slots[i].authz);
+    }
+    free(r.slots);
+    acme_order_free(&r.order);
+    return rc;
+}
