@@ -1,0 +1,41 @@
+/*
+ * store/fsio — the file primitives every persistent write goes through.
+ *
+ * Secrets (private keys) are never overwritten: fs_write_new writes a temp
+ * file in the same directory (mkstemp, fchmod, write, fsync), link()s it to
+ * the final name (EEXIST refuses), unlinks the temp name and fsyncs the
+ * directory. Everything else uses fs_write_atomic: temp file, fsync,
+ * rename over the old file, fsync the directory. A crash leaves either the
+ * old or the new content, never a mix.
+ */
+#ifndef CP_STORE_FSIO_H
+#define CP_STORE_FSIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/err.h"
+
+/* Create path (and missing parents) with mode; existing directories are fine. */
+int fs_mkdirs(const char *path, mode_t mode, struct err *err) CP_WUR;
+
+/* Write a new file; CP_EEXIST when path exists. */
+int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct err *err) CP_WUR;
+
+/* Write or replace a file atomically. */
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err) CP_WUR;
+
+/* Read a whole file of at most max bytes; *out is malloc'd and NUL-terminated.
+ * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max. */
+int fs_read(const char *path, size_t max, char **out, size_t *len, struct err *err) CP_WUR;
+
+/* Point the symlink path at target, replacing an existing link atomically. */
+int fs_symlink_atomic(const char *target, const char *path, struct err *err) CP_WUR;
+
+/* fsync a directory so a rename/link inside it is durable. */
+int fs_fsync_dir(const char *dir, struct err *err) CP_WUR;
+
+/* Does path exist (lstat)? */
+int fs_exists(const char *path);
+
+#endif

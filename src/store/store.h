@@ -1,0 +1,86 @@
+/*
+ * store — certpilot's state on disk, behind one interface so a shared
+ * backend can replace the filesystem later. Layout under the root:
+ *
+ *   accounts/<ca-id>/<account>/account.json    what the CA said (URL, contacts)
+ *   accounts/<ca-id>/<account>/key.pem         account key, 0600, never overwritten
+ *   certs/<name>/archive/<version>/            one directory per issued certificate:
+ *       cert.pem chain.pem fullchain.pem privkey.pem (0600)
+ *   certs/<name>/current -> archive/<version>  switched atomically (rename of a symlink)
+ *   certs/<name>/{cert,chain,fullchain,privkey}.pem -> current/<same>
+ *   certs/<name>/meta.json                     what renewal needs; never secrets
+ *   locks/<name>.lock                          held while a certificate is being issued
+ *
+ * <ca-id> is "<host>_<port>" of the CA's directory URL. Names of
+ * accounts and certificates are [A-Za-z0-9._-], not starting with '.'.
+ */
+#ifndef CP_STORE_STORE_H
+#define CP_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "util/err.h"
+
+struct store;
+
+/* Open (creating it 0700 if missing) the state root. Free with store_free. */
+int store_open(const char *root, struct store **out, struct err *err) CP_WUR;
+void store_free(struct store *st);
+const char *store_root(const struct store *st);
+
+/* Is name usable as an account or certificate name? */
+bool store_name_valid(const char *name);
+
+/* --- accounts --- */
+
+/* Path of an account's directory (caller frees). */
+char *store_account_dir(const struct store *st, const char *ca_id, const char *account);
+
+/* Load the account key PEM (free with secret_free(*pem, *len)) and account.json
+ * (may be NULL when only the key exists). CP_ENOTFOUND when there is no key. */
+int store_account_load(const struct store *st, const char *ca_id, const char *account,
+                       char **pem, size_t *len, json_t **meta, struct err *err) CP_WUR;
+
+/* Save a new account key (0600). CP_EEXIST when one is there already. */
+int store_account_save_key(const struct store *st, const char *ca_id, const char *account,
+                           const char *pem, size_t len, struct err *err) CP_WUR;
+
+/* Save or replace account.json. */
+int store_account_save_meta(const struct store *st, const char *ca_id, const char *account,
+                            const json_t *meta, struct err *err) CP_WUR;
+
+/* --- certificates --- */
+
+struct store_cert_files {
+    const char *cert;       /* leaf PEM */
+    const char *chain;      /* issuer chain PEM (may be "") */
+    const char *privkey;    /* key PEM */
+    size_t privkey_len;
+};
+
+/*
+ * Store a newly issued certificate as a new archive version named
+ * version (e.g. "20261125T101500Z-<serial>") and make it current.
+ * An existing version is never overwritten (CP_EEXIST). meta replaces
+ * meta.json. Nothing is left behind when it fails before the switch.
+ */
+int store_cert_save(const struct store *st, const char *name, const char *version,
+                    const struct store_cert_files *f, const json_t *meta, struct err *err) CP_WUR;
+
+/* Path of a file in a certificate's directory ("cert.pem", "meta.json"...); caller frees. */
+char *store_cert_path(const struct store *st, const char *name, const char *file);
+
+/* Names of stored certificates, sorted; *names malloc'd array of malloc'd strings. */
+int store_cert_list(const struct store *st, char ***names, size_t *n, struct err *err) CP_WUR;
+
+/* Take the per-certificate lock without waiting; CP_EEXIST when another
+ * process holds it. *fd is closed by store_unlock. */
+int store_lock(const struct store *st, const char *name, int *fd, struct err *err) CP_WUR;
+void store_unlock(int fd);
+
+void store_names_free(char **names, size_t n);
+
+#endif
