@@ -1,0 +1,131 @@
+/*
+ * cli/account_create — `account new` and `issue --agree-tos` share this:
+ * the key is generated and saved (0600, never overwritten) before the CA
+ * is asked, so a failure at the CA loses nothing and a retry reuses it.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/account.h"
+#include "cli/cli.h"
+#include "crypto/key.h"
+#include "jose/b64url.h"
+#include "util/str.h"
+
+static int generate_key(struct cli_ctx *ctx, const struct account_new_opts *o, char **pem,
+                        size_t *len, struct err *err)
+{
+    enum key_type kt = KEY_EC_P256;
+    EVP_PKEY *key = NULL;
+    int rc = key_type_parse(o->key_type ? o->key_type : "ec256", &kt, err);
+
+    if (rc == CP_OK && (key = key_generate(kt, err)) == NULL)
+        rc = err->code;
+    if (rc == CP_OK)
+        rc = key_to_pem(key, pem, len, err);
+    if (rc == CP_OK)
+        rc = store_account_save_key(ctx->store, ctx->ca_id, o->name, *pem, *len, err);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+/* Reuse a saved key that never got registered, or generate and save one. */
+static int account_key(struct cli_ctx *ctx, const struct account_new_opts *o, struct err *err)
+{
+    char *pem = NULL, *dir = store_account_dir(ctx->store, ctx->ca_id, o->name);
+    size_t len = 0;
+    json_t *meta = NULL;
+    int rc = store_account_load(ctx->store, ctx->ca_id, o->name, &pem, &len, &meta, err);
+
+    if (rc == CP_OK && json_object_get(meta, "url") != NULL)
+        rc = err_set(err, CP_EEXIST, "account \"%s\" already exists in %s", o->name, dir ? dir : "?");
+    else if (rc == CP_ENOTFOUND)
+        rc = generate_key(ctx, o, &pem, &len, err);
+    if (rc == CP_OK && (ctx->account_key = key_from_pem(pem, len, "new account key", err)) == NULL)
+        rc = err->code;
+    if (rc == CP_OK && (ctx->signer = jws_signer_new(ctx->account_key, err)) == NULL)
+        rc = err->code;
+    if (rc == CP_OK && acme_client_set_account(ctx->acme, ctx->signer, NULL) != CP_OK)
+        rc = err_nomem(err);
+    secret_free(pem, len);
+    json_decref(meta);
+    free(dir);
+    return rc;
+}
+
+static char **mailto_list(const struct account_new_opts *o)
+{
+    char **c = calloc(o->nemails + 1, sizeof(char *));
+
+    for (size_t i = 0; c != NULL && i < o->nemails; i++) {
+        c[i] = str_has_prefix(o->emails[i], "mailto:") ? strdup(o->emails[i])
+                                                         : str_printf("mailto:%s", o->emails[i]);
+        if (c[i] == NULL) {
+            store_names_free(c, i);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static int save_meta(struct cli *cli, struct cli_ctx *ctx, const char *name,
+                     const struct acme_account *a, struct err *err)
+{
+    char when[32];
+    json_t *meta;
+    int rc;
+
+    cli_format_time(time(NULL), when, sizeof(when));
+    meta = json_pack("{s:s, s:s, s:s, s:O?, s:s}", "url", a->url, "server", cli->server,
+                     "status", a->status, "contact", json_object_get(a->object, "contact"),
+                     "created", when);
+    if (meta == NULL)
+        return err_nomem(err);
+    rc = store_account_save_meta(ctx->store, ctx->ca_id, name, meta, err);
+    json_decref(meta);
+    return rc;
+}
+
+static int decode_eab(const struct account_new_opts *o, struct acme_eab *eab, unsigned char **key,
+                      struct err *err)
+{
+    size_t len = 0;
+
+    if (o->eab_kid == NULL && o->eab_hmac_key == NULL)
+        return CP_OK;
+    if (o->eab_kid == NULL || o->eab_hmac_key == NULL)
+        return err_set(err, CP_EUSAGE, "--eab-kid and --eab-hmac-key go together");
+    if (b64url_decode(o->eab_hmac_key, strlen(o->eab_hmac_key), key, &len) != CP_OK || len == 0)
+        return err_set(err, CP_EUSAGE, "--eab-hmac-key is not base64url");
+    *eab = (struct acme_eab){o->eab_kid, *key, len};
+    return CP_OK;
+}
+
+int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct account_new_opts *o,
+                       struct err *err)
+{
+    struct acme_account acct = {0};
+    struct acme_eab eab = {0};
+    unsigned char *hmac = NULL;
+    char **contacts = NULL;
+    int rc;
+
+    if ((rc = decode_eab(o, &eab, &hmac, err)) != CP_OK || (rc = account_key(ctx, o, err)) != CP_OK)
+        goto out;
+    if ((contacts = mailto_list(o)) == NULL) {
+        rc = err_nomem(err);
+        goto out;
+    }
+    rc = acme_account_create(ctx->acme, (const char *const *)contacts, o->nemails, o->agree_tos,
+                             eab.kid ? &eab : NULL, &acct, err);
+    if (rc == CP_OK)
+        rc = save_meta(cli, ctx, o->name, &acct, err);
+    if (rc == CP_OK)
+        log_info(&cli->log, "account %s created at %s", acct.url, cli->server);
+out:
+    acme_account_free(&acct);
+    store_names_free(contacts, o->nemails);
+    secret_free(hmac, eab.hmac_key_len);
+    return rc;
+}

@@ -1,0 +1,179 @@
+/*
+ * cli/cmd_account — `certpilot account new|show`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/account.h"
+#include "cli/cli.h"
+#include "crypto/key.h"
+
+#define MAX_EMAILS 16
+
+static const char account_usage[] =
+    "usage: certpilot account new [--account NAME] [--email ADDR]... --agree-tos\n"
+    "                             [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
+    "                             [--eab-kid KID --eab-hmac-key KEY]\n"
+    "       certpilot account show [--account NAME] [--json]\n"
+    "\n"
+    "  --account NAME   local name of the account (default \"default\")\n"
+    "  --email ADDR     contact address (repeatable)\n"
+    "  --agree-tos      agree to the CA's terms of service\n"
+    "  --key-type T     account key type (default ec256)\n"
+    "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key)\n"
+    "  --json           print the account object as JSON\n";
+
+enum { OPT_ACCOUNT = OPT_FIRST_COMMAND_OPT, OPT_EMAIL, OPT_AGREE, OPT_KEYTYPE, OPT_EABKID, OPT_EABKEY, OPT_JSON };
+
+struct account_args {
+    struct account_new_opts nopts;
+    const char *emails[MAX_EMAILS];
+    bool json;
+};
+
+static int parse_opt(struct account_args *a, int opt, const char *arg, char **argv, struct err *err)
+{
+    switch (opt) {
+    case OPT_ACCOUNT:
+        a->nopts.name = arg;
+        return CP_OK;
+    case OPT_EMAIL:
+        if (a->nopts.nemails == MAX_EMAILS)
+            return err_set(err, CP_EUSAGE, "--email: at most %d addresses", MAX_EMAILS);
+        a->emails[a->nopts.nemails++] = arg;
+        return CP_OK;
+    case OPT_AGREE:
+        a->nopts.agree_tos = true;
+        return CP_OK;
+    case OPT_KEYTYPE:
+        a->nopts.key_type = arg;
+        return CP_OK;
+    case OPT_EABKID:
+        a->nopts.eab_kid = arg;
+        return CP_OK;
+    case OPT_EABKEY:
+        a->nopts.eab_hmac_key = arg;
+        return CP_OK;
+    case OPT_JSON:
+        a->json = true;
+        return CP_OK;
+    default:
+        return cli_bad_option("account", argv, err);
+    }
+}
+
+/* 1: help printed; 0: parsed; <0: error. */
+static int parse_args(struct cli *cli, struct account_args *a, int argc, char **argv, struct err *err)
+{
+    static const struct option opts[] = {
+        CLI_GLOBAL_LONGOPTS,
+        {"account", required_argument, NULL, OPT_ACCOUNT},
+        {"email", required_argument, NULL, OPT_EMAIL},
+        {"agree-tos", no_argument, NULL, OPT_AGREE},
+        {"key-type", required_argument, NULL, OPT_KEYTYPE},
+        {"eab-kid", required_argument, NULL, OPT_EABKID},
+        {"eab-hmac-key", required_argument, NULL, OPT_EABKEY},
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    int opt, r;
+
+    a->nopts.name = "default";
+    a->nopts.emails = a->emails;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(account_usage, stdout);
+            return 1;
+        }
+        if ((r = cli_global_option(cli, opt, optarg, err)) < 0)
+            return r;
+        if (r == 0 && (r = parse_opt(a, opt, optarg, argv, err)) != CP_OK)
+            return r;
+    }
+    if (!store_name_valid(a->nopts.name))
+        return err_set(err, CP_EUSAGE, "--account: \"%s\" is not a valid name "
+                       "(letters, digits, '.', '_', '-')", a->nopts.name);
+    cli_apply_verbosity(cli);
+    return 0;
+}
+
+static int account_new(struct cli *cli, struct account_args *a, struct err *err)
+{
+    struct cli_ctx ctx;
+    int rc = cli_ctx_open(cli, &ctx, err);
+
+    if (rc == CP_OK)
+        rc = cli_account_create(cli, &ctx, &a->nopts, err);
+    if (rc == CP_OK)
+        printf("account: %s\n", acme_client_kid(ctx.acme));
+    cli_ctx_close(&ctx);
+    return rc;
+}
+
+static void print_account(const struct acme_account *acct, EVP_PKEY *key, const char *server)
+{
+    enum key_type kt;
+    size_t i;
+    json_t *c;
+
+    printf("account: %s\nserver: %s\nstatus: %s\n", acct->url, server, acct->status);
+    json_array_foreach(json_object_get(acct->object, "contact"), i, c)
+        printf("contact: %s\n", json_string_value(c) ? json_string_value(c) : "?");
+    if (key_type_of(key, &kt, NULL) == CP_OK)
+        printf("key type: %s\n", key_type_name(kt));
+}
+
+static int account_show(struct cli *cli, struct account_args *a, struct err *err)
+{
+    struct cli_ctx ctx;
+    struct acme_account acct = {0};
+    char *text = NULL;
+    int rc = cli_ctx_open(cli, &ctx, err);
+
+    if (rc == CP_OK)
+        rc = cli_ctx_account(cli, &ctx, a->nopts.name, err);
+    if (rc == CP_OK)
+        rc = acme_account_fetch(ctx.acme, &acct, err);
+    if (rc == CP_OK && a->json) {
+        json_object_set_new(acct.object, "url", json_string(acct.url));
+        text = json_dumps(acct.object, JSON_INDENT(2) | JSON_SORT_KEYS);
+        if (text != NULL)
+            puts(text);
+    } else if (rc == CP_OK) {
+        print_account(&acct, ctx.account_key, cli->server);
+    }
+    free(text);
+    acme_account_free(&acct);
+    cli_ctx_close(&ctx);
+    return rc;
+}
+
+int cmd_account(struct cli *cli, int argc, char **argv)
+{
+    struct account_args a = {0};
+    struct err err = {0};
+    int rc;
+
+    if (argc < 2 || argv[1][0] == '-') {
+        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+            fputs(account_usage, stdout);
+            return 0;
+        }
+        err_set(&err, CP_EUSAGE, "account: say new or show (see certpilot account --help)");
+        return cli_fail(&err);
+    }
+    rc = parse_args(cli, &a, argc - 1, argv + 1, &err);
+    if (rc == 1)
+        return 0;
+    if (rc == CP_OK && optind < argc - 1)
+        rc = err_set(&err, CP_EUSAGE, "account: unexpected argument \"%s\"", argv[optind + 1]);
+    if (rc == CP_OK && strcmp(argv[1], "new") == 0)
+        rc = account_new(cli, &a, &err);
+    else if (rc == CP_OK && strcmp(argv[1], "show") == 0)
+        rc = account_show(cli, &a, &err);
+    else if (rc == CP_OK)
+        rc = err_set(&err, CP_EUSAGE, "account: unknown subcommand \"%s\" (new, show)", argv[1]);
+    return rc == CP_OK ? 0 : cli_fail(&err);
+}

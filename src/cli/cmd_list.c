@@ -1,0 +1,124 @@
+/*
+ * cli/cmd_list — `certpilot list`: every stored certificate with its
+ * names, expiry and days left, read from the certificates themselves.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "crypto/cert.h"
+#include "store/fsio.h"
+#include "util/str.h"
+
+static const char list_usage[] =
+    "usage: certpilot list [--json]\n"
+    "\n"
+    "Lists stored certificates: name, not-after (UTC), days left, names.\n";
+
+enum { OPT_JSON = OPT_FIRST_COMMAND_OPT };
+
+static int load_info(const struct store *st, const char *name, struct cert_info *ci, struct err *err)
+{
+    char *path = store_cert_path(st, name, "cert.pem"), *pem = NULL;
+    size_t len = 0;
+    int rc = path ? fs_read(path, 1 << 20, &pem, &len, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = cert_info_from_pem(pem, len, ci, err);
+    if (rc != CP_OK && path != NULL)
+        err_prefix(err, "%s: ", name);
+    free(path);
+    free(pem);
+    return rc;
+}
+
+static json_t *info_json(const char *name, const struct cert_info *ci, long days)
+{
+    char na[32];
+    json_t *names = json_array();
+
+    for (size_t i = 0; names != NULL && i < ci->nnames; i++)
+        json_array_append_new(names, json_string(ci->names[i]));
+    cli_format_time(ci->not_after, na, sizeof(na));
+    return json_pack("{s:s, s:o, s:s, s:I, s:s}", "name", name, "names", names, "not_after", na,
+                     "days_left", (json_int_t)days, "serial", ci->serial_hex);
+}
+
+static void print_line(const char *name, const struct cert_info *ci, long days)
+{
+    char na[32];
+
+    cli_format_time(ci->not_after, na, sizeof(na));
+    printf("%-30s %s %5ld days  ", name, na, days);
+    for (size_t i = 0; i < ci->nnames; i++)
+        printf("%s%s", i ? "," : "", ci->names[i]);
+    putchar('\n');
+}
+
+static int list_all(struct store *st, bool as_json, struct err *err)
+{
+    char **names = NULL, *text = NULL;
+    size_t n = 0;
+    json_t *arr = json_array();
+    int rc = arr ? store_cert_list(st, &names, &n, err) : err_nomem(err);
+    int bad = CP_OK;
+
+    for (size_t i = 0; rc == CP_OK && i < n; i++) {
+        struct cert_info ci = {0};
+        struct err e = {0};
+        if (load_info(st, names[i], &ci, &e) != CP_OK) {
+            fprintf(stderr, "certpilot: %s\n", e.msg);
+            bad = e.code;
+            continue;
+        }
+        long days = (long)((ci.not_after - time(NULL)) / 86400);
+        if (as_json)
+            json_array_append_new(arr, info_json(names[i], &ci, days));
+        else
+            print_line(names[i], &ci, days);
+        cert_info_free(&ci);
+    }
+    if (rc == CP_OK && as_json && (text = json_dumps(arr, JSON_INDENT(2))) != NULL)
+        puts(text);
+    if (rc == CP_OK && bad != CP_OK)
+        rc = err_set(err, bad, "some certificates could not be read");
+    free(text);
+    json_decref(arr);
+    store_names_free(names, n);
+    return rc;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0}};
+    struct err err = {0};
+    struct store *st = NULL;
+    bool as_json = false;
+    int opt, r, rc = CP_OK;
+
+    optind = 1;
+    while (rc == CP_OK && (opt = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(list_usage, stdout);
+            return 0;
+        }
+        if ((r = cli_global_option(cli, opt, optarg, &err)) < 0)
+            rc = r;
+        else if (r == 0 && opt == OPT_JSON)
+            as_json = true;
+        else if (r == 0)
+            rc = cli_bad_option("list", argv, &err);
+    }
+    if (rc == CP_OK && optind < argc)
+        rc = err_set(&err, CP_EUSAGE, "list: unexpected argument \"%s\"", argv[optind]);
+    cli_apply_verbosity(cli);
+    if (rc == CP_OK)
+        rc = store_open(cli->root, &st, &err);
+    if (rc == CP_OK)
+        rc = list_all(st, as_json, &err);
+    store_free(st);
+    return rc == CP_OK ? 0 : cli_fail(&err);
+}

@@ -1,0 +1,154 @@
+/*
+ * certpilot — entry point: global options, command dispatch, usage text.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char usage_text[] =
+    "usage: certpilot [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  account new   create an ACME account (--agree-tos, --email ADDR, --key-type T)\n"
+    "  account show  show the account as the CA knows it (--json)\n"
+    "  issue         get a certificate: -d NAME... and one of --hook PROG, --webroot DIR, --standalone\n"
+    "  list          list stored certificates with their expiry (--json)\n"
+    "\n"
+    "Global options (before or after the command):\n"
+    "  --root DIR        state directory (default $CERTPILOT_ROOT or " CLI_DEFAULT_ROOT ")\n"
+    "  --server URL      ACME directory URL (default $CERTPILOT_SERVER or Let's Encrypt)\n"
+    "  --ca NAME         letsencrypt | letsencrypt-staging\n"
+    "  --ca-bundle FILE  also trust this PEM CA for the ACME server's TLS (e.g. a test CA)\n"
+    "  -v, --verbose     more detail (twice for protocol traces)\n"
+    "  -q, --quiet       errors only\n"
+    "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"
+    "  --version         print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
+
+static void log_to_stderr(void *ud, int level, const char *line)
+{
+    (void)ud;
+    if (level == CP_LOG_ERROR)
+        fprintf(stderr, "certpilot: %s\n", line);
+    else if (level == CP_LOG_WARN)
+        fprintf(stderr, "certpilot: warning: %s\n", line);
+    else
+        fprintf(stderr, "%s\n", line);
+}
+
+int cli_fail(const struct err *err)
+{
+    fprintf(stderr, "certpilot: %s\n", err->msg[0] ? err->msg : cp_strerror(err->code));
+    return cp_exit_code(err->code);
+}
+
+int cli_bad_option(const char *cmd, char **argv, struct err *err)
+{
+    const char *opt = argv[optind - 1];
+
+    if (optopt != 0 && strncmp(opt, "--", 2) != 0)
+        return err_set(err, CP_EUSAGE, "%s: option -%c is unknown or needs a value (see certpilot %s --help)",
+                       cmd, optopt, cmd);
+    return err_set(err, CP_EUSAGE, "%s: option %s is unknown or needs a value (see certpilot %s --help)",
+                   cmd, opt, cmd);
+}
+
+int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err)
+{
+    switch (opt) {
+    case OPT_ROOT:
+        cli->root = arg;
+        return 1;
+    case OPT_SERVER:
+        cli->server = arg;
+        return 1;
+    case OPT_CA_BUNDLE:
+        cli->ca_bundle = arg;
+        return 1;
+    case OPT_CA:
+        if (strcmp(arg, "letsencrypt") == 0)
+            cli->server = CLI_LE_PROD;
+        else if (strcmp(arg, "letsencrypt-staging") == 0)
+            cli->server = CLI_LE_STAGING;
+        else
+            return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (letsencrypt, "
+                           "letsencrypt-staging; or give --server URL)", arg);
+        return 1;
+    case 'v':
+        cli->verbose++;
+        return 1;
+    case 'q':
+        cli->quiet = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void cli_init(struct cli *cli)
+{
+    const char *root = getenv("CERTPILOT_ROOT");
+    const char *server = getenv("CERTPILOT_SERVER");
+
+    memset(cli, 0, sizeof(*cli));
+    cli->root = root && *root ? root : CLI_DEFAULT_ROOT;
+    cli->server = server && *server ? server : CLI_LE_PROD;
+    cli->ca_bundle = getenv("CERTPILOT_CA_BUNDLE");
+    cli->log.write = log_to_stderr;
+}
+
+static const struct option global_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
+
+/* Global options before the command word; returns the command's argv index or -1 when done. */
+static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
+{
+    struct err err = {0};
+    int opt, r;
+
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS, global_opts, NULL)) != -1) {
+        if (opt == 'h' || opt == OPT_VERSION) {
+            if (opt == 'h')
+                fputs(usage_text, stdout);
+            else
+                printf("certpilot %s\n", cp_version());
+            *exit_code = 0;
+            return -1;
+        }
+        r = cli_global_option(cli, opt, optarg, &err);
+        if (r == 1)
+            continue;
+        if (r == 0)
+            err_set(&err, CP_EUSAGE, "unknown option %s (see certpilot --help)", argv[optind - 1]);
+        *exit_code = cli_fail(&err);
+        return -1;
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct { const char *name; int (*fn)(struct cli *, int, char **); } cmds[] = {
+        {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list},
+    };
+    struct cli cli;
+    struct err err = {0};
+    int exit_code = 0, i;
+
+    cli_init(&cli);
+    if ((i = parse_leading(&cli, argc, argv, &exit_code)) < 0)
+        return exit_code;
+    if (i >= argc) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    cli_apply_verbosity(&cli);
+    for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+        if (strcmp(argv[i], cmds[k].name) == 0)
+            return cmds[k].fn(&cli, argc - i, argv + i);
+    err_set(&err, CP_EUSAGE, "unknown command \"%s\" (see certpilot --help)", argv[i]);
+    return cli_fail(&err);
+}
