@@ -1,0 +1,315 @@
+/*
+ * Offline tests of the ACME engine: a scripted transport answers each
+ * request from a list and records what was sent, so nonce handling,
+ * badNonce retries, Retry-After, problem documents and the directory are
+ * checked without a server.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acme/account.h"
+#include "acme/authz.h"
+#include "acme/client.h"
+#include "acme/problem.h"
+#include "crypto/key.h"
+#include "jose/b64url.h"
+#include "util/str.h"
+#include "support/script.h"
+
+#define DIR_URL "https://ca.test/dir"
+#define DIRECTORY                                                                        \
+    "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\","   \
+    "\"newOrder\":\"https://ca.test/order\",\"revokeCert\":\"https://ca.test/revoke\","   \
+    "\"keyChange\":\"https://ca.test/kc\",\"renewalInfo\":\"https://ca.test/ari\","       \
+    "\"unknownField\":{\"x\":1},"                                                         \
+    "\"meta\":{\"termsOfService\":\"https://ca.test/tos\",\"profiles\":{\"classic\":\"x\"}}}"
+
+static const struct canned dir_reply = {200, "application/json", NULL, NULL, NULL, DIRECTORY};
+
+static void test_directory(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {dir_reply};
+    struct acme_client *c = script_client(&s, DIR_URL, r, 1, &err);
+    const struct acme_directory *d;
+
+    (void)state;
+    assert_non_null(c);
+    d = acme_client_directory(c);
+    assert_string_equal(d->new_order, "https://ca.test/order");
+    assert_string_equal(d->renewal_info, "https://ca.test/ari");
+    assert_string_equal(d->terms_of_service, "https://ca.test/tos");
+    assert_non_null(json_object_get(d->profiles, "classic"));
+    assert_false(d->eab_required);
+    acme_client_free(c);
+    script_done(&s);
+}
+
+static void test_directory_missing_new_order(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {{200, "application/json", NULL, NULL, NULL,
+                                "{\"newNonce\":\"https://ca.test/n\",\"newAccount\":\"https://ca.test/a\"}"}};
+
+    (void)state;
+    assert_null(script_client(&s, DIR_URL, r, 1, &err));
+    assert_int_equal(err.code, CP_EPROTO);
+    assert_non_null(strstr(err.msg, "newOrder"));
+    script_done(&s);
+}
+
+static void test_directory_not_json(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {{200, "application/json", NULL, NULL, NULL, "<html>"}};
+
+    (void)state;
+    assert_null(script_client(&s, DIR_URL, r, 1, &err));
+    assert_int_equal(err.code, CP_EPROTO);
+    assert_non_null(strstr(err.msg, DIR_URL));
+    script_done(&s);
+}
+
+static struct jws_signer *test_signer(EVP_PKEY **key)
+{
+    struct err err = {0};
+
+    *key = key_generate(KEY_EC_P256, &err);
+    assert_non_null(*key);
+    return jws_signer_new(*key, &err);
+}
+
+/* newNonce only when none is held; each reply's nonce is used for the next request. */
+static void test_nonce_reuse(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {200, "application/json", "n2", NULL, NULL, "{}"},
+        {200, "application/json", "n3", NULL, NULL, "{}"},
+    };
+    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
+    struct acme_reply rep;
+    EVP_PKEY *key;
+    struct jws_signer *sg = test_signer(&key);
+    char *n;
+
+    (void)state;
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    acme_reply_free(&rep);
+    assert_int_equal(acme_post(c, "https://ca.test/y", NULL, &rep, &err), CP_OK);
+    acme_reply_free(&rep);
+    assert_string_equal(s.sent_method[1], "HEAD");
+    assert_string_equal(s.sent_url[1], "https://ca.test/nonce");
+    n = script_protected(&s, 2, "nonce");
+    assert_string_equal(n, "n1");
+    free(n);
+    n = script_protected(&s, 3, "nonce");
+    assert_string_equal(n, "n2");
+    free(n);
+    assert_int_equal(s.next, 4);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+#define BAD_NONCE "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"stale\"}"
+
+/* RFC 8555 §6.5: a badNonce answer is retried with the nonce it carried. */
+static void test_bad_nonce_retry(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {400, "application/problem+json", "fresh", NULL, NULL, BAD_NONCE},
+        {200, "application/json", "n3", NULL, NULL, "{\"ok\":true}"},
+    };
+    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
+    struct acme_reply rep;
+    EVP_PKEY *key;
+    struct jws_signer *sg = test_signer(&key);
+    char *n;
+
+    (void)state;
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    assert_true(json_is_true(json_object_get(rep.json, "ok")));
+    acme_reply_free(&rep);
+    n = script_protected(&s, 3, "nonce");
+    assert_string_equal(n, "fresh");
+    free(n);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+/* The retries are bounded: a CA that always says badNonce ends in CP_EACME. */
+static void test_bad_nonce_bounded(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    struct canned r[13] = {dir_reply, {200, NULL, "n1", NULL, NULL, NULL}};
+    struct acme_client *c;
+    struct acme_reply rep;
+    EVP_PKEY *key;
+    struct jws_signer *sg = test_signer(&key);
+
+    (void)state;
+    for (size_t i = 2; i < 13; i++)
+        r[i] = (struct canned){400, "application/problem+json", "nx", NULL, NULL, BAD_NONCE};
+    c = script_client(&s, DIR_URL, r, 13, &err);
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_EACME);
+    assert_non_null(strstr(err.msg, "badNonce: stale"));
+    assert_int_equal(s.next, 13);  /* 1 try + 10 retries */
+    acme_reply_free(&rep);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+/* 503 with Retry-After is waited out (through the sleep hook) and retried. */
+static void test_retry_after(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {503, "application/problem+json", "n2", NULL, "7",
+         "{\"type\":\"urn:ietf:params:acme:error:rateLimited\",\"detail\":\"slow down\"}"},
+        {200, "application/json", "n3", NULL, NULL, "{}"},
+    };
+    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
+    struct acme_reply rep;
+    EVP_PKEY *key;
+    struct jws_signer *sg = test_signer(&key);
+
+    (void)state;
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    assert_int_equal(s.slept_ms, 7000);
+    acme_reply_free(&rep);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+static void test_problem_format(void **state)
+{
+    json_t *doc = json_loads(
+        "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"bad\\u001b[31m\","
+        "\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA forbids\","
+        "\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"}}]}", 0, NULL);
+    struct err err = {0};
+
+    (void)state;
+    assert_non_null(doc);
+    assert_int_equal(acme_problem_err(&err, doc, "new order"), CP_EACME);
+    assert_string_equal(err.msg, "new order: rejectedIdentifier: bad?[31m [a.example: caa: CAA forbids]");
+    json_decref(doc);
+}
+
+/* accountDoesNotExist on onlyReturnExisting is CP_ENOTFOUND, not a CA failure. */
+static void test_account_find_missing(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {400, "application/problem+json", "n2", NULL, NULL,
+         "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\",\"detail\":\"no\"}"},
+    };
+    struct acme_client *c = script_client(&s, DIR_URL, r, 3, &err);
+    struct acme_account a;
+    EVP_PKEY *key;
+    struct jws_signer *sg = test_signer(&key);
+    json_t *payload;
+
+    (void)state;
+    assert_int_equal(acme_client_set_account(c, sg, NULL), CP_OK);
+    assert_int_equal(acme_account_find(c, &a, &err), CP_ENOTFOUND);
+    /* RFC 8555 §6.2: new-account requests carry the JWK, not a kid */
+    assert_null(script_protected(&s, 2, "kid"));
+    payload = script_payload(&s, 2);
+    assert_true(json_is_true(json_object_get(payload, "onlyReturnExisting")));
+    json_decref(payload);
+    acme_account_free(&a);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+/* Terms of service must be agreed before anything is sent. */
+static void test_account_needs_tos(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {dir_reply};
+    struct acme_client *c = script_client(&s, DIR_URL, r, 1, &err);
+    struct acme_account a;
+    EVP_PKEY *key;
+    struct jws_signer *sg = test_signer(&key);
+
+    (void)state;
+    assert_int_equal(acme_client_set_account(c, sg, NULL), CP_OK);
+    assert_int_equal(acme_account_create(c, NULL, 0, false, NULL, &a, &err), CP_EUSAGE);
+    assert_non_null(strstr(err.msg, "https://ca.test/tos"));
+    assert_int_equal(s.next, 1);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+static void test_key_authorization(void **state)
+{
+    char *ka = acme_key_authorization("tok", "thumb");
+    char *txt = acme_dns01_value("evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI");
+
+    (void)state;
+    assert_string_equal(ka, "tok.thumb");
+    /* SHA-256 of the key authorization, base64url (RFC 8555 §8.4 computation) */
+    assert_non_null(txt);
+    assert_string_equal(txt, "lCM7cZyQXcVHK2nnW3jjAhNT3Fvm18UN-kWZZknKoYM");
+    free(ka);
+    free(txt);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_directory),
+        cmocka_unit_test(test_directory_missing_new_order),
+        cmocka_unit_test(test_directory_not_json),
+        cmocka_unit_test(test_nonce_reuse),
+        cmocka_unit_test(test_bad_nonce_retry),
+        cmocka_unit_test(test_bad_nonce_bounded),
+        cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_problem_format),
+        cmocka_unit_test(test_account_find_missing),
+        cmocka_unit_test(test_account_needs_tos),
+        cmocka_unit_test(test_key_authorization),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

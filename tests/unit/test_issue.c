@@ -1,0 +1,224 @@
+/*
+ * The order flow of acme_issue against a scripted CA and a recording
+ * solver: every challenge is presented before any is answered, cleanup
+ * runs only after every authorization is final, a decline cleans up what
+ * was presented and deactivates the pending authorizations.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "acme/issue.h"
+#include "crypto/key.h"
+#include "support/script.h"
+#include "util/str.h"
+
+#define DIR_URL "https://ca.test/dir"
+#define DIRECTORY                                                                      \
+    "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\"," \
+    "\"newOrder\":\"https://ca.test/order\"}"
+#define JSON "application/json"
+
+#define AUTHZ(ident, wildcard, status, chal_status, token)                                        \
+    "{\"identifier\":{\"type\":\"dns\",\"value\":\"" ident "\"},\"status\":\"" status "\","      \
+    "\"wildcard\":" wildcard ",\"challenges\":["                                                  \
+    "{\"type\":\"http-01\",\"url\":\"https://ca.test/c/h-" token "\",\"status\":\"pending\","    \
+    "\"token\":\"h" token "\"},"                                                                  \
+    "{\"type\":\"dns-01\",\"url\":\"https://ca.test/c/" token "\",\"status\":\"" chal_status "\"," \
+    "\"token\":\"" token "\"}]}"
+#define ORDER(status, extra)                                                                       \
+    "{\"status\":\"" status "\",\"authorizations\":[\"https://ca.test/a/1\",\"https://ca.test/a/2\"]," \
+    "\"finalize\":\"https://ca.test/fin\"" extra "}"
+
+/* A solver that records what it was asked and when (in requests sent so far). */
+struct recorder {
+    struct solver base;
+    struct script *script;
+    char log[1024];
+    int decline_at;  /* present() number that declines, 0 for none */
+    int presents;
+};
+
+/* Append "EVENT A B @N;" where N is the number of requests sent so far. */
+static void note(struct recorder *r, const char *event, const char *a, const char *b)
+{
+    size_t n = strlen(r->log);
+
+    if (a == NULL)
+        snprintf(r->log + n, sizeof(r->log) - n, "%s @%zu;", event, r->script->next);
+    else
+        snprintf(r->log + n, sizeof(r->log) - n, "%s %s %s @%zu;", event, a, b, r->script->next);
+}
+
+static int rec_present(struct solver *s, const struct chal *c, struct err *err)
+{
+    struct recorder *r = (struct recorder *)s;
+
+    if (++r->presents == r->decline_at)
+        return err_set(err, CP_EDECLINED, "hook declined %s", c->ident);
+    note(r, "present", c->ident, c->token);
+    return CP_OK;
+}
+
+static int rec_wait(struct solver *s, struct err *err)
+{
+    (void)err;
+    note((struct recorder *)s, "wait", NULL, NULL);
+    return CP_OK;
+}
+
+static void rec_cleanup(struct solver *s, const struct chal *c, bool ok)
+{
+    note((struct recorder *)s, "cleanup", c->token, ok ? "done" : "failed");
+}
+
+static void rec_free(struct solver *s)
+{
+    (void)s;
+}
+
+static void recorder_init(struct recorder *r, struct script *s, int decline_at)
+{
+    memset(r, 0, sizeof(*r));
+    r->base = (struct solver){"dns-01", rec_present, rec_wait, rec_cleanup, rec_free};
+    r->script = s;
+    r->decline_at = decline_at;
+}
+
+
+static void run_issue(const struct canned *replies, size_t n, int decline_at, int expect_rc,
+                      struct script *s, struct recorder *rec, struct err *err)
+{
+    const char *names[] = {"a.test", "*.a.test"};
+    EVP_PKEY *account = key_generate(KEY_EC_P256, err), *certkey = key_generate(KEY_EC_P256, err);
+    struct jws_signer *sg = jws_signer_new(account, err);
+    struct acme_client *c = script_client(s, DIR_URL, replies, n, err);
+    struct acme_issue_result res;
+    struct acme_issue_req req = {names, 2, &rec->base, certkey, NULL, 60};
+
+    assert_non_null(c);
+    recorder_init(rec, s, decline_at);
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_issue(c, &req, &res, err), expect_rc);
+    if (expect_rc == CP_OK)
+        assert_string_equal(res.pem, "PEM DATA\n");
+    acme_issue_result_free(&res);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(account);
+    EVP_PKEY_free(certkey);
+}
+
+static void test_flow_order(void **state)
+{
+    const struct canned r[] = {
+        {200, JSON, NULL, NULL, NULL, DIRECTORY},
+        {200, NULL, "n0", NULL, NULL, NULL},
+        {201, JSON, "n1", "https://ca.test/o/1", NULL, ORDER("pending", "")},
+        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "pending", "pending", "t1")},
+        {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "pending", "pending", "t2")},
+        {200, JSON, "n4", NULL, NULL, "{}"},
+        {200, JSON, "n5", NULL, NULL, "{}"},
+        {200, JSON, "n6", NULL, "3", AUTHZ("a.test", "false", "pending", "processing", "t1")},
+        {200, JSON, "n7", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1")},
+        {200, JSON, "n8", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2")},
+        {200, JSON, "n9", NULL, NULL, ORDER("ready", "")},
+        {200, JSON, "na", NULL, NULL, ORDER("processing", "")},
+        {200, JSON, "nb", NULL, NULL, ORDER("valid", ",\"certificate\":\"https://ca.test/cert/1\"")},
+        {200, "application/pem-certificate-chain", "nc", NULL, NULL, "PEM DATA\n"},
+    };
+    struct script s;
+    struct recorder rec;
+    struct err err = {0};
+    json_t *p;
+
+    (void)state;
+    run_issue(r, sizeof(r) / sizeof(r[0]), 0, CP_OK, &s, &rec, &err);
+    /* both presented (after 5 requests), then wait, then both answered,
+       and cleanup only once both authorizations were valid (10 requests) */
+    assert_string_equal(rec.log, "present a.test t1 @5;present a.test t2 @5;wait @5;"
+                                 "cleanup t1 done @10;cleanup t2 done @10;");
+    assert_string_equal(s.sent_url[5], "https://ca.test/c/t1");
+    assert_string_equal(s.sent_url[6], "https://ca.test/c/t2");
+    /* the authz poll honoured Retry-After: 3 once, back-off otherwise */
+    assert_true(s.slept_ms >= 3000);
+    /* finalize carries a CSR */
+    p = script_payload(&s, 11);
+    assert_non_null(json_string_value(json_object_get(p, "csr")));
+    json_decref(p);
+    assert_int_equal(s.next, sizeof(r) / sizeof(r[0]));
+    script_done(&s);
+}
+
+static void test_flow_decline(void **state)
+{
+    const struct canned r[] = {
+        {200, JSON, NULL, NULL, NULL, DIRECTORY},
+        {200, NULL, "n0", NULL, NULL, NULL},
+        {201, JSON, "n1", "https://ca.test/o/1", NULL, ORDER("pending", "")},
+        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "pending", "pending", "t1")},
+        {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "pending", "pending", "t2")},
+        {200, JSON, "n4", NULL, NULL, "{\"status\":\"deactivated\"}"},
+        {200, JSON, "n5", NULL, NULL, "{\"status\":\"deactivated\"}"},
+    };
+    struct script s;
+    struct recorder rec;
+    struct err err = {0};
+    json_t *p;
+
+    (void)state;
+    run_issue(r, sizeof(r) / sizeof(r[0]), 2, CP_EDECLINED, &s, &rec, &err);
+    assert_string_equal(err.msg, "hook declined a.test");
+    /* the one presented is cleaned up as failed; nothing was answered */
+    assert_string_equal(rec.log, "present a.test t1 @5;cleanup t1 failed @5;");
+    /* RFC 8555 §7.5.2: both pending authorizations are deactivated */
+    assert_string_equal(s.sent_url[5], "https://ca.test/a/1");
+    p = script_payload(&s, 5);
+    assert_string_equal(json_string_value(json_object_get(p, "status")), "deactivated");
+    json_decref(p);
+    assert_string_equal(s.sent_url[6], "https://ca.test/a/2");
+    script_done(&s);
+}
+
+static void test_flow_invalid_authz(void **state)
+{
+    const struct canned r[] = {
+        {200, JSON, NULL, NULL, NULL, DIRECTORY},
+        {200, NULL, "n0", NULL, NULL, NULL},
+        {201, JSON, "n1", "https://ca.test/o/1", NULL, ORDER("pending", "")},
+        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1")},
+        {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "pending", "pending", "t2")},
+        {200, JSON, "n4", NULL, NULL, "{}"},
+        {200, JSON, "n5", NULL, NULL,
+         "{\"identifier\":{\"type\":\"dns\",\"value\":\"a.test\"},\"status\":\"invalid\",\"wildcard\":true,"
+         "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"https://ca.test/c/t2\",\"status\":\"invalid\","
+         "\"token\":\"t2\",\"error\":{\"type\":\"urn:ietf:params:acme:error:unauthorized\","
+         "\"detail\":\"No TXT record found\"}}]}"},
+    };
+    struct script s;
+    struct recorder rec;
+    struct err err = {0};
+
+    (void)state;
+    run_issue(r, sizeof(r) / sizeof(r[0]), 0, CP_EACME, &s, &rec, &err);
+    /* the reused (valid) authorization is not presented at all */
+    assert_string_equal(rec.log, "present a.test t2 @5;wait @5;cleanup t2 failed @7;");
+    assert_string_equal(err.msg, "dns-01 validation of *.a.test failed: unauthorized: No TXT record found");
+    script_done(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flow_order),
+        cmocka_unit_test(test_flow_decline),
+        cmocka_unit_test(test_flow_invalid_authz),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
