@@ -17,7 +17,7 @@
 
 struct jws_signer;
 
-/* Wrap key (EC P-256 → ES256, EC P-384 → ES384, RSA ≥ 2048 → RS256).
+/* Wrap key (EC P-256 → ES256, EC P-384 → ES384, RSA 2048/3072/4096 → RS256).
  * Takes its own reference on key (EVP_PKEY_up_ref); the caller keeps theirs.
  * CP_EINVALID for an unsupported key. Free with jws_signer_free. */
 struct jws_signer *jws_signer_new(EVP_PKEY *key, struct err *err);
