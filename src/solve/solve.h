@@ -79,4 +79,7 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
 struct solver *solver_standalone_new(const char *const *listen, size_t n,
                                      const struct logger *log, struct err *err);
 
+/* The port listener i of a standalone solver is bound to (useful after "ADDR:0"); -1 if none. */
+int solver_standalone_port(const struct solver *s, size_t i);
+
 #endif

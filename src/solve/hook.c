@@ -1,0 +1,135 @@
+/*
+ * solve/hook — the exec hook solver, uacme's contract:
+ *   PROG begin|done|failed TYPE IDENT TOKEN AUTH
+ * with the same values in CERTPILOT_* environment variables.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "solve/exec.h"
+#include "solve/solve.h"
+#include "util/str.h"
+
+struct hook_solver {
+    struct solver base;
+    char *prog;
+    char *type;
+    long timeout_s;
+    const struct logger *log;
+};
+
+/* Values reach a process: only the characters their formats allow. */
+static bool safe(const char *s, const char *extra)
+{
+    static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    if (s == NULL || *s == '\0' || strlen(s) > 512)
+        return false;
+    for (; *s; s++)
+        if (strchr(alnum, *s) == NULL && strchr(extra, *s) == NULL)
+            return false;
+    return true;
+}
+
+static int check_chal(const struct chal *c, struct err *err)
+{
+    /* IDENT is a DNS name; TOKEN and AUTH are base64url, AUTH maybe "token.thumbprint" */
+    if (!safe(c->ident, "-._") || !safe(c->token, "-_") || !safe(c->auth, "-_."))
+        return err_set(err, CP_EINVALID, "refusing to pass unexpected characters to a hook "
+                       "(identifier \"%s\")", c->ident ? c->ident : "");
+    return CP_OK;
+}
+
+static int run(struct hook_solver *h, const char *method, const struct chal *c, int *status,
+               struct err *err)
+{
+    const char *argv[] = {h->prog, method, c->type, c->ident, c->token, c->auth, NULL};
+    char *env[6] = {NULL};
+    int rc;
+
+    env[0] = str_printf("CERTPILOT_METHOD=%s", method);
+    env[1] = str_printf("CERTPILOT_TYPE=%s", c->type);
+    env[2] = str_printf("CERTPILOT_IDENT=%s", c->ident);
+    env[3] = str_printf("CERTPILOT_TOKEN=%s", c->token);
+    env[4] = str_printf("CERTPILOT_AUTH=%s", c->auth);
+    if (!env[0] || !env[1] || !env[2] || !env[3] || !env[4])
+        rc = err_nomem(err);
+    else
+        rc = exec_run(argv, (const char *const *)env, h->timeout_s, status, err);
+    for (size_t i = 0; i < 5; i++)
+        free(env[i]);
+    return rc;
+}
+
+static int hook_present(struct solver *s, const struct chal *c, struct err *err)
+{
+    struct hook_solver *h = (struct hook_solver *)s;
+    int status = 0, rc = check_chal(c, err);
+
+    if (rc != CP_OK)
+        return rc;
+    log_info(h->log, "hook begin %s %s", c->type, c->ident);
+    if ((rc = run(h, "begin", c, &status, err)) != CP_OK)
+        return err_prefix(err, "hook: ");
+    if (status != 0)
+        return err_set(err, CP_EDECLINED, "hook %s declined %s for %s (exit status %d)", h->prog,
+                       c->type, c->ident, status);
+    return CP_OK;
+}
+
+static int hook_wait_ready(struct solver *s, struct err *err)
+{
+    (void)s;
+    (void)err;
+    return CP_OK;
+}
+
+static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
+{
+    struct hook_solver *h = (struct hook_solver *)s;
+    const char *method = validated ? "done" : "failed";
+    struct err err = {0};
+    int status = 0;
+
+    if (check_chal(c, &err) != CP_OK)
+        return;
+    log_info(h->log, "hook %s %s %s", method, c->type, c->ident);
+    if (run(h, method, c, &status, &err) != CP_OK)
+        log_warn(h->log, "hook %s: %s", method, err.msg);
+    else if (status != 0)
+        log_warn(h->log, "hook %s %s %s exited with status %d", h->prog, method, c->ident, status);
+}
+
+static void hook_free(struct solver *s)
+{
+    struct hook_solver *h = (struct hook_solver *)s;
+
+    free(h->prog);
+    free(h->type);
+    free(h);
+}
+
+struct solver *solver_hook_new(const char *prog, const char *type, long timeout_s,
+                               const struct logger *log, struct err *err)
+{
+    struct hook_solver *h;
+    struct stat st;
+
+    if (prog == NULL || stat(prog, &st) != 0 || !S_ISREG(st.st_mode) || access(prog, X_OK) != 0) {
+        err_set(err, CP_EUSAGE, "hook %s: not an executable file", prog ? prog : "(none)");
+        return NULL;
+    }
+    h = calloc(1, sizeof(*h));
+    if (h == NULL || (h->prog = strdup(prog)) == NULL || (h->type = strdup(type)) == NULL) {
+        if (h != NULL)
+            hook_free(&h->base);
+        err_nomem(err);
+        return NULL;
+    }
+    h->base = (struct solver){h->type, hook_present, hook_wait_ready, hook_cleanup, hook_free};
+    h->timeout_s = timeout_s > 0 ? timeout_s : 300;
+    h->log = log;
+    return &h->base;
+}

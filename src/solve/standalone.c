@@ -1,0 +1,271 @@
+/*
+ * solve/standalone — http-01 from a built-in responder (RFC 8555 §8.3),
+ * on libmicrohttpd. We bind the sockets ourselves (exact error messages,
+ * IPV6_V6ONLY on IPv6 so "[::]:80" and "0.0.0.0:80" can coexist) and hand
+ * them to one MHD daemon each, each with its own thread.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "solve/solve.h"
+#include "util/str.h"
+
+#define MAX_LISTEN 8
+#define MAX_TOKENS 256
+#define PREFIX "/.well-known/acme-challenge/"
+
+struct token {
+    char *token;
+    char *auth;
+};
+
+struct standalone_solver {
+    struct solver base;
+    struct MHD_Daemon *daemons[MAX_LISTEN];
+    int ports[MAX_LISTEN];
+    size_t ndaemons;
+    pthread_mutex_t lock;  /* guards tokens: MHD answers on its own threads */
+    struct token tokens[MAX_TOKENS];
+    size_t ntokens;
+    const struct logger *log;
+};
+
+/* A copy of the key authorization for token, or NULL. */
+static char *lookup(struct standalone_solver *s, const char *token)
+{
+    char *auth = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->ntokens && auth == NULL; i++)
+        if (strcmp(s->tokens[i].token, token) == 0)
+            auth = strdup(s->tokens[i].auth);
+    pthread_mutex_unlock(&s->lock);
+    return auth;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *body)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+                                                             MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (r == NULL)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct standalone_solver *s = cls;
+    char *auth;
+    enum MHD_Result ret;
+
+    (void)version;
+    (void)upload;
+    (void)con_cls;
+    if (*upload_size != 0) {
+        *upload_size = 0;  /* a body is never expected; drop it */
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+    if (!str_has_prefix(url, PREFIX) || (auth = lookup(s, url + strlen(PREFIX))) == NULL)
+        return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+    log_info(s->log, "http-01: answered %s", url);
+    ret = reply(conn, MHD_HTTP_OK, auth);
+    free(auth);
+    return ret;
+}
+
+/* "ADDR:PORT" or "[V6ADDR]:PORT" into a numeric address. */
+static int parse_listen(const char *spec, struct addrinfo **ai, struct err *err)
+{
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM};
+    char host[128], *colon;
+    const char *h = spec;
+    size_t hl;
+
+    if (spec[0] == '[') {
+        const char *close = strchr(spec, ']');
+        if (close == NULL || close[1] != ':')
+            return err_set(err, CP_EUSAGE, "--listen %s: expected [IPV6]:PORT", spec);
+        h = spec + 1;
+        hl = (size_t)(close - h);
+        colon = (char *)close + 1;
+    } else {
+        if ((colon = strrchr(spec, ':')) == NULL)
+            return err_set(err, CP_EUSAGE, "--listen %s: expected ADDR:PORT", spec);
+        hl = (size_t)(colon - spec);
+    }
+    if (hl == 0 || hl >= sizeof(host) || colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
+        return err_set(err, CP_EUSAGE, "--listen %s: expected ADDR:PORT", spec);
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (getaddrinfo(host, colon + 1, &hints, ai) != 0)
+        return err_set(err, CP_EUSAGE, "--listen %s: \"%s\" is not a numeric IP address", spec, host);
+    return CP_OK;
+}
+
+static int bind_socket(const char *spec, int *fd_out, struct err *err)
+{
+    struct addrinfo *ai = NULL;
+    int one = 1, fd, rc = parse_listen(spec, &ai, err);
+
+    *fd_out = -1;
+    if (rc != CP_OK)
+        return rc;
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        rc = err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(errno));
+    else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+             (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+             bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0)
+        rc = err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(errno));
+    freeaddrinfo(ai);
+    if (rc != CP_OK && fd >= 0)
+        close(fd);
+    else
+        *fd_out = fd;
+    return rc;
+}
+
+static int bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static int start_one(struct standalone_solver *s, const char *spec, struct err *err)
+{
+    int fd, rc = bind_socket(spec, &fd, err);
+
+    if (rc != CP_OK)
+        return rc;
+    s->ports[s->ndaemons] = bound_port(fd);
+    s->daemons[s->ndaemons] = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
+    if (s->daemons[s->ndaemons] == NULL) {
+        close(fd);
+        return err_set(err, CP_EIO, "cannot start the http-01 responder on %s", spec);
+    }
+    s->ndaemons++;
+    log_info(s->log, "http-01 responder listening on %s", spec);
+    return CP_OK;
+}
+
+static int sa_present(struct solver *sv, const struct chal *c, struct err *err)
+{
+    struct standalone_solver *s = (struct standalone_solver *)sv;
+    struct token t = {strdup(c->token), strdup(c->auth)};
+    int rc = CP_OK;
+
+    pthread_mutex_lock(&s->lock);
+    if (t.token == NULL || t.auth == NULL)
+        rc = err_nomem(err);
+    else if (s->ntokens == MAX_TOKENS)
+        rc = err_set(err, CP_EUSAGE, "more than %d http-01 challenges at once", MAX_TOKENS);
+    else
+        s->tokens[s->ntokens++] = t;
+    pthread_mutex_unlock(&s->lock);
+    if (rc != CP_OK) {
+        free(t.token);
+        free(t.auth);
+    }
+    return rc;
+}
+
+static int sa_wait_ready(struct solver *sv, struct err *err)
+{
+    (void)sv;
+    (void)err;
+    return CP_OK;
+}
+
+static void sa_cleanup(struct solver *sv, const struct chal *c, bool validated)
+{
+    struct standalone_solver *s = (struct standalone_solver *)sv;
+
+    (void)validated;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->ntokens; i++) {
+        if (strcmp(s->tokens[i].token, c->token) != 0)
+            continue;
+        free(s->tokens[i].token);
+        free(s->tokens[i].auth);
+        s->tokens[i] = s->tokens[--s->ntokens];
+        break;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void sa_free(struct solver *sv)
+{
+    struct standalone_solver *s = (struct standalone_solver *)sv;
+
+    for (size_t i = 0; i < s->ndaemons; i++)
+        MHD_stop_daemon(s->daemons[i]);  /* closes the socket we gave it */
+    for (size_t i = 0; i < s->ntokens; i++) {
+        free(s->tokens[i].token);
+        free(s->tokens[i].auth);
+    }
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+int solver_standalone_port(const struct solver *sv, size_t i)
+{
+    const struct standalone_solver *s = (const struct standalone_solver *)sv;
+
+    return i < s->ndaemons ? s->ports[i] : -1;
+}
+
+struct solver *solver_standalone_new(const char *const *listen, size_t n,
+                                     const struct logger *log, struct err *err)
+{
+    static const char *const defaults[] = {"[::]:80", "0.0.0.0:80"};
+    struct standalone_solver *s;
+
+    if (n == 0) {
+        listen = defaults;
+        n = 2;
+    }
+    if (n > MAX_LISTEN) {
+        err_set(err, CP_EUSAGE, "--listen: at most %d addresses", MAX_LISTEN);
+        return NULL;
+    }
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
+        err_nomem(err);
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    s->base = (struct solver){"http-01", sa_present, sa_wait_ready, sa_cleanup, sa_free};
+    s->log = log;
+    for (size_t i = 0; i < n; i++)
+        if (start_one(s, listen[i], err) != CP_OK) {
+            sa_free(&s->base);
+            return NULL;
+        }
+    return &s->base;
+}
