@@ -34,6 +34,24 @@ static int account_from_reply(struct acme_account *a, struct acme_reply *r, cons
     return CP_OK;
 }
 
+bool acme_contact_valid(const char *contact)
+{
+    const char *addr = contact + strlen("mailto:"), *at, *dot;
+
+    if (!str_has_prefix(contact, "mailto:") || strlen(contact) > 320)
+        return false;
+    at = strchr(addr, '@');
+    if (at == NULL || at == addr || strchr(at + 1, '@') != NULL)
+        return false;
+    dot = strrchr(at + 1, '.');
+    if (dot == NULL || dot == at + 1 || dot[1] == '\0')
+        return false;
+    for (const char *p = addr; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr(",?<>\"()[]\\;:", *p))
+            return false;
+    return true;
+}
+
 static json_t *contacts_array(const char *const *contacts, size_t n)
 {
     json_t *arr = json_array();
@@ -83,7 +101,7 @@ static int check_new_account(struct acme_client *c, const char *const *contacts,
         return err_set(err, CP_EUSAGE, "CA %s requires agreeing to its terms of service %s "
                        "(--agree-tos)", acme_client_url(c), d->terms_of_service);
     for (size_t i = 0; i < n; i++)
-        if (!str_has_prefix(contacts[i], "mailto:") || strlen(contacts[i]) < 8)
+        if (!acme_contact_valid(contacts[i]))
             return err_set(err, CP_EUSAGE, "contact \"%s\" is not a mailto: address", contacts[i]);
     return CP_OK;
 }
@@ -141,20 +159,18 @@ int acme_account_find(struct acme_client *c, struct acme_account *out, struct er
     return rc;
 }
 
+/* RFC 8555 §7.3.3 / §6.3: read the account with POST-as-GET to its URL. */
 int acme_account_fetch(struct acme_client *c, struct acme_account *out, struct err *err)
 {
     struct acme_reply r = {0};
-    json_t *empty = json_object();
     const char *kid = acme_client_kid(c);
     const char *type;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (kid == NULL) {
-        json_decref(empty);
+    if (kid == NULL)
         return err_set(err, CP_EUSAGE, "no account URL to read");
-    }
-    rc = empty ? acme_post(c, kid, empty, &r, err) : err_nomem(err);
+    rc = acme_post(c, kid, NULL, &r, err);
     type = acme_problem_short_type(r.json);
     if (rc == CP_EACME && type != NULL && strcmp(type, "accountDoesNotExist") == 0)
         rc = err_set(err, CP_ENOTFOUND, "CA %s no longer knows account %s "
@@ -162,7 +178,6 @@ int acme_account_fetch(struct acme_client *c, struct acme_account *out, struct e
                      acme_client_url(c), kid);
     else if (rc == CP_OK)
         rc = account_from_reply(out, &r, kid, err);
-    json_decref(empty);
     acme_reply_free(&r);
     return rc;
 }

@@ -40,8 +40,11 @@ int acme_account_create(struct acme_client *c, const char *const *contacts, size
  * the client signs with its kid from now on. */
 int acme_account_find(struct acme_client *c, struct acme_account *out, struct err *err) CP_WUR;
 
-/* Read the current account object (a POST with an empty update, §7.3.2). */
+/* Read the current account object (POST-as-GET to the account URL). */
 int acme_account_fetch(struct acme_client *c, struct acme_account *out, struct err *err) CP_WUR;
+
+/* Is contact a plausible "mailto:local@domain.tld" URL (RFC 8555 §7.3: one address, no hfields)? */
+bool acme_contact_valid(const char *contact);
 
 void acme_account_free(struct acme_account *a);
 

@@ -325,12 +325,21 @@ static long retry_delay_ms(struct acme_client *c, const struct acme_reply *r, in
 
 static int reply_error(const struct acme_reply *r, const char *url, struct err *err)
 {
+    const char *type = acme_problem_short_type(r->json);
     char what[600];
+    size_t n;
 
     if (r->json == NULL)
         return err_set(err, CP_EACME, "%s: HTTP %ld with no problem document", url, r->status);
     snprintf(what, sizeof(what), "%s (HTTP %ld)", url, r->status);
-    return acme_problem_err(err, r->json, what);
+    acme_problem_err(err, r->json, what);
+    /* RFC 8555 §7.3.1: the CA does not know the key; a test CA forgets on restart */
+    if (err != NULL && type != NULL && strcmp(type, "accountDoesNotExist") == 0) {
+        n = strlen(err->msg);
+        snprintf(err->msg + n, sizeof(err->msg) - n,
+                 " (the CA no longer knows this account; create one with `certpilot account new`)");
+    }
+    return CP_EACME;
 }
 
 int acme_post(struct acme_client *c, const char *url, const json_t *payload,

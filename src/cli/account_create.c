@@ -111,12 +111,18 @@ int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct accoun
     char **contacts = NULL;
     int rc;
 
-    if ((rc = decode_eab(o, &eab, &hmac, err)) != CP_OK || (rc = account_key(ctx, o, err)) != CP_OK)
-        goto out;
     if ((contacts = mailto_list(o)) == NULL) {
         rc = err_nomem(err);
         goto out;
     }
+    /* refuse bad input before a key is made */
+    for (size_t i = 0; i < o->nemails; i++)
+        if (!acme_contact_valid(contacts[i])) {
+            rc = err_set(err, CP_EUSAGE, "--email \"%s\" is not an e-mail address", o->emails[i]);
+            goto out;
+        }
+    if ((rc = decode_eab(o, &eab, &hmac, err)) != CP_OK || (rc = account_key(ctx, o, err)) != CP_OK)
+        goto out;
     rc = acme_account_create(ctx->acme, (const char *const *)contacts, o->nemails, o->agree_tos,
                              eab.kid ? &eab : NULL, &acct, err);
     if (rc == CP_OK)

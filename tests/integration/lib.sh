@@ -171,3 +171,9 @@ cp_verify_cert() {
     [ "$(cat "$dir/cert.pem" "$dir/chain.pem")" = "$(cat "$dir/fullchain.pem")" ] ||
         cp_fail "fullchain.pem is not cert.pem + chain.pem"
 }
+
+# After cp_expect_fail: the exit code must be RC and stderr must contain NEEDLE (if given).
+cp_check_err() {
+    [ "$CP_LAST_RC" = "$1" ] || cp_fail "exit $CP_LAST_RC, expected $1; stderr: $CP_LAST_ERR"
+    [ $# -lt 2 ] || cp_assert_contains "$CP_LAST_ERR" "$2"
+}

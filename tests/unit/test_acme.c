@@ -282,6 +282,20 @@ static void test_account_needs_tos(void **state)
     script_done(&s);
 }
 
+static void test_contact_valid(void **state)
+{
+    (void)state;
+    assert_true(acme_contact_valid("mailto:admin@example.com"));
+    assert_true(acme_contact_valid("mailto:a.b+c@sub.example.org"));
+    assert_false(acme_contact_valid("admin@example.com"));
+    assert_false(acme_contact_valid("mailto:not an address"));
+    assert_false(acme_contact_valid("mailto:@example.com"));
+    assert_false(acme_contact_valid("mailto:a@b"));
+    assert_false(acme_contact_valid("mailto:a@example.com,b@example.com"));
+    assert_false(acme_contact_valid("mailto:a@example.com?subject=x"));
+    assert_false(acme_contact_valid("mailto:a@@example.com"));
+}
+
 static void test_key_authorization(void **state)
 {
     char *ka = acme_key_authorization("tok", "thumb");
@@ -309,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_problem_format),
         cmocka_unit_test(test_account_find_missing),
         cmocka_unit_test(test_account_needs_tos),
+        cmocka_unit_test(test_contact_valid),
         cmocka_unit_test(test_key_authorization),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Pebble rejecting 30% of good nonces: badNonce answers are retried and the
+# certificate is still issued.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cp_harness_init
+PEBBLE_WFE_NONCEREJECT=30 cp_start_pebble
+
+cp_certpilot -v account new --agree-tos >/dev/null 2>"$CP_WORK/account.err"
+cp_certpilot -v issue -d n.example.test -d '*.n.example.test' \
+    --hook "$CP_SOURCE_DIR/examples/hooks/challtestsrv" >/dev/null 2>"$CP_WORK/issue.err"
+cp_verify_cert "$CP_WORK/state/certs/n.example.test" n.example.test '*.n.example.test'
+cat "$CP_WORK/account.err" "$CP_WORK/issue.err" | grep -q "badNonce" ||
+    cp_fail "no badNonce was retried (is PEBBLE_WFE_NONCEREJECT honoured?)"
+echo "ok"
