@@ -56,6 +56,8 @@ static void child(const char *const argv[], const char **env, int errfd)
     int devnull = open("/dev/null", O_RDONLY);
     int e;
 
+    /* its own process group, so a time-out stops the hook's children too */
+    setpgid(0, 0);
     if (devnull >= 0) {
         dup2(devnull, STDIN_FILENO);
         if (devnull != STDIN_FILENO)
@@ -93,13 +95,15 @@ static int wait_bounded(pid_t pid, long timeout_s, int *status)
         sleep_ms(20);
         waited += 20;
     }
-    kill(pid, SIGTERM);
+    kill(-pid, SIGTERM);
     for (waited = 0; waited < 2000; waited += 20) {
-        if (waitpid(pid, status, WNOHANG) == pid)
+        if (waitpid(pid, status, WNOHANG) == pid) {
+            kill(-pid, SIGKILL);  /* leftovers of the group */
             return CP_ETIMEOUT;
+        }
         sleep_ms(20);
     }
-    kill(pid, SIGKILL);
+    kill(-pid, SIGKILL);
     waitpid(pid, status, 0);
     return CP_ETIMEOUT;
 }

@@ -1,0 +1,301 @@
+/*
+ * solve: the exec hook contract (argv, environment, decline, time limit),
+ * the webroot solver's files, and the standalone responder on loopback.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "http/http.h"
+#include "solve/exec.h"
+#include "solve/solve.h"
+#include "store/fsio.h"
+#include "util/str.h"
+
+static const struct chal dns_chal = {"dns-01", "www.example.test", "tok_en-1", "txtValue-_x"};
+static const struct chal http_chal = {"http-01", "www.example.test", "tok_en-1", "tok_en-1.thumb"};
+
+static char *tmpdir(void)
+{
+    char t[] = "/tmp/cp-solve-XXXXXX";
+
+    assert_non_null(mkdtemp(t));
+    return strdup(t);
+}
+
+static void rm_rf(const char *dir)
+{
+    char *cmd = str_printf("rm -rf '%s'", dir);
+
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+static char *slurp(const char *path)
+{
+    char *data = NULL;
+    size_t len;
+
+    assert_int_equal(fs_read(path, 1 << 16, &data, &len, NULL), CP_OK);
+    return data;
+}
+
+/* A hook script in dir that logs its argv and CERTPILOT_* values, then runs body. */
+static char *write_hook(const char *dir, const char *body)
+{
+    char *path = str_printf("%s/hook", dir);
+    char *text = str_printf("#!/bin/sh\necho \"$* | $CERTPILOT_METHOD $CERTPILOT_TYPE $CERTPILOT_IDENT "
+                            "$CERTPILOT_TOKEN $CERTPILOT_AUTH\" >>'%s/log'\n%s\n", dir, body);
+
+    assert_int_equal(fs_write_atomic(path, text, strlen(text), 0755, NULL), CP_OK);
+    free(text);
+    return path;
+}
+
+static void test_hook_contract(void **state)
+{
+    char *dir = tmpdir(), *hook = write_hook(dir, "exit 0"), *log, *logpath;
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
+
+    (void)state;
+    assert_non_null(s);
+    assert_string_equal(s->type, "dns-01");
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_OK);
+    s->cleanup(s, &dns_chal, true);
+    s->cleanup(s, &dns_chal, false);
+    logpath = str_printf("%s/log", dir);
+    log = slurp(logpath);
+    assert_string_equal(log,
+        "begin dns-01 www.example.test tok_en-1 txtValue-_x | begin dns-01 www.example.test tok_en-1 txtValue-_x\n"
+        "done dns-01 www.example.test tok_en-1 txtValue-_x | done dns-01 www.example.test tok_en-1 txtValue-_x\n"
+        "failed dns-01 www.example.test tok_en-1 txtValue-_x | failed dns-01 www.example.test tok_en-1 txtValue-_x\n");
+    free(log);
+    free(logpath);
+    solver_free(s);
+    free(hook);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_hook_declines(void **state)
+{
+    char *dir = tmpdir(), *hook = write_hook(dir, "exit 3");
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
+
+    (void)state;
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_EDECLINED);
+    assert_non_null(strstr(err.msg, "declined dns-01 for www.example.test (exit status 3)"));
+    solver_free(s);
+    free(hook);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_hook_refuses_odd_values(void **state)
+{
+    char *dir = tmpdir(), *hook = write_hook(dir, "exit 0"), *logpath = str_printf("%s/log", dir);
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
+    struct chal bad = {"dns-01", "www.example.test;rm -rf /", "tok", "auth"};
+
+    (void)state;
+    assert_int_equal(s->present(s, &bad, &err), CP_EINVALID);
+    assert_false(fs_exists(logpath));
+    solver_free(s);
+    free(hook);
+    free(logpath);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_hook_not_executable(void **state)
+{
+    char *dir = tmpdir(), *path = str_printf("%s/plain", dir);
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(fs_write_atomic(path, "x", 1, 0644, NULL), CP_OK);
+    assert_null(solver_hook_new(path, "dns-01", 10, NULL, &err));
+    assert_int_equal(err.code, CP_EUSAGE);
+    assert_null(solver_hook_new(dir, "dns-01", 10, NULL, &err));
+    assert_int_equal(err.code, CP_EUSAGE);
+    free(path);
+    rm_rf(dir);
+    free(dir);
+}
+
+/* Running, as opposed to gone or a zombie waiting for its reaper. */
+static bool running(int pid)
+{
+    char *path = str_printf("/proc/%d/stat", pid), *stat = NULL, *paren;
+    size_t len;
+    bool alive = false;
+
+    if (fs_read(path, 4096, &stat, &len, NULL) == CP_OK && (paren = strrchr(stat, ')')) != NULL)
+        alive = paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+    free(stat);
+    free(path);
+    return alive;
+}
+
+static void test_exec_timeout(void **state)
+{
+    char *dir = tmpdir(), *pidfile = str_printf("%s/pid", dir), *hook, *pid;
+    /* a child of the hook must not outlive the time-out either */
+    char *body = str_printf("sleep 30 &\necho $! >'%s'\nwait", pidfile);
+    const char *argv[2];
+    struct err err = {0};
+    int status;
+
+    (void)state;
+    hook = write_hook(dir, body);
+    argv[0] = hook;
+    argv[1] = NULL;
+    assert_int_equal(exec_run(argv, NULL, 1, &status, &err), CP_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "did not finish within 1 s"));
+    pid = slurp(pidfile);
+    /* the hook's child is gone with it */
+    assert_false(running(atoi(pid)));
+    free(pid);
+    free(body);
+    free(hook);
+    free(pidfile);
+    rm_rf(dir);
+    free(dir);
+}
+
+static void test_exec_missing_program(void **state)
+{
+    const char *argv[] = {"/nonexistent/prog", NULL};
+    struct err err = {0};
+    int status;
+
+    (void)state;
+    assert_int_equal(exec_run(argv, NULL, 5, &status, &err), CP_EIO);
+    assert_string_equal(err.msg, "cannot run /nonexistent/prog: No such file or directory");
+}
+
+static void test_webroot(void **state)
+{
+    char *dir = tmpdir(), *file = str_printf("%s/.well-known/acme-challenge/tok_en-1", dir), *got;
+    char *wk = str_printf("%s/.well-known", dir);
+    struct err err = {0};
+    struct solver *s = solver_webroot_new(dir, NULL, &err);
+    struct chal bad = {"http-01", "x.example.test", "../../etc/passwd", "a"};
+    struct stat st;
+
+    (void)state;
+    assert_non_null(s);
+    assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
+    got = slurp(file);
+    assert_string_equal(got, "tok_en-1.thumb");
+    assert_int_equal(stat(file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(s->present(s, &bad, &err), CP_EINVALID);
+    s->cleanup(s, &http_chal, true);
+    assert_false(fs_exists(file));
+    solver_free(s);
+    assert_false(fs_exists(wk)); /* the directories it made are gone too */
+    assert_null(solver_webroot_new("/nonexistent/www", NULL, &err));
+    assert_int_equal(err.code, CP_EUSAGE);
+    free(got);
+    free(file);
+    free(wk);
+    rm_rf(dir);
+    free(dir);
+}
+
+static long fetch(struct http_transport *t, const char *host, int port, const char *token, char **body)
+{
+    char *url = str_printf("http://%s:%d/.well-known/acme-challenge/%s", host, port, token);
+    struct http_response r = {0};
+    struct err err = {0};
+    long status;
+
+    assert_int_equal(http_send(t, &(struct http_request){"GET", url, NULL, NULL, 0}, &r, &err), CP_OK);
+    status = r.status;
+    *body = buf_steal(&r.body);
+    http_response_free(&r);
+    free(url);
+    return status;
+}
+
+static void test_standalone(void **state)
+{
+    const char *listen[] = {"127.0.0.1:0", "[::1]:0"};
+    struct http_opts o = {.timeout_s = 5};
+    struct err err = {0};
+    struct http_transport *t = http_curl_new(&o, &err);
+    struct solver *s = solver_standalone_new(listen, 2, NULL, &err);
+    int p4, p6;
+    char *body = NULL;
+
+    (void)state;
+    assert_non_null(s);
+    p4 = solver_standalone_port(s, 0);
+    p6 = solver_standalone_port(s, 1);
+    assert_true(p4 > 0 && p6 > 0);
+    assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
+    assert_int_equal(fetch(t, "127.0.0.1", p4, "tok_en-1", &body), 200);
+    assert_string_equal(body, "tok_en-1.thumb");
+    free(body);
+    assert_int_equal(fetch(t, "[::1]", p6, "tok_en-1", &body), 200);
+    assert_string_equal(body, "tok_en-1.thumb");
+    free(body);
+    assert_int_equal(fetch(t, "127.0.0.1", p4, "other", &body), 404);
+    free(body);
+    s->cleanup(s, &http_chal, true);
+    assert_int_equal(fetch(t, "127.0.0.1", p4, "tok_en-1", &body), 404);
+    free(body);
+    solver_free(s);
+    http_transport_free(t);
+}
+
+static void test_standalone_busy_port(void **state)
+{
+    const char *first[] = {"127.0.0.1:0"};
+    char spec[64];
+    const char *second[] = {spec};
+    struct err err = {0};
+    struct solver *a = solver_standalone_new(first, 1, NULL, &err), *b;
+
+    (void)state;
+    assert_non_null(a);
+    snprintf(spec, sizeof(spec), "127.0.0.1:%d", solver_standalone_port(a, 0));
+    b = solver_standalone_new(second, 1, NULL, &err);
+    assert_null(b);
+    assert_int_equal(err.code, CP_EIO);
+    assert_non_null(strstr(err.msg, spec));
+    assert_non_null(strstr(err.msg, "Address already in use"));
+    first[0] = "localhost:80";
+    assert_null(solver_standalone_new(first, 1, NULL, &err));
+    assert_int_equal(err.code, CP_EUSAGE);
+    solver_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hook_contract),
+        cmocka_unit_test(test_hook_declines),
+        cmocka_unit_test(test_hook_refuses_odd_values),
+        cmocka_unit_test(test_hook_not_executable),
+        cmocka_unit_test(test_exec_timeout),
+        cmocka_unit_test(test_exec_missing_program),
+        cmocka_unit_test(test_webroot),
+        cmocka_unit_test(test_standalone),
+        cmocka_unit_test(test_standalone_busy_port),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
