@@ -89,13 +89,15 @@ JSON
     CP_PIDS+=($!)
     PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
         PEBBLE_AUTHZREUSE=${PEBBLE_AUTHZREUSE:-0} \
-        pebble -config "$dir/config.json" -dnsserver "127.0.0.1:$CHALL_DNS_PORT" >"$dir/pebble.log" 2>&1 &
+        pebble -config "$dir/config.json" -dnsserver "${PEBBLE_DNS_SERVER:-127.0.0.1:$CHALL_DNS_PORT}" \
+        >"$dir/pebble.log" 2>&1 &
     CP_PIDS+=($!)
     cp_wait_url "http://127.0.0.1:$CHALL_MGMT_PORT/" || return 1
     cp_wait_url "https://localhost:$PEBBLE_PORT/dir" --cacert "$PEBBLE_CA_BUNDLE" || return 1
 }
 
-# Start Pebble (with its DNS) and export what tests need.
+# Start Pebble (with its DNS) and export what tests need. PEBBLE_DNS_SERVER
+# (HOST:PORT) makes Pebble resolve through another server, e.g. a test BIND.
 cp_start_pebble() {
     local attempt
     cp_make_tls
