@@ -67,6 +67,19 @@ enum {
 /* Handle a global option; 1 when opt was one, 0 when not, CP_EUSAGE on a bad value. */
 int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err);
 
+/* A command's handler for one of its own options (not a global one). */
+typedef int (*cli_option_fn)(void *ctx, int opt, const char *arg, char **argv, struct err *err);
+
+/*
+ * Parse a command's options with getopt_long: -h prints usage, global
+ * options are taken, the rest go to fn(ctx, ...). Positional arguments are
+ * refused. Sets the log level afterwards.
+ * Returns 1 when help was printed, 0 when parsed, CP_EUSAGE (err set) otherwise.
+ */
+int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
+                      struct err *err);
+
 /* Set the log level from -v/-q; call after a command has parsed its options. */
 void cli_apply_verbosity(struct cli *cli);
 

@@ -32,8 +32,10 @@ struct account_args {
     bool json;
 };
 
-static int parse_opt(struct account_args *a, int opt, const char *arg, char **argv, struct err *err)
+static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
 {
+    struct account_args *a = ctx;
+
     switch (opt) {
     case OPT_ACCOUNT:
         a->nopts.name = arg;
@@ -77,26 +79,18 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
         {"json", no_argument, NULL, OPT_JSON},
         {NULL, 0, NULL, 0},
     };
-    int opt, r;
+    int rc;
 
     a->nopts.name = "default";
     a->nopts.emails = a->emails;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(account_usage, stdout);
-            return 1;
-        }
-        if ((r = cli_global_option(cli, opt, optarg, err)) < 0)
-            return r;
-        if (r == 0 && (r = parse_opt(a, opt, optarg, argv, err)) != CP_OK)
-            return r;
-    }
+    rc = cli_parse_options(cli, "account", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, account_usage,
+                           parse_opt, a, err);
+    if (rc != CP_OK)
+        return rc;
     if (!store_name_valid(a->nopts.name))
         return err_set(err, CP_EUSAGE, "--account: \"%s\" is not a valid name "
                        "(letters, digits, '.', '_', '-')", a->nopts.name);
-    cli_apply_verbosity(cli);
-    return 0;
+    return CP_OK;
 }
 
 static int account_new(struct cli *cli, struct account_args *a, struct err *err)
@@ -167,8 +161,6 @@ int cmd_account(struct cli *cli, int argc, char **argv)
     rc = parse_args(cli, &a, argc - 1, argv + 1, &err);
     if (rc == 1)
         return 0;
-    if (rc == CP_OK && optind < argc - 1)
-        rc = err_set(&err, CP_EUSAGE, "account: unexpected argument \"%s\"", argv[optind + 1]);
     if (rc == CP_OK && strcmp(argv[1], "new") == 0)
         rc = account_new(cli, &a, &err);
     else if (rc == CP_OK && strcmp(argv[1], "show") == 0)

@@ -90,6 +90,15 @@ static int list_all(struct store *st, bool as_json, struct err *err)
     return rc;
 }
 
+static int list_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
+{
+    (void)arg;
+    if (opt != OPT_JSON)
+        return cli_bad_option("list", argv, err);
+    *(bool *)ctx = true;
+    return CP_OK;
+}
+
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -97,24 +106,11 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     struct err err = {0};
     struct store *st = NULL;
     bool as_json = false;
-    int opt, r, rc = CP_OK;
+    int rc = cli_parse_options(cli, "list", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, list_usage,
+                               list_opt, &as_json, &err);
 
-    optind = 1;
-    while (rc == CP_OK && (opt = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS, opts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(list_usage, stdout);
-            return 0;
-        }
-        if ((r = cli_global_option(cli, opt, optarg, &err)) < 0)
-            rc = r;
-        else if (r == 0 && opt == OPT_JSON)
-            as_json = true;
-        else if (r == 0)
-            rc = cli_bad_option("list", argv, &err);
-    }
-    if (rc == CP_OK && optind < argc)
-        rc = err_set(&err, CP_EUSAGE, "list: unexpected argument \"%s\"", argv[optind]);
-    cli_apply_verbosity(cli);
+    if (rc == 1)
+        return 0;
     if (rc == CP_OK)
         rc = store_open(cli->root, &st, &err);
     if (rc == CP_OK)

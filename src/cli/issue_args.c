@@ -108,8 +108,10 @@ static int parse_timeout(struct issue_args *a, const char *arg, struct err *err)
     return CP_OK;
 }
 
-static int parse_opt(struct issue_args *a, int opt, const char *arg, char **argv, struct err *err)
+static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
 {
+    struct issue_args *a = ctx;
+
     switch (opt) {
     case 'd': return add_name(a, arg, err);
     case OPT_CERTNAME:
@@ -186,25 +188,15 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"profile", required_argument, NULL, OPT_PROFILE},
         {NULL, 0, NULL, 0},
     };
-    int opt, r;
+    int rc;
 
     memset(a, 0, sizeof(*a));
     a->account.name = "default";
     a->account.emails = a->emails;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_GLOBAL_SHORTOPTS "d:", opts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(issue_usage, stdout);
-            return 1;
-        }
-        if ((r = cli_global_option(cli, opt, optarg, err)) < 0)
-            return r;
-        if (r == 0 && (r = parse_opt(a, opt, optarg, argv, err)) != CP_OK)
-            return r;
-    }
-    if (optind < argc)
-        return err_set(err, CP_EUSAGE, "issue: unexpected argument \"%s\" (names go after -d)", argv[optind]);
-    cli_apply_verbosity(cli);
+    rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", opts, issue_usage,
+                           parse_opt, a, err);
+    if (rc != CP_OK)
+        return rc;
     return check_args(a, err);
 }
 

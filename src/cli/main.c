@@ -88,6 +88,29 @@ int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err
     }
 }
 
+int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
+                      struct err *err)
+{
+    int opt, r;
+
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if ((r = cli_global_option(cli, opt, optarg, err)) < 0)
+            return r;
+        if (r == 0 && (r = fn(ctx, opt, optarg, argv, err)) != CP_OK)
+            return r;
+    }
+    if (optind < argc)
+        return err_set(err, CP_EUSAGE, "%s: unexpected argument \"%s\"", cmd, argv[optind]);
+    cli_apply_verbosity(cli);
+    return CP_OK;
+}
+
 static void cli_init(struct cli *cli)
 {
     const char *root = getenv("CERTPILOT_ROOT");

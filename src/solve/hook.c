@@ -79,13 +79,6 @@ static int hook_present(struct solver *s, const struct chal *c, struct err *err)
     return CP_OK;
 }
 
-static int hook_wait_ready(struct solver *s, struct err *err)
-{
-    (void)s;
-    (void)err;
-    return CP_OK;
-}
-
 static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
 {
     struct hook_solver *h = (struct hook_solver *)s;
@@ -128,7 +121,7 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
         err_nomem(err);
         return NULL;
     }
-    h->base = (struct solver){h->type, hook_present, hook_wait_ready, hook_cleanup, hook_free};
+    h->base = (struct solver){h->type, hook_present, solver_ready_now, hook_cleanup, hook_free};
     h->timeout_s = timeout_s > 0 ? timeout_s : 300;
     h->log = log;
     return &h->base;

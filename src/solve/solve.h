@@ -39,6 +39,9 @@ struct solver {
     void (*free)(struct solver *s);
 };
 
+/* wait_ready for solvers whose challenges are answerable as soon as present() returns. */
+int solver_ready_now(struct solver *s, struct err *err);
+
 static inline void solver_free(struct solver *s)
 {
     if (s != NULL)

@@ -196,13 +196,6 @@ static int sa_present(struct solver *sv, const struct chal *c, struct err *err)
     return rc;
 }
 
-static int sa_wait_ready(struct solver *sv, struct err *err)
-{
-    (void)sv;
-    (void)err;
-    return CP_OK;
-}
-
 static void sa_cleanup(struct solver *sv, const struct chal *c, bool validated)
 {
     struct standalone_solver *s = (struct standalone_solver *)sv;
@@ -260,7 +253,7 @@ struct solver *solver_standalone_new(const char *const *listen, size_t n,
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
-    s->base = (struct solver){"http-01", sa_present, sa_wait_ready, sa_cleanup, sa_free};
+    s->base = (struct solver){"http-01", sa_present, solver_ready_now, sa_cleanup, sa_free};
     s->log = log;
     for (size_t i = 0; i < n; i++)
         if (start_one(s, listen[i], err) != CP_OK) {

@@ -62,13 +62,6 @@ static int webroot_present(struct solver *s, const struct chal *c, struct err *e
     return rc;
 }
 
-static int webroot_wait_ready(struct solver *s, struct err *err)
-{
-    (void)s;
-    (void)err;
-    return CP_OK;
-}
-
 static void webroot_cleanup(struct solver *s, const struct chal *c, bool validated)
 {
     struct webroot_solver *w = (struct webroot_solver *)s;
@@ -113,7 +106,7 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
         err_nomem(err);
         return NULL;
     }
-    w->base = (struct solver){"http-01", webroot_present, webroot_wait_ready, webroot_cleanup, webroot_free};
+    w->base = (struct solver){"http-01", webroot_present, solver_ready_now, webroot_cleanup, webroot_free};
     w->log = log;
     return &w->base;
 }
