@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "support/files.h"
+
 #include "http/http.h"
 #include "solve/exec.h"
 #include "solve/solve.h"
@@ -23,31 +25,6 @@
 
 static const struct chal dns_chal = {"dns-01", "www.example.test", "tok_en-1", "txtValue-_x"};
 static const struct chal http_chal = {"http-01", "www.example.test", "tok_en-1", "tok_en-1.thumb"};
-
-static char *tmpdir(void)
-{
-    char t[] = "/tmp/cp-solve-XXXXXX";
-
-    assert_non_null(mkdtemp(t));
-    return strdup(t);
-}
-
-static void rm_rf(const char *dir)
-{
-    char *cmd = str_printf("rm -rf '%s'", dir);
-
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
-}
-
-static char *slurp(const char *path)
-{
-    char *data = NULL;
-    size_t len;
-
-    assert_int_equal(fs_read(path, 1 << 16, &data, &len, NULL), CP_OK);
-    return data;
-}
 
 /* A hook script in dir that logs its argv and CERTPILOT_* values, then runs body. */
 static char *write_hook(const char *dir, const char *body)
@@ -63,7 +40,7 @@ static char *write_hook(const char *dir, const char *body)
 
 static void test_hook_contract(void **state)
 {
-    char *dir = tmpdir(), *hook = write_hook(dir, "exit 0"), *log, *logpath;
+    char *dir = test_tmpdir("cp-solve"), *hook = write_hook(dir, "exit 0"), *log, *logpath;
     struct err err = {0};
     struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
 
@@ -74,7 +51,7 @@ static void test_hook_contract(void **state)
     s->cleanup(s, &dns_chal, true);
     s->cleanup(s, &dns_chal, false);
     logpath = str_printf("%s/log", dir);
-    log = slurp(logpath);
+    log = test_slurp(logpath);
     assert_string_equal(log,
         "begin dns-01 www.example.test tok_en-1 txtValue-_x | begin dns-01 www.example.test tok_en-1 txtValue-_x\n"
         "done dns-01 www.example.test tok_en-1 txtValue-_x | done dns-01 www.example.test tok_en-1 txtValue-_x\n"
@@ -83,13 +60,13 @@ static void test_hook_contract(void **state)
     free(logpath);
     solver_free(s);
     free(hook);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(dir);
 }
 
 static void test_hook_declines(void **state)
 {
-    char *dir = tmpdir(), *hook = write_hook(dir, "exit 3");
+    char *dir = test_tmpdir("cp-solve"), *hook = write_hook(dir, "exit 3");
     struct err err = {0};
     struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
 
@@ -98,13 +75,13 @@ static void test_hook_declines(void **state)
     assert_non_null(strstr(err.msg, "declined dns-01 for www.example.test (exit status 3)"));
     solver_free(s);
     free(hook);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(dir);
 }
 
 static void test_hook_refuses_odd_values(void **state)
 {
-    char *dir = tmpdir(), *hook = write_hook(dir, "exit 0"), *logpath = str_printf("%s/log", dir);
+    char *dir = test_tmpdir("cp-solve"), *hook = write_hook(dir, "exit 0"), *logpath = str_printf("%s/log", dir);
     struct err err = {0};
     struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
     struct chal bad = {"dns-01", "www.example.test;rm -rf /", "tok", "auth"};
@@ -115,13 +92,13 @@ static void test_hook_refuses_odd_values(void **state)
     solver_free(s);
     free(hook);
     free(logpath);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(dir);
 }
 
 static void test_hook_not_executable(void **state)
 {
-    char *dir = tmpdir(), *path = str_printf("%s/plain", dir);
+    char *dir = test_tmpdir("cp-solve"), *path = str_printf("%s/plain", dir);
     struct err err = {0};
 
     (void)state;
@@ -131,7 +108,7 @@ static void test_hook_not_executable(void **state)
     assert_null(solver_hook_new(dir, "dns-01", 10, NULL, &err));
     assert_int_equal(err.code, CP_EUSAGE);
     free(path);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(dir);
 }
 
@@ -151,7 +128,7 @@ static bool running(int pid)
 
 static void test_exec_timeout(void **state)
 {
-    char *dir = tmpdir(), *pidfile = str_printf("%s/pid", dir), *hook, *pid;
+    char *dir = test_tmpdir("cp-solve"), *pidfile = str_printf("%s/pid", dir), *hook, *pid;
     /* a child of the hook must not outlive the time-out either */
     char *body = str_printf("sleep 30 &\necho $! >'%s'\nwait", pidfile);
     const char *argv[2];
@@ -164,14 +141,14 @@ static void test_exec_timeout(void **state)
     argv[1] = NULL;
     assert_int_equal(exec_run(argv, NULL, 1, &status, &err), CP_ETIMEOUT);
     assert_non_null(strstr(err.msg, "did not finish within 1 s"));
-    pid = slurp(pidfile);
+    pid = test_slurp(pidfile);
     /* the hook's child is gone with it */
     assert_false(running(atoi(pid)));
     free(pid);
     free(body);
     free(hook);
     free(pidfile);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(dir);
 }
 
@@ -188,7 +165,7 @@ static void test_exec_missing_program(void **state)
 
 static void test_webroot(void **state)
 {
-    char *dir = tmpdir(), *file = str_printf("%s/.well-known/acme-challenge/tok_en-1", dir), *got;
+    char *dir = test_tmpdir("cp-solve"), *file = str_printf("%s/.well-known/acme-challenge/tok_en-1", dir), *got;
     char *wk = str_printf("%s/.well-known", dir);
     struct err err = {0};
     struct solver *s = solver_webroot_new(dir, NULL, &err);
@@ -198,7 +175,7 @@ static void test_webroot(void **state)
     (void)state;
     assert_non_null(s);
     assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
-    got = slurp(file);
+    got = test_slurp(file);
     assert_string_equal(got, "tok_en-1.thumb");
     assert_int_equal(stat(file, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0644);
@@ -212,7 +189,7 @@ static void test_webroot(void **state)
     free(got);
     free(file);
     free(wk);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(dir);
 }
 

@@ -14,35 +14,11 @@
 
 #include <cmocka.h>
 
+#include "support/files.h"
+
 #include "store/fsio.h"
 #include "store/store.h"
 #include "util/str.h"
-
-static char *make_tmpdir(void)
-{
-    char tmpl[] = "/tmp/cp-store-XXXXXX";
-    char *d = mkdtemp(tmpl);
-
-    assert_non_null(d);
-    return strdup(d);
-}
-
-static void rm_rf(const char *dir)
-{
-    char *cmd = str_printf("rm -rf '%s'", dir);
-
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
-}
-
-static char *slurp(const char *path)
-{
-    char *data = NULL;
-    size_t len = 0;
-
-    assert_int_equal(fs_read(path, 1 << 20, &data, &len, NULL), CP_OK);
-    return data;
-}
 
 static mode_t mode_of(const char *path)
 {
@@ -54,7 +30,7 @@ static mode_t mode_of(const char *path)
 
 static void test_write_new_refuses_overwrite(void **state)
 {
-    char *dir = make_tmpdir(), *p = str_printf("%s/key.pem", dir), *got;
+    char *dir = test_tmpdir("cp-store"), *p = str_printf("%s/key.pem", dir), *got;
     struct err err = {0};
 
     (void)state;
@@ -62,34 +38,34 @@ static void test_write_new_refuses_overwrite(void **state)
     assert_int_equal(mode_of(p), 0600);
     assert_int_equal(fs_write_new(p, "two", 3, 0600, &err), CP_EEXIST);
     assert_non_null(strstr(err.msg, p));
-    got = slurp(p);
+    got = test_slurp(p);
     assert_string_equal(got, "one");
     free(got);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(p);
     free(dir);
 }
 
 static void test_write_atomic_replaces(void **state)
 {
-    char *dir = make_tmpdir(), *p = str_printf("%s/meta.json", dir), *got;
+    char *dir = test_tmpdir("cp-store"), *p = str_printf("%s/meta.json", dir), *got;
     struct err err = {0};
 
     (void)state;
     assert_int_equal(fs_write_atomic(p, "a", 1, 0644, &err), CP_OK);
     assert_int_equal(fs_write_atomic(p, "bb", 2, 0644, &err), CP_OK);
-    got = slurp(p);
+    got = test_slurp(p);
     assert_string_equal(got, "bb");
     assert_int_equal(mode_of(p), 0644);
     free(got);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(p);
     free(dir);
 }
 
 static void test_read_limits(void **state)
 {
-    char *dir = make_tmpdir(), *p = str_printf("%s/big", dir), *data = NULL;
+    char *dir = test_tmpdir("cp-store"), *p = str_printf("%s/big", dir), *data = NULL;
     size_t len;
     struct err err = {0};
 
@@ -98,7 +74,7 @@ static void test_read_limits(void **state)
     assert_int_equal(fs_read(p, 5, &data, &len, &err), CP_EINVALID);
     assert_null(data);
     assert_int_equal(fs_read("/nonexistent/x", 5, &data, &len, &err), CP_ENOTFOUND);
-    rm_rf(dir);
+    test_rm_rf(dir);
     free(p);
     free(dir);
 }
@@ -115,7 +91,7 @@ static void save_version(struct store *st, const char *ver, const char *cert, in
 
 static void test_cert_versions(void **state)
 {
-    char *root = make_tmpdir(), *p, *got;
+    char *root = test_tmpdir("cp-store"), *p, *got;
     struct store *st = NULL;
     struct err err = {0};
 
@@ -126,7 +102,7 @@ static void test_cert_versions(void **state)
     /* an existing version is never overwritten, and current stays put */
     save_version(st, "20260101T000000Z-01", "CERT3\n", CP_EEXIST);
     p = store_cert_path(st, "example.test", "fullchain.pem");
-    got = slurp(p);
+    got = test_slurp(p);
     assert_string_equal(got, "CERT2\nCHAIN\n");
     free(got);
     free(p);
@@ -134,18 +110,18 @@ static void test_cert_versions(void **state)
     assert_int_equal(mode_of(p), 0600);
     free(p);
     p = str_printf("%s/certs/example.test/archive/20260101T000000Z-01/cert.pem", root);
-    got = slurp(p);
+    got = test_slurp(p);
     assert_string_equal(got, "CERT1\n");
     free(got);
     free(p);
     store_free(st);
-    rm_rf(root);
+    test_rm_rf(root);
     free(root);
 }
 
 static void test_list_and_names(void **state)
 {
-    char *root = make_tmpdir(), **names = NULL;
+    char *root = test_tmpdir("cp-store"), **names = NULL;
     size_t n = 0;
     struct store *st = NULL;
     struct err err = {0};
@@ -165,13 +141,13 @@ static void test_list_and_names(void **state)
     assert_false(store_name_valid("a/b"));
     assert_false(store_name_valid(""));
     store_free(st);
-    rm_rf(root);
+    test_rm_rf(root);
     free(root);
 }
 
 static void test_lock_exclusive(void **state)
 {
-    char *root = make_tmpdir();
+    char *root = test_tmpdir("cp-store");
     struct store *st = NULL;
     struct err err = {0};
     int fd1 = -1, fd2 = -1;
@@ -185,13 +161,13 @@ static void test_lock_exclusive(void **state)
     assert_int_equal(store_lock(st, "x", &fd2, &err), CP_OK);
     store_unlock(fd2);
     store_free(st);
-    rm_rf(root);
+    test_rm_rf(root);
     free(root);
 }
 
 static void test_account_key_kept(void **state)
 {
-    char *root = make_tmpdir(), *pem = NULL;
+    char *root = test_tmpdir("cp-store"), *pem = NULL;
     size_t len = 0;
     json_t *meta = NULL;
     struct store *st = NULL;
@@ -208,7 +184,7 @@ static void test_account_key_kept(void **state)
     assert_null(meta);
     secret_free(pem, len);
     store_free(st);
-    rm_rf(root);
+    test_rm_rf(root);
     free(root);
 }
 
