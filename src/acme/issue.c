@@ -132,33 +132,50 @@ static int respond_all(struct run *r, struct err *err)
     return CP_OK;
 }
 
-/* Refetch one authorization until it leaves pending/processing. */
-static int await_authz(struct run *r, struct slot *s, struct err *err)
+static bool authz_final(const struct slot *s)
 {
-    long ra = -1;
-    int rc;
-
-    r->delay_ms = 250;
-    for (;;) {
-        if (strcmp(s->authz.status, "pending") != 0 && strcmp(s->authz.status, "processing") != 0)
-            return CP_OK;
-        if ((rc = poll_wait(r, ra, "the CA to validate the challenges", err)) != CP_OK)
-            return rc;
-        acme_authz_free(&s->authz);
-        s->ch = NULL;
-        if ((rc = acme_authz_fetch(r->c, r->order.authz[s - r->slots], &s->authz, &ra, err)) != CP_OK)
-            return rc;
-        s->ch = acme_authz_challenge(&s->authz, r->req->solver->type);
-    }
+    return strcmp(s->authz.status, "pending") != 0 && strcmp(s->authz.status, "processing") != 0;
 }
 
-static int await_authzs(struct run *r, struct err *err)
+/* Refetch an authorization; *ra gets its Retry-After (or keeps the larger one). */
+static int refetch_authz(struct run *r, struct slot *s, long *ra, struct err *err)
 {
+    long this_ra = -1;
     int rc;
 
-    for (size_t i = 0; i < r->nslots; i++)
-        if (r->slots[i].presented && (rc = await_authz(r, &r->slots[i], err)) != CP_OK)
+    acme_authz_free(&s->authz);
+    s->ch = NULL;
+    rc = acme_authz_fetch(r->c, r->order.authz[s - r->slots], &s->authz, &this_ra, err);
+    if (rc == CP_OK)
+        s->ch = acme_authz_challenge(&s->authz, r->req->solver->type);
+    if (this_ra > *ra)
+        *ra = this_ra;
+    return rc;
+}
+
+/* RFC 8555 §7.5.1: poll every answered authorization, a round at a time,
+ * until none is pending; the CA validates them concurrently. */
+static int await_authzs(struct run *r, struct err *err)
+{
+    long ra = -1;
+    bool waiting = true;
+    int rc;
+
+    r->delay_ms = 100;
+    while (waiting) {
+        if ((rc = poll_wait(r, ra, "the CA to validate the challenges", err)) != CP_OK)
             return rc;
+        ra = -1;
+        waiting = false;
+        for (size_t i = 0; i < r->nslots; i++) {
+            struct slot *s = &r->slots[i];
+            if (!s->presented || authz_final(s))
+                continue;
+            if ((rc = refetch_authz(r, s, &ra, err)) != CP_OK)
+                return rc;
+            waiting = waiting || !authz_final(s);
+        }
+    }
     return CP_OK;
 }
 
@@ -205,13 +222,15 @@ static void cleanup_all(struct run *r)
     }
 }
 
-/* Poll the order until it leaves the given state. */
-static int await_order(struct run *r, const char *state, const char *what, struct err *err)
+/* Poll the order until it leaves the given state; a stale copy is refreshed at once. */
+static int await_order(struct run *r, const char *state, bool stale, const char *what, struct err *err)
 {
     long ra = -1;
     int rc;
 
-    r->delay_ms = 250;
+    r->delay_ms = 100;
+    if (stale && (rc = acme_order_refresh(r->c, &r->order, &ra, err)) != CP_OK)
+        return rc;
     while (strcmp(r->order.status, state) == 0) {
         if ((rc = poll_wait(r, ra, what, err)) != CP_OK)
             return rc;
@@ -238,7 +257,8 @@ static int finalize(struct run *r, struct acme_issue_result *out, struct err *er
     size_t csr_len = 0;
     int rc;
 
-    if ((rc = await_order(r, "pending", "the order to become ready", err)) != CP_OK ||
+    /* the order was read before the authorizations were validated */
+    if ((rc = await_order(r, "pending", true, "the order to become ready", err)) != CP_OK ||
         (rc = expect_status(r, "ready", err)) != CP_OK)
         return rc;
     rc = csr_build(r->req->cert_key, r->req->names, r->req->nnames, &csr, &csr_len, err);
@@ -247,9 +267,8 @@ static int finalize(struct run *r, struct acme_issue_result *out, struct err *er
     free(csr);
     if (rc != CP_OK)
         return rc;
-    r->delay_ms = 250;
-    if ((rc = await_order(r, "processing", "the certificate to be issued", err)) != CP_OK ||
-        (rc = await_order(r, "ready", "the certificate to be issued", err)) != CP_OK ||
+    if ((rc = await_order(r, "processing", false, "the certificate to be issued", err)) != CP_OK ||
+        (rc = await_order(r, "ready", false, "the certificate to be issued", err)) != CP_OK ||
         (rc = expect_status(r, "valid", err)) != CP_OK)
         return rc;
     if (r->order.certificate == NULL)

@@ -115,23 +115,30 @@ static void run_issue(const struct canned *replies, size_t n, int decline_at, in
     EVP_PKEY_free(certkey);
 }
 
+#define A1 "https://ca.test/a/1"
+#define A2 "https://ca.test/a/2"
+#define ORDER_URL "https://ca.test/o/1"
+
 static void test_flow_order(void **state)
 {
     const struct canned r[] = {
-        {200, JSON, NULL, NULL, NULL, DIRECTORY},
-        {200, NULL, "n0", NULL, NULL, NULL},
-        {201, JSON, "n1", "https://ca.test/o/1", NULL, ORDER("pending", "")},
-        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "pending", "pending", "t1")},
-        {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "pending", "pending", "t2")},
-        {200, JSON, "n4", NULL, NULL, "{}"},
-        {200, JSON, "n5", NULL, NULL, "{}"},
-        {200, JSON, "n6", NULL, "3", AUTHZ("a.test", "false", "pending", "processing", "t1")},
-        {200, JSON, "n7", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1")},
-        {200, JSON, "n8", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2")},
-        {200, JSON, "n9", NULL, NULL, ORDER("ready", "")},
-        {200, JSON, "na", NULL, NULL, ORDER("processing", "")},
-        {200, JSON, "nb", NULL, NULL, ORDER("valid", ",\"certificate\":\"https://ca.test/cert/1\"")},
-        {200, "application/pem-certificate-chain", "nc", NULL, NULL, "PEM DATA\n"},
+        {200, JSON, NULL, NULL, NULL, DIRECTORY, DIR_URL},
+        {200, NULL, "n0", NULL, NULL, NULL, "https://ca.test/nonce"},
+        {201, JSON, "n1", ORDER_URL, NULL, ORDER("pending", ""), "https://ca.test/order"},
+        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "pending", "pending", "t1"), A1},
+        {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "pending", "pending", "t2"), A2},
+        {200, JSON, "n4", NULL, NULL, "{}", "https://ca.test/c/t1"},
+        {200, JSON, "n5", NULL, NULL, "{}", "https://ca.test/c/t2"},
+        /* first round: one still pending (asking for 3 s), the other valid */
+        {200, JSON, "n6", NULL, "3", AUTHZ("a.test", "false", "pending", "processing", "t1"), A1},
+        {200, JSON, "n7", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2"), A2},
+        /* second round: only the pending one is asked again */
+        {200, JSON, "n8", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},
+        /* the order held is stale: refreshed without waiting */
+        {200, JSON, "n9", NULL, NULL, ORDER("ready", ""), ORDER_URL},
+        {200, JSON, "na", NULL, NULL, ORDER("processing", ""), "https://ca.test/fin"},
+        {200, JSON, "nb", NULL, NULL, ORDER("valid", ",\"certificate\":\"https://ca.test/cert/1\""), ORDER_URL},
+        {200, "application/pem-certificate-chain", "nc", NULL, NULL, "PEM DATA\n", "https://ca.test/cert/1"},
     };
     struct script s;
     struct recorder rec;
@@ -144,10 +151,9 @@ static void test_flow_order(void **state)
        and cleanup only once both authorizations were valid (10 requests) */
     assert_string_equal(rec.log, "present a.test t1 @5;present a.test t2 @5;wait @5;"
                                  "cleanup t1 done @10;cleanup t2 done @10;");
-    assert_string_equal(s.sent_url[5], "https://ca.test/c/t1");
-    assert_string_equal(s.sent_url[6], "https://ca.test/c/t2");
-    /* the authz poll honoured Retry-After: 3 once, back-off otherwise */
-    assert_true(s.slept_ms >= 3000);
+    /* 100 ms before the first round, Retry-After's 3 s before the second,
+       100 ms before asking the processing order again */
+    assert_int_equal(s.slept_ms, 100 + 3000 + 100);
     /* finalize carries a CSR */
     p = script_payload(&s, 11);
     assert_non_null(json_string_value(json_object_get(p, "csr")));

@@ -34,6 +34,8 @@ static int script_send(struct http_transport *t, const struct http_request *req,
     (void)err;
     assert_true(i < s->n && i < SCRIPT_MAX);
     c = &s->replies[i];
+    if (c->expect_url != NULL)
+        assert_string_equal(req->url, c->expect_url);
     s->sent_method[i] = strdup(req->method);
     s->sent_url[i] = strdup(req->url);
     s->sent_body[i] = req->body ? strndup(req->body, req->body_len) : NULL;

@@ -20,6 +20,7 @@ struct canned {
     const char *location;
     const char *retry_after;
     const char *body;
+    const char *expect_url;  /* when set, the request must be for this URL */
 };
 
 struct script {
