@@ -7,6 +7,7 @@
 #include "acme/authz.h"
 #include "acme/order.h"
 #include "acme/problem.h"
+#include "crypto/cert.h"
 #include "crypto/csr.h"
 #include "util/str.h"
 
@@ -251,6 +252,35 @@ static int expect_status(struct run *r, const char *want, struct err *err)
     return err_set(err, CP_EACME, "order %s is %s, expected %s", r->order.url, r->order.status, want);
 }
 
+/* RFC 8555 §7.4.2: the default chain, or the first alternate that leads to the
+ * preferred issuer; the default when none does. */
+static int download(struct run *r, struct acme_issue_result *out, struct err *err)
+{
+    const char *want = r->req->preferred_chain;
+    char **alt = NULL, *pem = NULL;
+    size_t nalt = 0;
+    int rc = acme_cert_download(r->c, out->cert_url, &out->pem, &alt, &nalt, err);
+
+    for (size_t i = 0; rc == CP_OK && want != NULL && i < nalt; i++) {
+        if (cert_chain_has_issuer(out->pem, strlen(out->pem), want))
+            break;
+        if ((rc = acme_cert_download(r->c, alt[i], &pem, NULL, NULL, err)) != CP_OK)
+            break;
+        if (cert_chain_has_issuer(pem, strlen(pem), want)) {
+            free(out->pem);
+            out->pem = pem;
+            pem = NULL;
+        }
+        str_free(&pem);
+    }
+    if (rc == CP_OK && want != NULL && !cert_chain_has_issuer(out->pem, strlen(out->pem), want))
+        log_warn(acme_client_log(r->c), "no chain from the CA leads to \"%s\"; keeping the default chain", want);
+    for (size_t i = 0; i < nalt; i++)
+        free(alt[i]);
+    free(alt);
+    return rc;
+}
+
 static int finalize(struct run *r, struct acme_issue_result *out, struct err *err)
 {
     unsigned char *csr = NULL;
@@ -275,7 +305,7 @@ static int finalize(struct run *r, struct acme_issue_result *out, struct err *er
         return err_set(err, CP_EPROTO, "order %s is valid but has no certificate URL", r->order.url);
     if ((out->cert_url = strdup(r->order.certificate)) == NULL)
         return err_nomem(err);
-    return acme_cert_download(r->c, r->order.certificate, &out->pem, NULL, NULL, err);
+    return download(r, out, err);
 }
 
 static int authorize(struct run *r, struct err *err)

@@ -21,6 +21,8 @@ struct acme_issue_req {
     struct solver *solver;     /* borrowed; its type picks the challenge */
     EVP_PKEY *cert_key;        /* borrowed; the certificate's key (not the account key) */
     const char *profile;       /* ACME profile name or NULL */
+    const char *preferred_chain; /* common name of the root (or an intermediate) wanted among
+                                    the CA's alternate chains; NULL: the default chain */
     long timeout_s;            /* bound on all polling together; 0: 300 */
 };
 

@@ -107,10 +107,11 @@ static json_t *cert_meta(struct cli *cli, const struct issue_run *r)
     cli_format_time(r->info.not_before, nb, sizeof(nb));
     cli_format_time(r->info.not_after, na, sizeof(na));
     cli_format_time(time(NULL), now, sizeof(now));
-    return json_pack("{s:o, s:s, s:s, s:s, s:o, s:s?, s:s, s:{s:s, s:s, s:s, s:s?}}",
+    return json_pack("{s:o, s:s, s:s, s:s, s:o, s:s?, s:s?, s:s, s:{s:s, s:s, s:s, s:s?}}",
                      "names", names, "key_type", key_type_name(r->key_type),
                      "server", cli->server, "account", r->args.account.name,
                      "challenge", challenge_meta(&r->args), "profile", r->args.profile,
+                     "preferred_chain", r->args.preferred_chain,
                      "issued", now, "cert", "serial", r->info.serial_hex, "not_before", nb,
                      "not_after", na, "ari_id", r->info.ari_id);
 }
@@ -158,7 +159,7 @@ static void print_result(struct issue_run *r)
 static int run_issue(struct cli *cli, struct issue_run *r, struct err *err)
 {
     struct acme_issue_req req = {(const char *const *)r->args.names, r->args.nnames, NULL, NULL,
-                                 r->args.profile, r->args.timeout_s};
+                                 r->args.profile, r->args.preferred_chain, r->args.timeout_s};
     int rc;
 
     if ((rc = key_type_parse(r->args.key_type ? r->args.key_type : "ec256", &r->key_type, err)) != CP_OK ||

@@ -25,11 +25,13 @@ static const char issue_usage[] =
     "  --agree-tos          create the account if it does not exist yet (with --email)\n"
     "  --email ADDR         contact address for a new account (repeatable)\n"
     "  --profile NAME       ask the CA for this certificate profile (e.g. shortlived)\n"
+    "  --preferred-chain CN take the CA's alternate chain that leads to the root named CN\n"
     "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n";
 
 enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
+    OPT_PREFERRED_CHAIN,
 };
 
 /* RFC 1035 §2.3.1 labels (letters, digits, hyphen; 1-63 octets), 253 octets at most. */
@@ -138,6 +140,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
         return CP_OK;
     case OPT_TIMEOUT: return parse_timeout(a, arg, err);
     case OPT_PROFILE: a->profile = arg; return CP_OK;
+    case OPT_PREFERRED_CHAIN: a->preferred_chain = arg; return CP_OK;
     default: return cli_bad_option("issue", argv, err);
     }
 }
@@ -186,6 +189,7 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"profile", required_argument, NULL, OPT_PROFILE},
+        {"preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN},
         {NULL, 0, NULL, 0},
     };
     int rc;

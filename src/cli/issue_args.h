@@ -28,6 +28,7 @@ struct issue_args {
     size_t nlisten;
     long timeout_s;
     const char *profile;
+    const char *preferred_chain;
     struct account_new_opts account;  /* name, and what --agree-tos needs to create one */
     const char *emails[16];
 };

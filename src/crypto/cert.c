@@ -315,3 +315,35 @@ int cert_matches_key(const char *leaf_pem, size_t len, EVP_PKEY *key, struct err
     X509_free(x);
     return rc;
 }
+
+/* Does the common name of n equal name? */
+static bool cn_equals(const X509_NAME *n, const char *name)
+{
+    char cn[256];
+    int len = X509_NAME_get_text_by_NID((X509_NAME *)n, NID_commonName, cn, sizeof(cn));
+
+    return len > 0 && (size_t)len == strlen(name) && strcmp(cn, name) == 0;
+}
+
+/* certbot's and lego's --preferred-chain: the name of the root the chain leads to
+ * (issuer of its topmost certificate) or of any certificate in it. */
+bool cert_chain_has_issuer(const char *pem, size_t len, const char *name)
+{
+    BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+    X509 *x, *last = NULL;
+    bool found = false;
+
+    if (bio == NULL)
+        return false;
+    while (!found && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        found = cn_equals(X509_get_subject_name(x), name);
+        X509_free(last);
+        last = x;
+    }
+    if (!found && last != NULL)
+        found = cn_equals(X509_get_issuer_name(last), name);
+    X509_free(last);
+    BIO_free(bio);
+    ERR_clear_error();  /* the loop ends on "no start line" */
+    return found;
+}

@@ -5,6 +5,7 @@
 #ifndef CP_CRYPTO_CERT_H
 #define CP_CRYPTO_CERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -36,6 +37,10 @@ void cert_info_free(struct cert_info *ci);
  * sent only the leaf). Returns 0 or CP_EINVALID.
  */
 int cert_chain_split(const char *pem, size_t len, char **leaf, char **chain, struct err *err) CP_WUR;
+
+/* Does the PEM chain lead to a root whose common name is name (the issuer of
+ * its topmost certificate), or hold a certificate with that common name? */
+bool cert_chain_has_issuer(const char *pem, size_t len, const char *name);
 
 /* 0 when the certificate's public key is key's public key, CP_EINVALID otherwise. */
 int cert_matches_key(const char *leaf_pem, size_t len, EVP_PKEY *key, struct err *err) CP_WUR;

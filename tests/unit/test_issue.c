@@ -100,7 +100,7 @@ static void run_issue(const struct canned *replies, size_t n, int decline_at, in
     struct jws_signer *sg = jws_signer_new(account, err);
     struct acme_client *c = script_client(s, DIR_URL, replies, n, err);
     struct acme_issue_result res;
-    struct acme_issue_req req = {names, 2, &rec->base, certkey, NULL, 60};
+    struct acme_issue_req req = {names, 2, &rec->base, certkey, NULL, NULL, 60};
 
     assert_non_null(c);
     recorder_init(rec, s, decline_at);
