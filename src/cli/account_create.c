@@ -1,7 +1,9 @@
 /*
  * cli/account_create — `account new` and `issue --agree-tos` share this:
- * the key is generated and saved (0600, never overwritten) before the CA
- * is asked, so a failure at the CA loses nothing and a retry reuses it.
+ * the key is generated (or imported with --key) and saved (0600, never
+ * overwritten) before the CA is asked, so a failure at the CA loses
+ * nothing and a retry reuses it. An imported key's existing account is
+ * found rather than created again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "cli/cli.h"
 #include "crypto/key.h"
 #include "jose/b64url.h"
+#include "store/fsio.h"
 #include "util/str.h"
 
 static int generate_key(struct cli_ctx *ctx, const struct account_new_opts *o, char **pem,
@@ -30,16 +33,40 @@ static int generate_key(struct cli_ctx *ctx, const struct account_new_opts *o, c
     return rc;
 }
 
-/* Reuse a saved key that never got registered, or generate and save one. */
-static int account_key(struct cli_ctx *ctx, const struct account_new_opts *o, struct err *err)
+/* An existing key (another client's, or a backup), as PKCS#8 PEM; stored only
+ * once the CA knows its account, since the user still holds the file. */
+static int import_key(const struct account_new_opts *o, char **pem, size_t *len, struct err *err)
+{
+    char *raw = NULL, *what = str_printf("--key %s", o->key_file);
+    size_t raw_len = 0;
+    EVP_PKEY *key = NULL;
+    int rc = what ? fs_read(o->key_file, 64 * 1024, &raw, &raw_len, err) : err_nomem(err);
+
+    if (rc == CP_OK && (key = key_from_pem(raw, raw_len, what, err)) == NULL)
+        rc = err->code;
+    if (rc == CP_OK)
+        rc = key_to_pem(key, pem, len, err);
+    EVP_PKEY_free(key);
+    secret_free(raw, raw_len);
+    free(what);
+    return rc;
+}
+
+/* The key to register: a saved one that never got registered, an imported
+ * one (its PEM handed back in *imported, to save once the CA has answered),
+ * or a new one saved now. */
+static int account_key(struct cli_ctx *ctx, const struct account_new_opts *o, struct buf *imported,
+                       struct err *err)
 {
     char *pem = NULL, *dir = store_account_dir(ctx->store, ctx->ca_id, o->name);
     size_t len = 0;
     json_t *meta = NULL;
     int rc = store_account_load(ctx->store, ctx->ca_id, o->name, &pem, &len, &meta, err);
 
-    if (rc == CP_OK && json_object_get(meta, "url") != NULL)
+    if (rc == CP_OK && (json_object_get(meta, "url") != NULL || o->key_file != NULL))
         rc = err_set(err, CP_EEXIST, "account \"%s\" already exists in %s", o->name, dir ? dir : "?");
+    else if (rc == CP_ENOTFOUND && o->key_file != NULL)
+        rc = import_key(o, &pem, &len, err);
     else if (rc == CP_ENOTFOUND)
         rc = generate_key(ctx, o, &pem, &len, err);
     if (rc == CP_OK && (ctx->account_key = key_from_pem(pem, len, "new account key", err)) == NULL)
@@ -48,6 +75,10 @@ static int account_key(struct cli_ctx *ctx, const struct account_new_opts *o, st
         rc = err->code;
     if (rc == CP_OK && acme_client_set_account(ctx->acme, ctx->signer, NULL) != CP_OK)
         rc = err_nomem(err);
+    if (rc == CP_OK && o->key_file != NULL) {
+        *imported = (struct buf){pem, len, len};
+        pem = NULL;
+    }
     secret_free(pem, len);
     json_decref(meta);
     free(dir);
@@ -102,11 +133,24 @@ static int decode_eab(const struct account_new_opts *o, struct acme_eab *eab, un
     return CP_OK;
 }
 
+/* RFC 8555 §7.3.1: an imported key may already have an account; else register one. */
+static int find_or_create(struct cli_ctx *ctx, const struct account_new_opts *o, char **contacts,
+                          const struct acme_eab *eab, struct acme_account *acct, struct err *err)
+{
+    int rc;
+
+    if (o->key_file != NULL && (rc = acme_account_find(ctx->acme, acct, err)) != CP_ENOTFOUND)
+        return rc;
+    return acme_account_create(ctx->acme, (const char *const *)contacts, o->nemails, o->agree_tos,
+                               eab->kid ? eab : NULL, acct, err);
+}
+
 int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct account_new_opts *o,
                        struct err *err)
 {
     struct acme_account acct = {0};
     struct acme_eab eab = {0};
+    struct buf imported = BUF_INIT;
     unsigned char *hmac = NULL;
     char **contacts = NULL;
     int rc;
@@ -121,17 +165,21 @@ int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct accoun
             rc = err_set(err, CP_EUSAGE, "--email \"%s\" is not an e-mail address", o->emails[i]);
             goto out;
         }
-    if ((rc = decode_eab(o, &eab, &hmac, err)) != CP_OK || (rc = account_key(ctx, o, err)) != CP_OK)
+    if ((rc = decode_eab(o, &eab, &hmac, err)) != CP_OK ||
+        (rc = account_key(ctx, o, &imported, err)) != CP_OK ||
+        (rc = find_or_create(ctx, o, contacts, &eab, &acct, err)) != CP_OK)
         goto out;
-    rc = acme_account_create(ctx->acme, (const char *const *)contacts, o->nemails, o->agree_tos,
-                             eab.kid ? &eab : NULL, &acct, err);
+    if (imported.data != NULL)
+        rc = store_account_save_key(ctx->store, ctx->ca_id, o->name, imported.data, imported.len, err);
     if (rc == CP_OK)
         rc = save_meta(cli, ctx, o->name, &acct, err);
     if (rc == CP_OK)
-        log_info(&cli->log, "account %s created at %s", acct.url, cli->server);
+        log_info(&cli->log, "account %s %s at %s", acct.url, o->key_file ? "ready" : "created",
+                 cli->server);
 out:
     acme_account_free(&acct);
     store_names_free(contacts, o->nemails);
     secret_free(hmac, eab.hmac_key_len);
+    secret_free(imported.data, imported.len);
     return rc;
 }

@@ -103,6 +103,7 @@ struct account_new_opts {
     size_t nemails;
     bool agree_tos;
     const char *key_type;  /* NULL: ec256 */
+    const char *key_file;  /* import this account key instead of generating one */
     const char *eab_kid;
     const char *eab_hmac_key;  /* base64url */
 };

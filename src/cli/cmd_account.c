@@ -14,17 +14,21 @@
 static const char account_usage[] =
     "usage: certpilot account new [--account NAME] [--email ADDR]... --agree-tos\n"
     "                             [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
-    "                             [--eab-kid KID --eab-hmac-key KEY]\n"
+    "                             [--key FILE] [--eab-kid KID --eab-hmac-key KEY]\n"
     "       certpilot account show [--account NAME] [--json]\n"
     "\n"
     "  --account NAME   local name of the account (default \"default\")\n"
     "  --email ADDR     contact address (repeatable)\n"
     "  --agree-tos      agree to the CA's terms of service\n"
     "  --key-type T     account key type (default ec256)\n"
+    "  --key FILE       use this existing account key (PEM); its account is found if it has one\n"
     "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key)\n"
     "  --json           print the account object as JSON\n";
 
-enum { OPT_ACCOUNT = OPT_FIRST_COMMAND_OPT, OPT_EMAIL, OPT_AGREE, OPT_KEYTYPE, OPT_EABKID, OPT_EABKEY, OPT_JSON };
+enum {
+    OPT_ACCOUNT = OPT_FIRST_COMMAND_OPT, OPT_EMAIL, OPT_AGREE, OPT_KEYTYPE, OPT_KEYFILE,
+    OPT_EABKID, OPT_EABKEY, OPT_JSON,
+};
 
 struct account_args {
     struct account_new_opts nopts;
@@ -51,6 +55,9 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_KEYTYPE:
         a->nopts.key_type = arg;
         return CP_OK;
+    case OPT_KEYFILE:
+        a->nopts.key_file = arg;
+        return CP_OK;
     case OPT_EABKID:
         a->nopts.eab_kid = arg;
         return CP_OK;
@@ -74,6 +81,7 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
         {"email", required_argument, NULL, OPT_EMAIL},
         {"agree-tos", no_argument, NULL, OPT_AGREE},
         {"key-type", required_argument, NULL, OPT_KEYTYPE},
+        {"key", required_argument, NULL, OPT_KEYFILE},
         {"eab-kid", required_argument, NULL, OPT_EABKID},
         {"eab-hmac-key", required_argument, NULL, OPT_EABKEY},
         {"json", no_argument, NULL, OPT_JSON},
@@ -90,6 +98,8 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
     if (!store_name_valid(a->nopts.name))
         return err_set(err, CP_EUSAGE, "--account: \"%s\" is not a valid name "
                        "(letters, digits, '.', '_', '-')", a->nopts.name);
+    if (a->nopts.key_file != NULL && a->nopts.key_type != NULL)
+        return err_set(err, CP_EUSAGE, "--key-type and --key exclude each other (the key has its type)");
     return CP_OK;
 }
 
