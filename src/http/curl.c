@@ -1,11 +1,13 @@
 /*
  * http/curl.c — the libcurl transport: one easy handle for the whole run,
  * so every request to the CA reuses the same TLS connection (keep-alive).
- * TLS verification is always on; --ca-bundle only adds trust.
+ * TLS verification is always on; a CA bundle only adds trust.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -14,20 +16,25 @@
 #include "util/str.h"
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
+/* libcurl 7.88 bounds each header line but not their number */
+#define MAX_HEADER_BYTES (256u * 1024)
 
 struct curl_transport {
     struct http_transport base;
     CURL *curl;
     size_t max_body;
     const struct logger *log;
+    char errbuf[CURL_ERROR_SIZE];  /* libcurl's detail for the last failure */
 };
 
 /* Per-request state the callbacks fill. */
 struct sink {
     struct http_response *resp;
     size_t max_body;
-    int too_big;
-    int nomem;
+    size_t header_bytes;
+    bool too_big;
+    bool headers_too_big;
+    bool nomem;
 };
 
 static size_t on_body(char *data, size_t size, size_t n, void *ud)
@@ -35,12 +42,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     struct sink *s = ud;
     size_t len = size * n;
 
-    if (s->resp->body.len + len > s->max_body) {
-        s->too_big = 1;
-        return 0;
+    if (len > s->max_body - s->resp->body.len) {
+        s->too_big = true;
+        return 0;  /* anything but len makes libcurl abort with CURLE_WRITE_ERROR */
     }
     if (buf_append(&s->resp->body, data, len) != CP_OK) {
-        s->nomem = 1;
+        s->nomem = true;
         return 0;
     }
     return len;
@@ -71,10 +78,10 @@ static char *trimmed(const char *p, size_t len)
 static int add_header(struct http_response *r, const char *line, size_t len)
 {
     const char *colon = memchr(line, ':', len);
-    struct http_header *h;
+    struct http_header *h = NULL;
 
     if (colon == NULL)
-        return CP_OK;  /* status line or the blank line ending the headers */
+        return CP_OK;  /* the blank line ending the headers */
     h = realloc(r->headers, (r->nheaders + 1) * sizeof(*h));
     if (h == NULL)
         return CP_ENOMEM;
@@ -95,77 +102,115 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     struct sink *s = ud;
     size_t len = size * n;
 
-    /* a new status line (after 1xx or a redirect) starts a new header set */
-    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0)
+    if ((s->header_bytes += len) > MAX_HEADER_BYTES) {
+        s->headers_too_big = true;
+        return 0;
+    }
+    /* a new status line (after a 1xx) starts the header set of the next response */
+    if (len >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         drop_headers(s->resp);
-    else if (add_header(s->resp, data, len) != CP_OK) {
-        s->nomem = 1;
+        s->header_bytes = len;
+    } else if (add_header(s->resp, data, len) != CP_OK) {
+        s->nomem = true;
         return 0;
     }
     return len;
 }
 
-static int map_curl_error(CURLcode cc, const struct sink *s, const struct http_request *req,
-                          size_t max_body, struct err *err)
+static int map_curl_error(CURLcode cc, const struct curl_transport *ct, const struct sink *s,
+                          const struct http_request *req, struct err *err)
 {
+    const char *what = curl_easy_strerror(cc);
+    int code = cc == CURLE_OPERATION_TIMEDOUT ? CP_ETIMEOUT : CP_ENET;
+
     if (s->too_big)
-        return err_set(err, CP_EPROTO, "response body from %s exceeds %zu bytes", req->url, max_body);
+        return err_set(err, CP_EPROTO, "response body from %s exceeds %zu bytes", req->url, s->max_body);
+    if (s->headers_too_big)
+        return err_set(err, CP_EPROTO, "response headers from %s exceed %u bytes", req->url,
+                       MAX_HEADER_BYTES);
     if (s->nomem || cc == CURLE_OUT_OF_MEMORY)
         return err_nomem(err);
-    if (cc == CURLE_OPERATION_TIMEDOUT)
-        return err_set(err, CP_ETIMEOUT, "%s %s: %s", req->method, req->url, curl_easy_strerror(cc));
-    return err_set(err, CP_ENET, "%s %s: %s", req->method, req->url, curl_easy_strerror(cc));
+    /* errbuf names the cause ("SSL certificate problem: ...", "Failed to connect to ...") */
+    if (ct->errbuf[0] != '\0')
+        return err_set(err, code, "%s %s: %s (%s)", req->method, req->url, what, ct->errbuf);
+    return err_set(err, code, "%s %s: %s", req->method, req->url, what);
+}
+
+/* Per-request headers: our Content-Type or none at all, and no Expect. */
+static struct curl_slist *request_headers(const struct http_request *req)
+{
+    struct curl_slist *h = NULL, *next = NULL;
+    char *ct = NULL;
+
+    /* "Content-Type:" with no value stops libcurl adding its form type to a POST */
+    ct = req->content_type ? str_printf("Content-Type: %s", req->content_type) : strdup("Content-Type:");
+    if (ct == NULL)
+        return NULL;
+    h = curl_slist_append(NULL, ct);
+    free(ct);
+    /* no "Expect: 100-continue" round trip for our small bodies */
+    if (h != NULL && (next = curl_slist_append(h, "Expect:")) == NULL) {
+        curl_slist_free_all(h);
+        return NULL;
+    }
+    return next;
 }
 
 /* Options that differ per request; everything else was set once. */
-static int prepare(CURL *c, const struct http_request *req, struct curl_slist **hdrs, struct sink *s)
+static void prepare(struct curl_transport *ct, const struct http_request *req, struct curl_slist *hdrs,
+                    struct sink *s)
 {
-    char *ct = NULL;
+    CURL *c = ct->curl;
 
+    ct->errbuf[0] = '\0';
     curl_easy_setopt(c, CURLOPT_URL, req->url);
-    /* HTTPGET resets the method (and NOBODY), so it goes first */
+    /* HTTPGET resets the method (and NOBODY, POST) left by the previous request, so it goes first */
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(req->method, "HEAD") == 0 ? 1L : 0L);
+    if (strcmp(req->method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     if (strcmp(req->method, "POST") == 0) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
     }
-    if (req->content_type != NULL) {
-        if ((ct = str_printf("Content-Type: %s", req->content_type)) == NULL)
-            return CP_ENOMEM;
-        *hdrs = curl_slist_append(NULL, ct);
-        free(ct);
-        if (*hdrs == NULL)
-            return CP_ENOMEM;
-    }
-    /* no "Expect: 100-continue" round trip for our small bodies */
-    *hdrs = curl_slist_append(*hdrs, "Expect:");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
-    return *hdrs ? CP_OK : CP_ENOMEM;
+}
+
+/* Nothing that pointed into this call (headers, the caller's body, our sink) stays in the handle. */
+static void unprepare(CURL *c)
+{
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
+}
+
+static bool known_method(const char *m)
+{
+    return m != NULL && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "POST") == 0);
 }
 
 static int curl_send(struct http_transport *t, const struct http_request *req,
                      struct http_response *resp, struct err *err)
 {
     struct curl_transport *ct = (struct curl_transport *)t;
-    struct sink s = {resp, ct->max_body, 0, 0};
+    struct sink s = {.resp = resp, .max_body = ct->max_body};
     struct curl_slist *hdrs = NULL;
     CURLcode cc;
-    int rc;
+    int rc = CP_OK;
 
     memset(resp, 0, sizeof(*resp));
-    if (prepare(ct->curl, req, &hdrs, &s) != CP_OK) {
-        curl_slist_free_all(hdrs);
+    if (!known_method(req->method) || req->url == NULL)
+        return err_set(err, CP_EUSAGE, "HTTP method %s is not supported", req->method ? req->method : "(none)");
+    if ((hdrs = request_headers(req)) == NULL)
         return err_nomem(err);
-    }
+    prepare(ct, req, hdrs, &s);
     cc = curl_easy_perform(ct->curl);
-    curl_easy_setopt(ct->curl, CURLOPT_HTTPHEADER, NULL);
+    unprepare(ct->curl);
     curl_slist_free_all(hdrs);
     if (cc != CURLE_OK) {
-        rc = map_curl_error(cc, &s, req, ct->max_body, err);
+        rc = map_curl_error(cc, ct, &s, req, err);
         http_response_free(resp);
         log_debug(ct->log, "%s %s -> %s", req->method, req->url, curl_easy_strerror(cc));
         return rc;
@@ -183,7 +228,19 @@ static void curl_free_transport(struct http_transport *t)
         return;
     curl_easy_cleanup(ct->curl);
     free(ct);
-    curl_global_cleanup();
+    curl_global_cleanup();  /* reference-counted by libcurl: one per http_curl_new */
+}
+
+/* --ca-bundle must name a readable regular file, so a typo is not silently "no extra trust". */
+static int check_ca_bundle(const char *path, struct err *err)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+        return err_set(err, CP_EUSAGE, "CA bundle %s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return err_set(err, CP_EUSAGE, "CA bundle %s: not a regular file", path);
+    return CP_OK;
 }
 
 /* Options that hold for every request of the run. */
@@ -191,11 +248,13 @@ static int configure(struct curl_transport *ct, const struct http_opts *o, struc
 {
     CURL *c = ct->curl;
     char ua[64];
+    int rc;
 
     snprintf(ua, sizeof(ua), "certpilot/%s", cp_version());
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ct->errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  /* no SIGALRM for resolver time-outs: we have threads */
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https,http");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  /* RFC 8555 never needs a redirect */
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s > 0 ? o->connect_timeout_s : 10L);
@@ -206,8 +265,8 @@ static int configure(struct curl_transport *ct, const struct http_opts *o, struc
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     if (o->ca_bundle == NULL)
         return CP_OK;
-    if (access(o->ca_bundle, R_OK) != 0)
-        return err_set(err, CP_EUSAGE, "CA bundle %s: %s", o->ca_bundle, strerror(errno));
+    if ((rc = check_ca_bundle(o->ca_bundle, err)) != CP_OK)
+        return rc;
     if (curl_easy_setopt(c, CURLOPT_CAINFO, o->ca_bundle) != CURLE_OK)
         return err_set(err, CP_EUSAGE, "CA bundle %s: not accepted by libcurl", o->ca_bundle);
     return CP_OK;
@@ -215,8 +274,9 @@ static int configure(struct curl_transport *ct, const struct http_opts *o, struc
 
 struct http_transport *http_curl_new(const struct http_opts *o, struct err *err)
 {
-    struct curl_transport *ct;
+    struct curl_transport *ct = NULL;
 
+    /* thread-safe and reference-counted since libcurl 7.84 */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         err_set(err, CP_ENET, "libcurl could not be initialised");
         return NULL;

@@ -41,7 +41,8 @@ struct http_transport {
     /* Send one request; fill resp (which the caller has zeroed or freed).
      * Any complete HTTP response, whatever its status, returns 0.
      * CP_ENET when the server cannot be reached or TLS fails; CP_ETIMEOUT;
-     * CP_EPROTO when the body exceeds the size limit. */
+     * CP_EPROTO when the body exceeds max_body (or the headers 256 KiB);
+     * CP_EUSAGE for a method other than GET, HEAD or POST. */
     int (*send)(struct http_transport *t, const struct http_request *req,
                 struct http_response *resp, struct err *err);
     void (*free)(struct http_transport *t);

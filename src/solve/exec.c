@@ -1,7 +1,15 @@
+/*
+ * solve/exec — run a hook: fork + execve with an argv list (no shell, no
+ * PATH search), stdin from /dev/null, our descriptors closed, extra
+ * environment on top of ours, and a time limit enforced on the hook's
+ * whole process group.
+ */
+#define _GNU_SOURCE /* pipe2, close_range */
 #include "solve/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +18,10 @@
 #include <unistd.h>
 
 #include "util/str.h"
+
+#define DEFAULT_TIMEOUT_S 300
+#define KILL_GRACE_MS 2000
+#define POLL_MS 20
 
 extern char **environ;
 
@@ -23,14 +35,15 @@ static size_t count(const char *const *v)
 }
 
 /* Does "NAME=..." in env name the same variable as set? */
-static int same_name(const char *env, const char *set)
+static bool same_name(const char *env, const char *set)
 {
     size_t n = strcspn(set, "=");
 
     return strncmp(env, set, n) == 0 && env[n] == '=';
 }
 
-/* Our environment with extra's names replaced and added. Pointers are borrowed. */
+/* Our environment with extra's names replaced and added. Pointers are borrowed;
+ * built before fork because the child may only make async-signal-safe calls. */
 static const char **build_env(const char *const extra[])
 {
     size_t ne = count((const char *const *)environ), nx = count(extra), k = 0;
@@ -39,7 +52,7 @@ static const char **build_env(const char *const extra[])
     if (env == NULL)
         return NULL;
     for (size_t i = 0; i < ne; i++) {
-        int overridden = 0;
+        bool overridden = false;
         for (size_t j = 0; j < nx && !overridden; j++)
             overridden = same_name(environ[i], extra[j]);
         if (!overridden)
@@ -50,20 +63,33 @@ static const char **build_env(const char *const extra[])
     return env;
 }
 
-/* In the child: only async-signal-safe calls until execve. */
-static void child(const char *const argv[], const char **env, int errfd)
+/* Close every descriptor above 2 but keep; max_fd is the fallback bound (no close_range). */
+static void close_others(int keep, int max_fd)
 {
-    int devnull = open("/dev/null", O_RDONLY);
-    int e;
+    if (close_range(3, (unsigned)keep - 1, 0) == 0 && close_range((unsigned)keep + 1, ~0U, 0) == 0)
+        return;
+    for (int fd = 3; fd < max_fd; fd++)
+        if (fd != keep)
+            close(fd);
+}
+
+/* In the child of a possibly threaded parent: only async-signal-safe calls until execve. */
+static void child(const char *const argv[], const char **env, int errfd, int max_fd)
+{
+    int devnull = open("/dev/null", O_RDONLY), e;
+    sigset_t none;
 
     /* its own process group, so a time-out stops the hook's children too */
     setpgid(0, 0);
-    if (devnull >= 0) {
-        dup2(devnull, STDIN_FILENO);
-        if (devnull != STDIN_FILENO)
-            close(devnull);
-    }
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
+    if (devnull >= 0 && devnull != STDIN_FILENO) {
+        dup2(devnull, STDIN_FILENO);
+        close(devnull);
+    }
+    /* a hook must not hold our sockets (the http-01 responder's port, the CA connection) */
+    close_others(errfd, max_fd);
     execve(argv[0], (char *const *)argv, (char *const *)env);
     e = errno;
     if (write(errfd, &e, sizeof(e)) < 0)
@@ -78,37 +104,45 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Wait for pid, at most timeout_s; kill it when it overstays. */
+/* Poll for pid for up to limit_ms: 1 when it was reaped, 0 when still running, -1 on error. */
+static int reap_within(pid_t pid, long limit_ms, int *status)
+{
+    for (long waited = 0;; waited += POLL_MS) {
+        pid_t r = waitpid(pid, status, WNOHANG);
+        if (r == pid)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (waited >= limit_ms)
+            return 0;
+        sleep_ms(POLL_MS);
+    }
+}
+
+/* Signal the hook's process group; the hook itself when it left the group. */
+static void signal_group(pid_t pid, int sig)
+{
+    if (kill(-pid, sig) != 0)
+        kill(pid, sig);
+}
+
+/* Wait for pid, at most timeout_s; stop its whole group when it overstays. */
 static int wait_bounded(pid_t pid, long timeout_s, int *status)
 {
-    long waited = 0, limit = timeout_s * 1000;
-    pid_t r;
+    int r = reap_within(pid, timeout_s * 1000, status);
 
-    for (;;) {
-        r = waitpid(pid, status, WNOHANG);
-        if (r == pid)
-            return CP_OK;
-        if (r < 0 && errno != EINTR)
-            return CP_EIO;
-        if (waited >= limit)
-            break;
-        sleep_ms(20);
-        waited += 20;
+    if (r != 0)
+        return r > 0 ? CP_OK : CP_EIO;
+    signal_group(pid, SIGTERM);
+    if (reap_within(pid, KILL_GRACE_MS, status) == 0) {
+        signal_group(pid, SIGKILL);
+        waitpid(pid, status, 0);  /* cannot block long after SIGKILL */
     }
-    kill(-pid, SIGTERM);
-    for (waited = 0; waited < 2000; waited += 20) {
-        if (waitpid(pid, status, WNOHANG) == pid) {
-            kill(-pid, SIGKILL);  /* leftovers of the group */
-            return CP_ETIMEOUT;
-        }
-        sleep_ms(20);
-    }
-    kill(-pid, SIGKILL);
-    waitpid(pid, status, 0);
+    kill(-pid, SIGKILL);  /* whatever the hook left behind in its group */
     return CP_ETIMEOUT;
 }
 
-/* The child's exec errno through a close-on-exec pipe: 0 when exec worked. */
+/* The child's execve errno through a close-on-exec pipe: 0 when execve worked. */
 static int exec_errno(int fd)
 {
     int e = 0;
@@ -120,40 +154,61 @@ static int exec_errno(int fd)
     return n == (ssize_t)sizeof(e) ? e : 0;
 }
 
+/* fork the child; returns its pid, or -1 with errno set. */
+static pid_t spawn(const char *const argv[], const char **env, int pfd[2])
+{
+    long open_max = sysconf(_SC_OPEN_MAX);
+    int max_fd = open_max > 0 && open_max < 65536 ? (int)open_max : 65536;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        child(argv, env, pfd[1], max_fd);
+    if (pid > 0)
+        setpgid(pid, pid);  /* also here: the child may not have run yet when we time it out */
+    return pid;
+}
+
+static int report(const char *prog, int rc, int exec_err, long timeout_s, struct err *err)
+{
+    if (exec_err != 0)
+        return err_set(err, CP_EIO, "cannot run %s: %s", prog, strerror(exec_err));
+    if (rc == CP_ETIMEOUT)
+        return err_set(err, rc, "%s did not finish within %ld s and was stopped", prog, timeout_s);
+    if (rc != CP_OK)
+        return err_set(err, rc, "cannot wait for %s: %s", prog, strerror(errno));
+    return CP_OK;
+}
+
 int exec_run(const char *const argv[], const char *const extra_env[], long timeout_s,
              int *exit_status, struct err *err)
 {
-    const char **env = build_env(extra_env);
-    int pfd[2], status = 0, rc, e;
+    const char **env = NULL;
+    int pfd[2] = {-1, -1}, status = 0, rc, e;
     pid_t pid;
 
     *exit_status = -1;
-    if (env == NULL)
+    if (timeout_s <= 0)
+        timeout_s = DEFAULT_TIMEOUT_S;
+    if ((env = build_env(extra_env)) == NULL)
         return err_nomem(err);
-    if (pipe(pfd) != 0 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) != 0 ||
-        fcntl(pfd[1], F_SETFD, FD_CLOEXEC) != 0) {
+    /* O_CLOEXEC from the start: a concurrent fork elsewhere must not inherit it */
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
         free(env);
         return err_set(err, CP_EIO, "cannot run %s: %s", argv[0], strerror(errno));
     }
-    pid = fork();
-    if (pid == 0)
-        child(argv, env, pfd[1]);
+    pid = spawn(argv, env, pfd);
+    e = errno;
     close(pfd[1]);
     free(env);
     if (pid < 0) {
         close(pfd[0]);
-        return err_set(err, CP_EIO, "cannot run %s: %s", argv[0], strerror(errno));
+        return err_set(err, CP_EIO, "cannot run %s: %s", argv[0], strerror(e));
     }
     e = exec_errno(pfd[0]);
     close(pfd[0]);
-    rc = wait_bounded(pid, timeout_s > 0 ? timeout_s : 300, &status);
-    if (e != 0)
-        return err_set(err, CP_EIO, "cannot run %s: %s", argv[0], strerror(e));
-    if (rc == CP_ETIMEOUT)
-        return err_set(err, rc, "%s did not finish within %ld s and was stopped", argv[0],
-                       timeout_s > 0 ? timeout_s : 300);
-    if (rc != CP_OK)
-        return err_set(err, rc, "cannot wait for %s: %s", argv[0], strerror(errno));
+    rc = wait_bounded(pid, timeout_s, &status);
+    if ((rc = report(argv[0], rc, e, timeout_s, err)) != CP_OK)
+        return rc;
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return CP_OK;
 }

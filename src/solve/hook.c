@@ -1,7 +1,9 @@
 /*
  * solve/hook — the exec hook solver, uacme's contract:
  *   PROG begin|done|failed TYPE IDENT TOKEN AUTH
- * with the same values in CERTPILOT_* environment variables.
+ * with the same values in CERTPILOT_* environment variables. Values are
+ * checked against their formats first: they reach another program, which
+ * may well be a shell script.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +37,9 @@ static bool safe(const char *s, const char *extra)
 
 static int check_chal(const struct chal *c, struct err *err)
 {
-    /* IDENT is a DNS name; TOKEN and AUTH are base64url, AUTH maybe "token.thumbprint" */
-    if (!safe(c->ident, "-._") || !safe(c->token, "-_") || !safe(c->auth, "-_."))
+    /* TYPE is "dns-01"-like; IDENT is a DNS name (RFC 8555 §7.1.4, no "*." here);
+     * TOKEN is base64url (§8.1); AUTH is base64url or "token.thumbprint" */
+    if (!safe(c->type, "-") || !safe(c->ident, "-._") || !safe(c->token, "-_") || !safe(c->auth, "-_."))
         return err_set(err, CP_EINVALID, "refusing to pass unexpected characters to a hook "
                        "(identifier \"%s\")", c->ident ? c->ident : "");
     return CP_OK;
@@ -71,8 +74,10 @@ static int hook_present(struct solver *s, const struct chal *c, struct err *err)
     if (rc != CP_OK)
         return rc;
     log_info(h->log, "hook begin %s %s", c->type, c->ident);
-    if ((rc = run(h, "begin", c, &status, err)) != CP_OK)
-        return err_prefix(err, "hook: ");
+    if ((rc = run(h, "begin", c, &status, err)) != CP_OK) {
+        err_prefix(err, "hook begin %s %s: ", c->type, c->ident);  /* returns 0 for a NULL err */
+        return rc;
+    }
     if (status != 0)
         return err_set(err, CP_EDECLINED, "hook %s declined %s for %s (exit status %d)", h->prog,
                        c->type, c->ident, status);
@@ -86,8 +91,10 @@ static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
     struct err err = {0};
     int status = 0;
 
-    if (check_chal(c, &err) != CP_OK)
+    if (check_chal(c, &err) != CP_OK) {
+        log_warn(h->log, "hook %s: %s", method, err.msg);
         return;
+    }
     log_info(h->log, "hook %s %s %s", method, c->type, c->ident);
     if (run(h, method, c, &status, &err) != CP_OK)
         log_warn(h->log, "hook %s: %s", method, err.msg);

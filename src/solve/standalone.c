@@ -5,6 +5,7 @@
  * them to one MHD daemon each, each with its own thread.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -21,6 +22,8 @@
 #define MAX_LISTEN 8
 #define MAX_TOKENS 256
 #define PREFIX "/.well-known/acme-challenge/"
+#define MAX_CONNECTIONS 64      /* a CA validates from a handful of vantage points */
+#define CONNECTION_TIMEOUT_S 10 /* idle connections are dropped after this */
 
 struct token {
     char *token;
@@ -80,9 +83,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;  /* a body is never expected; drop it */
         return MHD_YES;
     }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-    if (!str_has_prefix(url, PREFIX) || (auth = lookup(s, url + strlen(PREFIX))) == NULL)
+    /* RFC 8555 §8.3: the CA sends GET; answer nothing but presented tokens */
+    if ((strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) || !str_has_prefix(url, PREFIX) ||
+        (auth = lookup(s, url + strlen(PREFIX))) == NULL)
         return reply(conn, MHD_HTTP_NOT_FOUND, "not found\n");
     log_info(s->log, "http-01: answered %s", url);
     ret = reply(conn, MHD_HTTP_OK, auth);
@@ -90,32 +93,48 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
+/* Split "ADDR:PORT" or "[V6ADDR]:PORT" into host (NUL-terminated, of size hsize) and *port.
+ * An IPv6 address needs its brackets: "::1:80" could mean either. */
+static bool split_listen(const char *spec, char *host, size_t hsize, const char **port)
+{
+    const char *h = spec, *colon = NULL, *rb = NULL;
+    size_t hl;
+
+    if (spec[0] == '[') {
+        if ((rb = strchr(spec, ']')) == NULL || rb[1] != ':')
+            return false;
+        h = spec + 1;
+        hl = (size_t)(rb - h);
+        colon = rb + 1;
+    } else {
+        if ((colon = strrchr(spec, ':')) == NULL)
+            return false;
+        hl = (size_t)(colon - spec);
+        if (memchr(spec, ':', hl) != NULL)
+            return false;
+    }
+    *port = colon + 1;
+    /* getaddrinfo takes "99999" and wraps it to a 16-bit port, so check the range here */
+    if (hl == 0 || hl >= hsize || **port == '\0' || strlen(*port) > 5 ||
+        strspn(*port, "0123456789") != strlen(*port) || atoi(*port) > 65535)
+        return false;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    return true;
+}
+
 /* "ADDR:PORT" or "[V6ADDR]:PORT" into a numeric address. */
 static int parse_listen(const char *spec, struct addrinfo **ai, struct err *err)
 {
     struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
                              .ai_socktype = SOCK_STREAM};
-    char host[128], *colon;
-    const char *h = spec;
-    size_t hl;
+    char host[128];
+    const char *port = NULL;
 
-    if (spec[0] == '[') {
-        const char *close = strchr(spec, ']');
-        if (close == NULL || close[1] != ':')
-            return err_set(err, CP_EUSAGE, "--listen %s: expected [IPV6]:PORT", spec);
-        h = spec + 1;
-        hl = (size_t)(close - h);
-        colon = (char *)close + 1;
-    } else {
-        if ((colon = strrchr(spec, ':')) == NULL)
-            return err_set(err, CP_EUSAGE, "--listen %s: expected ADDR:PORT", spec);
-        hl = (size_t)(colon - spec);
-    }
-    if (hl == 0 || hl >= sizeof(host) || colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1))
-        return err_set(err, CP_EUSAGE, "--listen %s: expected ADDR:PORT", spec);
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    if (getaddrinfo(host, colon + 1, &hints, ai) != 0)
+    if (!split_listen(spec, host, sizeof(host), &port))
+        return err_set(err, CP_EUSAGE, "--listen %s: expected ADDR:PORT or [IPV6]:PORT, port 0 to 65535",
+                       spec);
+    if (getaddrinfo(host, port, &hints, ai) != 0)
         return err_set(err, CP_EUSAGE, "--listen %s: \"%s\" is not a numeric IP address", spec, host);
     return CP_OK;
 }
@@ -162,14 +181,16 @@ static int start_one(struct standalone_solver *s, const char *spec, struct err *
     if (rc != CP_OK)
         return rc;
     s->ports[s->ndaemons] = bound_port(fd);
+    /* AUTO picks epoll: select() would refuse a descriptor above FD_SETSIZE */
     s->daemons[s->ndaemons] = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, s,
-        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10, MHD_OPTION_END);
-    if (s->daemons[s->ndaemons] == NULL) {
-        close(fd);
+        MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, s,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
+    /* Not closing fd on failure is deliberate: MHD 0.9.75 closes a given listen
+     * socket on most of its failure paths, and a double close in a threaded
+     * process could close someone else's descriptor. */
+    if (s->daemons[s->ndaemons] == NULL)
         return err_set(err, CP_EIO, "cannot start the http-01 responder on %s", spec);
-    }
     s->ndaemons++;
     log_info(s->log, "http-01 responder listening on %s", spec);
     return CP_OK;

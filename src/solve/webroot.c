@@ -1,7 +1,9 @@
 /*
  * solve/webroot — http-01 through a running web server's document root
  * (RFC 8555 §8.3): DIR/.well-known/acme-challenge/TOKEN holds the key
- * authorization while the CA looks.
+ * authorization while the CA looks. The file is written with
+ * fs_write_atomic (temp file in the same directory, fchmod, fsync, rename),
+ * so the web server never serves a half-written answer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ struct webroot_solver {
     const struct logger *log;
 };
 
+/* RFC 8555 §8.1: tokens are base64url, so a path built from one cannot leave the directory. */
 static bool base64url_only(const char *s)
 {
     return s != NULL && *s != '\0' && strlen(s) <= 256 &&
@@ -62,10 +65,20 @@ static int webroot_present(struct solver *s, const struct chal *c, struct err *e
     return rc;
 }
 
+/* Remove the directories present() created once they are empty again: rmdir
+ * refuses a directory that still holds other challenges or the site's own files. */
+static void remove_made_dirs(struct webroot_solver *w)
+{
+    if (w->made_chaldir && rmdir(w->chaldir) == 0)
+        w->made_chaldir = false;
+    if (!w->made_chaldir && w->made_wellknown && rmdir(w->wellknown) == 0)
+        w->made_wellknown = false;
+}
+
 static void webroot_cleanup(struct solver *s, const struct chal *c, bool validated)
 {
     struct webroot_solver *w = (struct webroot_solver *)s;
-    char *path;
+    char *path = NULL;
 
     (void)validated;
     if (!base64url_only(c->token) || (path = str_printf("%s/%s", w->chaldir, c->token)) == NULL)
@@ -73,17 +86,14 @@ static void webroot_cleanup(struct solver *s, const struct chal *c, bool validat
     if (unlink(path) != 0 && errno != ENOENT)
         log_warn(w->log, "cannot remove %s: %s", path, strerror(errno));
     free(path);
+    remove_made_dirs(w);
 }
 
 static void webroot_free(struct solver *s)
 {
     struct webroot_solver *w = (struct webroot_solver *)s;
 
-    /* rmdir only removes them when empty: other files stay untouched */
-    if (w->made_chaldir)
-        rmdir(w->chaldir);
-    if (w->made_wellknown)
-        rmdir(w->wellknown);
+    remove_made_dirs(w);
     free(w->wellknown);
     free(w->chaldir);
     free(w);

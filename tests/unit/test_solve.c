@@ -2,6 +2,8 @@
  * solve: the exec hook contract (argv, environment, decline, time limit),
  * the webroot solver's files, and the standalone responder on loopback.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +114,27 @@ static void test_hook_not_executable(void **state)
     free(dir);
 }
 
+static void test_hook_vanished(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *hook = write_hook(dir, "exit 0"), *want = NULL;
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
+
+    (void)state;
+    assert_non_null(s);
+    assert_int_equal(unlink(hook), 0);
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_EIO);
+    want = str_printf("hook begin dns-01 www.example.test: cannot run %s: No such file or directory", hook);
+    assert_string_equal(err.msg, want);
+    /* without a struct err the code must still be the failure */
+    assert_int_equal(s->present(s, &dns_chal, NULL), CP_EIO);
+    free(want);
+    solver_free(s);
+    free(hook);
+    test_rm_rf(dir);
+    free(dir);
+}
+
 /* Running, as opposed to gone or a zombie waiting for its reaper. */
 static bool running(int pid)
 {
@@ -126,11 +149,22 @@ static bool running(int pid)
     return alive;
 }
 
+/* SIGKILL is delivered asynchronously: allow the kernel a moment (bounded). */
+static bool gone_soon(int pid)
+{
+    for (int i = 0; i < 50; i++) {
+        if (!running(pid))
+            return true;
+        usleep(20000);
+    }
+    return false;
+}
+
 static void test_exec_timeout(void **state)
 {
     char *dir = test_tmpdir("cp-solve"), *pidfile = str_printf("%s/pid", dir), *hook, *pid;
-    /* a child of the hook must not outlive the time-out either */
-    char *body = str_printf("sleep 30 &\necho $! >'%s'\nwait", pidfile);
+    /* a child of the hook must not outlive the time-out either, even one that ignores SIGTERM */
+    char *body = str_printf("(trap '' TERM; exec sleep 30) &\necho $! >'%s'\nwait", pidfile);
     const char *argv[2];
     struct err err = {0};
     int status;
@@ -143,11 +177,78 @@ static void test_exec_timeout(void **state)
     assert_non_null(strstr(err.msg, "did not finish within 1 s"));
     pid = test_slurp(pidfile);
     /* the hook's child is gone with it */
-    assert_false(running(atoi(pid)));
+    assert_true(gone_soon(atoi(pid)));
     free(pid);
     free(body);
     free(hook);
     free(pidfile);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+static void test_hook_timeout(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *pidfile = str_printf("%s/pid", dir), *hook, *pid;
+    char *body = str_printf("echo $$ >'%s'\nsleep 30", pidfile);
+    struct err err = {0};
+    struct solver *s;
+
+    (void)state;
+    hook = write_hook(dir, body);
+    s = solver_hook_new(hook, "dns-01", 1, NULL, &err);
+    assert_non_null(s);
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_ETIMEOUT);
+    assert_int_equal(err.code, CP_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "did not finish within 1 s"));
+    pid = test_slurp(pidfile);
+    assert_true(gone_soon(atoi(pid)));
+    free(pid);
+    solver_free(s);
+    free(body);
+    free(hook);
+    free(pidfile);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+/* exit codes, signals, the environment, stdin and descriptors a program gets */
+static void test_exec_contract(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *out = str_printf("%s/out", dir), *hook, *body, *got, *want, fdarg[16];
+    const char *env[] = {"CP_TEST_OVERRIDE=inner", "CP_TEST_NEW=new", NULL};
+    const char *argv[4] = {NULL, "7", fdarg, NULL};
+    int leak = open("/dev/null", O_RDONLY), status = -1;  /* not close-on-exec on purpose */
+    struct err err = {0};
+
+    (void)state;
+    body = str_printf("echo \"$CP_TEST_OVERRIDE $CP_TEST_NEW $CP_TEST_KEEP $(readlink /proc/$$/fd/0)\" >'%s'\n"
+                      "if [ -e /proc/$$/fd/$2 ]; then echo leaked >>'%s'; fi\n"
+                      "[ \"$1\" = kill ] && kill -TERM $$\nexit $1", out, out);
+    hook = write_hook(dir, body);
+    argv[0] = hook;
+    snprintf(fdarg, sizeof(fdarg), "%d", leak);
+    assert_true(leak > 2);
+    setenv("CP_TEST_OVERRIDE", "outer", 1);
+    setenv("CP_TEST_KEEP", "kept", 1);
+    assert_int_equal(exec_run(argv, env, 5, &status, &err), CP_OK);
+    assert_int_equal(status, 7);
+    got = test_slurp(out);
+    assert_string_equal(got, "inner new kept /dev/null\n");
+    argv[1] = "kill";
+    assert_int_equal(exec_run(argv, NULL, 5, &status, &err), CP_OK);
+    assert_int_equal(status, 128 + SIGTERM);
+    want = str_printf("outer  kept /dev/null\n");
+    free(got);
+    got = test_slurp(out);
+    assert_string_equal(got, want);
+    unsetenv("CP_TEST_OVERRIDE");
+    unsetenv("CP_TEST_KEEP");
+    close(leak);
+    free(want);
+    free(got);
+    free(body);
+    free(hook);
+    free(out);
     test_rm_rf(dir);
     free(dir);
 }
@@ -170,6 +271,7 @@ static void test_webroot(void **state)
     struct err err = {0};
     struct solver *s = solver_webroot_new(dir, NULL, &err);
     struct chal bad = {"http-01", "x.example.test", "../../etc/passwd", "a"};
+    struct chal other = {"http-01", "x.example.test", "tok2", "tok2.thumb"};
     struct stat st;
 
     (void)state;
@@ -180,10 +282,16 @@ static void test_webroot(void **state)
     assert_int_equal(stat(file, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0644);
     assert_int_equal(s->present(s, &bad, &err), CP_EINVALID);
+    assert_int_equal(err.code, CP_EINVALID);
+    bad.token = "a/b";
+    assert_int_equal(s->present(s, &bad, &err), CP_EINVALID);
+    assert_int_equal(s->present(s, &other, &err), CP_OK);
     s->cleanup(s, &http_chal, true);
     assert_false(fs_exists(file));
+    assert_true(fs_exists(wk)); /* still holds the other challenge */
+    s->cleanup(s, &other, false);
+    assert_false(fs_exists(wk)); /* the directories it made are gone with the last file */
     solver_free(s);
-    assert_false(fs_exists(wk)); /* the directories it made are gone too */
     assert_null(solver_webroot_new("/nonexistent/www", NULL, &err));
     assert_int_equal(err.code, CP_EUSAGE);
     free(got);
@@ -193,19 +301,46 @@ static void test_webroot(void **state)
     free(dir);
 }
 
-static long fetch(struct http_transport *t, const char *host, int port, const char *token, char **body)
+static void test_webroot_keeps_existing_dirs(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *wk = str_printf("%s/.well-known", dir);
+    struct err err = {0};
+    struct solver *s = NULL;
+
+    (void)state;
+    assert_int_equal(mkdir(wk, 0700), 0);
+    s = solver_webroot_new(dir, NULL, &err);
+    assert_non_null(s);
+    assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
+    s->cleanup(s, &http_chal, true);
+    solver_free(s);
+    assert_true(fs_exists(wk)); /* not ours to remove */
+    free(wk);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+static long fetch_m(struct http_transport *t, const char *method, const char *host, int port, const char *token,
+                    char **body)
 {
     char *url = str_printf("http://%s:%d/.well-known/acme-challenge/%s", host, port, token);
     struct http_response r = {0};
     struct err err = {0};
     long status;
 
-    assert_int_equal(http_send(t, &(struct http_request){"GET", url, NULL, NULL, 0}, &r, &err), CP_OK);
+    assert_int_equal(http_send(t, &(struct http_request){method, url, NULL, NULL, 0}, &r, &err), CP_OK);
+    if (r.status == 200)
+        assert_string_equal(http_header_get(&r, "Content-Type"), "text/plain");
     status = r.status;
     *body = buf_steal(&r.body);
     http_response_free(&r);
     free(url);
     return status;
+}
+
+static long fetch(struct http_transport *t, const char *host, int port, const char *token, char **body)
+{
+    return fetch_m(t, "GET", host, port, token, body);
 }
 
 static void test_standalone(void **state)
@@ -232,6 +367,10 @@ static void test_standalone(void **state)
     free(body);
     assert_int_equal(fetch(t, "127.0.0.1", p4, "other", &body), 404);
     free(body);
+    assert_int_equal(fetch_m(t, "HEAD", "127.0.0.1", p4, "tok_en-1", &body), 200);
+    assert_null(body);
+    assert_int_equal(fetch_m(t, "POST", "127.0.0.1", p4, "tok_en-1", &body), 404);
+    free(body);
     s->cleanup(s, &http_chal, true);
     assert_int_equal(fetch(t, "127.0.0.1", p4, "tok_en-1", &body), 404);
     free(body);
@@ -239,12 +378,27 @@ static void test_standalone(void **state)
     http_transport_free(t);
 }
 
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+
+    assert_non_null(d);
+    while (readdir(d) != NULL)
+        n++;
+    closedir(d);
+    return n;
+}
+
 static void test_standalone_busy_port(void **state)
 {
     const char *first[] = {"127.0.0.1:0"};
     char spec[64];
     const char *second[] = {spec};
+    static const char *const bad[] = {"localhost:80", "::1:80", "127.0.0.1:99999", "127.0.0.1:", "[::1]80",
+                                      "127.0.0.1"};
     struct err err = {0};
+    int fds = open_fds();
     struct solver *a = solver_standalone_new(first, 1, NULL, &err), *b;
 
     (void)state;
@@ -255,10 +409,13 @@ static void test_standalone_busy_port(void **state)
     assert_int_equal(err.code, CP_EIO);
     assert_non_null(strstr(err.msg, spec));
     assert_non_null(strstr(err.msg, "Address already in use"));
-    first[0] = "localhost:80";
-    assert_null(solver_standalone_new(first, 1, NULL, &err));
-    assert_int_equal(err.code, CP_EUSAGE);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err_clear(&err);
+        assert_null(solver_standalone_new(&bad[i], 1, NULL, &err));
+        assert_int_equal(err.code, CP_EUSAGE);
+    }
     solver_free(a);
+    assert_int_equal(open_fds(), fds); /* every socket we bound is closed again */
 }
 
 int main(void)
@@ -268,9 +425,13 @@ int main(void)
         cmocka_unit_test(test_hook_declines),
         cmocka_unit_test(test_hook_refuses_odd_values),
         cmocka_unit_test(test_hook_not_executable),
+        cmocka_unit_test(test_hook_vanished),
+        cmocka_unit_test(test_hook_timeout),
         cmocka_unit_test(test_exec_timeout),
+        cmocka_unit_test(test_exec_contract),
         cmocka_unit_test(test_exec_missing_program),
         cmocka_unit_test(test_webroot),
+        cmocka_unit_test(test_webroot_keeps_existing_dirs),
         cmocka_unit_test(test_standalone),
         cmocka_unit_test(test_standalone_busy_port),
     };
