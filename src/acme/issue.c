@@ -126,9 +126,11 @@ static int respond_all(struct run *r, struct err *err)
     for (size_t i = 0; i < r->nslots; i++) {
         if (r->slots[i].ch == NULL)
             continue;
-        if ((rc = acme_challenge_respond(r->c, r->slots[i].ch, err)) != CP_OK)
-            return err_prefix(err, "answering %s challenge for %s: ", r->slots[i].ch->type,
-                              r->slots[i].authz.ident);
+        if ((rc = acme_challenge_respond(r->c, r->slots[i].ch, err)) != CP_OK) {
+            err_prefix(err, "answering %s challenge for %s: ", r->slots[i].ch->type,
+                       r->slots[i].authz.ident);
+            return rc;
+        }
     }
     return CP_OK;
 }

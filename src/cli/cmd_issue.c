@@ -66,8 +66,10 @@ static int check_cert(struct issue_run *r, struct err *err)
         rc = cert_info_from_pem(r->leaf, strlen(r->leaf), &r->info, err);
     if (rc == CP_OK)
         rc = cert_matches_key(r->leaf, strlen(r->leaf), r->cert_key, err);
-    if (rc != CP_OK)
-        return err_prefix(err, "certificate from %s: ", r->result.cert_url);
+    if (rc != CP_OK) {
+        err_prefix(err, "certificate from %s: ", r->result.cert_url);
+        return rc;
+    }
     for (size_t i = 0; i < r->args.nnames; i++) {
         bool found = false;
         for (size_t j = 0; j < r->info.nnames && !found; j++)

@@ -33,8 +33,10 @@ static int make_ca_id(const char *url, char **out, struct err *err)
     long port = 0;
     int rc = url_host_port(url, &host, &port, err);
 
-    if (rc != CP_OK)
-        return err_prefix(err, "--server: ");
+    if (rc != CP_OK) {
+        err_prefix(err, "--server: ");
+        return rc;
+    }
     for (char *p = host; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-", *p))
             *p = '_';
@@ -52,8 +54,10 @@ int cli_ctx_open(struct cli *cli, struct cli_ctx *ctx, struct err *err)
     memset(ctx, 0, sizeof(*ctx));
     if ((rc = make_ca_id(cli->server, &ctx->ca_id, err)) != CP_OK)
         return rc;
-    if ((rc = store_open(cli->root, &ctx->store, err)) != CP_OK)
-        return err_prefix(err, "state directory: ");
+    if ((rc = store_open(cli->root, &ctx->store, err)) != CP_OK) {
+        err_prefix(err, "state directory: ");
+        return rc;
+    }
     if ((ctx->http = http_curl_new(&hopts, err)) == NULL)
         return err->code;
     aopts.transport = ctx->http;

@@ -76,14 +76,14 @@ int err_set(struct err *e, int code, const char *fmt, ...)
     return code;
 }
 
-int err_prefix(struct err *e, const char *fmt, ...)
+void err_prefix(struct err *e, const char *fmt, ...)
 {
     char head[512];
     size_t hl, ml;
     va_list ap;
 
     if (e == NULL)
-        return CP_OK;
+        return;
     va_start(ap, fmt);
     vsnprintf(head, sizeof(head), fmt, ap);
     va_end(ap);
@@ -96,7 +96,6 @@ int err_prefix(struct err *e, const char *fmt, ...)
     memcpy(e->msg, head, hl);
     e->msg[hl + ml] = '\0';
     str_sanitize(e->msg);
-    return e->code;
 }
 
 int err_ssl(struct err *e, int code, const char *fmt, ...)

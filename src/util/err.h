@@ -26,8 +26,9 @@ void err_clear(struct err *e);
 /* Record code and message; returns code so callers can `return err_set(...)`. */
 int err_set(struct err *e, int code, const char *fmt, ...) CP_PRINTF(3, 4);
 
-/* Prepend context to the message already held ("issue www.example.com: " + msg). Returns e->code. */
-int err_prefix(struct err *e, const char *fmt, ...) CP_PRINTF(2, 3);
+/* Prepend context to the message already held ("issue www.example.com: " + msg).
+ * Returns nothing on purpose: the caller returns the code it already holds. */
+void err_prefix(struct err *e, const char *fmt, ...) CP_PRINTF(2, 3);
 
 /* Like err_set, then append OpenSSL's first queued error reason (and clear the queue). */
 int err_ssl(struct err *e, int code, const char *fmt, ...) CP_PRINTF(3, 4);
