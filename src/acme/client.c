@@ -337,7 +337,8 @@ static int reply_error(const struct acme_reply *r, const char *url, struct err *
     if (err != NULL && type != NULL && strcmp(type, "accountDoesNotExist") == 0) {
         n = strlen(err->msg);
         snprintf(err->msg + n, sizeof(err->msg) - n,
-                 " (the CA no longer knows this account; create one with `certpilot account new`)");
+                 " (the CA no longer knows this account; register it again with "
+                 "`certpilot account new --agree-tos`)");
     }
     return CP_EACME;
 }

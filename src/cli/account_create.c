@@ -52,18 +52,19 @@ static int import_key(const struct account_new_opts *o, char **pem, size_t *len,
     return rc;
 }
 
-/* The key to register: a saved one that never got registered, an imported
- * one (its PEM handed back in *imported, to save once the CA has answered),
- * or a new one saved now. */
+/* The key to register: a saved one (*known set when it was registered
+ * before), an imported one (its PEM handed back in *imported, to save once
+ * the CA has answered), or a new one saved now. */
 static int account_key(struct cli_ctx *ctx, const struct account_new_opts *o, struct buf *imported,
-                       struct err *err)
+                       bool *known, struct err *err)
 {
     char *pem = NULL, *dir = store_account_dir(ctx->store, ctx->ca_id, o->name);
     size_t len = 0;
     json_t *meta = NULL;
     int rc = store_account_load(ctx->store, ctx->ca_id, o->name, &pem, &len, &meta, err);
 
-    if (rc == CP_OK && (json_object_get(meta, "url") != NULL || o->key_file != NULL))
+    *known = rc == CP_OK && json_object_get(meta, "url") != NULL;
+    if (rc == CP_OK && o->key_file != NULL)
         rc = err_set(err, CP_EEXIST, "account \"%s\" already exists in %s", o->name, dir ? dir : "?");
     else if (rc == CP_ENOTFOUND && o->key_file != NULL)
         rc = import_key(o, &pem, &len, err);
@@ -133,14 +134,20 @@ static int decode_eab(const struct account_new_opts *o, struct acme_eab *eab, un
     return CP_OK;
 }
 
-/* RFC 8555 §7.3.1: an imported key may already have an account; else register one. */
-static int find_or_create(struct cli_ctx *ctx, const struct account_new_opts *o, char **contacts,
-                          const struct acme_eab *eab, struct acme_account *acct, struct err *err)
+/* RFC 8555 §7.3.1: an imported key may already have an account, and a known
+ * one may have been forgotten (a test CA restarted); register only when the
+ * CA has none for the key. */
+static int find_or_create(struct cli_ctx *ctx, const struct account_new_opts *o, bool known,
+                          char **contacts, const struct acme_eab *eab, struct acme_account *acct,
+                          struct err *err)
 {
     int rc;
 
-    if (o->key_file != NULL && (rc = acme_account_find(ctx->acme, acct, err)) != CP_ENOTFOUND)
+    if ((o->key_file != NULL || known) && (rc = acme_account_find(ctx->acme, acct, err)) != CP_ENOTFOUND) {
+        if (rc == CP_OK && known)
+            rc = err_set(err, CP_EEXIST, "account \"%s\" already exists (%s)", o->name, acct->url);
         return rc;
+    }
     return acme_account_create(ctx->acme, (const char *const *)contacts, o->nemails, o->agree_tos,
                                eab->kid ? eab : NULL, acct, err);
 }
@@ -151,6 +158,7 @@ int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct accoun
     struct acme_account acct = {0};
     struct acme_eab eab = {0};
     struct buf imported = BUF_INIT;
+    bool known = false;
     unsigned char *hmac = NULL;
     char **contacts = NULL;
     int rc;
@@ -166,16 +174,16 @@ int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct accoun
             goto out;
         }
     if ((rc = decode_eab(o, &eab, &hmac, err)) != CP_OK ||
-        (rc = account_key(ctx, o, &imported, err)) != CP_OK ||
-        (rc = find_or_create(ctx, o, contacts, &eab, &acct, err)) != CP_OK)
+        (rc = account_key(ctx, o, &imported, &known, err)) != CP_OK ||
+        (rc = find_or_create(ctx, o, known, contacts, &eab, &acct, err)) != CP_OK)
         goto out;
     if (imported.data != NULL)
         rc = store_account_save_key(ctx->store, ctx->ca_id, o->name, imported.data, imported.len, err);
     if (rc == CP_OK)
         rc = save_meta(cli, ctx, o->name, &acct, err);
     if (rc == CP_OK)
-        log_info(&cli->log, "account %s %s at %s", acct.url, o->key_file ? "ready" : "created",
-                 cli->server);
+        log_info(&cli->log, "account %s %s at %s", acct.url,
+                 known ? "registered again" : o->key_file ? "ready" : "created", cli->server);
 out:
     acme_account_free(&acct);
     store_names_free(contacts, o->nemails);

@@ -91,6 +91,7 @@ JSON
         PEBBLE_AUTHZREUSE=${PEBBLE_AUTHZREUSE:-0} \
         pebble -config "$dir/config.json" -dnsserver "${PEBBLE_DNS_SERVER:-127.0.0.1:$CHALL_DNS_PORT}" \
         >"$dir/pebble.log" 2>&1 &
+    PEBBLE_PID=$!
     CP_PIDS+=($!)
     cp_wait_url "http://127.0.0.1:$CHALL_MGMT_PORT/" || return 1
     cp_wait_url "https://localhost:$PEBBLE_PORT/dir" --cacert "$PEBBLE_CA_BUNDLE" || return 1
@@ -117,6 +118,22 @@ cp_start_pebble() {
     curl -sf --cacert "$PEBBLE_CA_BUNDLE" "$PEBBLE_MGMT_URL/roots/0" >"$PEBBLE_ROOT" ||
         cp_fail "cannot fetch Pebble's issuing root"
     export PEBBLE_URL PEBBLE_MGMT_URL CHALLTESTSRV_URL PEBBLE_ROOT PEBBLE_HTTP_PORT PEBBLE_TLS_PORT
+}
+
+# Restart Pebble on the same ports (it forgets every account and makes a new root).
+cp_restart_pebble() {
+    local dir=$CP_WORK/pebble
+    kill -TERM "$PEBBLE_PID" 2>/dev/null || true
+    wait "$PEBBLE_PID" 2>/dev/null || true
+    PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
+        PEBBLE_AUTHZREUSE=${PEBBLE_AUTHZREUSE:-0} \
+        pebble -config "$dir/config.json" -dnsserver "${PEBBLE_DNS_SERVER:-127.0.0.1:$CHALL_DNS_PORT}" \
+        >>"$dir/pebble.log" 2>&1 &
+    PEBBLE_PID=$!
+    CP_PIDS+=($!)
+    cp_wait_url "$PEBBLE_URL" --cacert "$PEBBLE_CA_BUNDLE" || cp_fail "Pebble did not come back"
+    curl -sf --cacert "$PEBBLE_CA_BUNDLE" "$PEBBLE_MGMT_URL/roots/0" >"$PEBBLE_ROOT" ||
+        cp_fail "cannot fetch Pebble's issuing root"
 }
 
 cp_cleanup_pids() {
