@@ -3,6 +3,10 @@
  * whoever owns a client owns its logger and passes it down. A NULL logger
  * discards everything. Lines are sanitised; never pass secrets (private keys,
  * HMAC keys, cloud secrets) to these functions.
+ *
+ * write() may be called from other threads (the standalone http-01
+ * responder answers on libmicrohttpd's thread), so it must be thread-safe;
+ * one fprintf per line, as the CLI does, is.
  */
 #ifndef CP_UTIL_LOG_H
 #define CP_UTIL_LOG_H
