@@ -79,19 +79,41 @@ static void test_directory_not_json(void **state)
     script_done(&s);
 }
 
-static struct jws_signer *test_signer(EVP_PKEY **key)
+/* A client on a script, with an account key and (kid != NULL) an account URL. */
+struct fx {
+    struct script s;
+    struct acme_client *c;
+    EVP_PKEY *key;
+    struct jws_signer *sg;
+};
+
+static void fx_open(struct fx *f, const struct canned *r, size_t n, const char *kid)
 {
     struct err err = {0};
 
-    *key = key_generate(KEY_EC_P256, &err);
-    assert_non_null(*key);
-    return jws_signer_new(*key, &err);
+    f->c = script_client(&f->s, DIR_URL, r, n, &err);
+    assert_non_null(f->c);
+    f->key = key_generate(KEY_EC_P256, &err);
+    assert_non_null(f->key);
+    f->sg = jws_signer_new(f->key, &err);
+    assert_non_null(f->sg);
+    assert_int_equal(acme_client_set_account(f->c, f->sg, kid), CP_OK);
 }
+
+static void fx_close(struct fx *f)
+{
+    acme_client_free(f->c);
+    jws_signer_free(f->sg);
+    EVP_PKEY_free(f->key);
+    script_done(&f->s);
+}
+
+#define KID "https://ca.test/acct/1"
 
 /* newNonce only when none is held; each reply's nonce is used for the next request. */
 static void test_nonce_reuse(void **state)
 {
-    struct script s;
+    struct fx f;
     struct err err = {0};
     const struct canned r[] = {
         dir_reply,
@@ -99,31 +121,25 @@ static void test_nonce_reuse(void **state)
         {200, "application/json", "n2", NULL, NULL, "{}"},
         {200, "application/json", "n3", NULL, NULL, "{}"},
     };
-    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
     struct acme_reply rep;
-    EVP_PKEY *key;
-    struct jws_signer *sg = test_signer(&key);
     char *n;
 
     (void)state;
-    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
-    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    fx_open(&f, r, 4, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
     acme_reply_free(&rep);
-    assert_int_equal(acme_post(c, "https://ca.test/y", NULL, &rep, &err), CP_OK);
+    assert_int_equal(acme_post(f.c, "https://ca.test/y", NULL, &rep, &err), CP_OK);
     acme_reply_free(&rep);
-    assert_string_equal(s.sent_method[1], "HEAD");
-    assert_string_equal(s.sent_url[1], "https://ca.test/nonce");
-    n = script_protected(&s, 2, "nonce");
+    assert_string_equal(f.s.sent_method[1], "HEAD");
+    assert_string_equal(f.s.sent_url[1], "https://ca.test/nonce");
+    n = script_protected(&f.s, 2, "nonce");
     assert_string_equal(n, "n1");
     free(n);
-    n = script_protected(&s, 3, "nonce");
+    n = script_protected(&f.s, 3, "nonce");
     assert_string_equal(n, "n2");
     free(n);
-    assert_int_equal(s.next, 4);
-    acme_client_free(c);
-    jws_signer_free(sg);
-    EVP_PKEY_free(key);
-    script_done(&s);
+    assert_int_equal(f.s.next, 4);
+    fx_close(&f);
 }
 
 #define BAD_NONCE "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"stale\"}"
@@ -131,7 +147,7 @@ static void test_nonce_reuse(void **state)
 /* RFC 8555 §6.5: a badNonce answer is retried with the nonce it carried. */
 static void test_bad_nonce_retry(void **state)
 {
-    struct script s;
+    struct fx f;
     struct err err = {0};
     const struct canned r[] = {
         dir_reply,
@@ -139,56 +155,43 @@ static void test_bad_nonce_retry(void **state)
         {400, "application/problem+json", "fresh", NULL, NULL, BAD_NONCE},
         {200, "application/json", "n3", NULL, NULL, "{\"ok\":true}"},
     };
-    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
     struct acme_reply rep;
-    EVP_PKEY *key;
-    struct jws_signer *sg = test_signer(&key);
     char *n;
 
     (void)state;
-    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
-    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    fx_open(&f, r, 4, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
     assert_true(json_is_true(json_object_get(rep.json, "ok")));
     acme_reply_free(&rep);
-    n = script_protected(&s, 3, "nonce");
+    n = script_protected(&f.s, 3, "nonce");
     assert_string_equal(n, "fresh");
     free(n);
-    acme_client_free(c);
-    jws_signer_free(sg);
-    EVP_PKEY_free(key);
-    script_done(&s);
+    fx_close(&f);
 }
 
 /* The retries are bounded: a CA that always says badNonce ends in CP_EACME. */
 static void test_bad_nonce_bounded(void **state)
 {
-    struct script s;
+    struct fx f;
     struct err err = {0};
     struct canned r[13] = {dir_reply, {200, NULL, "n1", NULL, NULL, NULL}};
-    struct acme_client *c;
     struct acme_reply rep;
-    EVP_PKEY *key;
-    struct jws_signer *sg = test_signer(&key);
 
     (void)state;
     for (size_t i = 2; i < 13; i++)
         r[i] = (struct canned){400, "application/problem+json", "nx", NULL, NULL, BAD_NONCE};
-    c = script_client(&s, DIR_URL, r, 13, &err);
-    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
-    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_EACME);
+    fx_open(&f, r, 13, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_EACME);
     assert_non_null(strstr(err.msg, "badNonce: stale"));
-    assert_int_equal(s.next, 13);  /* 1 try + 10 retries */
+    assert_int_equal(f.s.next, 13);  /* 1 try + 10 retries */
     acme_reply_free(&rep);
-    acme_client_free(c);
-    jws_signer_free(sg);
-    EVP_PKEY_free(key);
-    script_done(&s);
+    fx_close(&f);
 }
 
 /* 503 with Retry-After is waited out (through the sleep hook) and retried. */
 static void test_retry_after(void **state)
 {
-    struct script s;
+    struct fx f;
     struct err err = {0};
     const struct canned r[] = {
         dir_reply,
@@ -197,20 +200,14 @@ static void test_retry_after(void **state)
          "{\"type\":\"urn:ietf:params:acme:error:rateLimited\",\"detail\":\"slow down\"}"},
         {200, "application/json", "n3", NULL, NULL, "{}"},
     };
-    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
     struct acme_reply rep;
-    EVP_PKEY *key;
-    struct jws_signer *sg = test_signer(&key);
 
     (void)state;
-    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
-    assert_int_equal(acme_post(c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
-    assert_int_equal(s.slept_ms, 7000);
+    fx_open(&f, r, 4, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    assert_int_equal(f.s.slept_ms, 7000);
     acme_reply_free(&rep);
-    acme_client_free(c);
-    jws_signer_free(sg);
-    EVP_PKEY_free(key);
-    script_done(&s);
+    fx_close(&f);
 }
 
 static void test_problem_format(void **state)
@@ -231,7 +228,7 @@ static void test_problem_format(void **state)
 /* accountDoesNotExist on onlyReturnExisting is CP_ENOTFOUND, not a CA failure. */
 static void test_account_find_missing(void **state)
 {
-    struct script s;
+    struct fx f;
     struct err err = {0};
     const struct canned r[] = {
         dir_reply,
@@ -239,47 +236,35 @@ static void test_account_find_missing(void **state)
         {400, "application/problem+json", "n2", NULL, NULL,
          "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\",\"detail\":\"no\"}"},
     };
-    struct acme_client *c = script_client(&s, DIR_URL, r, 3, &err);
     struct acme_account a;
-    EVP_PKEY *key;
-    struct jws_signer *sg = test_signer(&key);
     json_t *payload;
 
     (void)state;
-    assert_int_equal(acme_client_set_account(c, sg, NULL), CP_OK);
-    assert_int_equal(acme_account_find(c, &a, &err), CP_ENOTFOUND);
+    fx_open(&f, r, 3, NULL);
+    assert_int_equal(acme_account_find(f.c, &a, &err), CP_ENOTFOUND);
     /* RFC 8555 §6.2: new-account requests carry the JWK, not a kid */
-    assert_null(script_protected(&s, 2, "kid"));
-    payload = script_payload(&s, 2);
+    assert_null(script_protected(&f.s, 2, "kid"));
+    payload = script_payload(&f.s, 2);
     assert_true(json_is_true(json_object_get(payload, "onlyReturnExisting")));
     json_decref(payload);
     acme_account_free(&a);
-    acme_client_free(c);
-    jws_signer_free(sg);
-    EVP_PKEY_free(key);
-    script_done(&s);
+    fx_close(&f);
 }
 
 /* Terms of service must be agreed before anything is sent. */
 static void test_account_needs_tos(void **state)
 {
-    struct script s;
+    struct fx f;
     struct err err = {0};
     const struct canned r[] = {dir_reply};
-    struct acme_client *c = script_client(&s, DIR_URL, r, 1, &err);
     struct acme_account a;
-    EVP_PKEY *key;
-    struct jws_signer *sg = test_signer(&key);
 
     (void)state;
-    assert_int_equal(acme_client_set_account(c, sg, NULL), CP_OK);
-    assert_int_equal(acme_account_create(c, NULL, 0, false, NULL, &a, &err), CP_EUSAGE);
+    fx_open(&f, r, 1, NULL);
+    assert_int_equal(acme_account_create(f.c, NULL, 0, false, NULL, &a, &err), CP_EUSAGE);
     assert_non_null(strstr(err.msg, "https://ca.test/tos"));
-    assert_int_equal(s.next, 1);
-    acme_client_free(c);
-    jws_signer_free(sg);
-    EVP_PKEY_free(key);
-    script_done(&s);
+    assert_int_equal(f.s.next, 1);
+    fx_close(&f);
 }
 
 static void test_contact_valid(void **state)
