@@ -20,7 +20,7 @@ static const char usage_text[] =
     "  --root DIR        state directory (default $CERTPILOT_ROOT or " CLI_DEFAULT_ROOT ")\n"
     "  --server URL      ACME directory URL (default $CERTPILOT_SERVER or Let's Encrypt)\n"
     "  --ca NAME         letsencrypt | letsencrypt-staging\n"
-    "  --ca-bundle FILE  also trust this PEM CA for the ACME server's TLS (e.g. a test CA)\n"
+    "  --ca-bundle FILE  trust the CAs in this PEM file instead of the system's (e.g. a test CA)\n"
     "  -v, --verbose     more detail (twice for protocol traces)\n"
     "  -q, --quiet       errors only\n"
     "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"

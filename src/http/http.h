@@ -49,7 +49,7 @@ struct http_transport {
 };
 
 struct http_opts {
-    const char *ca_bundle;     /* PEM file of extra trusted roots; NULL: system store */
+    const char *ca_bundle;     /* PEM file of the roots to trust instead of the system store; NULL: system store */
     long connect_timeout_s;    /* 0: 10 s */
     long timeout_s;            /* whole request; 0: 60 s */
     size_t max_body;           /* 0: 4 MiB */
