@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
-# README command 2: install, build, run every test; then again under ASan+UBSan.
+# README command 2: install the dependencies, build with -Werror and run every
+# test (unit + integration against Pebble), then build again with
+# AddressSanitizer + UndefinedBehaviorSanitizer in build-asan and run every
+# test again. Exits non-zero when a build or any test fails.
+#
+# Integration tests each start their own Pebble on their own free loopback
+# ports, so ctest runs them in parallel (CTEST_PARALLEL_LEVEL, default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+JOBS=${CTEST_PARALLEL_LEVEL:-2}
 
+echo "== installing dependencies"
 bash scripts/deps.sh
 
-echo "== build (-Werror)"
-BUILD_DIR=build bash scripts/build.sh -DCERTPILOT_WERROR=ON -DCERTPILOT_SANITIZE=OFF
-echo "== tests"
-ctest --test-dir build --output-on-failure -j2
+echo "== build (build/, -Werror)"
+BUILD_DIR=build bash scripts/build.sh -DCERTPILOT_WERROR=ON -DCERTPILOT_SANITIZE=OFF -DCERTPILOT_TESTS=ON
 
-echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
-BUILD_DIR=build-asan bash scripts/build.sh -DCERTPILOT_WERROR=ON -DCERTPILOT_SANITIZE=ON
-echo "== tests under sanitizers"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure -j2
+failed=()
+echo "== tests (build/)"
+(cd build && ctest --output-on-failure -j"$JOBS") || failed+=("tests in build/")
+
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)"
+BUILD_DIR=build-asan bash scripts/build.sh -DCERTPILOT_WERROR=ON -DCERTPILOT_SANITIZE=ON -DCERTPILOT_TESTS=ON
+
+echo "== tests under the sanitizers (build-asan/)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+(cd build-asan && ctest --output-on-failure -j"$JOBS") || failed+=("tests in build-asan/")
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "== FAILED: ${failed[*]}" >&2
+    exit 1
+fi
+echo "== all tests passed (build/ and build-asan/)"

@@ -3,9 +3,12 @@
 # certificates are still issued. Two issues make ~25 signed requests, so the
 # chance that none is rejected (and the check below proves nothing) is 0.7^25.
 set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 cp_harness_init
 PEBBLE_WFE_NONCEREJECT=30 cp_start_pebble
+grep -q "reject 30% of good nonces" "$CP_WORK/pebble/pebble.log" ||
+    cp_fail "Pebble did not take PEBBLE_WFE_NONCEREJECT=30"
 
 cp_certpilot -v account new --agree-tos >/dev/null 2>"$CP_WORK/account.err"
 cp_certpilot -v issue -d n.example.test -d '*.n.example.test' \
