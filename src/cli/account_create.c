@@ -70,12 +70,8 @@ static int account_key(struct cli_ctx *ctx, const struct account_new_opts *o, st
         rc = import_key(o, &pem, &len, err);
     else if (rc == CP_ENOTFOUND)
         rc = generate_key(ctx, o, &pem, &len, err);
-    if (rc == CP_OK && (ctx->account_key = key_from_pem(pem, len, "new account key", err)) == NULL)
-        rc = err->code;
-    if (rc == CP_OK && (ctx->signer = jws_signer_new(ctx->account_key, err)) == NULL)
-        rc = err->code;
-    if (rc == CP_OK && acme_client_set_account(ctx->acme, ctx->signer, NULL) != CP_OK)
-        rc = err_nomem(err);
+    if (rc == CP_OK)
+        rc = cli_ctx_use_key(ctx, pem, len, "account key", err);
     if (rc == CP_OK && o->key_file != NULL) {
         *imported = (struct buf){pem, len, len};
         pem = NULL;

@@ -96,6 +96,11 @@ int cli_ctx_open(struct cli *cli, struct cli_ctx *ctx, struct err *err) CP_WUR;
 int cli_ctx_account(struct cli *cli, struct cli_ctx *ctx, const char *name, struct err *err) CP_WUR;
 void cli_ctx_close(struct cli_ctx *ctx);
 
+/* Parse a PEM account key (what names it in errors) and make the client sign
+ * with it, as a new account (no kid yet). */
+int cli_ctx_use_key(struct cli_ctx *ctx, const char *pem, size_t len, const char *what,
+                    struct err *err) CP_WUR;
+
 /* Create a new account (key generated and saved first, then registered). */
 struct account_new_opts {
     const char *name;

@@ -77,8 +77,7 @@ void cli_ctx_close(struct cli_ctx *ctx)
     memset(ctx, 0, sizeof(*ctx));
 }
 
-/* Parse a PEM key and wrap it in the client's signer. */
-static int use_key(struct cli_ctx *ctx, const char *pem, size_t len, const char *what, struct err *err)
+int cli_ctx_use_key(struct cli_ctx *ctx, const char *pem, size_t len, const char *what, struct err *err)
 {
     ctx->account_key = key_from_pem(pem, len, what, err);
     if (ctx->account_key == NULL)
@@ -101,7 +100,7 @@ int cli_ctx_account(struct cli *cli, struct cli_ctx *ctx, const char *name, stru
     if (rc != CP_OK)
         goto out;
     what = str_printf("account key %s/key.pem", dir);
-    if ((rc = what ? use_key(ctx, pem, len, what, err) : err_nomem(err)) != CP_OK)
+    if ((rc = what ? cli_ctx_use_key(ctx, pem, len, what, err) : err_nomem(err)) != CP_OK)
         goto out;
     url = json_string_value(json_object_get(meta, "url"));
     if (url != NULL)
