@@ -120,10 +120,11 @@ static int decode_eab(const struct account_new_opts *o, struct acme_eab *eab, un
 {
     size_t len = 0;
 
-    if (o->eab_kid == NULL && o->eab_hmac_key == NULL)
-        return CP_OK;
-    if (o->eab_kid == NULL || o->eab_hmac_key == NULL)
-        return err_set(err, CP_EUSAGE, "--eab-kid and --eab-hmac-key go together");
+    if (o->eab_kid == NULL)
+        return o->eab_hmac_key == NULL || getenv("CERTPILOT_EAB_HMAC_KEY") != NULL
+                   ? CP_OK : err_set(err, CP_EUSAGE, "--eab-hmac-key needs --eab-kid");
+    if (o->eab_hmac_key == NULL)
+        return err_set(err, CP_EUSAGE, "--eab-kid needs --eab-hmac-key (or $CERTPILOT_EAB_HMAC_KEY)");
     if (b64url_decode(o->eab_hmac_key, strlen(o->eab_hmac_key), key, &len) != CP_OK || len == 0)
         return err_set(err, CP_EUSAGE, "--eab-hmac-key is not base64url");
     *eab = (struct acme_eab){o->eab_kid, *key, len};

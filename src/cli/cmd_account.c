@@ -22,7 +22,8 @@ static const char account_usage[] =
     "  --agree-tos      agree to the CA's terms of service\n"
     "  --key-type T     account key type (default ec256)\n"
     "  --key FILE       use this existing account key (PEM); its account is found if it has one\n"
-    "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key)\n"
+    "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key; the key\n"
+    "                   may come from $CERTPILOT_EAB_HMAC_KEY instead, to keep it out of ps)\n"
     "  --json           print the account object as JSON\n";
 
 enum {
@@ -91,6 +92,7 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
 
     a->nopts.name = "default";
     a->nopts.emails = a->emails;
+    a->nopts.eab_hmac_key = getenv("CERTPILOT_EAB_HMAC_KEY");
     rc = cli_parse_options(cli, "account", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, account_usage,
                            parse_opt, a, err);
     if (rc != CP_OK)

@@ -11,7 +11,10 @@ cp_check_err 2 "External Account Binding"
 cp_expect_fail cp_certpilot account new --agree-tos --account wrong --eab-kid kid-1 \
     --eab-hmac-key "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 cp_check_err 1 "external account binding"
-cp_certpilot account new --agree-tos --eab-kid kid-1 --eab-hmac-key "$key" >/dev/null
+cp_expect_fail cp_certpilot account new --agree-tos --account nokey --eab-kid kid-1
+cp_check_err 2 "--eab-hmac-key"
+# the key from the environment keeps it out of the process list
+CERTPILOT_EAB_HMAC_KEY=$key cp_certpilot account new --agree-tos --eab-kid kid-1 >/dev/null
 cp_certpilot issue -d eab.example.test --hook "$CP_SOURCE_DIR/examples/hooks/challtestsrv" >/dev/null
 cp_verify_cert "$CP_WORK/state/certs/eab.example.test" eab.example.test
 echo "ok"
