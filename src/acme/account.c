@@ -138,7 +138,6 @@ int acme_account_find(struct acme_client *c, struct acme_account *out, struct er
 {
     struct acme_reply r = {0};
     json_t *payload = json_pack("{s:b}", "onlyReturnExisting", 1);
-    const char *type;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -147,8 +146,7 @@ int acme_account_find(struct acme_client *c, struct acme_account *out, struct er
         return err_nomem(err);
     }
     rc = acme_post(c, acme_client_directory(c)->new_account, payload, &r, err);
-    type = acme_problem_short_type(r.json);
-    if (rc == CP_EACME && type != NULL && strcmp(type, "accountDoesNotExist") == 0)
+    if (rc == CP_EACME && acme_problem_is(r.json, "accountDoesNotExist"))
         rc = err_set(err, CP_ENOTFOUND, "CA %s has no account for this key", acme_client_url(c));
     else if (rc == CP_OK)
         rc = account_from_reply(out, &r, r.location, err);
@@ -164,15 +162,13 @@ int acme_account_fetch(struct acme_client *c, struct acme_account *out, struct e
 {
     struct acme_reply r = {0};
     const char *kid = acme_client_kid(c);
-    const char *type;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (kid == NULL)
         return err_set(err, CP_EUSAGE, "no account URL to read");
     rc = acme_post(c, kid, NULL, &r, err);
-    type = acme_problem_short_type(r.json);
-    if (rc == CP_EACME && type != NULL && strcmp(type, "accountDoesNotExist") == 0)
+    if (rc == CP_EACME && acme_problem_is(r.json, "accountDoesNotExist"))
         rc = err_set(err, CP_ENOTFOUND, "CA %s no longer knows account %s "
                      "(a test CA such as Pebble forgets accounts when it restarts)",
                      acme_client_url(c), kid);

@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 
@@ -84,7 +83,6 @@ int acme_authz_fetch(struct acme_client *c, const char *url, struct acme_authz *
                      long *retry_after_s, struct err *err)
 {
     struct acme_reply r = {0};
-    const char *ra;
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -93,11 +91,8 @@ int acme_authz_fetch(struct acme_client *c, const char *url, struct acme_authz *
     rc = acme_post(c, url, NULL, &r, err);
     if (rc == CP_OK)
         rc = authz_parse(out, r.json, err);
-    if (retry_after_s != NULL) {
-        ra = http_header_get(&r.http, "Retry-After");
-        if (ra == NULL || http_retry_after(ra, time(NULL), retry_after_s) != CP_OK)
-            *retry_after_s = -1;
-    }
+    if (retry_after_s != NULL)
+        *retry_after_s = acme_reply_retry_after(&r);
     acme_reply_free(&r);
     return rc;
 }

@@ -79,6 +79,16 @@ void acme_reply_free(struct acme_reply *r)
     memset(r, 0, sizeof(*r));
 }
 
+long acme_reply_retry_after(const struct acme_reply *r)
+{
+    const char *ra = http_header_get(&r->http, "Retry-After");
+    long secs;
+
+    if (ra == NULL || http_retry_after(ra, time(NULL), &secs) != CP_OK)
+        return -1;
+    return secs;
+}
+
 /* Parse the JSON body (if it claims to be JSON) and copy Location. */
 static int reply_fill(struct acme_reply *r, const char *url, struct err *err)
 {
@@ -309,23 +319,20 @@ static int post_once(struct acme_client *c, const char *url, const json_t *paylo
 /* How long to wait before retrying this failed reply; -1 when it is not retried. */
 static long retry_delay_ms(struct acme_client *c, const struct acme_reply *r, int attempt)
 {
-    const char *type = acme_problem_short_type(r->json);
-    const char *ra;
-    long secs = 0;
+    long secs;
 
-    if (type != NULL && strcmp(type, "badNonce") == 0)
+    if (acme_problem_is(r->json, "badNonce"))
         return attempt < c->max_nonce_retries ? 0 : -1;
     if ((r->status != 429 && r->status != 503) || attempt >= 3)
         return -1;
-    ra = http_header_get(&r->http, "Retry-After");
-    if (ra == NULL || http_retry_after(ra, time(NULL), &secs) != CP_OK || secs > c->max_retry_after_s)
+    secs = acme_reply_retry_after(r);
+    if (secs < 0 || secs > c->max_retry_after_s)
         return -1;
     return secs * 1000;
 }
 
 static int reply_error(const struct acme_reply *r, const char *url, struct err *err)
 {
-    const char *type = acme_problem_short_type(r->json);
     char what[600];
     size_t n;
 
@@ -334,7 +341,7 @@ static int reply_error(const struct acme_reply *r, const char *url, struct err *
     snprintf(what, sizeof(what), "%s (HTTP %ld)", url, r->status);
     acme_problem_err(err, r->json, what);
     /* RFC 8555 §7.3.1: the CA does not know the key; a test CA forgets on restart */
-    if (err != NULL && type != NULL && strcmp(type, "accountDoesNotExist") == 0) {
+    if (err != NULL && acme_problem_is(r->json, "accountDoesNotExist")) {
         n = strlen(err->msg);
         snprintf(err->msg + n, sizeof(err->msg) - n,
                  " (the CA no longer knows this account; register it again with "

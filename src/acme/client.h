@@ -84,6 +84,10 @@ int acme_post(struct acme_client *c, const char *url, const json_t *payload,
 
 void acme_reply_free(struct acme_reply *r);
 
+/* RFC 9110 §10.2.3: the reply's Retry-After in seconds, or -1 when it has none
+ * (or an unreadable one). */
+long acme_reply_retry_after(const struct acme_reply *r);
+
 /* Wait ms using the client's sleep hook (bounded polling uses this). */
 void acme_client_sleep(struct acme_client *c, long ms);
 const struct logger *acme_client_log(const struct acme_client *c);

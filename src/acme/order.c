@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jose/b64url.h"
 #include "util/str.h"
@@ -118,16 +117,6 @@ int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
     return rc;
 }
 
-static long reply_retry_after(const struct acme_reply *r)
-{
-    const char *ra = http_header_get(&r->http, "Retry-After");
-    long secs;
-
-    if (ra == NULL || http_retry_after(ra, time(NULL), &secs) != CP_OK)
-        return -1;
-    return secs;
-}
-
 int acme_order_refresh(struct acme_client *c, struct acme_order *o, long *retry_after_s,
                        struct err *err)
 {
@@ -137,7 +126,7 @@ int acme_order_refresh(struct acme_client *c, struct acme_order *o, long *retry_
     if (rc == CP_OK)
         rc = order_parse(o, r.json, err);
     if (retry_after_s != NULL)
-        *retry_after_s = reply_retry_after(&r);
+        *retry_after_s = acme_reply_retry_after(&r);
     acme_reply_free(&r);
     return rc;
 }

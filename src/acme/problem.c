@@ -12,6 +12,13 @@ const char *acme_problem_short_type(const json_t *doc)
     return type;
 }
 
+bool acme_problem_is(const json_t *doc, const char *short_type)
+{
+    const char *type = acme_problem_short_type(doc);
+
+    return type != NULL && strcmp(type, short_type) == 0;
+}
+
 /* Append "type: detail" of one (sub)problem to buf at *off. */
 static void append_one(const json_t *p, char *buf, size_t len, size_t *off)
 {

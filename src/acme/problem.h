@@ -7,6 +7,7 @@
 #ifndef CP_ACME_PROBLEM_H
 #define CP_ACME_PROBLEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -18,6 +19,9 @@
 /* The problem's type with the ACME prefix removed ("badNonce"), or the
  * whole type for other namespaces; NULL when doc has no string type. Borrowed. */
 const char *acme_problem_short_type(const json_t *doc);
+
+/* Is doc a problem of this type ("badNonce": the ACME namespace is implied)? */
+bool acme_problem_is(const json_t *doc, const char *short_type);
 
 /* Format doc (may be NULL) into buf: "badCSR: detail [dns:a.example: rejectedIdentifier: detail; ...]". */
 void acme_problem_format(const json_t *doc, char *buf, size_t len);
