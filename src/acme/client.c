@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "acme/problem.h"
+#include "jose/b64url.h"
 #include "util/str.h"
 
 struct acme_client {
@@ -111,7 +112,7 @@ static void take_nonce(struct acme_client *c, const struct http_response *r)
 {
     const char *n = http_header_get(r, "Replay-Nonce");
 
-    if (n == NULL || *n == '\0' || strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(n))
+    if (!b64url_alphabet_only(n))
         return;
     free(c->nonce);
     c->nonce = strdup(n);

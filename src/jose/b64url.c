@@ -2,10 +2,16 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* RFC 4648 §5: the URL- and filename-safe alphabet. */
 static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+bool b64url_alphabet_only(const char *s)
+{
+    return s != NULL && *s != '\0' && strspn(s, alphabet) == strlen(s);
+}
 
 char *b64url_encode(const void *data, size_t len)
 {

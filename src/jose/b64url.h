@@ -5,9 +5,13 @@
 #ifndef CP_JOSE_B64URL_H
 #define CP_JOSE_B64URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
+
+/* Is s non-empty and made only of base64url characters (no padding)? */
+bool b64url_alphabet_only(const char *s);
 
 /* Encode len bytes; returns a NUL-terminated string or NULL when out of memory. */
 char *b64url_encode(const void *data, size_t len);

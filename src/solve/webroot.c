@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jose/b64url.h"
 #include "solve/solve.h"
 #include "store/fsio.h"
 #include "util/str.h"
@@ -26,8 +27,7 @@ struct webroot_solver {
 /* RFC 8555 §8.1: tokens are base64url, so a path built from one cannot leave the directory. */
 static bool base64url_only(const char *s)
 {
-    return s != NULL && *s != '\0' && strlen(s) <= 256 &&
-           strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(s);
+    return b64url_alphabet_only(s) && strlen(s) <= 256;
 }
 
 /* mkdir that remembers whether we created it, so cleanup removes only ours. */

@@ -601,9 +601,22 @@ static void test_jws_eab_rejects_empty_key(void **state)
     json_decref(jwk);
 }
 
+static void test_b64url_alphabet_only(void **state)
+{
+    (void)state;
+    assert_true(b64url_alphabet_only("abcXYZ019-_"));
+    assert_false(b64url_alphabet_only(""));
+    assert_false(b64url_alphabet_only(NULL));
+    assert_false(b64url_alphabet_only("ab=="));
+    assert_false(b64url_alphabet_only("a+b"));
+    assert_false(b64url_alphabet_only("../x"));
+    assert_false(b64url_alphabet_only("a\r\nX-Injected: 1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_b64url_alphabet_only),
         cmocka_unit_test(test_b64url_rfc4648_vectors),
         cmocka_unit_test(test_b64url_url_alphabet),
         cmocka_unit_test(test_b64url_roundtrip_random),
