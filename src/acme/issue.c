@@ -261,21 +261,21 @@ static int download(struct run *r, struct acme_issue_result *out, struct err *er
     const char *want = r->req->preferred_chain;
     char **alt = NULL, *pem = NULL;
     size_t nalt = 0;
+    bool found;
     int rc = acme_cert_download(r->c, out->cert_url, &out->pem, &alt, &nalt, err);
 
-    for (size_t i = 0; rc == CP_OK && want != NULL && i < nalt; i++) {
-        if (cert_chain_has_issuer(out->pem, strlen(out->pem), want))
-            break;
+    found = rc != CP_OK || want == NULL || cert_chain_has_issuer(out->pem, strlen(out->pem), want);
+    for (size_t i = 0; !found && i < nalt; i++) {
         if ((rc = acme_cert_download(r->c, alt[i], &pem, NULL, NULL, err)) != CP_OK)
             break;
-        if (cert_chain_has_issuer(pem, strlen(pem), want)) {
+        if ((found = cert_chain_has_issuer(pem, strlen(pem), want))) {
             free(out->pem);
             out->pem = pem;
             pem = NULL;
         }
         str_free(&pem);
     }
-    if (rc == CP_OK && want != NULL && !cert_chain_has_issuer(out->pem, strlen(out->pem), want))
+    if (rc == CP_OK && !found)
         log_warn(acme_client_log(r->c), "no chain from the CA leads to \"%s\"; keeping the default chain", want);
     for (size_t i = 0; i < nalt; i++)
         free(alt[i]);
