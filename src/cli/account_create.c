@@ -13,7 +13,7 @@
 #include "cli/cli.h"
 #include "crypto/key.h"
 #include "jose/b64url.h"
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 static int generate_key(struct cli_ctx *ctx, const struct account_new_opts *o, char **pem,

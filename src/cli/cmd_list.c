@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "crypto/cert.h"
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 static const char list_usage[] =

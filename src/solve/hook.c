@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "solve/exec.h"
+#include "util/exec.h"
 #include "solve/solve.h"
 #include "util/str.h"
 

@@ -13,7 +13,7 @@
 
 #include "jose/b64url.h"
 #include "solve/solve.h"
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 struct webroot_solver {

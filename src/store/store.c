@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 #define MAX_KEY_FILE (64 * 1024)

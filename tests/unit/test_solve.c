@@ -20,9 +20,9 @@
 #include "support/files.h"
 
 #include "http/http.h"
-#include "solve/exec.h"
+#include "util/exec.h"
 #include "solve/solve.h"
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 static const struct chal dns_chal = {"dns-01", "www.example.test", "tok_en-1", "txtValue-_x"};

@@ -16,7 +16,7 @@
 
 #include "support/files.h"
 
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "store/store.h"
 #include "util/str.h"
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "store/fsio.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 char *test_tmpdir(const char *prefix)

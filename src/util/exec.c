@@ -5,7 +5,7 @@
  * whole process group.
  */
 #define _GNU_SOURCE /* pipe2, close_range */
-#include "solve/exec.h"
+#include "util/exec.h"
 
 #include <errno.h>
 #include <fcntl.h>

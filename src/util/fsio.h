@@ -1,5 +1,5 @@
 /*
- * store/fsio — the file primitives every persistent write goes through.
+ * util/fsio — the file primitives every persistent write goes through.
  *
  * Secrets (private keys) are never overwritten: fs_write_new writes a temp
  * file in the same directory (mkstemp, fchmod, write, fsync), link()s it to
@@ -8,8 +8,8 @@
  * rename over the old file, fsync the directory. A crash leaves either the
  * old or the new content, never a mix.
  */
-#ifndef CP_STORE_FSIO_H
-#define CP_STORE_FSIO_H
+#ifndef CP_UTIL_FSIO_H
+#define CP_UTIL_FSIO_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -1,4 +1,4 @@
-#include "store/fsio.h"
+#include "util/fsio.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,10 +1,10 @@
 /*
- * solve/exec — run a program the way hooks are run: fork + execve with an
+ * util/exec — run a program the way hooks are run: fork + execve with an
  * argv list (never a shell), stdin from /dev/null, extra environment on
  * top of ours, and a time limit after which it is killed.
  */
-#ifndef CP_SOLVE_EXEC_H
-#define CP_SOLVE_EXEC_H
+#ifndef CP_UTIL_EXEC_H
+#define CP_UTIL_EXEC_H
 
 #include "util/err.h"
 
