@@ -1,7 +1,8 @@
 /*
  * cli — the certpilot command line: argument parsing, the commands,
- * output and exit codes. No protocol logic lives here: commands call the
- * acme, solve, crypto and store modules with plain values.
+ * output and exit codes. No protocol, store-layout or certificate-checking
+ * logic lives here: commands parse options, call the library (manage/) and
+ * print what it returns.
  */
 #ifndef CP_CLI_CLI_H
 #define CP_CLI_CLI_H
@@ -9,13 +10,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include <jansson.h>
-#include <openssl/evp.h>
-
-#include "acme/client.h"
-#include "http/http.h"
-#include "jose/jws.h"
-#include "store/store.h"
+#include "manage/manage.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -31,16 +26,6 @@ struct cli {
     int verbose;
     bool quiet;
     struct logger log;
-};
-
-/* What a command has open while it talks to a CA. */
-struct cli_ctx {
-    struct store *store;
-    struct http_transport *http;
-    struct acme_client *acme;
-    char *ca_id;  /* "<host>_<port>" of the directory URL */
-    EVP_PKEY *account_key;
-    struct jws_signer *signer;
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */
@@ -89,31 +74,9 @@ int cli_bad_option(const char *cmd, char **argv, struct err *err);
 /* Report err as one line on stderr and return the exit code for it. */
 int cli_fail(const struct err *err);
 
-/* Open store, HTTP transport and ACME client (directory fetched). */
-int cli_ctx_open(struct cli *cli, struct cli_ctx *ctx, struct err *err) CP_WUR;
-/* Load the named account (key + URL) and set it on the client.
- * CP_ENOTFOUND when the account does not exist here. */
-int cli_ctx_account(struct cli *cli, struct cli_ctx *ctx, const char *name, struct err *err) CP_WUR;
-void cli_ctx_close(struct cli_ctx *ctx);
-
-/* Parse a PEM account key (what names it in errors) and make the client sign
- * with it, as a new account (no kid yet). */
-int cli_ctx_use_key(struct cli_ctx *ctx, const char *pem, size_t len, const char *what,
-                    struct err *err) CP_WUR;
-
-/* Create a new account (key generated and saved first, then registered). */
-struct account_new_opts {
-    const char *name;
-    const char *const *emails;
-    size_t nemails;
-    bool agree_tos;
-    const char *key_type;  /* NULL: ec256 */
-    const char *key_file;  /* import this account key instead of generating one */
-    const char *eab_kid;
-    const char *eab_hmac_key;  /* base64url */
-};
-int cli_account_create(struct cli *cli, struct cli_ctx *ctx, const struct account_new_opts *o,
-                       struct err *err) CP_WUR;
+/* Open the library's manager for the global options (the CA is contacted
+ * only when a command needs it). */
+int cli_manage_open(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
 
 /* Print a UTC time as "2026-11-25T10:15:00Z" into buf. */
 void cli_format_time(time_t t, char *buf, size_t len);

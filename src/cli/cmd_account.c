@@ -5,11 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acme/account.h"
 #include "cli/cli.h"
-#include "crypto/key.h"
-
-#define MAX_EMAILS 16
+#include "util/str.h"
 
 static const char account_usage[] =
     "usage: certpilot account new [--account NAME] [--email ADDR]... --agree-tos\n"
@@ -32,8 +29,8 @@ enum {
 };
 
 struct account_args {
-    struct account_new_opts nopts;
-    const char *emails[MAX_EMAILS];
+    struct manage_account_new nopts;
+    const char *emails[MANAGE_MAX_CONTACTS];
     bool json;
 };
 
@@ -46,8 +43,8 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
         a->nopts.name = arg;
         return CP_OK;
     case OPT_EMAIL:
-        if (a->nopts.nemails == MAX_EMAILS)
-            return err_set(err, CP_EUSAGE, "--email: at most %d addresses", MAX_EMAILS);
+        if (a->nopts.nemails == MANAGE_MAX_CONTACTS)
+            return err_set(err, CP_EUSAGE, "--email: at most %d addresses", MANAGE_MAX_CONTACTS);
         a->emails[a->nopts.nemails++] = arg;
         return CP_OK;
     case OPT_AGREE:
@@ -71,6 +68,17 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     default:
         return cli_bad_option("account", argv, err);
     }
+}
+
+/* The flags of External Account Binding go together; the key may come from
+ * the environment, to keep it out of the process list. */
+static int check_eab(const struct manage_account_new *o, struct err *err)
+{
+    if (o->eab_kid != NULL && o->eab_hmac_key == NULL)
+        return err_set(err, CP_EUSAGE, "--eab-kid needs --eab-hmac-key (or $CERTPILOT_EAB_HMAC_KEY)");
+    if (o->eab_kid == NULL && o->eab_hmac_key != NULL && getenv("CERTPILOT_EAB_HMAC_KEY") == NULL)
+        return err_set(err, CP_EUSAGE, "--eab-hmac-key needs --eab-kid");
+    return CP_OK;
 }
 
 /* 1: help printed; 0: parsed; <0: error. */
@@ -102,57 +110,72 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
                        "(letters, digits, '.', '_', '-')", a->nopts.name);
     if (a->nopts.key_file != NULL && a->nopts.key_type != NULL)
         return err_set(err, CP_EUSAGE, "--key-type and --key exclude each other (the key has its type)");
+    if ((rc = check_eab(&a->nopts, err)) != CP_OK)
+        return rc;
+    if (a->nopts.eab_kid == NULL)
+        a->nopts.eab_hmac_key = NULL;  /* only from the environment, and unused */
     return CP_OK;
 }
 
 static int account_new(struct cli *cli, struct account_args *a, struct err *err)
 {
-    struct cli_ctx ctx;
-    int rc = cli_ctx_open(cli, &ctx, err);
+    struct manage *m = NULL;
+    const char *how = NULL;
+    int rc = cli_manage_open(cli, &m, err);
 
     if (rc == CP_OK)
-        rc = cli_account_create(cli, &ctx, &a->nopts, err);
-    if (rc == CP_OK)
-        printf("account: %s\n", acme_client_kid(ctx.acme));
-    cli_ctx_close(&ctx);
+        rc = manage_account_create(m, &a->nopts, &how, err);
+    if (rc == CP_OK) {
+        log_info(&cli->log, "account %s %s at %s", manage_account_url(m), how, cli->server);
+        printf("account: %s\n", manage_account_url(m));
+    }
+    manage_free(m);
     return rc;
 }
 
-static void print_account(const struct acme_account *acct, EVP_PKEY *key, const char *server)
+static void print_account(struct acme_account *acct, enum key_type kt, const char *server)
 {
-    enum key_type kt;
+    char *text = NULL;
     size_t i;
     json_t *c;
 
+    str_sanitize(acct->url);
+    str_sanitize(acct->status);
     printf("account: %s\nserver: %s\nstatus: %s\n", acct->url, server, acct->status);
-    json_array_foreach(json_object_get(acct->object, "contact"), i, c)
-        printf("contact: %s\n", json_string_value(c) ? json_string_value(c) : "?");
-    if (key_type_of(key, &kt, NULL) == CP_OK)
-        printf("key type: %s\n", key_type_name(kt));
+    json_array_foreach(json_object_get(acct->object, "contact"), i, c) {
+        text = str_dup(json_string_value(c) ? json_string_value(c) : "?");
+        if (text != NULL)
+            str_sanitize(text);
+        printf("contact: %s\n", text ? text : "?");
+        str_free(&text);
+    }
+    printf("key type: %s\n", key_type_name(kt));
 }
 
 static int account_show(struct cli *cli, struct account_args *a, struct err *err)
 {
-    struct cli_ctx ctx;
+    struct manage *m = NULL;
     struct acme_account acct = {0};
+    enum key_type kt = KEY_EC_P256;
     char *text = NULL;
-    int rc = cli_ctx_open(cli, &ctx, err);
+    int rc = cli_manage_open(cli, &m, err);
 
     if (rc == CP_OK)
-        rc = cli_ctx_account(cli, &ctx, a->nopts.name, err);
+        rc = manage_account_open(m, a->nopts.name, err);
     if (rc == CP_OK)
-        rc = acme_account_fetch(ctx.acme, &acct, err);
+        rc = manage_account_fetch(m, &acct, &kt, err);
     if (rc == CP_OK && a->json) {
         json_object_set_new(acct.object, "url", json_string(acct.url));
-        text = json_dumps(acct.object, JSON_INDENT(2) | JSON_SORT_KEYS);
+        /* JSON escapes control characters, so the CA's text cannot steer a terminal */
+        text = json_dumps(acct.object, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
         if (text != NULL)
             puts(text);
     } else if (rc == CP_OK) {
-        print_account(&acct, ctx.account_key, cli->server);
+        print_account(&acct, kt, cli->server);
     }
     free(text);
     acme_account_free(&acct);
-    cli_ctx_close(&ctx);
+    manage_free(m);
     return rc;
 }
 

@@ -8,8 +8,6 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "crypto/cert.h"
-#include "util/fsio.h"
 #include "util/str.h"
 
 static const char list_usage[] =
@@ -19,19 +17,11 @@ static const char list_usage[] =
 
 enum { OPT_JSON = OPT_FIRST_COMMAND_OPT };
 
-static int load_info(const struct store *st, const char *name, struct cert_info *ci, struct err *err)
+/* SAN names came from the CA: sanitised before they reach a terminal. */
+static void sanitize_names(struct cert_info *ci)
 {
-    char *path = store_cert_path(st, name, "cert.pem"), *pem = NULL;
-    size_t len = 0;
-    int rc = path ? fs_read(path, 1 << 20, &pem, &len, err) : err_nomem(err);
-
-    if (rc == CP_OK)
-        rc = cert_info_from_pem(pem, len, ci, err);
-    if (rc != CP_OK && path != NULL)
-        err_prefix(err, "%s: ", name);
-    free(path);
-    free(pem);
-    return rc;
+    for (size_t i = 0; i < ci->nnames; i++)
+        str_sanitize(ci->names[i]);
 }
 
 static json_t *info_json(const char *name, const struct cert_info *ci, long days)
@@ -57,28 +47,29 @@ static void print_line(const char *name, const struct cert_info *ci, long days)
     putchar('\n');
 }
 
-static int list_all(struct store *st, bool as_json, struct err *err)
+static int list_all(struct manage *m, bool as_json, struct err *err)
 {
     char **names = NULL, *text = NULL;
     size_t n = 0;
     json_t *arr = json_array();
-    int rc = arr ? store_cert_list(st, &names, &n, err) : err_nomem(err);
+    int rc = arr ? store_cert_list(manage_store(m), &names, &n, err) : err_nomem(err);
     int bad = CP_OK;
 
     for (size_t i = 0; rc == CP_OK && i < n; i++) {
-        struct cert_info ci = {0};
+        struct manage_cert_view v = {0};
         struct err e = {0};
-        if (load_info(st, names[i], &ci, &e) != CP_OK) {
+        if (manage_cert_view(m, names[i], &v, &e) != CP_OK) {
             fprintf(stderr, "certpilot: %s\n", e.msg);
             bad = e.code;
             continue;
         }
-        long days = (long)((ci.not_after - time(NULL)) / 86400);
+        long days = (long)((v.info.not_after - time(NULL)) / 86400);
+        sanitize_names(&v.info);
         if (as_json)
-            json_array_append_new(arr, info_json(names[i], &ci, days));
+            json_array_append_new(arr, info_json(names[i], &v.info, days));
         else
-            print_line(names[i], &ci, days);
-        cert_info_free(&ci);
+            print_line(names[i], &v.info, days);
+        manage_cert_view_free(&v);
     }
     if (rc == CP_OK && as_json && (text = json_dumps(arr, JSON_INDENT(2))) != NULL)
         puts(text);
@@ -104,7 +95,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0}};
     struct err err = {0};
-    struct store *st = NULL;
+    struct manage *m = NULL;
     bool as_json = false;
     int rc = cli_parse_options(cli, "list", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, list_usage,
                                list_opt, &as_json, &err);
@@ -112,9 +103,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (rc == 1)
         return 0;
     if (rc == CP_OK)
-        rc = store_open(cli->root, &st, &err);
+        rc = cli_manage_open(cli, &m, &err);
     if (rc == CP_OK)
-        rc = list_all(st, as_json, &err);
-    store_free(st);
+        rc = list_all(m, as_json, &err);
+    manage_free(m);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

@@ -9,35 +9,24 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
+#include "solve/solve.h"
 
-#define ISSUE_MAX_NAMES 100
-#define ISSUE_MAX_LISTEN 8
-
-enum issue_method { METHOD_NONE, METHOD_HOOK, METHOD_WEBROOT, METHOD_STANDALONE };
+/* The solver's settings: one per option, and --listen is repeatable. */
+#define ISSUE_MAX_SETTINGS (SOLVER_MAX_LISTEN + 4)
 
 struct issue_args {
-    char *names[ISSUE_MAX_NAMES];  /* normalised (lower case), owned */
-    size_t nnames;
-    char cert_name[256];
-    const char *key_type;
-    const char *challenge;  /* "dns-01" or "http-01" */
-    enum issue_method method;
-    const char *hook;
-    const char *webroot;
-    const char *listen[ISSUE_MAX_LISTEN];
+    const char *names[MANAGE_MAX_NAMES];  /* as given; the library checks them */
+    struct kv settings[ISSUE_MAX_SETTINGS];
+    size_t nsettings;
+    struct manage_cert_req req;           /* points into the fields above */
+    struct manage_account_new account;    /* what --agree-tos needs to create one */
+    const char *emails[MANAGE_MAX_CONTACTS];
+    bool agree_tos;
+    const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
-    long timeout_s;
-    const char *profile;
-    const char *preferred_chain;
-    struct account_new_opts account;  /* name, and what --agree-tos needs to create one */
-    const char *emails[16];
 };
 
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */
 int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **argv, struct err *err);
-void issue_args_free(struct issue_args *a);
-
-/* Lower-case and check a DNS name for a certificate ("*.": wildcard). CP_EUSAGE names it. */
-int issue_name_normalise(const char *in, char **out, struct err *err) CP_WUR;
 
 #endif

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "util/kv.h"
 #include "util/log.h"
 
 /* One challenge to present; the values of the exec hook contract. */
@@ -70,6 +71,9 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
  */
 struct solver *solver_webroot_new(const char *dir, const struct logger *log, struct err *err);
 
+/* The most addresses a standalone responder listens on. */
+#define SOLVER_MAX_LISTEN 8
+
 /*
  * http-01 standalone responder (libmicrohttpd). listen is a list of
  * "ADDR:PORT" strings ("127.0.0.1:80", "[::1]:5002", "[::]:80", "0.0.0.0:80");
@@ -81,6 +85,21 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
  */
 struct solver *solver_standalone_new(const char *const *listen, size_t n,
                                      const struct logger *log, struct err *err);
+
+/*
+ * A solver chosen by name and settings, as the command line, the config file
+ * and the library API name them:
+ *   "hook"       program=PATH, challenge=dns-01|http-01 (default dns-01), timeout=SECONDS
+ *   "webroot"    path=DIR
+ *   "standalone" listen=ADDR:PORT (repeatable; default both families on port 80)
+ * Unknown names and settings are CP_EUSAGE, naming them.
+ */
+struct solver *solver_new(const char *name, const struct kvlist *settings, const struct logger *log,
+                          struct err *err);
+
+/* The challenge type the named solver will answer with these settings
+ * ("dns-01", "http-01"), or NULL for an unknown name or type. */
+const char *solver_challenge_type(const char *name, const struct kvlist *settings);
 
 /* The port listener i of a standalone solver is bound to (useful after "ADDR:0"); -1 if none. */
 int solver_standalone_port(const struct solver *s, size_t i);

@@ -19,7 +19,6 @@
 #include "solve/solve.h"
 #include "util/str.h"
 
-#define MAX_LISTEN 8
 #define MAX_TOKENS 256
 #define PREFIX "/.well-known/acme-challenge/"
 #define MAX_CONNECTIONS 64      /* a CA validates from a handful of vantage points */
@@ -32,8 +31,8 @@ struct token {
 
 struct standalone_solver {
     struct solver base;
-    struct MHD_Daemon *daemons[MAX_LISTEN];
-    int ports[MAX_LISTEN];
+    struct MHD_Daemon *daemons[SOLVER_MAX_LISTEN];
+    int ports[SOLVER_MAX_LISTEN];
     size_t ndaemons;
     pthread_mutex_t lock;  /* guards tokens: MHD answers on its own threads */
     struct token tokens[MAX_TOKENS];
@@ -132,10 +131,10 @@ static int parse_listen(const char *spec, struct addrinfo **ai, struct err *err)
     const char *port = NULL;
 
     if (!split_listen(spec, host, sizeof(host), &port))
-        return err_set(err, CP_EUSAGE, "--listen %s: expected ADDR:PORT or [IPV6]:PORT, port 0 to 65535",
+        return err_set(err, CP_EUSAGE, "listen address %s: expected ADDR:PORT or [IPV6]:PORT, port 0 to 65535",
                        spec);
     if (getaddrinfo(host, port, &hints, ai) != 0)
-        return err_set(err, CP_EUSAGE, "--listen %s: \"%s\" is not a numeric IP address", spec, host);
+        return err_set(err, CP_EUSAGE, "listen address %s: \"%s\" is not a numeric IP address", spec, host);
     return CP_OK;
 }
 
@@ -265,8 +264,8 @@ struct solver *solver_standalone_new(const char *const *listen, size_t n,
         listen = defaults;
         n = 2;
     }
-    if (n > MAX_LISTEN) {
-        err_set(err, CP_EUSAGE, "--listen: at most %d addresses", MAX_LISTEN);
+    if (n > SOLVER_MAX_LISTEN) {
+        err_set(err, CP_EUSAGE, "standalone responder: at most %d listen addresses", SOLVER_MAX_LISTEN);
         return NULL;
     }
     if ((s = calloc(1, sizeof(*s))) == NULL) {

@@ -105,7 +105,7 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
     struct stat st;
 
     if (dir == NULL || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        err_set(err, CP_EUSAGE, "--webroot %s: not an existing directory", dir ? dir : "(none)");
+        err_set(err, CP_EUSAGE, "web root %s: not an existing directory", dir ? dir : "(none)");
         return NULL;
     }
     w = calloc(1, sizeof(*w));

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,14 +50,9 @@ void store_free(struct store *st)
     free(st);
 }
 
-const char *store_root(const struct store *st)
-{
-    return st->root;
-}
-
 bool store_name_valid(const char *name)
 {
-    if (name == NULL || *name == '\0' || *name == '.' || strlen(name) > 200)
+    if (name == NULL || *name == '\0' || *name == '.' || *name == '-' || strlen(name) > 200)
         return false;
     return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
            strlen(name);
@@ -302,29 +298,150 @@ int store_cert_list(const struct store *st, char ***names, size_t *n, struct err
     return rc;
 }
 
-int store_lock(const struct store *st, const char *name, int *fd, struct err *err)
+struct store_lock {
+    int fd;
+};
+
+int store_lock(const struct store *st, const char *name, struct store_lock **out, struct err *err)
 {
     char *dir = str_printf("%s/locks", st->root);
     char *path = str_printf("%s/locks/%s.lock", st->root, name);
     int rc = dir && path ? fs_mkdirs(dir, 0700, err) : err_nomem(err);
+    int fd = -1;
 
-    *fd = -1;
-    if (rc == CP_OK && (*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+    *out = NULL;
+    if (rc == CP_OK && (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
         rc = err_set(err, CP_EIO, "cannot open lock %s: %s", path, strerror(errno));
-    if (rc == CP_OK && flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+    if (rc == CP_OK && flock(fd, LOCK_EX | LOCK_NB) != 0)
         rc = errno == EWOULDBLOCK
                  ? err_set(err, CP_EEXIST, "certificate %s is being issued by another certpilot (lock %s)", name, path)
                  : err_set(err, CP_EIO, "cannot lock %s: %s", path, strerror(errno));
-        close(*fd);
-        *fd = -1;
-    }
+    if (rc == CP_OK && (*out = malloc(sizeof(**out))) == NULL)
+        rc = err_nomem(err);
+    if (rc == CP_OK)
+        (*out)->fd = fd;
+    else if (fd >= 0)
+        close(fd);
     free(dir);
     free(path);
     return rc;
 }
 
-void store_unlock(int fd)
+void store_unlock(struct store_lock *lock)
 {
-    if (fd >= 0)
-        close(fd);
+    if (lock == NULL)
+        return;
+    close(lock->fd);
+    free(lock);
+}
+
+static int read_json(const char *path, json_t **out, struct err *err)
+{
+    json_error_t jerr;
+
+    *out = NULL;
+    if (!fs_exists(path))
+        return CP_OK;
+    *out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (*out == NULL)
+        return err_set(err, CP_EINVALID, "%s: %s (line %d)", path, jerr.text, jerr.line);
+    return CP_OK;
+}
+
+int store_cert_load_meta(const struct store *st, const char *name, json_t **meta, struct err *err)
+{
+    char *path = store_cert_path(st, name, "meta.json");
+    int rc = path ? read_json(path, meta, err) : err_nomem(err);
+
+    free(path);
+    return rc;
+}
+
+int store_cert_save_meta(const struct store *st, const char *name, const json_t *meta, struct err *err)
+{
+    char *path = store_cert_path(st, name, "meta.json");
+    int rc = path ? write_json(path, meta, err) : err_nomem(err);
+
+    free(path);
+    return rc;
+}
+
+/* The version current points at: "archive/<version>" with nothing else in it. */
+static int current_version(const char *certdir, const char *name, char **out, struct err *err)
+{
+    char *cur = str_printf("%s/current", certdir), target[PATH_MAX];
+    ssize_t n = cur ? readlink(cur, target, sizeof(target) - 1) : -1;
+    const char *v;
+
+    if (cur == NULL)
+        return err_nomem(err);
+    if (n < 0) {
+        int e = errno;
+        err_set(err, e == ENOENT ? CP_ENOTFOUND : CP_EINVALID, "certificate %s: %s: %s", name, cur,
+                e == ENOENT ? "no current version" : strerror(e));
+        free(cur);
+        return e == ENOENT ? CP_ENOTFOUND : CP_EINVALID;
+    }
+    free(cur);
+    target[n] = '\0';
+    v = target + strlen("archive/");
+    if (!str_has_prefix(target, "archive/") || !store_name_valid(v))
+        return err_set(err, CP_EINVALID, "certificate %s: current points at \"%s\", not at a version",
+                       name, target);
+    return (*out = strdup(v)) ? CP_OK : err_nomem(err);
+}
+
+static int read_version_file(const char *certdir, const char *version, const char *file,
+                             char **out, size_t *len, struct err *err)
+{
+    char *path = str_printf("%s/archive/%s/%s", certdir, version, file);
+    size_t ignored = 0;
+    int rc = path ? fs_read(path, MAX_META_FILE, out, len ? len : &ignored, err) : err_nomem(err);
+
+    if (rc == CP_ENOTFOUND)
+        rc = err_set(err, CP_EINVALID, "%s is missing", path);
+    free(path);
+    return rc;
+}
+
+int store_cert_load(const struct store *st, const char *name, unsigned flags, struct store_cert *out,
+                    struct err *err)
+{
+    char *certdir = str_printf("%s/certs/%s", st->root, name);
+    int rc = certdir ? CP_OK : err_nomem(err);
+
+    memset(out, 0, sizeof(*out));
+    if (rc == CP_OK && !store_name_valid(name))
+        rc = err_set(err, CP_EUSAGE, "\"%s\" is not a certificate name", name);
+    if (rc == CP_OK && !fs_exists(certdir))
+        rc = err_set(err, CP_ENOTFOUND, "no certificate named %s in %s/certs", name, st->root);
+    if (rc == CP_OK)
+        rc = current_version(certdir, name, &out->version, err);
+    if (rc == CP_OK)
+        rc = read_version_file(certdir, out->version, cert_files[0], &out->cert, NULL, err);
+    if (rc == CP_OK)
+        rc = read_version_file(certdir, out->version, cert_files[1], &out->chain, NULL, err);
+    if (rc == CP_OK)
+        rc = read_version_file(certdir, out->version, cert_files[2], &out->fullchain, NULL, err);
+    if (rc == CP_OK && (flags & STORE_READ_KEY))
+        rc = read_version_file(certdir, out->version, cert_files[3], &out->privkey, &out->privkey_len, err);
+    if (rc == CP_OK)
+        rc = store_cert_load_meta(st, name, &out->meta, err);
+    if (rc != CP_OK)
+        store_cert_free(out);
+    free(certdir);
+    return rc;
+}
+
+void store_cert_free(struct store_cert *c)
+{
+    if (c == NULL)
+        return;
+    free(c->version);
+    free(c->cert);
+    free(c->chain);
+    free(c->fullchain);
+    secret_free(c->privkey, c->privkey_len);
+    json_decref(c->meta);
+    memset(c, 0, sizeof(*c));
 }

@@ -12,7 +12,7 @@
  *   locks/<name>.lock                          held while a certificate is being issued
  *
  * <ca-id> is "<host>_<port>" of the CA's directory URL. Names of
- * accounts and certificates are [A-Za-z0-9._-], not starting with '.'.
+ * accounts and certificates are [A-Za-z0-9._-], 1 to 200 of them, not starting with '.' or '-'.
  */
 #ifndef CP_STORE_STORE_H
 #define CP_STORE_STORE_H
@@ -29,7 +29,6 @@ struct store;
 /* Open (creating it 0700 if missing) the state root. Free with store_free. */
 int store_open(const char *root, struct store **out, struct err *err) CP_WUR;
 void store_free(struct store *st);
-const char *store_root(const struct store *st);
 
 /* Is name usable as an account or certificate name? */
 bool store_name_valid(const char *name);
@@ -76,10 +75,43 @@ char *store_cert_path(const struct store *st, const char *name, const char *file
 /* Names of stored certificates, sorted; *names malloc'd array of malloc'd strings. */
 int store_cert_list(const struct store *st, char ***names, size_t *n, struct err *err) CP_WUR;
 
+/* The current version of a stored certificate, read back (the read side).
+ * Every field is owned by the struct; free with store_cert_free. */
+struct store_cert {
+    char *version;     /* archive directory name of the current version */
+    char *cert;        /* leaf PEM */
+    char *chain;       /* issuer chain PEM (may be "") */
+    char *fullchain;   /* leaf + chain PEM */
+    char *privkey;     /* key PEM (a secret; wiped on free); NULL unless asked for */
+    size_t privkey_len;
+    json_t *meta;      /* meta.json, or NULL when there is none */
+};
+
+enum store_read_flags {
+    STORE_READ_KEY = 1,  /* also read privkey.pem */
+};
+
+/* Read the current version of certificate name. CP_ENOTFOUND when there is
+ * no such certificate (or no current version); CP_EINVALID when a file is
+ * unreadable or meta.json is not JSON, naming the file. */
+int store_cert_load(const struct store *st, const char *name, unsigned flags, struct store_cert *out,
+                    struct err *err) CP_WUR;
+void store_cert_free(struct store_cert *c);
+
+/* Read only meta.json of certificate name (*meta NULL when it has none). */
+int store_cert_load_meta(const struct store *st, const char *name, json_t **meta, struct err *err) CP_WUR;
+
+/* Replace meta.json of an existing certificate (e.g. to record a deploy result). */
+int store_cert_save_meta(const struct store *st, const char *name, const json_t *meta,
+                         struct err *err) CP_WUR;
+
+/* The per-certificate lock: an opaque handle. */
+struct store_lock;
+
 /* Take the per-certificate lock without waiting; CP_EEXIST when another
- * process holds it. *fd is closed by store_unlock. */
-int store_lock(const struct store *st, const char *name, int *fd, struct err *err) CP_WUR;
-void store_unlock(int fd);
+ * process holds it. Release with store_unlock (accepts NULL). */
+int store_lock(const struct store *st, const char *name, struct store_lock **out, struct err *err) CP_WUR;
+void store_unlock(struct store_lock *lock);
 
 void store_names_free(char **names, size_t n);
 

@@ -150,16 +150,56 @@ static void test_lock_exclusive(void **state)
     char *root = test_tmpdir("cp-store");
     struct store *st = NULL;
     struct err err = {0};
-    int fd1 = -1, fd2 = -1;
+    struct store_lock *l1 = NULL, *l2 = NULL;
 
     (void)state;
     assert_int_equal(store_open(root, &st, &err), CP_OK);
-    assert_int_equal(store_lock(st, "x", &fd1, &err), CP_OK);
-    assert_int_equal(store_lock(st, "x", &fd2, &err), CP_EEXIST);
+    assert_int_equal(store_lock(st, "x", &l1, &err), CP_OK);
+    assert_int_equal(store_lock(st, "x", &l2, &err), CP_EEXIST);
+    assert_null(l2);
     assert_non_null(strstr(err.msg, "another certpilot"));
-    store_unlock(fd1);
-    assert_int_equal(store_lock(st, "x", &fd2, &err), CP_OK);
-    store_unlock(fd2);
+    store_unlock(l1);
+    assert_int_equal(store_lock(st, "x", &l2, &err), CP_OK);
+    store_unlock(l2);
+    store_unlock(NULL);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+}
+
+/* The read side sees exactly the current version, its key only when asked. */
+static void test_cert_load(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *p;
+    struct store *st = NULL;
+    struct store_cert c = {0};
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(store_cert_load(st, "example.test", 0, &c, &err), CP_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "no certificate named example.test"));
+    save_version(st, "v1", "CERT1\n", CP_OK);
+    save_version(st, "v2", "CERT2\n", CP_OK);
+    assert_int_equal(store_cert_load(st, "example.test", 0, &c, &err), CP_OK);
+    assert_string_equal(c.version, "v2");
+    assert_string_equal(c.cert, "CERT2\n");
+    assert_string_equal(c.chain, "CHAIN\n");
+    assert_string_equal(c.fullchain, "CERT2\nCHAIN\n");
+    assert_null(c.privkey);
+    assert_string_equal(json_string_value(json_object_get(c.meta, "v")), "v2");
+    store_cert_free(&c);
+    assert_int_equal(store_cert_load(st, "example.test", STORE_READ_KEY, &c, &err), CP_OK);
+    assert_string_equal(c.privkey, "KEY\n");
+    store_cert_free(&c);
+    /* a version with a file missing is reported, naming the file */
+    p = str_printf("%s/certs/example.test/archive/v2/chain.pem", root);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(store_cert_load(st, "example.test", 0, &c, &err), CP_EINVALID);
+    assert_non_null(strstr(err.msg, p));
+    assert_null(c.cert);
+    assert_int_equal(store_cert_load(st, "../x", 0, &c, &err), CP_EUSAGE);
+    free(p);
     store_free(st);
     test_rm_rf(root);
     free(root);
@@ -197,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_cert_versions),
         cmocka_unit_test(test_list_and_names),
         cmocka_unit_test(test_lock_exclusive),
+        cmocka_unit_test(test_cert_load),
         cmocka_unit_test(test_account_key_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,130 @@
+/*
+ * manage/context — open and close the state, the HTTP transport and the
+ * ACME client; the CA is contacted only when a job needs it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/url.h"
+#include "manage/internal.h"
+#include "util/str.h"
+
+void manage_format_time(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "?");
+}
+
+/* "<host>_<port>" names the CA's folder under accounts/. */
+static int make_ca_id(const char *url, char **out, struct err *err)
+{
+    char *host = NULL;
+    long port = 0;
+    int rc = url_host_port(url, &host, &port, err);
+
+    if (rc != CP_OK) {
+        err_prefix(err, "ACME server URL: ");
+        return rc;
+    }
+    for (char *p = host; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-", *p))
+            *p = '_';
+    *out = str_printf("%s_%ld", host, port);
+    free(host);
+    return *out ? CP_OK : err_nomem(err);
+}
+
+int manage_open(const struct manage_opts *opts, struct manage **out, struct err *err)
+{
+    struct manage *m = calloc(1, sizeof(*m));
+    int rc = m ? CP_OK : err_nomem(err);
+
+    *out = NULL;
+    if (rc == CP_OK && opts->server == NULL)
+        rc = err_set(err, CP_EUSAGE, "no ACME server URL given");
+    if (rc == CP_OK) {
+        m->log = opts->log;
+        m->server = strdup(opts->server);
+        m->ca_bundle = str_dup(opts->ca_bundle);
+        m->user_agent = str_dup(opts->user_agent);
+        if (m->server == NULL || (opts->ca_bundle && !m->ca_bundle) || (opts->user_agent && !m->user_agent))
+            rc = err_nomem(err);
+    }
+    if (rc == CP_OK)
+        rc = make_ca_id(opts->server, &m->ca_id, err);
+    if (rc == CP_OK && (rc = store_open(opts->root, &m->store, err)) != CP_OK)
+        err_prefix(err, "state directory: ");
+    if (rc != CP_OK) {
+        manage_free(m);
+        return rc;
+    }
+    *out = m;
+    return CP_OK;
+}
+
+void manage_free(struct manage *m)
+{
+    if (m == NULL)
+        return;
+    acme_client_free(m->acme);
+    http_transport_free(m->http);
+    store_free(m->store);
+    jws_signer_free(m->signer);
+    EVP_PKEY_free(m->account_key);
+    free(m->account_name);
+    free(m->server);
+    free(m->ca_bundle);
+    free(m->user_agent);
+    free(m->ca_id);
+    free(m);
+}
+
+struct store *manage_store(struct manage *m)
+{
+    return m->store;
+}
+
+int manage_connect(struct manage *m, struct err *err)
+{
+    struct http_opts hopts = {.ca_bundle = m->ca_bundle, .user_agent = m->user_agent, .log = m->log};
+    struct acme_client_opts aopts = {.directory_url = m->server, .log = m->log};
+
+    if (m->acme != NULL)
+        return CP_OK;
+    if (m->http == NULL && (m->http = http_curl_new(&hopts, err)) == NULL)
+        return err->code;
+    aopts.transport = m->http;
+    if ((m->acme = acme_client_new(&aopts, err)) == NULL)
+        return err->code;
+    return CP_OK;
+}
+
+int manage_use_key(struct manage *m, const char *pem, size_t len, const char *what, struct err *err)
+{
+    EVP_PKEY *key = key_from_pem(pem, len, what, err);
+    struct jws_signer *signer = key ? jws_signer_new(key, err) : NULL;
+
+    if (signer == NULL) {
+        EVP_PKEY_free(key);
+        return err->code;
+    }
+    if (acme_client_set_account(m->acme, signer, NULL) != CP_OK) {
+        jws_signer_free(signer);
+        EVP_PKEY_free(key);
+        return err_nomem(err);
+    }
+    jws_signer_free(m->signer);
+    EVP_PKEY_free(m->account_key);
+    m->signer = signer;
+    m->account_key = key;
+    return CP_OK;
+}
+
+char *manage_cert_file(struct manage *m, const char *cert_name, const char *file)
+{
+    return store_cert_path(m->store, cert_name, file);
+}

@@ -1,0 +1,44 @@
+/*
+ * manage/internal — what the files of manage/ share: the struct behind
+ * struct manage, and the helpers one file offers another.
+ */
+#ifndef CP_MANAGE_INTERNAL_H
+#define CP_MANAGE_INTERNAL_H
+
+#include <jansson.h>
+
+#include "acme/client.h"
+#include "http/http.h"
+#include "jose/jws.h"
+#include "manage/manage.h"
+
+struct manage {
+    char *server;
+    char *ca_bundle;
+    char *user_agent;
+    char *ca_id;                  /* "<host>_<port>" of the directory URL */
+    const struct logger *log;     /* borrowed */
+    struct store *store;
+    struct http_transport *http;  /* NULL until the CA is needed */
+    struct acme_client *acme;
+    EVP_PKEY *account_key;        /* of the open account */
+    struct jws_signer *signer;
+    char *account_name;
+};
+
+/* Fetch the CA's directory once (first call), keep the client. */
+int manage_connect(struct manage *m, struct err *err) CP_WUR;
+
+/* Parse a PEM account key (what names it in messages) and sign with it from
+ * now on, as a new account (no kid yet). Replaces a previously open key. */
+int manage_use_key(struct manage *m, const char *pem, size_t len, const char *what,
+                   struct err *err) CP_WUR;
+
+/* meta.json (docs/META.md): built from a request and the issued certificate. */
+json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *req,
+                          const char *const *names, const char *key_type, const struct cert_info *ci);
+
+/* Format a UTC time as "2026-11-25T10:15:00Z". */
+void manage_format_time(time_t t, char *buf, size_t len);
+
+#endif

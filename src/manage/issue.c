@@ -1,0 +1,203 @@
+/*
+ * manage/issue — one certificate from its description: check the request,
+ * lock, account, solver, ACME flow, check what came back, store it as a new
+ * version. Nothing is written under certs/ unless a certificate was issued
+ * and checked.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "acme/issue.h"
+#include "manage/internal.h"
+#include "solve/solve.h"
+#include "util/str.h"
+
+/* What one issue holds; freed in one place. */
+struct issue_job {
+    char *names[MANAGE_MAX_NAMES];
+    size_t nnames;
+    char *cert_name;
+    enum key_type key_type;
+    struct store_lock *lock;
+    struct solver *solver;
+    EVP_PKEY *cert_key;
+    struct acme_issue_result result;
+    char *leaf, *chain;
+    struct cert_info info;
+};
+
+static void job_free(struct issue_job *j)
+{
+    for (size_t i = 0; i < j->nnames; i++)
+        free(j->names[i]);
+    free(j->cert_name);
+    store_unlock(j->lock);
+    solver_free(j->solver);
+    EVP_PKEY_free(j->cert_key);
+    acme_issue_result_free(&j->result);
+    free(j->leaf);
+    free(j->chain);
+    cert_info_free(&j->info);
+}
+
+static int add_name(struct issue_job *j, const char *in, struct err *err)
+{
+    char *name = NULL;
+    int rc = manage_name_normalise(in, &name, err);
+
+    if (rc != CP_OK)
+        return rc;
+    for (size_t i = 0; i < j->nnames; i++)
+        if (strcmp(j->names[i], name) == 0) {
+            free(name);  /* the same name twice is harmless */
+            return CP_OK;
+        }
+    j->names[j->nnames++] = name;
+    return CP_OK;
+}
+
+/* Everything that can be refused is refused before the network or the disk. */
+static int check_request(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+{
+    const char *type = req->solver ? solver_challenge_type(req->solver, &req->settings) : NULL;
+    int rc;
+
+    if (req->nnames == 0)
+        return err_set(err, CP_EUSAGE, "a certificate needs at least one name");
+    if (req->nnames > MANAGE_MAX_NAMES)
+        return err_set(err, CP_EUSAGE, "at most %d names per certificate", MANAGE_MAX_NAMES);
+    for (size_t i = 0; i < req->nnames; i++)
+        if ((rc = add_name(j, req->names[i], err)) != CP_OK)
+            return rc;
+    if (req->solver == NULL)
+        return err_set(err, CP_EUSAGE, "no challenge solver given");
+    /* RFC 8555 §7.1.3: wildcard authorizations only offer dns-01. */
+    for (size_t i = 0; type != NULL && i < j->nnames; i++)
+        if (j->names[i][0] == '*' && strcmp(type, "dns-01") != 0)
+            return err_set(err, CP_EUSAGE, "name %s: a wildcard needs dns-01", j->names[i]);
+    if ((rc = key_type_parse(req->key_type ? req->key_type : "ec256", &j->key_type, err)) != CP_OK)
+        return rc;
+    if (req->timeout_s < 0 || req->timeout_s > 86400)
+        return err_set(err, CP_EUSAGE, "timeout %ld s is not from 1 to 86400", req->timeout_s);
+    return manage_cert_name(req, &j->cert_name, err);
+}
+
+/* Use the stored account; with a creation request, create it when missing. */
+static int open_account(struct manage *m, const struct manage_cert_req *req, struct err *err)
+{
+    const char *how = NULL;
+    struct manage_account_new create;
+    int rc = manage_account_open(m, req->account, err);
+
+    if (rc != CP_ENOTFOUND || req->create == NULL)
+        return rc;
+    create = *req->create;
+    create.name = req->account;
+    log_info(m->log, "creating account \"%s\"", req->account ? req->account : MANAGE_DEFAULT_ACCOUNT);
+    rc = manage_account_create(m, &create, &how, err);
+    if (rc == CP_OK)
+        log_info(m->log, "account %s %s", manage_account_url(m), how);
+    return rc;
+}
+
+/* The CA's certificate must be for our key and exactly our names. */
+static int check_cert(struct issue_job *j, struct err *err)
+{
+    const char *pem = j->result.pem;
+    int rc = cert_chain_split(pem, strlen(pem), &j->leaf, &j->chain, err);
+
+    if (rc == CP_OK)
+        rc = cert_info_from_pem(j->leaf, strlen(j->leaf), &j->info, err);
+    if (rc == CP_OK)
+        rc = cert_matches_key(j->leaf, strlen(j->leaf), j->cert_key, err);
+    if (rc != CP_OK) {
+        err_prefix(err, "certificate from %s: ", j->result.cert_url);
+        return rc;
+    }
+    for (size_t i = 0; i < j->nnames; i++) {
+        bool found = false;
+        for (size_t k = 0; k < j->info.nnames && !found; k++)
+            found = strcmp(j->info.names[k], j->names[i]) == 0;
+        if (!found)
+            return err_set(err, CP_EPROTO, "certificate from %s lacks the name %s",
+                           j->result.cert_url, j->names[i]);
+    }
+    return CP_OK;
+}
+
+static int save(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
+                struct err *err)
+{
+    char stamp[32], *version = NULL, *pem = NULL;
+    size_t pem_len = 0;
+    struct tm tm;
+    time_t now = time(NULL);
+    json_t *meta = manage_meta_build(m, req, (const char *const *)j->names, key_type_name(j->key_type),
+                                     &j->info);
+    int rc = meta ? key_to_pem(j->cert_key, &pem, &pem_len, err) : err_nomem(err);
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    /* the serial keeps two issues in the same second apart */
+    if (rc == CP_OK && (version = str_printf("%s-%s", stamp, j->info.serial_hex)) == NULL)
+        rc = err_nomem(err);
+    if (rc == CP_OK) {
+        struct store_cert_files f = {j->leaf, j->chain, pem, pem_len};
+        rc = store_cert_save(m->store, j->cert_name, version, &f, meta, err);
+    }
+    secret_free(pem, pem_len);
+    free(version);
+    json_decref(meta);
+    return rc;
+}
+
+static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+{
+    struct acme_issue_req areq;
+    int rc;
+
+    if ((rc = check_request(req, j, err)) != CP_OK ||
+        (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK ||
+        (rc = open_account(m, req, err)) != CP_OK)
+        return rc;
+    if ((j->solver = solver_new(req->solver, &req->settings, m->log, err)) == NULL ||
+        (j->cert_key = key_generate(j->key_type, err)) == NULL)
+        return err->code;
+    areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
+                                   req->profile, req->preferred_chain, req->timeout_s};
+    log_info(m->log, "ordering a certificate for %zu name%s from %s", j->nnames, j->nnames == 1 ? "" : "s",
+             m->server);
+    if ((rc = acme_issue(m->acme, &areq, &j->result, err)) != CP_OK || (rc = check_cert(j, err)) != CP_OK)
+        return rc;
+    return save(m, req, j, err);
+}
+
+int manage_issue(struct manage *m, const struct manage_cert_req *req, struct manage_issued *out,
+                 struct err *err)
+{
+    struct err scratch = {0};
+    struct issue_job j = {0};
+    int rc;
+
+    err = err ? err : &scratch;
+    memset(out, 0, sizeof(*out));
+    rc = run(m, req, &j, err);
+    if (rc == CP_OK) {
+        out->cert_name = j.cert_name;
+        out->info = j.info;
+        j.cert_name = NULL;
+        memset(&j.info, 0, sizeof(j.info));
+    }
+    job_free(&j);
+    return rc;
+}
+
+void manage_issued_free(struct manage_issued *r)
+{
+    if (r == NULL)
+        return;
+    free(r->cert_name);
+    cert_info_free(&r->info);
+    memset(r, 0, sizeof(*r));
+}

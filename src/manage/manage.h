@@ -1,0 +1,139 @@
+/*
+ * manage — the jobs a user asks for, as library calls: open a CA's account
+ * (or create it), issue a certificate from its description, read what is
+ * stored. The CLI, a config file and the public C API (include/certpilot/)
+ * all enter here; this module sequences acme/, solve/, crypto/ and store/
+ * and never parses flags or prints.
+ *
+ * A struct manage is one state root + one CA + at most one account at a
+ * time. It is not thread-safe: use one per thread (they may share the state
+ * root; per-certificate locks keep two from issuing the same certificate).
+ */
+#ifndef CP_MANAGE_MANAGE_H
+#define CP_MANAGE_MANAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "acme/account.h"
+#include "crypto/cert.h"
+#include "crypto/key.h"
+#include "store/store.h"
+#include "util/err.h"
+#include "util/kv.h"
+#include "util/log.h"
+
+/* Limits, each defined once. */
+#define MANAGE_MAX_NAMES 100      /* identifiers in one certificate */
+#define MANAGE_MAX_CONTACTS 16    /* contact addresses of an account */
+#define MANAGE_DEFAULT_ACCOUNT "default"
+#define MANAGE_DEFAULT_TIMEOUT_S 300
+
+struct manage;
+
+struct manage_opts {
+    const char *root;          /* state directory (required) */
+    const char *server;        /* ACME directory URL (required) */
+    const char *ca_bundle;     /* PEM roots for the CA's TLS instead of the system's; may be NULL */
+    const char *user_agent;    /* NULL: "certpilot/<version>" */
+    const struct logger *log;  /* borrowed, may be NULL */
+};
+
+/* Open the state root (created 0700 when missing). The CA is contacted only
+ * when a call needs it. Free with manage_free. */
+int manage_open(const struct manage_opts *opts, struct manage **out, struct err *err) CP_WUR;
+void manage_free(struct manage *m);
+
+/* The state store (borrowed), for the read side: list, load. */
+struct store *manage_store(struct manage *m);
+
+/* --- accounts --- */
+
+struct manage_account_new {
+    const char *name;                /* NULL: "default" */
+    const char *const *emails;       /* "addr" or "mailto:addr" */
+    size_t nemails;
+    bool agree_tos;
+    const char *key_type;            /* NULL: ec256 */
+    const char *key_file;            /* import this existing account key (PEM) instead of generating */
+    const char *eab_kid;             /* External Account Binding, both or neither */
+    const char *eab_hmac_key;        /* base64url; a secret */
+};
+
+/* Use the stored account name (NULL: "default"): key loaded, URL known or
+ * found with onlyReturnExisting. CP_ENOTFOUND when there is none here. */
+int manage_account_open(struct manage *m, const char *name, struct err *err) CP_WUR;
+
+/* Create (or, for an imported or forgotten key, find) the account described
+ * by o. The key is saved before the CA is asked, so a failure loses nothing.
+ * *how is set to "created", "ready" or "registered again" when not NULL. */
+int manage_account_create(struct manage *m, const struct manage_account_new *o, const char **how,
+                          struct err *err) CP_WUR;
+
+/* The account's URL (borrowed; NULL before an account is open). */
+const char *manage_account_url(const struct manage *m);
+
+/* Read the open account as the CA knows it, and its key type. */
+int manage_account_fetch(struct manage *m, struct acme_account *out, enum key_type *kt,
+                         struct err *err) CP_WUR;
+
+/* --- certificates --- */
+
+/* A certificate to issue: what the command line, a config section or a C
+ * program says. Everything is borrowed for the call. */
+struct manage_cert_req {
+    const char *const *names;     /* DNS names, "*.example.com" for a wildcard */
+    size_t nnames;
+    const char *cert_name;        /* NULL: the first name, "*." becoming "_." */
+    const char *key_type;         /* NULL: ec256 */
+    const char *account;          /* NULL: "default" */
+    const struct manage_account_new *create;  /* create the account when missing; NULL: it must exist */
+    const char *solver;           /* "hook", "webroot", "standalone" (solve/solve.h) */
+    struct kvlist settings;       /* the solver's settings */
+    const char *profile;          /* ACME profile, or NULL */
+    const char *preferred_chain;  /* root CN among the CA's alternate chains, or NULL */
+    long timeout_s;               /* bound on waiting for the CA; 0: 300 */
+};
+
+/* What was issued and stored. Free with manage_issued_free. */
+struct manage_issued {
+    char *cert_name;
+    struct cert_info info;
+};
+
+/* Lower-case and check a DNS name ("*." for a wildcard). CP_EUSAGE names it. */
+int manage_name_normalise(const char *in, char **out, struct err *err) CP_WUR;
+
+/* The certificate name a request gets (req->cert_name or derived from the
+ * first name), checked. CP_EUSAGE when it cannot be stored under. */
+int manage_cert_name(const struct manage_cert_req *req, char **out, struct err *err) CP_WUR;
+
+/*
+ * The whole job for one certificate: check the request (before any network
+ * traffic), take the certificate's lock, open (or create) the account, order,
+ * solve every challenge, finalize with a fresh key, check what the CA sent
+ * and store it as a new version with meta.json. Nothing is written under
+ * certs/ unless a certificate was issued and checked.
+ */
+int manage_issue(struct manage *m, const struct manage_cert_req *req, struct manage_issued *out,
+                 struct err *err) CP_WUR;
+void manage_issued_free(struct manage_issued *r);
+
+/* Where a stored certificate's live file is ("cert.pem", "fullchain.pem", ...);
+ * caller frees. */
+char *manage_cert_file(struct manage *m, const char *cert_name, const char *file);
+
+/* A stored certificate as the read side sees it. Free with manage_cert_view_free. */
+struct manage_cert_view {
+    char *name;
+    char *version;
+    struct cert_info info;  /* parsed from the current cert.pem */
+    json_t *meta;           /* meta.json (schema in docs/META.md), or NULL */
+};
+
+/* Read the current version of one stored certificate. */
+int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view *out,
+                     struct err *err) CP_WUR;
+void manage_cert_view_free(struct manage_cert_view *v);
+
+#endif
