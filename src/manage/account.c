@@ -48,6 +48,8 @@ int manage_account_open(struct manage *m, const char *name, struct err *err)
 
     err = err ? err : &scratch;
     name = account_name(name);
+    if (m->account_name != NULL && strcmp(m->account_name, name) == 0 && acme_client_kid(m->acme) != NULL)
+        return CP_OK;  /* open already: one account lookup per run */
     if ((rc = check_account_name(name, err)) != CP_OK || (rc = manage_connect(m, err)) != CP_OK)
         return rc;
     dir = store_account_dir(m->store, m->ca_id, name);
@@ -70,6 +72,11 @@ out:
     free(dir);
     free(what);
     return rc;
+}
+
+const char *manage_account_name(const struct manage *m)
+{
+    return m->account_name;
 }
 
 const char *manage_account_url(const struct manage *m)

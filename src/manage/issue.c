@@ -158,11 +158,14 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     int rc;
 
     if ((rc = check_request(req, j, err)) != CP_OK ||
-        (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK ||
-        (rc = open_account(m, req, err)) != CP_OK)
+        (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
         return rc;
-    if ((j->solver = solver_new(req->solver, &req->settings, m->log, err)) == NULL ||
-        (j->cert_key = key_generate(j->key_type, err)) == NULL)
+    /* the solver first: a bad setting or a busy port fails before the CA is asked */
+    if ((j->solver = solver_new(req->solver, &req->settings, m->log, err)) == NULL)
+        return err->code;
+    if ((rc = open_account(m, req, err)) != CP_OK)
+        return rc;
+    if ((j->cert_key = key_generate(j->key_type, err)) == NULL)
         return err->code;
     areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
                                    req->profile, req->preferred_chain, req->timeout_s};

@@ -70,6 +70,9 @@ int manage_account_open(struct manage *m, const char *name, struct err *err) CP_
 int manage_account_create(struct manage *m, const struct manage_account_new *o, const char **how,
                           struct err *err) CP_WUR;
 
+/* The open account's local name (borrowed; NULL before one is open). */
+const char *manage_account_name(const struct manage *m);
+
 /* The account's URL (borrowed; NULL before an account is open). */
 const char *manage_account_url(const struct manage *m);
 

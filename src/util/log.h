@@ -13,13 +13,7 @@
 
 #include "util/err.h"
 
-enum cp_log_level {
-    CP_LOG_ERROR = 0,
-    CP_LOG_WARN = 1,
-    CP_LOG_INFO = 2,
-    CP_LOG_DEBUG = 3,
-};
-
+/* Levels are the public enum cp_log_level (include/certpilot/certpilot.h). */
 struct logger {
     int level;  /* messages above this level are dropped */
     void (*write)(void *ud, int level, const char *line);

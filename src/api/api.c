@@ -1,0 +1,210 @@
+/*
+ * api — the public C API (include/certpilot/certpilot.h) over manage/.
+ * Translates the versioned public structs into the internal ones and the
+ * internal error into struct cp_error; owns nothing else.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "certpilot/certpilot.h"
+#include "manage/manage.h"
+#include "util/str.h"
+
+#define DEFAULT_ROOT "/var/lib/certpilot"
+#define DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
+#define MAX_SETTINGS 64
+
+struct cp_ctx {
+    struct logger log;
+    struct manage *m;
+};
+
+struct cp_cert {
+    struct manage_cert_view view;
+    char *paths[4];
+};
+
+static int give_error(const struct err *e, struct cp_error *out)
+{
+    if (out != NULL) {
+        out->code = e->code;
+        snprintf(out->message, sizeof(out->message), "%s", e->msg);
+    }
+    return e->code;
+}
+
+static int bad_version(const char *what, unsigned got, unsigned want, struct cp_error *out)
+{
+    struct err e = {0};
+
+    err_set(&e, CP_EUSAGE, "%s version %u is not supported (this library has %u)", what, got, want);
+    return give_error(&e, out);
+}
+
+int cp_ctx_open(cp_ctx **out, const struct cp_ctx_options *opts, struct cp_error *err)
+{
+    struct err e = {0};
+    struct manage_opts mo;
+    cp_ctx *ctx;
+
+    *out = NULL;
+    if (opts == NULL || opts->version != CP_CTX_OPTIONS_VERSION)
+        return bad_version("cp_ctx_options", opts ? opts->version : 0, CP_CTX_OPTIONS_VERSION, err);
+    if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+        return give_error(&(struct err){CP_ENOMEM, "out of memory"}, err);
+    ctx->log = (struct logger){opts->log_level, opts->log, opts->log_user};
+    mo = (struct manage_opts){opts->root ? opts->root : DEFAULT_ROOT,
+                              opts->directory_url ? opts->directory_url : DEFAULT_SERVER,
+                              opts->ca_bundle, opts->user_agent, &ctx->log};
+    if (manage_open(&mo, &ctx->m, &e) != CP_OK) {
+        free(ctx);
+        return give_error(&e, err);
+    }
+    *out = ctx;
+    return CP_OK;
+}
+
+void cp_ctx_free(cp_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    manage_free(ctx->m);
+    free(ctx);
+}
+
+int cp_account_ensure(cp_ctx *ctx, const struct cp_account_options *o, struct cp_error *err)
+{
+    struct err e = {0};
+    struct manage_account_new a;
+    int rc;
+
+    if (o == NULL || o->version != CP_ACCOUNT_OPTIONS_VERSION)
+        return bad_version("cp_account_options", o ? o->version : 0, CP_ACCOUNT_OPTIONS_VERSION, err);
+    rc = manage_account_open(ctx->m, o->name, &e);
+    if (rc != CP_ENOTFOUND)
+        return rc == CP_OK ? CP_OK : give_error(&e, err);
+    a = (struct manage_account_new){o->name, o->emails, o->nemails, o->agree_tos != 0, o->key_type,
+                                    o->key_file, o->eab_kid, o->eab_hmac_key};
+    err_clear(&e);
+    if (manage_account_create(ctx->m, &a, NULL, &e) != CP_OK)
+        return give_error(&e, err);
+    return CP_OK;
+}
+
+static int cert_from_view(cp_ctx *ctx, struct manage_cert_view *v, cp_cert **out, struct err *e)
+{
+    static const char *const files[4] = {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"};
+    cp_cert *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return err_nomem(e);
+    c->view = *v;
+    memset(v, 0, sizeof(*v));
+    for (size_t i = 0; i < 4; i++)
+        if ((c->paths[i] = manage_cert_file(ctx->m, c->view.name, files[i])) == NULL) {
+            cp_cert_free(c);
+            return err_nomem(e);
+        }
+    *out = c;
+    return CP_OK;
+}
+
+int cp_cert_open(cp_ctx *ctx, const char *name, cp_cert **out, struct cp_error *err)
+{
+    struct err e = {0};
+    struct manage_cert_view v = {0};
+    int rc = manage_cert_view(ctx->m, name, &v, &e);
+
+    *out = NULL;
+    if (rc == CP_OK)
+        rc = cert_from_view(ctx, &v, out, &e);
+    manage_cert_view_free(&v);
+    return rc == CP_OK ? CP_OK : give_error(&e, err);
+}
+
+int cp_cert_issue(cp_ctx *ctx, const struct cp_cert_request *r, cp_cert **out, struct cp_error *err)
+{
+    struct err e = {0};
+    struct kv settings[MAX_SETTINGS];
+    struct manage_cert_req req;
+    struct manage_issued done = {0};
+    int rc;
+
+    *out = NULL;
+    if (r == NULL || r->version != CP_CERT_REQUEST_VERSION)
+        return bad_version("cp_cert_request", r ? r->version : 0, CP_CERT_REQUEST_VERSION, err);
+    if (r->nsettings > MAX_SETTINGS)
+        return give_error(&(struct err){CP_EUSAGE, "too many solver settings"}, err);
+    for (size_t i = 0; i < r->nsettings; i++)
+        settings[i] = (struct kv){r->settings[i].key, r->settings[i].value};
+    req = (struct manage_cert_req){r->names, r->nnames, r->cert_name, r->key_type,
+                                   r->account ? r->account : manage_account_name(ctx->m), NULL, r->solver,
+                                   {settings, r->nsettings}, r->profile, r->preferred_chain, r->timeout_s};
+    rc = manage_issue(ctx->m, &req, &done, &e);
+    if (rc == CP_OK)
+        rc = cp_cert_open(ctx, done.cert_name, out, err);
+    else
+        give_error(&e, err);
+    manage_issued_free(&done);
+    return rc;
+}
+
+const char *cp_cert_name(const cp_cert *c)
+{
+    return c->view.name;
+}
+
+const char *cp_cert_path(const cp_cert *c, enum cp_cert_file which)
+{
+    return (unsigned)which < 4 ? c->paths[which] : NULL;
+}
+
+size_t cp_cert_dns_count(const cp_cert *c)
+{
+    return c->view.info.nnames;
+}
+
+const char *cp_cert_dns_name(const cp_cert *c, size_t i)
+{
+    return i < c->view.info.nnames ? c->view.info.names[i] : NULL;
+}
+
+time_t cp_cert_not_before(const cp_cert *c)
+{
+    return c->view.info.not_before;
+}
+
+time_t cp_cert_not_after(const cp_cert *c)
+{
+    return c->view.info.not_after;
+}
+
+const char *cp_cert_serial(const cp_cert *c)
+{
+    return c->view.info.serial_hex;
+}
+
+void cp_cert_free(cp_cert *c)
+{
+    if (c == NULL)
+        return;
+    manage_cert_view_free(&c->view);
+    for (size_t i = 0; i < 4; i++)
+        free(c->paths[i]);
+    free(c);
+}
+
+int cp_cert_list(cp_ctx *ctx, char ***names, size_t *count, struct cp_error *err)
+{
+    struct err e = {0};
+
+    if (store_cert_list(manage_store(ctx->m), names, count, &e) != CP_OK)
+        return give_error(&e, err);
+    return CP_OK;
+}
+
+void cp_names_free(char **names, size_t count)
+{
+    store_names_free(names, count);
+}

@@ -1,0 +1,183 @@
+/*
+ * manage and the public API: every request that cannot work is refused
+ * before any network traffic (the server URL here points at nothing), with
+ * the message naming the culprit; solvers by name and settings; the read
+ * side of an empty state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "support/files.h"
+
+#include "certpilot/certpilot.h"
+#include "manage/manage.h"
+#include "solve/solve.h"
+#include "util/str.h"
+
+/* Nothing listens on port 9 of loopback: a request that reached the network would fail with CP_ENET. */
+#define NOWHERE "https://127.0.0.1:9/dir"
+
+struct fixture {
+    char *root;
+    struct manage *m;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct manage_opts o = {NULL, NOWHERE, NULL, NULL, NULL};
+
+    f->root = test_tmpdir("cp-manage");
+    o.root = f->root;
+    assert_int_equal(manage_open(&o, &f->m, NULL), CP_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    manage_free(f->m);
+    test_rm_rf(f->root);
+    free(f->root);
+    free(f);
+    return 0;
+}
+
+static int issue(struct fixture *f, const char *const *names, size_t n, const char *cert_name,
+                 const char *solver, const struct kv *settings, size_t nsettings, struct err *err)
+{
+    struct manage_cert_req req = {names, n, cert_name, NULL, NULL, NULL, solver, {settings, nsettings},
+                                  NULL, NULL, 0};
+    struct manage_issued out = {0};
+    int rc = manage_issue(f->m, &req, &out, err);
+
+    manage_issued_free(&out);
+    return rc;
+}
+
+static void expect_refused(struct fixture *f, const char *name, const char *solver,
+                           const struct kv *settings, size_t nsettings, const char *needle)
+{
+    const char *names[] = {name};
+    struct err err = {0};
+
+    assert_int_equal(issue(f, names, 1, NULL, solver, settings, nsettings, &err), CP_EUSAGE);
+    if (strstr(err.msg, needle) == NULL)
+        fail_msg("\"%s\" does not contain \"%s\"", err.msg, needle);
+}
+
+static void test_refused_before_network(void **state)
+{
+    struct fixture *f = *state;
+    const struct kv hook[] = {{"program", "/bin/true"}};
+    const struct kv http[] = {{"program", "/bin/true"}, {"challenge", "http-01"}};
+    char long_name[260];
+
+    expect_refused(f, "bad..name", "hook", hook, 1, "bad..name");
+    expect_refused(f, "-x.example.test", "hook", hook, 1, "-x");
+    expect_refused(f, "*.example.test", "webroot", NULL, 0, "wildcard");
+    expect_refused(f, "*.example.test", "hook", http, 2, "wildcard");
+    expect_refused(f, "a.example.test", "frobnicate", NULL, 0, "unknown challenge solver \"frobnicate\"");
+    /* 52 labels of 3 + ".test": a valid DNS name, but too long to store under */
+    long_name[0] = '\0';
+    for (int i = 0; i < 50; i++)
+        strcat(long_name, "abc.");
+    strcat(long_name, "test");
+    expect_refused(f, long_name, "hook", hook, 1, "certificate name");
+}
+
+static void test_settings_checked(void **state)
+{
+    struct fixture *f = *state;
+    const struct kv typo[] = {{"programm", "/bin/true"}};
+    const struct kv listen[] = {{"listen", "127.0.0.1:99999"}};
+    struct err err = {0};
+    struct solver *s = solver_new("hook", &(struct kvlist){typo, 1}, NULL, &err);
+
+    (void)f;
+    assert_null(s);
+    assert_int_equal(err.code, CP_EUSAGE);
+    assert_string_equal(err.msg, "hook solver: unknown setting \"programm\" (did you mean \"program\"?)");
+    s = solver_new("standalone", &(struct kvlist){listen, 1}, NULL, &err);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "listen address 127.0.0.1:99999"));
+    assert_string_equal(solver_challenge_type("webroot", NULL), "http-01");
+    assert_string_equal(solver_challenge_type("hook", NULL), "dns-01");
+    assert_null(solver_challenge_type("hook", &(struct kvlist){(struct kv[]){{"challenge", "tls-alpn-01"}}, 1}));
+}
+
+static void test_cert_names(void **state)
+{
+    const char *names[] = {"*.Example.TEST", "example.test"};
+    struct manage_cert_req req = {names, 2, NULL, NULL, NULL, NULL, "hook", {NULL, 0}, NULL, NULL, 0};
+    char *out = NULL;
+
+    (void)state;
+    assert_int_equal(manage_cert_name(&req, &out, NULL), CP_OK);
+    assert_string_equal(out, "_.example.test");
+    free(out);
+    req.cert_name = "-rf";
+    assert_int_equal(manage_cert_name(&req, &out, NULL), CP_EUSAGE);
+    assert_null(out);
+    assert_int_equal(manage_name_normalise("WWW.Example.Test", &out, NULL), CP_OK);
+    assert_string_equal(out, "www.example.test");
+    free(out);
+    assert_int_equal(manage_name_normalise("example", &out, NULL), CP_EUSAGE);
+}
+
+/* The public API: versions checked, a NULL error allowed, the read side of an empty root. */
+static void test_public_api(void **state)
+{
+    struct fixture *f = *state;
+    struct cp_ctx_options o = CP_CTX_OPTIONS_INIT;
+    struct cp_cert_request req = CP_CERT_REQUEST_INIT;
+    struct cp_error err = {0};
+    const char *names[] = {"bad..name"};
+    char **list = NULL;
+    size_t n = 7;
+    cp_ctx *ctx = NULL;
+    cp_cert *cert = NULL;
+
+    o.root = f->root;
+    o.directory_url = NOWHERE;
+    o.version = 99;
+    assert_int_equal(cp_ctx_open(&ctx, &o, &err), CP_EUSAGE);
+    assert_non_null(strstr(err.message, "version 99"));
+    o.version = CP_CTX_OPTIONS_VERSION;
+    assert_int_equal(cp_ctx_open(&ctx, &o, NULL), CP_OK);
+    assert_int_equal(cp_cert_list(ctx, &list, &n, &err), CP_OK);
+    assert_int_equal(n, 0);
+    cp_names_free(list, n);
+    assert_int_equal(cp_cert_open(ctx, "nothing.example.test", &cert, &err), CP_ENOTFOUND);
+    assert_null(cert);
+    req.names = names;
+    req.nnames = 1;
+    req.solver = "hook";
+    assert_int_equal(cp_cert_issue(ctx, &req, &cert, &err), CP_EUSAGE);
+    assert_non_null(strstr(err.message, "bad..name"));
+    assert_int_equal(cp_cert_issue(ctx, &req, &cert, NULL), CP_EUSAGE);
+    assert_int_equal(cp_exit_code(err.code), 2);
+    cp_ctx_free(ctx);
+    cp_ctx_free(NULL);
+    cp_cert_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_refused_before_network, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings_checked, setup, teardown),
+        cmocka_unit_test(test_cert_names),
+        cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
