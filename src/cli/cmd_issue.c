@@ -33,6 +33,8 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
 
     if (rc == 1)
         return 0;
+    if (rc == CP_OK && a.batch != NULL)
+        return cli_issue_batch(cli, &a, &err) == CP_OK ? 0 : cli_fail(&err);
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
     if (rc == CP_OK)

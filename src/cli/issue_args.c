@@ -23,12 +23,17 @@ static const char issue_usage[] =
     "  --email ADDR         contact address for a new account (repeatable)\n"
     "  --profile NAME       ask the CA for this certificate profile (e.g. shortlived)\n"
     "  --preferred-chain CN take the CA's alternate chain that leads to the root named CN\n"
-    "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n";
+    "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n"
+    "\n"
+    "Many certificates in one run:\n"
+    "  --batch FILE         one certificate a line: its names separated by spaces, and\n"
+    "                       optionally cert-name=NAME; '#' starts a comment; - reads stdin\n"
+    "  --jobs N             certificates issued at once (default 8, at most 64)\n";
 
 enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
-    OPT_PREFERRED_CHAIN,
+    OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -74,6 +79,18 @@ static int parse_timeout(struct issue_args *a, const char *arg, struct err *err)
     return CP_OK;
 }
 
+static int parse_jobs(struct issue_args *a, const char *arg, struct err *err)
+{
+    char *end = NULL;
+    long v = strtol(arg, &end, 10);
+
+    if (end == arg || *end != '\0' || v < 1 || v > MANAGE_BATCH_MAX_JOBS)
+        return err_set(err, CP_EUSAGE, "--jobs: \"%s\" is not a number from 1 to %d", arg,
+                       MANAGE_BATCH_MAX_JOBS);
+    a->jobs = (unsigned)v;
+    return CP_OK;
+}
+
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
 {
     struct issue_args *a = ctx;
@@ -97,6 +114,8 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_TIMEOUT: return parse_timeout(a, arg, err);
     case OPT_PROFILE: a->req.profile = arg; return CP_OK;
     case OPT_PREFERRED_CHAIN: a->req.preferred_chain = arg; return CP_OK;
+    case OPT_BATCH: a->batch = arg; return CP_OK;
+    case OPT_JOBS: return parse_jobs(a, arg, err);
     default: return cli_bad_option("issue", argv, err);
     }
 }
@@ -107,7 +126,13 @@ static int check_args(struct issue_args *a, struct err *err)
 {
     const char *solver = a->req.solver;
 
-    if (a->req.nnames == 0)
+    if (a->batch != NULL && (a->req.nnames > 0 || a->req.cert_name != NULL))
+        return err_set(err, CP_EUSAGE, "issue: --batch takes the names from its file (no -d, no --cert-name)");
+    if (a->batch == NULL && a->jobs > 0)
+        return err_set(err, CP_EUSAGE, "--jobs goes with --batch");
+    if (a->batch != NULL && a->jobs != 1 && strcmp(solver ? solver : "", "standalone") == 0)
+        return err_set(err, CP_EUSAGE, "--standalone in a --batch needs --jobs 1 (one responder per port)");
+    if (a->req.nnames == 0 && a->batch == NULL)
         return err_set(err, CP_EUSAGE, "issue: give at least one name with -d");
     if (solver == NULL)
         return err_set(err, CP_EUSAGE, "issue: give one of --hook PROG, --webroot DIR or --standalone");
@@ -145,6 +170,8 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"jobs", required_argument, NULL, OPT_JOBS},
         {NULL, 0, NULL, 0},
     };
     int rc;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
+#include "manage/batch.h"
 #include "solve/solve.h"
 
 /* The solver's settings: one per option, and --listen is repeatable. */
@@ -24,9 +25,14 @@ struct issue_args {
     bool agree_tos;
     const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
+    const char *batch;                    /* --batch FILE: one certificate a line */
+    unsigned jobs;                        /* --jobs N: certificates at once in a batch */
 };
 
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */
 int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **argv, struct err *err);
+
+/* `issue --batch FILE`: every line's certificate, a.jobs at once. */
+int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err);
 
 #endif

@@ -1,0 +1,202 @@
+/*
+ * cli/batch — `certpilot issue --batch FILE`: read one certificate a line,
+ * hand them to the library's worker pool, print one result line each as it
+ * ends, a progress line on a terminal, and a summary. Lines are read as the
+ * workers ask for them, so memory does not grow with the file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/issue_args.h"
+#include "util/str.h"
+
+#define MAX_LINE 65536
+
+/* One line's certificate; owned by the job until done(). */
+struct line_job {
+    char *text;  /* the line, cut into the names below */
+    const char *names[MANAGE_MAX_NAMES];
+    unsigned long lineno;
+};
+
+struct batch {
+    struct cli *cli;
+    const struct issue_args *a;
+    FILE *in;
+    const char *path;
+    unsigned long lineno, total, ended, failed;
+    bool progress;  /* stderr is a terminal */
+    struct timespec start;
+};
+
+/* Certificates in the file (lines with a name), for the progress line. */
+static unsigned long count_lines(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long n = 0;
+
+    while (f != NULL && getline(&line, &cap, f) > 0) {
+        char *p = line + strspn(line, " \t\r\n");
+        n += *p != '\0' && *p != '#';
+    }
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
+/* "a.example b.example cert-name=site" into the job's request. */
+static int parse_line(struct batch *b, struct line_job *lj, struct manage_batch_job *job, struct err *err)
+{
+    char *save = NULL, *tok;
+    struct manage_cert_req *req = &job->req;
+
+    *req = b->a->req;
+    req->names = lj->names;
+    req->nnames = 0;
+    for (tok = strtok_r(lj->text, " \t\r\n", &save); tok != NULL; tok = strtok_r(NULL, " \t\r\n", &save)) {
+        if (*tok == '#')
+            break;
+        if (str_has_prefix(tok, "cert-name=")) {
+            req->cert_name = tok + strlen("cert-name=");
+            continue;
+        }
+        if (req->nnames == MANAGE_MAX_NAMES)
+            return err_set(err, CP_EUSAGE, "%s:%lu: more than %d names", b->path, lj->lineno, MANAGE_MAX_NAMES);
+        lj->names[req->nnames++] = tok;
+    }
+    return CP_OK;
+}
+
+/* The next line with a name on it: 1, or 0 at the end of the file. */
+static int next_job(void *user, struct manage_batch_job *job, struct err *err)
+{
+    struct batch *b = user;
+    struct line_job *lj = NULL;
+    size_t cap = 0;
+    ssize_t n;
+
+    for (;;) {
+        char *text = NULL;
+        if ((n = getline(&text, &cap, b->in)) < 0) {
+            free(text);
+            return ferror(b->in) ? err_set(err, CP_EIO, "%s: %s", b->path, strerror(errno)) : 0;
+        }
+        b->lineno++;
+        if (n > MAX_LINE) {
+            free(text);
+            return err_set(err, CP_EUSAGE, "%s:%lu: line longer than %d bytes", b->path, b->lineno, MAX_LINE);
+        }
+        char *p = text + strspn(text, " \t\r\n");
+        bool blank = *p == '\0' || *p == '#';
+        if (!blank && (lj = calloc(1, sizeof(*lj))) == NULL) {
+            free(text);
+            return err_nomem(err);
+        }
+        if (!blank) {
+            lj->text = text;
+            lj->lineno = b->lineno;
+            break;
+        }
+        free(text);
+        cap = 0;
+    }
+    job->user = lj;
+    if (parse_line(b, lj, job, err) == CP_OK)
+        return 1;
+    free(lj->text);
+    free(lj);
+    job->user = NULL;
+    return -1;
+}
+
+static void show_progress(struct batch *b)
+{
+    struct timespec now;
+    double secs;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    secs = (double)(now.tv_sec - b->start.tv_sec) + (double)(now.tv_nsec - b->start.tv_nsec) / 1e9;
+    fprintf(stderr, "\r%lu of %lu done, %lu failed, %.1f/s ", b->ended, b->total, b->failed,
+            secs > 0 ? (double)b->ended / secs : 0.0);
+    fflush(stderr);
+}
+
+static void job_done(void *user, struct manage_batch_job *job, int rc, const struct manage_issued *issued,
+                     const struct err *err)
+{
+    struct batch *b = user;
+    struct line_job *lj = job->user;
+    char na[32];
+
+    b->ended++;
+    if (b->progress)
+        fputs("\r\033[K", stderr);
+    if (rc == CP_OK) {
+        cli_format_time(issued->info.not_after, na, sizeof(na));
+        printf("ok %s expires %s\n", issued->cert_name, na);
+    } else {
+        b->failed++;
+        printf("failed %s:%lu %s: %s\n", b->path, lj->lineno, lj->names[0] ? lj->names[0] : "?",
+               err->msg[0] ? err->msg : cp_strerror(rc));
+    }
+    fflush(stdout);
+    if (b->progress)
+        show_progress(b);
+    free(lj->text);
+    free(lj);
+}
+
+/* One account lookup per run, before the workers start: they all use it. */
+static int ensure_account(struct cli *cli, const struct issue_args *a, struct err *err)
+{
+    struct manage *m = NULL;
+    const char *how = NULL;
+    int rc = cli_manage_open(cli, &m, err);
+
+    if (rc == CP_OK)
+        rc = manage_account_open(m, a->req.account, err);
+    if (rc == CP_ENOTFOUND && a->req.create != NULL) {
+        struct manage_account_new create = *a->req.create;
+        create.name = a->req.account;
+        err_clear(err);
+        rc = manage_account_create(m, &create, &how, err);
+    }
+    manage_free(m);
+    return rc;
+}
+
+int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
+{
+    struct batch b = {.cli = cli, .a = a, .path = a->batch};
+    struct manage_batch_opts o = {{cli->root, cli->server, cli->ca_bundle, NULL, &cli->log}, a->jobs,
+                                  next_job, job_done, &b};
+    struct manage_batch_stats st = {0};
+    int rc = ensure_account(cli, a, err);
+
+    if (rc != CP_OK)
+        return rc;
+    b.in = strcmp(a->batch, "-") == 0 ? stdin : fopen(a->batch, "r");
+    if (b.in == NULL)
+        return err_set(err, CP_EUSAGE, "--batch %s: %s", a->batch, strerror(errno));
+    b.total = count_lines(a->batch);
+    b.progress = isatty(STDERR_FILENO) && !cli->quiet;
+    if (cli->verbose == 0)
+        cli->log.level = CP_LOG_WARN;  /* one result line per certificate says enough */
+    clock_gettime(CLOCK_MONOTONIC, &b.start);
+    a->req.create = NULL;  /* the account exists now */
+    rc = manage_batch_run(&o, &st, err);
+    if (b.in != stdin)
+        fclose(b.in);
+    if (b.progress)
+        fputs("\r\033[K", stderr);
+    if (rc == CP_OK)
+        fprintf(stderr, "certpilot: %lu issued, 0 failed\n", st.ok);
+    return rc;
+}

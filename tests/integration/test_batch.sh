@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Many certificates in one run: 50 certificates with --jobs 8 through one
+# process, every one checked; a bad line fails alone (the others are issued),
+# the exit code says a failure happened and a summary line counts them.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+cp_harness_init
+cp_start_pebble
+hook=$CP_SOURCE_DIR/examples/hooks/challtestsrv
+list=$CP_WORK/batch.txt
+
+{
+    echo "# one certificate a line"
+    for i in $(seq 1 50); do
+        if [ "$i" = 7 ]; then
+            echo "b$i.example.test www.b$i.example.test cert-name=seven"
+        else
+            echo "b$i.example.test"
+        fi
+        [ "$i" = 20 ] && echo "bad..name.example.test"
+        [ "$i" = 30 ] && echo ""
+    done
+} >"$list"
+
+cp_expect_fail cp_certpilot issue --agree-tos --batch "$list" --jobs 8 --hook "$hook"
+cp_check_err 1 "50 issued, 1 failed"
+[ "$(grep -c '^ok ' <<<"$CP_LAST_OUT")" = 50 ] || cp_fail "expected 50 ok lines: $CP_LAST_OUT"
+grep -q '^failed .*batch.txt:22 bad..name.example.test: .*bad..name' <<<"$CP_LAST_OUT" ||
+    cp_fail "the bad line is not reported with its line number: $CP_LAST_OUT"
+for i in $(seq 1 50); do
+    if [ "$i" = 7 ]; then
+        cp_verify_cert "$CP_WORK/state/certs/seven" b7.example.test www.b7.example.test || cp_fail "certificate seven"
+    else
+        cp_verify_cert "$CP_WORK/state/certs/b$i.example.test" "b$i.example.test" || cp_fail "certificate b$i"
+    fi
+done
+# Only one account was made, before the workers started.
+[ "$(ls "$CP_WORK"/state/accounts/*/ | wc -l)" = 1 ] || cp_fail "more than one account"
+
+# Bad flags are refused before anything runs.
+cp_expect_fail cp_certpilot issue --batch "$list" -d x.example.test --hook "$hook"
+cp_check_err 2 "--batch"
+cp_expect_fail cp_certpilot issue --batch "$list" --jobs 0 --hook "$hook"
+cp_check_err 2 "--jobs"
+cp_expect_fail cp_certpilot issue --batch "$CP_WORK/missing.txt" --hook "$hook"
+cp_check_err 2 "missing.txt"
+echo "ok"
