@@ -301,6 +301,31 @@ int cert_chain_split(const char *pem, size_t len, char **leaf, char **chain, str
     return rc;
 }
 
+int cert_pem_to_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
+                    struct err *err)
+{
+    X509 *x = pem_to_x509(pem, len);
+    unsigned char *p;
+    int n = x != NULL ? i2d_X509(x, NULL) : 0;
+    int rc = CP_OK;
+
+    *der = NULL;
+    *der_len = 0;
+    if (x == NULL)
+        return err_ssl(err, CP_EINVALID, "no PEM certificate found");
+    /* Encoded into our own malloc'd buffer so the caller frees it with free(). */
+    if (n <= 0 || (*der = malloc((size_t)n)) == NULL)
+        rc = err_nomem(err);
+    else if ((p = *der, i2d_X509(x, &p)) != n)
+        rc = err_ssl(err, CP_ECRYPTO, "cannot encode the certificate as DER");
+    else
+        *der_len = (size_t)n;
+    if (rc != CP_OK)
+        str_free((char **)der);
+    X509_free(x);
+    return rc;
+}
+
 int cert_matches_key(const char *leaf_pem, size_t len, EVP_PKEY *key, struct err *err)
 {
     X509 *x = pem_to_x509(leaf_pem, len);
