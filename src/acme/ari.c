@@ -92,12 +92,12 @@ int acme_ari_parse_time(const char *s, time_t *out)
 int acme_ari_parse(const json_t *obj, const char *what, struct acme_ari *out, struct err *err)
 {
     const char *start = NULL, *end = NULL, *expl = NULL;
-    json_error_t jerr;
 
     memset(out, 0, sizeof(*out));
-    if (json_unpack_ex((json_t *)obj, &jerr, 0, "{s:{s:s, s:s}, s?:s}", "suggestedWindow",
-                       "start", &start, "end", &end, "explanationURL", &expl) != 0)
-        return err_set(err, CP_EPROTO, "renewal information %s: %s", what, jerr.text);
+    if (json_unpack((json_t *)obj, "{s:{s:s, s:s}, s?:s}", "suggestedWindow", "start", &start,
+                    "end", &end, "explanationURL", &expl) != 0)
+        return err_set(err, CP_EPROTO, "renewal information %s: no suggestedWindow with start "
+                       "and end (or an explanationURL that is not a string)", what);
     if (acme_ari_parse_time(start, &out->start) != CP_OK ||
         acme_ari_parse_time(end, &out->end) != CP_OK)
         return err_set(err, CP_EPROTO, "renewal information %s: suggestedWindow holds a time "
