@@ -4,9 +4,10 @@
  * against a real CA for the integration tests, until the CLI grows these
  * commands. Not installed.
  *
- * usage: acmetool --server URL --ca-bundle FILE --key ACCOUNT_KEY [--kid URL] COMMAND ...
+ * usage: acmetool --server URL --ca-bundle FILE [--key ACCOUNT_KEY] [--kid URL] COMMAND ...
  *   revoke CERTFILE REASON [--by-cert-key KEYFILE]
- *   ari CERTFILE                   prints id, start, end, retry_after, explanation
+ *   ari CERTFILE                   prints id, start, end, retry_after, explanation and
+ *                                  when renew/schedule would renew (now, a real random number)
  *   key-change NEW_KEYFILE         then signs with the new key
  *   deactivate
  *   update-contact [MAILTO...]
@@ -18,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
 
 #include "acme/account.h"
 #include "acme/ari.h"
@@ -26,6 +30,7 @@
 #include "crypto/cert.h"
 #include "crypto/key.h"
 #include "http/http.h"
+#include "renew/schedule.h"
 #include "util/fsio.h"
 #include "util/str.h"
 
@@ -82,6 +87,8 @@ static int tool_open(struct tool *t, bool need_account, struct err *err)
         return err->code;
     if (!need_account)
         return CP_OK;
+    if (t->key_file == NULL)
+        return err_set(err, CP_EUSAGE, "this command needs the account key file");
     if ((t->key = load_key(t->key_file, err)) == NULL ||
         (t->signer = jws_signer_new(t->key, err)) == NULL)
         return err->code;
@@ -128,39 +135,65 @@ out:
     return rc;
 }
 
-static int cert_id(const char *path, char **id, struct err *err)
+static int cert_load(const char *path, struct cert_info *ci, struct err *err)
 {
-    struct cert_info ci = {0};
     char *pem = NULL;
     size_t len = 0;
     int rc = read_file(path, &pem, &len, err);
 
     if (rc == CP_OK)
-        rc = cert_info_from_pem(pem, len, &ci, err);
-    if (rc == CP_OK && ci.ari_id == NULL)
+        rc = cert_info_from_pem(pem, len, ci, err);
+    if (rc == CP_OK && ci->ari_id == NULL)
         rc = err_set(err, CP_EINVALID, "%s: the certificate has no authority key identifier", path);
-    if (rc == CP_OK && (*id = strdup(ci.ari_id)) == NULL)
-        rc = err_nomem(err);
-    cert_info_free(&ci);
     free(pem);
     return rc;
 }
 
+static int cert_id(const char *path, char **id, struct err *err)
+{
+    struct cert_info ci = {0};
+    int rc = cert_load(path, &ci, err);
+
+    if (rc == CP_OK && (*id = strdup(ci.ari_id)) == NULL)
+        rc = err_nomem(err);
+    cert_info_free(&ci);
+    return rc;
+}
+
+/* What renew/schedule makes of the window for this certificate, now. */
+static int print_plan(const struct cert_info *ci, const struct acme_ari *a, struct err *err)
+{
+    struct renew_input in = {.now = time(NULL), .not_before = ci->not_before,
+                             .not_after = ci->not_after, .has_window = true,
+                             .window_start = a->start, .window_end = a->end};
+    struct renew_plan p;
+    int rc;
+
+    if (RAND_bytes((unsigned char *)&in.random, sizeof(in.random)) != 1)
+        return err_set(err, CP_ECRYPTO, "no random bytes");
+    if ((rc = renew_schedule(&in, &p, err)) != CP_OK)
+        return rc;
+    printf("renew: %s (%s)\n", p.due ? "now" : "later", renew_reason_text(p.reason));
+    return CP_OK;
+}
+
 static int cmd_ari(struct tool *t, int argc, char **argv, struct err *err)
 {
+    struct cert_info ci = {0};
     struct acme_ari a = {0};
-    char *id = NULL;
     int rc;
 
     if (argc != 1)
         return err_set(err, CP_EUSAGE, "ari CERTFILE");
-    if ((rc = cert_id(argv[0], &id, err)) == CP_OK && (rc = tool_open(t, false, err)) == CP_OK &&
-        (rc = acme_ari_fetch(t->acme, id, &a, err)) == CP_OK)
-        printf("id: %s\nstart: %lld\nend: %lld\nretry_after: %ld\nexplanation: %s\n", id,
+    if ((rc = cert_load(argv[0], &ci, err)) == CP_OK && (rc = tool_open(t, false, err)) == CP_OK &&
+        (rc = acme_ari_fetch(t->acme, ci.ari_id, &a, err)) == CP_OK) {
+        printf("id: %s\nstart: %lld\nend: %lld\nretry_after: %ld\nexplanation: %s\n", ci.ari_id,
                (long long)a.start, (long long)a.end, a.retry_after_s,
                a.explanation_url ? a.explanation_url : "-");
+        rc = print_plan(&ci, &a, err);
+    }
     acme_ari_free(&a);
-    free(id);
+    cert_info_free(&ci);
     return rc;
 }
 
@@ -275,7 +308,7 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (i >= argc || t.server == NULL || t.key_file == NULL)
+    if (i >= argc || t.server == NULL)
         return usage();
     rc = run(&t, argc - i, argv + i, &err);
     tool_close(&t);
