@@ -1,6 +1,7 @@
 #include "acme/ari.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,36 @@ static int offset_seconds(const char *p, long *off)
     return CP_OK;
 }
 
-/* RFC 3339 §5.6 date-time; fractions of a second are dropped. */
+/* full-date "YYYY-MM-DD" */
+static bool parse_date(const char **p, struct tm *tm)
+{
+    if ((tm->tm_year = digits(p, 4)) < 0 || *(*p)++ != '-')
+        return false;
+    if ((tm->tm_mon = digits(p, 2)) < 1 || tm->tm_mon > 12 || *(*p)++ != '-')
+        return false;
+    tm->tm_mday = digits(p, 2);
+    return tm->tm_mday >= 1 && tm->tm_mday <= 31;
+}
+
+/* partial-time "hh:mm:ss" with an optional fraction, which is dropped; 60 is a leap second. */
+static bool parse_clock(const char **p, struct tm *tm)
+{
+    if ((tm->tm_hour = digits(p, 2)) < 0 || tm->tm_hour > 23 || *(*p)++ != ':')
+        return false;
+    if ((tm->tm_min = digits(p, 2)) < 0 || tm->tm_min > 59 || *(*p)++ != ':')
+        return false;
+    if ((tm->tm_sec = digits(p, 2)) < 0 || tm->tm_sec > 60)
+        return false;
+    if (**p != '.')
+        return true;
+    if (!isdigit((unsigned char)(*p)[1]))
+        return false;
+    for ((*p)++; isdigit((unsigned char)**p); (*p)++)
+        ;
+    return true;
+}
+
+/* RFC 3339 §5.6 date-time: full-date "T" partial-time time-offset. */
 int acme_ari_parse_time(const char *s, time_t *out)
 {
     struct tm tm;
@@ -66,20 +96,10 @@ int acme_ari_parse_time(const char *s, time_t *out)
     long off;
 
     memset(&tm, 0, sizeof(tm));
-    if (s == NULL || (tm.tm_year = digits(&p, 4)) < 0 || *p++ != '-' ||
-        (tm.tm_mon = digits(&p, 2)) < 1 || tm.tm_mon > 12 || *p++ != '-' ||
-        (tm.tm_mday = digits(&p, 2)) < 1 || tm.tm_mday > 31 || (*p != 'T' && *p != 't') ||
-        (p++, tm.tm_hour = digits(&p, 2)) < 0 || tm.tm_hour > 23 || *p++ != ':' ||
-        (tm.tm_min = digits(&p, 2)) < 0 || tm.tm_min > 59 || *p++ != ':' ||
-        (tm.tm_sec = digits(&p, 2)) < 0 || tm.tm_sec > 60)
+    if (s == NULL || !parse_date(&p, &tm) || (*p != 'T' && *p != 't'))
         return CP_EINVALID;
-    if (*p == '.') {
-        if (!isdigit((unsigned char)p[1]))
-            return CP_EINVALID;
-        for (p++; isdigit((unsigned char)*p); p++)
-            ;
-    }
-    if (offset_seconds(p, &off) != CP_OK)
+    p++;
+    if (!parse_clock(&p, &tm) || offset_seconds(p, &off) != CP_OK)
         return CP_EINVALID;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -149,6 +169,7 @@ int acme_ari_fetch(struct acme_client *c, const char *cert_id, struct acme_ari *
     int rc;
 
     memset(out, 0, sizeof(*out));
+    out->retry_after_s = ARI_RETRY_DEFAULT_S;
     if (base == NULL)
         return err_set(err, CP_ENOTFOUND, "CA %s offers no renewal information (ARI)",
                        acme_client_url(c));
@@ -162,10 +183,10 @@ int acme_ari_fetch(struct acme_client *c, const char *cert_id, struct acme_ari *
         return err_nomem(err);
     if ((rc = acme_get(c, url, &r, err)) == CP_OK)
         rc = reply_to_ari(&r, url, out, err);
-    if (rc == CP_OK)
-        out->retry_after_s = acme_ari_clamp_retry(acme_reply_retry_after(&r));
-    else
+    if (rc != CP_OK)
         acme_ari_free(out);
+    /* RFC 9773 §4.3: when to ask again, after an answer or an error alike */
+    out->retry_after_s = acme_ari_clamp_retry(acme_reply_retry_after(&r));
     acme_reply_free(&r);
     free(url);
     return rc;

@@ -32,7 +32,8 @@ struct acme_ari {
  * or does not know the certificate (HTTP 404); CP_EINVALID for a cert_id
  * that is not base64url "." base64url; CP_EPROTO when the reply is not a
  * valid RenewalInfo object (including a window whose end is not after its
- * start, RFC 9773 §4.2). Free out with acme_ari_free.
+ * start, RFC 9773 §4.2). On failure out holds no window, but its
+ * retry_after_s still says when to ask again. Free out with acme_ari_free.
  */
 int acme_ari_fetch(struct acme_client *c, const char *cert_id, struct acme_ari *out,
                    struct err *err) CP_WUR;

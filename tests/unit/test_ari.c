@@ -206,6 +206,27 @@ static void test_fetch_errors(void **state)
                 ARI_URL ": serverInternal: later");
 }
 
+/* RFC 9773 §4.3: after an error the caller still learns when to ask again. */
+static void test_fetch_error_keeps_retry_after(void **state)
+{
+    const struct canned busy = {503, "application/problem+json", NULL, NULL, "120",
+                                "{\"type\":\"urn:ietf:params:acme:error:rateLimited\"}"};
+    const struct canned html = {500, "text/html", NULL, NULL, NULL, "<html>"};
+    struct script s;
+    struct acme_ari a;
+
+    (void)state;
+    assert_int_equal(fetch(&dir_ari, &busy, TEST_RFC9773_CERT_ID, &a, NULL, &s), CP_EACME);
+    assert_int_equal(a.retry_after_s, 120);
+    script_done(&s);
+    assert_int_equal(fetch(&dir_ari, &html, TEST_RFC9773_CERT_ID, &a, NULL, &s), CP_EPROTO);
+    assert_int_equal(a.retry_after_s, ARI_RETRY_DEFAULT_S);
+    script_done(&s);
+    assert_int_equal(fetch(&dir_plain, NULL, TEST_RFC9773_CERT_ID, &a, NULL, &s), CP_ENOTFOUND);
+    assert_int_equal(a.retry_after_s, ARI_RETRY_DEFAULT_S);
+    script_done(&s);
+}
+
 /* RFC 9773 §5: newOrder names the certificate it replaces; without one, no field. */
 static void test_order_replaces(void **state)
 {
@@ -251,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_fetch_slash),
         cmocka_unit_test(test_fetch_no_retry_after),
         cmocka_unit_test(test_fetch_errors),
+        cmocka_unit_test(test_fetch_error_keeps_retry_after),
         cmocka_unit_test(test_order_replaces),
     };
 
