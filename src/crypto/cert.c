@@ -45,7 +45,9 @@ static char *bio_to_str(BIO *bio)
         return NULL;
     if ((s = malloc(mem->length + 1)) == NULL)
         return NULL;
-    memcpy(s, mem->data, mem->length);
+    /* An empty BIO (a certificate with an empty issuer DN) has no data pointer. */
+    if (mem->length > 0)
+        memcpy(s, mem->data, mem->length);
     s[mem->length] = '\0';
     return s;
 }
