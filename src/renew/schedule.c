@@ -1,6 +1,7 @@
 #include "renew/schedule.h"
 
 #include <string.h>
+#include <strings.h>
 
 static const char *const reason_text[] = {
     [RENEW_REASON_ARI_WINDOW] = "ARI window",
@@ -107,4 +108,26 @@ int renew_schedule(const struct renew_input *in, struct renew_plan *out, struct 
     else
         plan_lifetime(in, out);
     return CP_OK;
+}
+
+static bool contains(const char *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Each list within the other: quadratic, but certificates carry at most a
+ * few hundred names. */
+bool renew_names_differ(const char *const *want, size_t nwant, const char *const *have,
+                        size_t nhave)
+{
+    for (size_t i = 0; i < nwant; i++)
+        if (!contains(have, nhave, want[i]))
+            return true;
+    for (size_t i = 0; i < nhave; i++)
+        if (!contains(want, nwant, have[i]))
+            return true;
+    return false;
 }

@@ -1,5 +1,6 @@
 /*
- * renew/schedule — when a certificate should be renewed next, and why.
+ * renew/schedule — when a certificate should be renewed next, and why
+ * (and whether its names changed, one of the reasons to renew at once).
  *
  * Pure logic: the caller passes the clock (now) and a random number, so
  * every decision can be replayed in a test. Rules, in order:
@@ -17,6 +18,7 @@
 #define CP_RENEW_SCHEDULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -74,6 +76,12 @@ struct renew_plan {
  * §4.2 says to treat such a window as no answer: the caller may then
  * retry with has_window false). */
 int renew_schedule(const struct renew_input *in, struct renew_plan *out, struct err *err) CP_WUR;
+
+/* Do two lists of DNS names differ as sets (order, letter case and repeats
+ * do not count)? For RENEW_FORCE_NAMES: the names asked for against the
+ * certificate's names. */
+bool renew_names_differ(const char *const *want, size_t nwant, const char *const *have,
+                        size_t nhave);
 
 /* A short English phrase for a reason ("ARI window", "forced: names changed"). Never NULL. */
 const char *renew_reason_text(enum renew_reason r);

@@ -290,6 +290,23 @@ static void test_invalid_dates(void **state)
     assert_int_equal(renew_schedule(&in, &p, NULL), CP_EINVALID);
 }
 
+static void test_names_differ(void **state)
+{
+    const char *a[] = {"www.example.org", "example.org"};
+    const char *b[] = {"EXAMPLE.org", "www.example.org", "example.org"};
+    const char *c[] = {"example.org"};
+    const char *d[] = {"example.org", "*.example.org"};
+
+    (void)state;
+    assert_false(renew_names_differ(a, 2, b, 3));
+    assert_false(renew_names_differ(b, 3, a, 2));
+    assert_true(renew_names_differ(a, 2, c, 1));  /* a name dropped */
+    assert_true(renew_names_differ(c, 1, a, 2));  /* a name added */
+    assert_true(renew_names_differ(c, 1, d, 2));  /* a wildcard is a name of its own */
+    assert_true(renew_names_differ(c, 1, NULL, 0));
+    assert_false(renew_names_differ(NULL, 0, NULL, 0));
+}
+
 static void test_reason_text_unknown(void **state)
 {
     (void)state;
@@ -313,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_forced),
         cmocka_unit_test(test_forced_without_dates),
         cmocka_unit_test(test_invalid_dates),
+        cmocka_unit_test(test_names_differ),
         cmocka_unit_test(test_reason_text_unknown),
     };
 
