@@ -7,7 +7,8 @@
 # pebble-challtestsrv), bind9 (a real `named` for the nsupdate hook test),
 # bind9-dnsutils (dig, nsupdate) and nginx (the --webroot test). The tests
 # start their own instances on loopback; the packaged services are not needed,
-# so when this script's install starts them, it stops them again.
+# so when this script's install starts them, it stops them again. Test fakes
+# (tests/fakes/) are python3 with its standard library.
 set -euo pipefail
 
 PACKAGES=(
@@ -15,7 +16,7 @@ PACKAGES=(
     libcurl4-openssl-dev libssl-dev libjansson-dev libldns-dev libinih-dev libcmocka-dev
     libmicrohttpd-dev
     openssl curl ca-certificates
-    pebble bind9-dnsutils bind9 nginx
+    pebble bind9-dnsutils bind9 nginx python3
 )
 SERVICES=(named nginx)
 

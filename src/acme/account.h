@@ -1,7 +1,8 @@
 /*
  * acme/account — RFC 8555 §7.3 account objects: create (with terms of
  * service agreement, contacts and optional External Account Binding),
- * find an existing account by its key, and read one back.
+ * find an existing account by its key, read one back, update its
+ * contacts, roll its key over, deactivate it.
  */
 #ifndef CP_ACME_ACCOUNT_H
 #define CP_ACME_ACCOUNT_H
@@ -42,6 +43,27 @@ int acme_account_find(struct acme_client *c, struct acme_account *out, struct er
 
 /* Read the current account object (POST-as-GET to the account URL). */
 int acme_account_fetch(struct acme_client *c, struct acme_account *out, struct err *err) CP_WUR;
+
+/* RFC 8555 §7.3.2: replace the account's contacts with these "mailto:" URLs
+ * (n 0 removes them all). out gets the account as the CA returns it.
+ * CP_EUSAGE naming a contact that is not a mailto: address. */
+int acme_account_update_contacts(struct acme_client *c, const char *const *contacts, size_t n,
+                                 struct acme_account *out, struct err *err) CP_WUR;
+
+/*
+ * RFC 8555 §7.3.5: move the account to new_signer's key (borrowed, like
+ * every signer the client holds: it must outlive the client). On success
+ * the client signs with new_signer from now on; on failure it keeps the
+ * old key. CP_EEXIST when the new key already belongs to another account
+ * (the CA's 409), CP_EUSAGE when it is the current key.
+ */
+int acme_account_key_change(struct acme_client *c, struct jws_signer *new_signer,
+                            struct err *err) CP_WUR;
+
+/* RFC 8555 §7.3.6: deactivate the account for good. out (may be NULL) gets
+ * the account object the CA returns; its status must be "deactivated". */
+int acme_account_deactivate(struct acme_client *c, struct acme_account *out,
+                            struct err *err) CP_WUR;
 
 /* Is contact a plausible "mailto:local@domain.tld" URL (RFC 8555 §7.3: one address, no hfields)? */
 bool acme_contact_valid(const char *contact);

@@ -132,6 +132,11 @@ static int send_get(struct acme_client *c, const char *method, const char *url,
     return reply_fill(out, url, err);
 }
 
+int acme_get(struct acme_client *c, const char *url, struct acme_reply *out, struct err *err)
+{
+    return send_get(c, "GET", url, out, err);
+}
+
 /* RFC 8555 §7.2: a HEAD to newNonce when we hold none. */
 static int fetch_nonce(struct acme_client *c, struct err *err)
 {

@@ -84,6 +84,11 @@ int acme_post(struct acme_client *c, const char *url, const json_t *payload,
 
 void acme_reply_free(struct acme_reply *r);
 
+/* An unsigned GET through the client's transport (RFC 9773 renewalInfo is
+ * fetched this way). The reply is filled as acme_post fills it, whatever
+ * its status: the caller judges the status. */
+int acme_get(struct acme_client *c, const char *url, struct acme_reply *out, struct err *err) CP_WUR;
+
 /* RFC 9110 §10.2.3: the reply's Retry-After in seconds, or -1 when it has none
  * (or an unreadable one). */
 long acme_reply_retry_after(const struct acme_reply *r);

@@ -92,14 +92,16 @@ static json_t *identifiers(const char *const *names, size_t n)
 }
 
 int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
-                      const char *profile, struct acme_order *out, struct err *err)
+                      const char *profile, const char *replaces, struct acme_order *out,
+                      struct err *err)
 {
     struct acme_reply r = {0};
     json_t *payload = json_pack("{s:o}", "identifiers", identifiers(names, n));
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (payload == NULL || (profile && json_object_set_new(payload, "profile", json_string(profile)))) {
+    if (payload == NULL || (profile && json_object_set_new(payload, "profile", json_string(profile))) ||
+        (replaces && json_object_set_new(payload, "replaces", json_string(replaces)))) {
         json_decref(payload);
         return err_nomem(err);
     }

@@ -22,9 +22,12 @@ struct acme_order {
     json_t *object;
 };
 
-/* newOrder for names (type "dns"). profile may be NULL (draft-aaron-acme-profiles). */
+/* newOrder for names (type "dns"). profile may be NULL (draft-aaron-acme-profiles).
+ * replaces, when not NULL, is the RFC 9773 §4.1 identifier of the certificate
+ * this order renews (RFC 9773 §5); CAs without ARI ignore it. */
 int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
-                      const char *profile, struct acme_order *out, struct err *err) CP_WUR;
+                      const char *profile, const char *replaces, struct acme_order *out,
+                      struct err *err) CP_WUR;
 
 /* Refresh o from its URL (POST-as-GET). Retry-After seconds, if sent, in *retry_after_s (else -1). */
 int acme_order_refresh(struct acme_client *c, struct acme_order *o, long *retry_after_s,

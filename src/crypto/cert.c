@@ -45,7 +45,9 @@ static char *bio_to_str(BIO *bio)
         return NULL;
     if ((s = malloc(mem->length + 1)) == NULL)
         return NULL;
-    memcpy(s, mem->data, mem->length);
+    /* An empty BIO (a certificate with an empty issuer DN) has no data pointer. */
+    if (mem->length > 0)
+        memcpy(s, mem->data, mem->length);
     s[mem->length] = '\0';
     return s;
 }
@@ -298,6 +300,31 @@ int cert_chain_split(const char *pem, size_t len, char **leaf, char **chain, str
     }
     buf_free(&lb);
     buf_free(&cb);
+    return rc;
+}
+
+int cert_pem_to_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
+                    struct err *err)
+{
+    X509 *x = pem_to_x509(pem, len);
+    unsigned char *p;
+    int n = x != NULL ? i2d_X509(x, NULL) : 0;
+    int rc = CP_OK;
+
+    *der = NULL;
+    *der_len = 0;
+    if (x == NULL)
+        return err_ssl(err, CP_EINVALID, "no PEM certificate found");
+    /* Encoded into our own malloc'd buffer so the caller frees it with free(). */
+    if (n <= 0 || (*der = malloc((size_t)n)) == NULL)
+        rc = err_nomem(err);
+    else if ((p = *der, i2d_X509(x, &p)) != n)
+        rc = err_ssl(err, CP_ECRYPTO, "cannot encode the certificate as DER");
+    else
+        *der_len = (size_t)n;
+    if (rc != CP_OK)
+        str_free((char **)der);
+    X509_free(x);
     return rc;
 }
 

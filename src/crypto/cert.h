@@ -42,6 +42,11 @@ int cert_chain_split(const char *pem, size_t len, char **leaf, char **chain, str
  * its topmost certificate), or hold a certificate with that common name? */
 bool cert_chain_has_issuer(const char *pem, size_t len, const char *name);
 
+/* The DER bytes of the first certificate of a PEM text (RFC 8555 §7.6 sends
+ * them in revokeCert). *der is malloc'd. CP_EINVALID when there is none. */
+int cert_pem_to_der(const char *pem, size_t len, unsigned char **der, size_t *der_len,
+                    struct err *err) CP_WUR;
+
 /* 0 when the certificate's public key is key's public key, CP_EINVALID otherwise. */
 int cert_matches_key(const char *leaf_pem, size_t len, EVP_PKEY *key, struct err *err) CP_WUR;
 
