@@ -333,7 +333,7 @@ int acme_issue(struct acme_client *c, const struct acme_issue_req *req,
 
     memset(out, 0, sizeof(*out));
     r.deadline = time(NULL) + (req->timeout_s > 0 ? req->timeout_s : 300);
-    rc = acme_order_create(c, req->names, req->nnames, req->profile, NULL, &r.order, err);
+    rc = acme_order_create(c, req->names, req->nnames, req->profile, req->replaces, &r.order, err);
     if (rc == CP_OK && (out->order_url = strdup(r.order.url)) == NULL)
         rc = err_nomem(err);
     if (rc == CP_OK)

@@ -24,6 +24,7 @@ struct acme_issue_req {
     const char *preferred_chain; /* common name of the root (or an intermediate) wanted among
                                     the CA's alternate chains; NULL: the default chain */
     long timeout_s;            /* bound on all polling together; 0: 300 */
+    const char *replaces;      /* RFC 9773 §5: the ARI id of the certificate this one replaces, or NULL */
 };
 
 struct acme_issue_result {

@@ -138,9 +138,11 @@ int cp_cert_issue(cp_ctx *ctx, const struct cp_cert_request *r, cp_cert **out, s
         return give_error(&(struct err){CP_EUSAGE, "too many solver settings"}, err);
     for (size_t i = 0; i < r->nsettings; i++)
         settings[i] = (struct kv){r->settings[i].key, r->settings[i].value};
-    req = (struct manage_cert_req){r->names, r->nnames, r->cert_name, r->key_type,
-                                   r->account ? r->account : manage_account_name(ctx->m), NULL, r->solver,
-                                   {settings, r->nsettings}, r->profile, r->preferred_chain, r->timeout_s};
+    req = (struct manage_cert_req){
+        .names = r->names, .nnames = r->nnames, .cert_name = r->cert_name, .key_type = r->key_type,
+        .account = r->account ? r->account : manage_account_name(ctx->m), .solver = r->solver,
+        .settings = {settings, r->nsettings}, .profile = r->profile, .preferred_chain = r->preferred_chain,
+        .timeout_s = r->timeout_s};
     rc = manage_issue(ctx->m, &req, &done, &e);
     if (rc == CP_OK)
         rc = cp_cert_open(ctx, done.cert_name, out, err);

@@ -128,9 +128,11 @@ static void show_progress(struct batch *b)
     fflush(stderr);
 }
 
-static void job_done(void *user, struct manage_batch_job *job, int rc, const struct manage_issued *issued,
-                     const struct err *err)
+static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
 {
+    int rc = res->rc;
+    const struct manage_issued *issued = res->issued;
+    const struct err *err = res->err;
     struct batch *b = user;
     struct line_job *lj = job->user;
     char na[32];
@@ -177,6 +179,7 @@ int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
     struct batch b = {.cli = cli, .a = a, .path = a->batch};
     struct manage_batch_opts o = {{cli->root, cli->server, cli->ca_bundle, NULL, &cli->log}, a->jobs,
                                   next_job, job_done, &b};
+
     struct manage_batch_stats st = {0};
     int rc = ensure_account(cli, a, err);
 

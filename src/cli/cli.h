@@ -84,5 +84,6 @@ void cli_format_time(time_t t, char *buf, size_t len);
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_renew(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -13,7 +13,8 @@
 static const char list_usage[] =
     "usage: certpilot list [--json]\n"
     "\n"
-    "Lists stored certificates: name, not-after (UTC), days left, names.\n";
+    "Lists stored certificates: name, not-after (UTC), days left, names, and when\n"
+    "it renews next and why (ARI window, a third of the lifetime left, forced).\n";
 
 enum { OPT_JSON = OPT_FIRST_COMMAND_OPT };
 
@@ -24,27 +25,33 @@ static void sanitize_names(struct cert_info *ci)
         str_sanitize(ci->names[i]);
 }
 
-static json_t *info_json(const char *name, const struct cert_info *ci, long days)
+static json_t *info_json(const char *name, const struct cert_info *ci, long days,
+                         const struct manage_renew_result *rr)
 {
-    char na[32];
+    char na[32], at[32];
     json_t *names = json_array();
 
     for (size_t i = 0; names != NULL && i < ci->nnames; i++)
         json_array_append_new(names, json_string(ci->names[i]));
     cli_format_time(ci->not_after, na, sizeof(na));
-    return json_pack("{s:s, s:o, s:s, s:I, s:s}", "name", name, "names", names, "not_after", na,
-                     "days_left", (json_int_t)days, "serial", ci->serial_hex);
+    cli_format_time(rr->at, at, sizeof(at));
+    return json_pack("{s:s, s:o, s:s, s:I, s:s, s:{s:s, s:b, s:s, s:s*}}", "name", name, "names", names,
+                     "not_after", na, "days_left", (json_int_t)days, "serial", ci->serial_hex,
+                     "renewal", "at", at, "due", rr->due, "why", rr->why,
+                     "explanation_url", rr->explanation[0] ? rr->explanation : NULL);
 }
 
-static void print_line(const char *name, const struct cert_info *ci, long days)
+static void print_line(const char *name, const struct cert_info *ci, long days,
+                       const struct manage_renew_result *rr)
 {
-    char na[32];
+    char na[32], at[32];
 
     cli_format_time(ci->not_after, na, sizeof(na));
+    cli_format_time(rr->at, at, sizeof(at));
     printf("%-30s %s %5ld days  ", name, na, days);
     for (size_t i = 0; i < ci->nnames; i++)
         printf("%s%s", i ? "," : "", ci->names[i]);
-    putchar('\n');
+    printf("  renews %s (%s)\n", rr->due ? "now" : at, rr->why);
 }
 
 static int list_all(struct manage *m, bool as_json, struct err *err)
@@ -64,11 +71,16 @@ static int list_all(struct manage *m, bool as_json, struct err *err)
             continue;
         }
         long days = (long)((v.info.not_after - time(NULL)) / 86400);
+        struct manage_renew_opts ro = {.now = time(NULL), .offline = true};
+        struct manage_renew_result rr = {0};
+        if (manage_renew(m, names[i], NULL, &ro, &rr, &e) != CP_OK)
+            snprintf(rr.why, sizeof(rr.why), "unknown: %.140s", e.msg);
         sanitize_names(&v.info);
         if (as_json)
-            json_array_append_new(arr, info_json(names[i], &v.info, days));
+            json_array_append_new(arr, info_json(names[i], &v.info, days, &rr));
         else
-            print_line(names[i], &v.info, days);
+            print_line(names[i], &v.info, days, &rr);
+        manage_renew_result_free(&rr);
         manage_cert_view_free(&v);
     }
     if (rc == CP_OK && as_json && (text = json_dumps(arr, JSON_INDENT(2))) != NULL)

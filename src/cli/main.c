@@ -14,7 +14,8 @@ static const char usage_text[] =
     "  account new   create an ACME account (--agree-tos, --email ADDR, --key-type T)\n"
     "  account show  show the account as the CA knows it (--json)\n"
     "  issue         get a certificate: -d NAME... and one of --hook PROG, --webroot DIR, --standalone\n"
-    "  list          list stored certificates with their expiry (--json)\n"
+    "  list          list stored certificates with their expiry and next renewal (--json)\n"
+    "  renew         renew every certificate that is due (--force, --cert-name NAME)\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --root DIR        state directory (default $CERTPILOT_ROOT or " CLI_DEFAULT_ROOT ")\n"
@@ -155,7 +156,7 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
 int main(int argc, char **argv)
 {
     static const struct { const char *name; int (*fn)(struct cli *, int, char **); } cmds[] = {
-        {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list},
+        {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list}, {"renew", cmd_renew},
     };
     struct cli cli;
     struct err err = {0};

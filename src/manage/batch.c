@@ -36,38 +36,77 @@ static int take(struct pool *p, struct manage_batch_job *job)
     return r > 0;
 }
 
-static void report(struct pool *p, struct manage_batch_job *job, int rc, const struct manage_issued *out,
-                   const struct err *err)
+static void report(struct pool *p, struct manage_batch_job *job, const struct manage_batch_result *res)
 {
+    int rc = res->rc;
+
     pthread_mutex_lock(&p->lock);
-    if (rc == CP_OK)
-        p->stats.ok++;
-    else
+    if (rc != CP_OK)
         p->stats.failed++;
+    else if (res->renewal != NULL && !res->renewal->renewed)
+        p->stats.not_due++;
+    else
+        p->stats.ok++;
     /* one request's bad input is a failure of the run, not a usage error of it */
     if (rc != CP_OK && p->first_rc == CP_OK)
         p->first_rc = rc == CP_EUSAGE ? CP_EINVALID : rc;
-    p->o->done(p->o->user, job, rc, out, err);
+    p->o->done(p->o->user, job, res);
     pthread_mutex_unlock(&p->lock);
+}
+
+/* The worker's manager, for the job's CA: reopened when a job names another. */
+static int manager_for(struct pool *p, const struct manage_batch_job *job, struct manage **m, char **server,
+                       struct err *err)
+{
+    struct manage_opts mo = p->o->manage;
+    const char *want = job->server ? job->server : mo.server;
+
+    if (*m != NULL && *server != NULL && strcmp(*server, want) == 0)
+        return CP_OK;
+    manage_free(*m);
+    free(*server);
+    *m = NULL;
+    mo.server = want;
+    if ((*server = strdup(want)) == NULL)
+        return err_nomem(err);
+    return manage_open(&mo, m, err);
+}
+
+static int run_job(struct manage *m, struct manage_batch_job *job, struct manage_issued *out,
+                   struct manage_renew_result *renewal, struct err *err)
+{
+    const struct manage_cert_req *want = job->req.names != NULL ? &job->req : NULL;
+
+    if (job->renew == NULL)
+        return manage_issue(m, &job->req, out, err);
+    return manage_renew(m, job->renew, want, &job->renew_opts, renewal, err);
 }
 
 static void *worker(void *arg)
 {
     struct pool *p = arg;
     struct manage *m = NULL;
+    char *server = NULL;
     struct manage_batch_job job;
-    struct err open_err = {0};
-    int open_rc = manage_open(&p->o->manage, &m, &open_err);
 
     while (take(p, &job)) {
         struct manage_issued out = {0};
+        struct manage_renew_result renewal = {0};
         struct err err = {0};
-        int rc = open_rc == CP_OK ? manage_issue(m, &job.req, &out, &err) : open_rc;
+        int rc = manager_for(p, &job, &m, &server, &err);
+        struct manage_batch_result res;
 
-        report(p, &job, rc, rc == CP_OK ? &out : NULL, open_rc == CP_OK ? &err : &open_err);
+        if (rc == CP_OK)
+            rc = run_job(m, &job, &out, &renewal, &err);
+        res = (struct manage_batch_result){rc, &err, NULL, job.renew ? &renewal : NULL};
+        if (rc == CP_OK)
+            res.issued = job.renew ? (renewal.renewed ? &renewal.issued : NULL) : &out;
+        report(p, &job, &res);
         manage_issued_free(&out);
+        manage_renew_result_free(&renewal);
     }
     manage_free(m);
+    free(server);
     return NULL;
 }
 

@@ -16,7 +16,19 @@
 
 struct manage_batch_job {
     struct manage_cert_req req;  /* filled by next(); must stay valid until done() for this job */
+    const char *renew;           /* non-NULL: renew this stored certificate if due (req: how, or
+                                    .names NULL to take meta.json's settings) instead of issuing */
+    struct manage_renew_opts renew_opts;
+    const char *server;          /* this job's CA directory; NULL: the pool's */
     void *user;                  /* the caller's, handed back to done() */
+};
+
+/* One job's outcome, as done() sees it (borrowed for the call). */
+struct manage_batch_result {
+    int rc;
+    const struct err *err;                     /* why, when rc != CP_OK */
+    const struct manage_issued *issued;        /* what was stored, or NULL */
+    const struct manage_renew_result *renewal; /* for renew jobs: the decision, else NULL */
 };
 
 struct manage_batch_opts {
@@ -27,14 +39,14 @@ struct manage_batch_opts {
     int (*next)(void *user, struct manage_batch_job *job, struct err *err);
     /* One result: rc and, on success, what was stored; on failure err says why.
      * Called by one thread at a time, as soon as the job ends. */
-    void (*done)(void *user, struct manage_batch_job *job, int rc, const struct manage_issued *issued,
-                 const struct err *err);
+    void (*done)(void *user, struct manage_batch_job *job, const struct manage_batch_result *res);
     void *user;
 };
 
 struct manage_batch_stats {
-    unsigned long ok;
+    unsigned long ok;       /* issued or renewed */
     unsigned long failed;
+    unsigned long not_due;  /* renew jobs that had nothing to do */
 };
 
 /* Run every request next() gives. Returns CP_OK when every one was issued;

@@ -152,6 +152,26 @@ static int save(struct manage *m, const struct manage_cert_req *req, struct issu
     return rc;
 }
 
+/* A fresh key, or with reuse_key the current version's when it has the wanted type. */
+static int certificate_key(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
+                           struct err *err)
+{
+    struct store_cert cur = {0};
+    enum key_type have;
+
+    if (req->reuse_key && store_cert_load(m->store, j->cert_name, STORE_READ_KEY, &cur, NULL) == CP_OK) {
+        j->cert_key = key_from_pem(cur.privkey, cur.privkey_len, "current certificate key", NULL);
+        if (j->cert_key != NULL && (key_type_of(j->cert_key, &have, NULL) != CP_OK || have != j->key_type)) {
+            EVP_PKEY_free(j->cert_key);  /* the key type changed: a new key it is */
+            j->cert_key = NULL;
+        }
+        store_cert_free(&cur);
+    }
+    if (j->cert_key == NULL && (j->cert_key = key_generate(j->key_type, err)) == NULL)
+        return err->code;
+    return CP_OK;
+}
+
 static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
     struct acme_issue_req areq;
@@ -165,10 +185,10 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
         return err->code;
     if ((rc = open_account(m, req, err)) != CP_OK)
         return rc;
-    if ((j->cert_key = key_generate(j->key_type, err)) == NULL)
-        return err->code;
+    if ((rc = certificate_key(m, req, j, err)) != CP_OK)
+        return rc;
     areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
-                                   req->profile, req->preferred_chain, req->timeout_s};
+                                   req->profile, req->preferred_chain, req->timeout_s, req->replaces};
     log_info(m->log, "ordering a certificate for %zu name%s from %s", j->nnames, j->nnames == 1 ? "" : "s",
              m->server);
     if ((rc = acme_issue(m->acme, &areq, &j->result, err)) != CP_OK || (rc = check_cert(j, err)) != CP_OK)

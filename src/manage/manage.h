@@ -96,6 +96,8 @@ struct manage_cert_req {
     const char *profile;          /* ACME profile, or NULL */
     const char *preferred_chain;  /* root CN among the CA's alternate chains, or NULL */
     long timeout_s;               /* bound on waiting for the CA; 0: 300 */
+    const char *replaces;         /* RFC 9773 §5: ARI id of the certificate this renews, or NULL */
+    bool reuse_key;               /* keep the current version's key instead of a new one */
 };
 
 /* What was issued and stored. Free with manage_issued_free. */
@@ -138,5 +140,51 @@ struct manage_cert_view {
 int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view *out,
                      struct err *err) CP_WUR;
 void manage_cert_view_free(struct manage_cert_view *v);
+
+/* --- renewal --- */
+
+struct manage_renew_opts {
+    time_t now;                /* the clock, passed in so decisions can be replayed */
+    bool force;                /* renew whatever the dates say */
+    bool offline;              /* decide from what is stored; never ask the CA (list) */
+    long check_interval_s;     /* how often renew runs (a timer); 0: unknown */
+    bool reuse_key;            /* keep the current key (on top of what the request says) */
+};
+
+/* The decision about one stored certificate, and its outcome. */
+struct manage_renew_result {
+    bool due;
+    bool renewed;              /* due, and a new version was stored */
+    time_t at;                 /* when it is (or was) due */
+    char why[160];             /* "ARI window", "a third of the lifetime left", "forced: names changed" ... */
+    char explanation[256];     /* the CA's ARI explanationURL, sanitised, or "" */
+    struct manage_issued issued;
+};
+
+/*
+ * Renew certificate name if it is due. wanted says how (a config section);
+ * NULL takes everything from its meta.json. With the CA's renewalInfo (RFC
+ * 9773) the time is chosen at random inside the suggested window (the choice
+ * and the CA's Retry-After are kept in meta.json), else when a third of the
+ * lifetime is left, spread per certificate. Changed names or key type, a
+ * missing or broken current version, or a revoked certificate renew at once.
+ * The new order names the old certificate in "replaces".
+ */
+int manage_renew(struct manage *m, const char *name, const struct manage_cert_req *wanted,
+                 const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err) CP_WUR;
+void manage_renew_result_free(struct manage_renew_result *r);
+
+/* The request meta.json records for certificate name (what renewal uses
+ * without a config). Borrows from meta: keep it alive while req is used. */
+struct manage_req_from_meta {
+    const char *names[MANAGE_MAX_NAMES];
+    struct kv settings[32];
+    struct manage_cert_req req;
+};
+int manage_request_from_meta(const json_t *meta, const char *name, struct manage_req_from_meta *out,
+                             struct err *err) CP_WUR;
+
+/* The server URL meta.json records (borrowed), or NULL. */
+const char *manage_meta_server(const json_t *meta);
 
 #endif

@@ -11,7 +11,7 @@
 #   CP_QUIET_LOGS=1  do not print the logs in the work dir when the script fails
 #   For cp_start_pebble: PEBBLE_WFE_NONCEREJECT (default 0), PEBBLE_AUTHZREUSE (default 0),
 #   PEBBLE_ALTERNATE_ROOTS, PEBBLE_CHAIN_LENGTH, PEBBLE_EAB_REQUIRED (true|false),
-#   PEBBLE_EAB_KEYS (a JSON object kid -> key), PEBBLE_DNS_SERVER (HOST:PORT Pebble resolves
+#   PEBBLE_EAB_KEYS (a JSON object kid -> key), PEBBLE_VALIDITY (certificate lifetime in seconds), PEBBLE_DNS_SERVER (HOST:PORT Pebble resolves
 #   through; default: the challtestsrv started here), CP_CHALLTESTSRV_HTTP01=1 (challtestsrv
 #   also answers http-01 on Pebble's validation port, for its /add-http01 API).
 #
@@ -206,7 +206,8 @@ cp_try_start() {
     "privateKey": "$CP_WORK/tls/key.pem",
     "httpPort": $PEBBLE_HTTP_PORT,
     "tlsPort": $PEBBLE_TLS_PORT,
-    "ocspResponderURL": "",
+    "ocspResponderURL": "",${PEBBLE_VALIDITY:+
+    \"certificateValidityPeriod\": $PEBBLE_VALIDITY,}
     "externalAccountBindingRequired": ${PEBBLE_EAB_REQUIRED:-false}${PEBBLE_EAB_KEYS:+,
     \"externalAccountMACKeys\": $PEBBLE_EAB_KEYS}
   }

@@ -55,8 +55,8 @@ static int teardown(void **state)
 static int issue(struct fixture *f, const char *const *names, size_t n, const char *cert_name,
                  const char *solver, const struct kv *settings, size_t nsettings, struct err *err)
 {
-    struct manage_cert_req req = {names, n, cert_name, NULL, NULL, NULL, solver, {settings, nsettings},
-                                  NULL, NULL, 0};
+    struct manage_cert_req req = {.names = names, .nnames = n, .cert_name = cert_name, .solver = solver,
+                                  .settings = {settings, nsettings}};
     struct manage_issued out = {0};
     int rc = manage_issue(f->m, &req, &out, err);
 
@@ -118,7 +118,7 @@ static void test_settings_checked(void **state)
 static void test_cert_names(void **state)
 {
     const char *names[] = {"*.Example.TEST", "example.test"};
-    struct manage_cert_req req = {names, 2, NULL, NULL, NULL, NULL, "hook", {NULL, 0}, NULL, NULL, 0};
+    struct manage_cert_req req = {.names = names, .nnames = 2, .solver = "hook"};
     char *out = NULL;
 
     (void)state;

@@ -1,0 +1,180 @@
+/*
+ * cli/cmd_renew — `certpilot renew`: every stored certificate that is due,
+ * with the settings it was issued with, through the library's worker pool.
+ * Needs no flags, so a timer can run it; one failure never stops the others.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "manage/batch.h"
+
+#define MAX_FILTER 256
+
+static const char renew_usage[] =
+    "usage: certpilot renew [--cert-name NAME]... [--force] [--reuse-key] [--jobs N] [--interval S]\n"
+    "\n"
+    "Renews every stored certificate that is due, with the settings it was issued with:\n"
+    "inside the CA's ARI window (RFC 9773) when the CA offers one, else when a third of\n"
+    "its lifetime is left; at once when it is revoked or its current version is broken.\n"
+    "\n"
+    "  --cert-name NAME   only this certificate (repeatable)\n"
+    "  --force            renew whether due or not\n"
+    "  --reuse-key        keep each certificate's current key\n"
+    "  --jobs N           certificates renewed at once (default 8)\n"
+    "  --interval SECONDS how often renew runs (a timer): a renewal time before the next run\n"
+    "                     is taken now (the systemd timer passes 43200)\n"
+    "\n"
+    "Prints one line per certificate (renewed, not due until TIME, or failed) and a summary;\n"
+    "exit status 1 when any failed.\n";
+
+enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL };
+
+struct renew_run {
+    const char *only[MAX_FILTER];
+    size_t nonly;
+    bool force, reuse_key;
+    unsigned jobs;
+    long interval_s;
+    struct manage *m;   /* reads meta.json to learn each certificate's CA */
+    char **names;
+    size_t nnames, next;
+    time_t now;
+    json_t *meta;       /* of the job handed out last; its server string is borrowed by the job */
+};
+
+static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
+{
+    struct renew_run *r = ctx;
+    char *end = NULL;
+    long v;
+
+    switch (opt) {
+    case OPT_CERTNAME:
+        if (r->nonly == MAX_FILTER)
+            return err_set(err, CP_EUSAGE, "--cert-name: at most %d", MAX_FILTER);
+        r->only[r->nonly++] = arg;
+        return CP_OK;
+    case OPT_FORCE: r->force = true; return CP_OK;
+    case OPT_REUSE: r->reuse_key = true; return CP_OK;
+    case OPT_INTERVAL:
+        v = strtol(arg, &end, 10);
+        if (end == arg || *end != '\0' || v < 0 || v > 30L * 86400)
+            return err_set(err, CP_EUSAGE, "--interval: \"%s\" is not a number of seconds", arg);
+        r->interval_s = v;
+        return CP_OK;
+    case OPT_JOBS:
+        v = strtol(arg, &end, 10);
+        if (end == arg || *end != '\0' || v < 1 || v > MANAGE_BATCH_MAX_JOBS)
+            return err_set(err, CP_EUSAGE, "--jobs: \"%s\" is not a number from 1 to %d", arg,
+                           MANAGE_BATCH_MAX_JOBS);
+        r->jobs = (unsigned)v;
+        return CP_OK;
+    default: return cli_bad_option("renew", argv, err);
+    }
+}
+
+static bool wanted(const struct renew_run *r, const char *name)
+{
+    for (size_t i = 0; i < r->nonly; i++)
+        if (strcmp(r->only[i], name) == 0)
+            return true;
+    return r->nonly == 0;
+}
+
+/* Jobs are handed out one at a time, so one meta.json is held at a time per job
+ * in flight: each job keeps its own reference in job->user. */
+static int next_job(void *user, struct manage_batch_job *job, struct err *err)
+{
+    struct renew_run *r = user;
+
+    while (r->next < r->nnames && !wanted(r, r->names[r->next]))
+        r->next++;
+    if (r->next == r->nnames)
+        return 0;
+    job->renew = r->names[r->next++];
+    job->renew_opts = (struct manage_renew_opts){.now = r->now, .force = r->force, .reuse_key = r->reuse_key,
+                                                 .check_interval_s = r->interval_s};
+    json_t *meta = NULL;
+    if (store_cert_load_meta(manage_store(r->m), job->renew, &meta, NULL) == CP_OK && meta != NULL)
+        job->server = manage_meta_server(meta);
+    job->user = meta;  /* keeps the server string alive until done() */
+    (void)err;
+    return 1;
+}
+
+static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
+{
+    const struct manage_renew_result *rr = res->renewal;
+    char when[32];
+
+    (void)user;
+    if (res->rc != CP_OK) {
+        printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
+    } else if (rr->renewed) {
+        cli_format_time(rr->issued.info.not_after, when, sizeof(when));
+        printf("renewed %s (%s) expires %s\n", job->renew, rr->why, when);
+    } else {
+        cli_format_time(rr->at, when, sizeof(when));
+        printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
+    }
+    if (rr != NULL && rr->explanation[0] != '\0')
+        printf("  the CA explains: %s\n", rr->explanation);
+    fflush(stdout);
+    json_decref(job->user);
+}
+
+static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
+{
+    struct manage_batch_opts o = {{cli->root, cli->server, cli->ca_bundle, NULL, &cli->log}, r->jobs,
+                                  next_job, job_done, r};
+    struct manage_batch_stats st = {0};
+    int rc = cli_manage_open(cli, &r->m, err);
+
+    if (rc == CP_OK)
+        rc = store_cert_list(manage_store(r->m), &r->names, &r->nnames, err);
+    for (size_t i = 0; rc == CP_OK && i < r->nonly; i++) {
+        size_t k = 0;
+        while (k < r->nnames && strcmp(r->names[k], r->only[i]) != 0)
+            k++;
+        if (k == r->nnames)
+            rc = err_set(err, CP_ENOTFOUND, "no certificate named %s", r->only[i]);
+    }
+    if (rc == CP_OK) {
+        r->now = time(NULL);
+        rc = manage_batch_run(&o, &st, err);
+    }
+    if (rc == CP_OK)
+        fprintf(stderr, "certpilot: %lu renewed, %lu not due, 0 failed\n", st.ok, st.not_due);
+    else if (st.failed > 0)
+        err_set(err, rc, "%lu of %lu certificates failed to renew (%lu renewed, %lu not due)", st.failed,
+                st.ok + st.not_due + st.failed, st.ok, st.not_due);
+    store_names_free(r->names, r->nnames);
+    manage_free(r->m);
+    return rc;
+}
+
+int cmd_renew(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_GLOBAL_LONGOPTS,
+        {"cert-name", required_argument, NULL, OPT_CERTNAME},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"reuse-key", no_argument, NULL, OPT_REUSE},
+        {"jobs", required_argument, NULL, OPT_JOBS},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {NULL, 0, NULL, 0},
+    };
+    struct renew_run r = {0};
+    struct err err = {0};
+    int rc = cli_parse_options(cli, "renew", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, renew_usage, parse_opt,
+                               &r, &err);
+
+    if (rc == 1)
+        return 0;
+    if (rc == CP_OK)
+        rc = renew_all(cli, &r, &err);
+    return rc == CP_OK ? 0 : cli_fail(&err);
+}

@@ -1,0 +1,288 @@
+/*
+ * manage/renew — is a stored certificate due, and if so renew it with the
+ * settings it was issued with (meta.json) or the ones a config gives.
+ * RFC 9773 (ARI): the CA's suggested window, a time chosen at random inside
+ * it and kept, the CA's Retry-After for the next question, and "replaces"
+ * in the new order. The decision itself is renew/schedule.c.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acme/ari.h"
+#include "manage/internal.h"
+#include "renew/schedule.h"
+#include "util/str.h"
+
+#define META_SCHEMA 1
+
+const char *manage_meta_server(const json_t *meta)
+{
+    return json_string_value(json_object_get(meta, "server"));
+}
+
+static int meta_settings(const json_t *arr, struct manage_req_from_meta *out, const char *name,
+                         struct err *err)
+{
+    size_t i, n = 0;
+    json_t *pair;
+
+    json_array_foreach(arr, i, pair) {
+        const char *k = json_string_value(json_array_get(pair, 0));
+        const char *v = json_string_value(json_array_get(pair, 1));
+        if (k == NULL || v == NULL || n == sizeof(out->settings) / sizeof(out->settings[0]))
+            return err_set(err, CP_EINVALID, "certificate %s: meta.json solver.settings is malformed", name);
+        out->settings[n++] = (struct kv){k, v};
+    }
+    out->req.settings = (struct kvlist){out->settings, n};
+    return CP_OK;
+}
+
+int manage_request_from_meta(const json_t *meta, const char *name, struct manage_req_from_meta *out,
+                             struct err *err)
+{
+    const json_t *names = json_object_get(meta, "names"), *solver = json_object_get(meta, "solver");
+    size_t i;
+    json_t *v;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(meta))
+        return err_set(err, CP_ENOTFOUND, "certificate %s has no meta.json to renew from", name);
+    if (json_integer_value(json_object_get(meta, "schema")) != META_SCHEMA)
+        return err_set(err, CP_EINVALID, "certificate %s: meta.json schema is not %d", name, META_SCHEMA);
+    if (!json_is_array(names) || json_array_size(names) == 0 || json_array_size(names) > MANAGE_MAX_NAMES)
+        return err_set(err, CP_EINVALID, "certificate %s: meta.json has no names", name);
+    json_array_foreach(names, i, v)
+        if ((out->names[i] = json_string_value(v)) == NULL)
+            return err_set(err, CP_EINVALID, "certificate %s: meta.json names are not strings", name);
+    out->req = (struct manage_cert_req){
+        .names = out->names, .nnames = json_array_size(names), .cert_name = name,
+        .key_type = json_string_value(json_object_get(meta, "key_type")),
+        .account = json_string_value(json_object_get(meta, "account")),
+        .solver = json_string_value(json_object_get(solver, "name")),
+        .profile = json_string_value(json_object_get(meta, "profile")),
+        .preferred_chain = json_string_value(json_object_get(meta, "preferred_chain"))};
+    if (out->req.solver == NULL)
+        return err_set(err, CP_EINVALID, "certificate %s: meta.json names no solver", name);
+    return meta_settings(json_object_get(solver, "settings"), out, name, err);
+}
+
+/* A per-certificate number for the lifetime rule's spread: stable across runs
+ * (so `list` and `renew` agree) and different between certificates. */
+static uint32_t spread_of(const char *serial)
+{
+    uint32_t h = 2166136261u;  /* FNV-1a */
+
+    for (const char *p = serial ? serial : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h;
+}
+
+static bool key_type_differs(const json_t *meta, const struct manage_cert_req *want)
+{
+    const char *have = json_string_value(json_object_get(meta, "key_type"));
+    const char *wanted = want->key_type ? want->key_type : "ec256";
+    enum key_type a, b;
+
+    if (have == NULL || key_type_parse(have, &a, NULL) != CP_OK || key_type_parse(wanted, &b, NULL) != CP_OK)
+        return have == NULL || strcmp(have, wanted) != 0;
+    return a != b;
+}
+
+static enum renew_force forced(const struct manage_cert_view *v, const struct manage_cert_req *want, bool user)
+{
+    if (user)
+        return RENEW_FORCE_USER;
+    if (json_object_get(v->meta, "revoked") != NULL)
+        return RENEW_FORCE_REVOKED;
+    if (renew_names_differ(want->names, want->nnames, (const char *const *)v->info.names, v->info.nnames))
+        return RENEW_FORCE_NAMES;
+    if (key_type_differs(v->meta, want))
+        return RENEW_FORCE_KEY_TYPE;
+    return RENEW_FORCE_NONE;
+}
+
+static time_t meta_time(const json_t *obj, const char *key, bool *have)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    time_t t = 0;
+
+    *have = s != NULL && acme_ari_parse_time(s, &t) == CP_OK;
+    return *have ? t : 0;
+}
+
+static void set_time(json_t *obj, const char *key, time_t t)
+{
+    char buf[32];
+
+    manage_format_time(t, buf, sizeof(buf));
+    json_object_set_new(obj, key, json_string(buf));
+}
+
+/* RFC 9773 §4.3: ask the CA again only once its Retry-After has passed. */
+static void refresh_ari(struct manage *m, struct manage_cert_view *v, time_t now, struct err *err)
+{
+    json_t *ari = json_object_get(v->meta, "ari");
+    struct acme_ari a = {0};
+    bool have;
+    time_t next = meta_time(ari, "next_check", &have);
+    int rc;
+
+    if ((have && next > now) || v->info.ari_id == NULL || manage_connect(m, err) != CP_OK ||
+        acme_client_directory(m->acme)->renewal_info == NULL)
+        return;
+    rc = acme_ari_fetch(m->acme, v->info.ari_id, &a, err);
+    /* what was stored for an earlier certificate does not hold for this one */
+    if (!json_is_object(ari) || json_string_value(json_object_get(ari, "serial")) == NULL ||
+        strcmp(json_string_value(json_object_get(ari, "serial")), v->info.serial_hex) != 0) {
+        ari = json_object();
+        json_object_set_new(ari, "serial", json_string(v->info.serial_hex));
+        json_object_set_new(v->meta, "ari", ari);
+    }
+    set_time(ari, "next_check", now + acme_ari_clamp_retry(a.retry_after_s));
+    if (rc == CP_OK) {
+        set_time(ari, "window_start", a.start);
+        set_time(ari, "window_end", a.end);
+        json_object_set_new(ari, "explanation_url", a.explanation_url ? json_string(a.explanation_url)
+                                                                       : json_null());
+    } else {
+        log_warn(m->log, "renewal information for %s: %s", v->name, err->msg);
+    }
+    acme_ari_free(&a);
+}
+
+static int plan(const struct manage_cert_view *v, enum renew_force force, const struct manage_renew_opts *o,
+                struct renew_plan *p, struct err *err)
+{
+    const json_t *ari = json_object_get(v->meta, "ari");
+    bool hs = false, he = false, hc = false;
+    struct renew_input in = {
+        .now = o->now, .not_before = v->info.not_before, .not_after = v->info.not_after,
+        .window_start = meta_time(ari, "window_start", &hs), .window_end = meta_time(ari, "window_end", &he),
+        .chosen = meta_time(ari, "chosen", &hc), .check_interval_s = o->check_interval_s,
+        .random = spread_of(v->info.serial_hex), .force = force};
+
+    in.has_window = hs && he;
+    in.has_chosen = hc && in.has_window;
+    if (renew_schedule(&in, p, err) == CP_OK)
+        return CP_OK;
+    in.has_window = in.has_chosen = false;  /* RFC 9773 §4.2: a bad window is no answer */
+    return renew_schedule(&in, p, err);
+}
+
+static void describe(const struct manage_cert_view *v, const struct renew_plan *p,
+                     struct manage_renew_result *out)
+{
+    const char *url = json_string_value(json_object_get(json_object_get(v->meta, "ari"), "explanation_url"));
+
+    out->due = p->due;
+    out->at = p->at;
+    snprintf(out->why, sizeof(out->why), "%s", renew_reason_text(p->reason));
+    snprintf(out->explanation, sizeof(out->explanation), "%s", url ? url : "");
+    str_sanitize(out->explanation);
+}
+
+/* Decide from the current version; a missing or broken one is due at once. */
+static int decide(struct manage *m, struct manage_cert_view *v, const struct manage_cert_req *want,
+                  const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
+{
+    struct renew_plan p;
+    struct err ari_err = {0};
+    int rc;
+
+    if (!o->offline)
+        refresh_ari(m, v, o->now, &ari_err);
+    if ((rc = plan(v, forced(v, want, o->force), o, &p, err)) != CP_OK)
+        return rc;
+    if (p.store_chosen) {
+        set_time(json_object_get(v->meta, "ari"), "chosen", p.chosen);
+    }
+    describe(v, &p, out);
+    if (!o->offline && (rc = store_cert_save_meta(m->store, v->name, v->meta, err)) != CP_OK)
+        return rc;
+    return CP_OK;
+}
+
+static int renew_now(struct manage *m, const struct manage_cert_req *want, const struct manage_cert_view *v,
+                     const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
+{
+    struct manage_cert_req req = *want;
+
+    req.cert_name = v->name;
+    req.reuse_key = req.reuse_key || o->reuse_key;
+    /* RFC 9773 §5: name the certificate this one replaces, when the CA speaks ARI */
+    if (v->info.ari_id != NULL && manage_connect(m, err) == CP_OK &&
+        acme_client_directory(m->acme)->renewal_info != NULL)
+        req.replaces = v->info.ari_id;
+    log_info(m->log, "renewing %s (%s)", v->name, out->why);
+    if (manage_issue(m, &req, &out->issued, err) != CP_OK)
+        return err->code;
+    out->renewed = true;
+    return CP_OK;
+}
+
+/* No usable current version: issue it again, as the config or meta.json describe. */
+static int renew_broken(struct manage *m, const char *name, const struct manage_cert_req *wanted,
+                        const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
+{
+    struct manage_req_from_meta fm;
+    json_t *meta = NULL;
+    int rc = CP_OK;
+
+    if (wanted == NULL && (rc = store_cert_load_meta(m->store, name, &meta, err)) == CP_OK &&
+        (rc = manage_request_from_meta(meta, name, &fm, err)) == CP_OK)
+        wanted = &fm.req;
+    if (rc == CP_OK) {
+        snprintf(out->why, sizeof(out->why), "%s", renew_reason_text(RENEW_REASON_FORCED_BROKEN));
+        out->due = true;
+        out->at = o->now;
+        log_info(m->log, "renewing %s (%s)", name, out->why);
+        rc = manage_issue(m, wanted, &out->issued, err);
+        out->renewed = rc == CP_OK;
+    }
+    json_decref(meta);
+    return rc;
+}
+
+int manage_renew(struct manage *m, const char *name, const struct manage_cert_req *wanted,
+                 const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
+{
+    struct err scratch = {0};
+    struct manage_cert_view v = {0};
+    struct manage_req_from_meta fm;
+    const struct manage_cert_req *want = wanted;
+    int rc;
+
+    err = err ? err : &scratch;
+    memset(out, 0, sizeof(*out));
+    rc = manage_cert_view(m, name, &v, err);
+    if (rc != CP_OK && !o->offline) {
+        struct err why = *err;
+        err_clear(err);
+        rc = renew_broken(m, name, wanted, o, out, err);
+        if (rc != CP_OK && rc != CP_ENOTFOUND)
+            return rc;
+        if (rc == CP_ENOTFOUND)
+            *err = why;  /* nothing to renew from: the reason it is broken says most */
+        return rc;
+    }
+    if (rc == CP_OK && want == NULL && (rc = manage_request_from_meta(v.meta, name, &fm, err)) == CP_OK)
+        want = &fm.req;
+    if (rc == CP_OK && v.meta == NULL && (v.meta = json_object()) == NULL)
+        rc = err_nomem(err);
+    if (rc == CP_OK)
+        rc = decide(m, &v, want, o, out, err);
+    if (rc == CP_OK && out->due && !o->offline)
+        rc = renew_now(m, want, &v, o, out, err);
+    manage_cert_view_free(&v);
+    return rc;
+}
+
+void manage_renew_result_free(struct manage_renew_result *r)
+{
+    if (r == NULL)
+        return;
+    manage_issued_free(&r->issued);
+    memset(r, 0, sizeof(*r));
+}
