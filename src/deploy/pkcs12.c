@@ -62,7 +62,12 @@ static int read_password_source(struct pkcs12_target *t, const struct kvlist *s,
 static int read_settings(struct pkcs12_target *t, const struct kvlist *s, struct err *err)
 {
     const char *fn = kv_get(s, "friendly_name");
-    int rc = kv_check_known(s, known, WHAT, err);
+    int rc;
+
+    /* a password in a setting would sit in argv, a config file or a log */
+    if (kv_get(s, "password") != NULL)
+        return err_set(err, CP_EUSAGE, WHAT ": the password is not a setting; use password_file or password_env");
+    rc = kv_check_known(s, known, WHAT, err);
 
     if (rc == CP_OK)
         rc = deploy_get_path(s, "path", &t->path, WHAT, err);
