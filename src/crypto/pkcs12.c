@@ -73,8 +73,8 @@ static PKCS12 *make_p12(const struct pkcs12_input *in, EVP_PKEY *key, X509 *cert
     PKCS12 *p12;
 
     /* mac_iter -1: no MAC yet, so its digest can be chosen below */
-    p12 = PKCS12_create_ex((char *)in->password, (char *)in->friendly_name, key, cert, ca, nid,
-                           nid, P12_ITER, -1, 0, NULL, NULL);
+    p12 = PKCS12_create_ex(in->password, in->friendly_name, key, cert, ca, nid, nid, P12_ITER, -1,
+                           0, NULL, NULL);
     if (p12 == NULL) {
         err_ssl(err, CP_ECRYPTO, "cannot build the PKCS#12 file");
         return NULL;
@@ -135,4 +135,76 @@ out:
     X509_free(cert);
     EVP_PKEY_free(key);
     return rc;
+}
+
+/* The MAC digest tells our two forms apart: SHA-256 modern, SHA-1 legacy. */
+static bool same_form(const PKCS12 *p12, bool legacy)
+{
+    const X509_ALGOR *alg = NULL;
+    const ASN1_OBJECT *oid = NULL;
+
+    PKCS12_get0_mac(NULL, &alg, NULL, NULL, p12);
+    if (alg == NULL)
+        return false;
+    X509_ALGOR_get0(&oid, NULL, NULL, alg);
+    return OBJ_obj2nid(oid) == (legacy ? NID_sha1 : NID_sha256);
+}
+
+static bool same_alias(X509 *cert, const char *name)
+{
+    int len = 0;
+    const unsigned char *alias = X509_alias_get0(cert, &len);
+
+    if (name == NULL)
+        return alias == NULL;
+    return alias != NULL && (size_t)len == strlen(name) && memcmp(alias, name, (size_t)len) == 0;
+}
+
+static bool same_certs(STACK_OF(X509) *a, STACK_OF(X509) *b)
+{
+    if (sk_X509_num(a) != sk_X509_num(b))
+        return false;
+    for (int i = 0; i < sk_X509_num(a); i++)
+        if (X509_cmp(sk_X509_value(a, i), sk_X509_value(b, i)) != 0)
+            return false;
+    return true;
+}
+
+/* Does the parsed content equal what in asks for? */
+static bool same_content(const struct pkcs12_input *in, EVP_PKEY *key, X509 *cert,
+                         STACK_OF(X509) *ca)
+{
+    EVP_PKEY *want_key = key_from_pem(in->key_pem, in->key_len, "private key", NULL);
+    X509 *want_cert = read_leaf(in->cert_pem, NULL);
+    STACK_OF(X509) *want_ca = read_certs(in->chain_pem, "chain", NULL);
+    STACK_OF(X509) *got_ca = ca != NULL ? ca : sk_X509_new_null();
+    bool same = want_key != NULL && want_cert != NULL && want_ca != NULL && got_ca != NULL &&
+                EVP_PKEY_eq(key, want_key) == 1 && X509_cmp(cert, want_cert) == 0 &&
+                same_alias(cert, in->friendly_name) && same_certs(got_ca, want_ca);
+
+    if (got_ca != ca)
+        sk_X509_free(got_ca);
+    sk_X509_pop_free(want_ca, X509_free);
+    X509_free(want_cert);
+    EVP_PKEY_free(want_key);
+    return same;
+}
+
+bool pkcs12_matches(const unsigned char *der, size_t len, const struct pkcs12_input *in)
+{
+    const unsigned char *p = der;
+    PKCS12 *p12 = len <= LONG_MAX ? d2i_PKCS12(NULL, &p, (long)len) : NULL;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *ca = NULL;
+    bool same = p12 != NULL && same_form(p12, in->legacy) &&
+                PKCS12_parse(p12, in->password, &key, &cert, &ca) == 1 && key != NULL &&
+                cert != NULL && same_content(in, key, cert, ca);
+
+    sk_X509_pop_free(ca, X509_free);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    PKCS12_free(p12);
+    ERR_clear_error();
+    return same;
 }

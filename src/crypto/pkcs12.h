@@ -34,4 +34,10 @@ struct pkcs12_input {
 int pkcs12_build(const struct pkcs12_input *in, unsigned char **der, size_t *len,
                  struct err *err) CP_WUR;
 
+/* Does der (an existing .pfx) open with in->password and hold exactly in's
+ * key, certificate, chain and friendly name, in the form in->legacy asks
+ * for? Lets a target leave an up-to-date file alone (a new file would
+ * differ in every byte: salts and IVs are random). */
+bool pkcs12_matches(const unsigned char *der, size_t len, const struct pkcs12_input *in);
+
 #endif

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/argv.h"
 #include "util/buf.h"
@@ -42,7 +43,7 @@ int deploy_get_mode(const struct kvlist *s, const char *key, mode_t def, bool se
         return CP_OK;
     errno = 0;
     m = strtol(v, &end, 8);
-    if (errno != 0 || end == v || *end != '\0' || *v == '-' || *v == '+' || m > 07777)
+    if (errno != 0 || *v < '0' || *v > '7' || *end != '\0' || m > 07777)
         return err_set(err, CP_EUSAGE, "%s: %s \"%s\" is not an octal file mode such as 0644",
                        what, key, v);
     if (secret && (m & 07) != 0)
@@ -121,6 +122,16 @@ int deploy_get_path(const struct kvlist *s, const char *key, char **out, const c
         return err_set(err, CP_EUSAGE, "%s: %s \"%s\" is not an absolute path", what, key, v);
     *out = strdup(v);
     return *out ? CP_OK : err_nomem(err);
+}
+
+bool deploy_attrs_match(const char *path, const struct fs_attrs *a)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return false;
+    return (st.st_mode & 07777) == a->mode && (a->uid == (uid_t)-1 || st.st_uid == a->uid) &&
+           (a->gid == (gid_t)-1 || st.st_gid == a->gid);
 }
 
 /* /bin/sh -c line: only when the user asked for a shell. */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "deploy/target.h"
+#include "util/fsio.h"
 
 /* The types deploy/registry.c lists; each is defined in its own file. */
 extern const struct deploy_type deploy_files_type;
@@ -40,6 +41,9 @@ int deploy_get_owner(const struct kvlist *s, uid_t *uid, gid_t *gid, const char 
  * CP_EUSAGE "<what>: <key> \"x\" is not an absolute path". */
 int deploy_get_path(const struct kvlist *s, const char *key, char **out, const char *what,
                     struct err *err) CP_WUR;
+
+/* Does the file at path have a's mode, and its owner and group where a sets them? */
+bool deploy_attrs_match(const char *path, const struct fs_attrs *a);
 
 /* A command to run: argv (program resolved through PATH when it has no
  * '/') and its time limit. */

@@ -160,17 +160,13 @@ static bool up_to_date(const char *path, const char *data, size_t len, const str
 {
     char *old = NULL;
     size_t old_len = 0;
-    struct stat st;
 
     *same_content = false;
     if (fs_read(path, MAX_COMPARE, &old, &old_len, NULL) != CP_OK)
         return false;
     *same_content = old_len == len && memcmp(old, data, len) == 0;
     secret_free(old, old_len);
-    if (!*same_content || stat(path, &st) != 0)
-        return false;
-    return (st.st_mode & 07777) == a->mode && (a->uid == (uid_t)-1 || st.st_uid == a->uid) &&
-           (a->gid == (gid_t)-1 || st.st_gid == a->gid);
+    return *same_content && deploy_attrs_match(path, a);
 }
 
 static int check_dir(const char *path, struct err *err)

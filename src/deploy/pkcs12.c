@@ -14,6 +14,7 @@
 
 #define WHAT "pkcs12"
 #define MAX_PASSWORD 4096
+#define MAX_PFX (1L << 20)
 
 static const char *const known[] = {"path",  "password_file", "password_env", "friendly_name",
                                     "legacy", "owner",        "group",        "mode",
@@ -134,22 +135,33 @@ static int load_password(const struct pkcs12_target *t, char **out, struct err *
     return *out ? CP_OK : err_nomem(err);
 }
 
-static int p12_run(struct deploy_target *base, const struct deploy_cert *c, bool *changed,
+/* Is the file there already with this content, owner and mode? */
+static bool up_to_date(const struct pkcs12_target *t, const struct pkcs12_input *in)
+{
+    char *old = NULL;
+    size_t len = 0;
+    bool same;
+
+    if (fs_read(t->path, MAX_PFX, &old, &len, NULL) != CP_OK)
+        return false;
+    same = pkcs12_matches((const unsigned char *)old, len, in) && deploy_attrs_match(t->path, &t->attrs);
+    secret_free(old, len);
+    return same;
+}
+
+/* Build and write the file unless the one there already holds the same. */
+static int install(const struct pkcs12_target *t, const struct pkcs12_input *in, bool *changed,
                    struct err *err)
 {
-    struct pkcs12_target *t = (struct pkcs12_target *)base;
-    struct pkcs12_input in = {c->key_pem, c->key_len, c->cert_pem, c->chain_pem,
-                              t->friendly_name ? t->friendly_name : c->name, NULL, t->legacy};
-    char *password = NULL;
     unsigned char *der = NULL;
     size_t len = 0;
-    int rc = load_password(t, &password, err);
+    int rc;
 
-    if (rc != CP_OK)
-        return rc;
-    in.password = password;
-    rc = pkcs12_build(&in, &der, &len, err);
-    secret_free(password, strlen(password) + 1);
+    if (up_to_date(t, in)) {
+        log_info(t->log, WHAT ": %s is up to date", t->path);
+        return CP_OK;
+    }
+    rc = pkcs12_build(in, &der, &len, err);
     if (rc == CP_OK)
         rc = fs_write_atomic_as(t->path, der, len, &t->attrs, err);
     secret_free(der, len);
@@ -160,6 +172,23 @@ static int p12_run(struct deploy_target *base, const struct deploy_cert *c, bool
     log_info(t->log, WHAT ": wrote %s (%s)", t->path, t->legacy ? "legacy 3DES/SHA-1" : "AES-256/SHA-256");
     *changed = true;
     return CP_OK;
+}
+
+static int p12_run(struct deploy_target *base, const struct deploy_cert *c, bool *changed,
+                   struct err *err)
+{
+    struct pkcs12_target *t = (struct pkcs12_target *)base;
+    struct pkcs12_input in = {c->key_pem, c->key_len, c->cert_pem, c->chain_pem,
+                              t->friendly_name ? t->friendly_name : c->name, NULL, t->legacy};
+    char *password = NULL;
+    int rc = load_password(t, &password, err);
+
+    if (rc != CP_OK)
+        return rc;
+    in.password = password;
+    rc = install(t, &in, changed, err);
+    secret_free(password, strlen(password) + 1);
+    return rc;
 }
 
 static const char *const flags[] = {"legacy", NULL};

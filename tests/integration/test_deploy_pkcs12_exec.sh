@@ -61,6 +61,8 @@ check_pfx() {
 res=$(deploy "pkcs12:$out/site.pfx,password_file=$out/pw")
 [ "$res" = "pkcs12: changed" ] || cp_fail "pkcs12 deploy printed: $res"
 check_pfx "$out/site.pfx" "pass:S3cret pass" no "$name"
+res=$(deploy "pkcs12:$out/site.pfx,password_file=$out/pw")
+[ "$res" = "pkcs12: unchanged" ] || cp_fail "a repeated pkcs12 deploy printed: $res"
 if openssl pkcs12 -in "$out/site.pfx" -passin pass:wrong -noout 2>/dev/null; then
     cp_fail "the pfx opened with a wrong password"
 fi

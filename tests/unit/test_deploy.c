@@ -623,7 +623,8 @@ static void assert_p12(const char *path, const char *password, const struct pems
     free(der);
 }
 
-static void run_p12(const char *const *pairs, const struct pems *p)
+/* Run a pkcs12 target once; whether it changed anything. */
+static bool run_p12(const char *const *pairs, const struct pems *p)
 {
     struct err err = {0};
     struct deploy_target *t = build("pkcs12", pairs, &err);
@@ -631,8 +632,8 @@ static void run_p12(const char *const *pairs, const struct pems *p)
 
     assert_non_null(t);
     assert_int_equal(run(t, &p->view, &changed, &err), CP_OK);
-    assert_true(changed);
     deploy_target_free(t);
+    return changed;
 }
 
 static void test_pkcs12_round_trip(void **state)
@@ -646,14 +647,24 @@ static void test_pkcs12_round_trip(void **state)
     (void)state;
     make_pems(&p, 9);
     assert_int_equal(fs_write_atomic(pw, "pass word\n", 10, 0600, NULL), CP_OK);
-    run_p12((const char *[]){path, pwf, NULL}, &p);
+    assert_true(run_p12((const char *[]){path, pwf, NULL}, &p));
     assert_p12(path + 5, "pass word", &p, false, "a.example.test");
     setenv("CP_TEST_PFX", "env-pass", 1);
-    run_p12((const char *[]){lpath, "password_env=CP_TEST_PFX", "legacy=yes", "friendly_name=IIS", NULL}, &p);
+    assert_true(run_p12((const char *[]){lpath, "password_env=CP_TEST_PFX", "legacy=yes", "friendly_name=IIS", NULL}, &p));
     assert_p12(lpath + 5, "env-pass", &p, true, "IIS");
-    unsetenv("CP_TEST_PFX");
-    run_p12((const char *[]){epath, NULL}, &p);
+    assert_true(run_p12((const char *[]){epath, NULL}, &p));
     assert_p12(epath + 5, "", &p, false, "a.example.test");
+    /* the same content again: left alone; another password, form or name: rewritten */
+    assert_false(run_p12((const char *[]){path, pwf, NULL}, &p));
+    assert_false(run_p12((const char *[]){lpath, "password_env=CP_TEST_PFX", "legacy=yes", "friendly_name=IIS", NULL}, &p));
+    assert_false(run_p12((const char *[]){epath, NULL}, &p));
+    assert_true(run_p12((const char *[]){lpath, "password_env=CP_TEST_PFX", "friendly_name=IIS", NULL}, &p));
+    assert_p12(lpath + 5, "env-pass", &p, false, "IIS");
+    assert_true(run_p12((const char *[]){lpath, "password_env=CP_TEST_PFX", NULL}, &p));
+    assert_p12(lpath + 5, "env-pass", &p, false, "a.example.test");
+    assert_true(run_p12((const char *[]){epath, "password_env=CP_TEST_PFX", NULL}, &p));
+    assert_p12(epath + 5, "env-pass", &p, false, "a.example.test");
+    unsetenv("CP_TEST_PFX");
     test_rm_rf(dir);
     free_pems(&p);
     free(dir);
