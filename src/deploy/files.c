@@ -4,7 +4,6 @@
  * written atomically with its owner, group and mode, and run a reload
  * command only when some file's content changed.
  */
-#include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +25,10 @@ static const char *const kind_key[K_COUNT] = {"cert", "chain", "fullchain", "key
 static const char *const dir_file[K_COUNT] = {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem",
                                               NULL};
 
-static const char *const known[] = {"dir",   "cert",     "chain", "fullchain", "key",
-                                    "combined", "owner", "group", "mode",      "key_mode",
-                                    "reload", "shell",  "reload_timeout", NULL};
+static const char *const known[] = {
+    "dir", "cert", "chain", "fullchain", "key", "combined", "owner", "group", "mode", "key_mode",
+    "reload", "shell", "reload_timeout", NULL,
+};
 
 struct files_target {
     struct deploy_target base;
@@ -55,7 +55,18 @@ static void files_free(struct deploy_target *base)
     free(t);
 }
 
-/* The paths: explicit settings win over dir=; at least one file. */
+/* Two kinds at one path would overwrite each other on every run (and reload every time). */
+static int check_distinct(const struct files_target *t, struct err *err)
+{
+    for (int a = 0; a < K_COUNT; a++)
+        for (int b = a + 1; b < K_COUNT; b++)
+            if (t->path[a] != NULL && t->path[b] != NULL && strcmp(t->path[a], t->path[b]) == 0)
+                return err_set(err, CP_EUSAGE, WHAT ": %s and %s are the same file %s", kind_key[a],
+                               kind_key[b], t->path[a]);
+    return CP_OK;
+}
+
+/* The paths: explicit settings win over dir=; at least one file, no two alike. */
 static int read_paths(struct files_target *t, const struct kvlist *s, struct err *err)
 {
     char *dir = NULL;
@@ -72,7 +83,7 @@ static int read_paths(struct files_target *t, const struct kvlist *s, struct err
     if (rc == CP_OK && !any)
         rc = err_set(err, CP_EUSAGE,
                      WHAT ": nothing to write (set dir, or one of cert, chain, fullchain, key, combined)");
-    return rc;
+    return rc == CP_OK ? check_distinct(t, err) : rc;
 }
 
 static int read_modes(struct files_target *t, const struct kvlist *s, struct err *err)

@@ -182,6 +182,8 @@ static void test_settings_errors(void **state)
                  "files: key_mode 0644 would let every user on the system read the private key");
     expect_error("files", (const char *[]){"mode=0644", NULL}, CP_EUSAGE,
                  "files: nothing to write (set dir, or one of cert, chain, fullchain, key, combined)");
+    expect_error("files", (const char *[]){"dir=/x", "fullchain=/x/cert.pem", NULL}, CP_EUSAGE,
+                 "files: cert and fullchain are the same file /x/cert.pem");
     expect_error("files", (const char *[]){"cert=cert.pem", NULL}, CP_EUSAGE,
                  "files: cert \"cert.pem\" is not an absolute path");
     expect_error("files", (const char *[]){"dir=/x", "owner=no-such-user-cp", NULL}, CP_EUSAGE,
