@@ -13,6 +13,8 @@
  * certificate version. run() reports whether anything changed, so a
  * caller can tell "installed" from "already there"; a target that
  * restarts a service does so only when something it wrote changed.
+ * Targets share no state: different targets may run in different threads,
+ * one target in one thread at a time.
  */
 #ifndef CP_DEPLOY_TARGET_H
 #define CP_DEPLOY_TARGET_H

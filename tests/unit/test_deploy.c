@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #include "crypto/key.h"
 #include "crypto/pkcs12.h"
 #include "deploy/common.h"
+#include "deploy/stored.h"
 #include "deploy/target.h"
 #include "util/argv.h"
 #include "util/fsio.h"
@@ -765,6 +767,46 @@ static void test_exec_failure(void **state)
     free_pems(&p);
 }
 
+/* ---------- reading a stored version ---------- */
+
+static void test_stored_load(void **state)
+{
+    char *root = test_tmpdir("cp-deploy"), *want_dir;
+    struct store *st = NULL;
+    struct pems p;
+    struct store_cert_files f;
+    json_t *meta = json_object();
+    struct deploy_stored d;
+    struct err err = {0};
+
+    (void)state;
+    make_pems(&p, 0x1F2E);
+    f = (struct store_cert_files){p.cert, p.chain, p.key, p.view.key_len};
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(deploy_stored_load(st, "a.example.test", &d, &err), CP_ENOTFOUND);
+    assert_string_equal(err.msg, "certificate a.example.test is not in the store");
+    deploy_stored_free(&d);
+    assert_int_equal(store_cert_save(st, "a.example.test", "v1", &f, meta, &err), CP_OK);
+    assert_int_equal(deploy_stored_load(st, "a.example.test", &d, &err), CP_OK);
+    want_dir = str_printf("%s/certs/a.example.test/archive/v1/privkey.pem", root);
+    assert_string_equal(d.view.key_path, want_dir);
+    assert_string_equal(d.view.name, "a.example.test");
+    assert_string_equal(d.view.serial_hex, "1F2E");
+    assert_string_equal(d.view.cert_pem, p.cert);
+    assert_string_equal(d.view.fullchain_pem, p.fullchain);
+    assert_memory_equal(d.view.key_pem, p.key, p.view.key_len);
+    assert_int_equal(d.view.key_len, p.view.key_len);
+    assert_true(d.view.not_after > time(NULL));
+    deploy_stored_free(&d);
+    assert_int_equal(deploy_stored_load(st, "../x", &d, &err), CP_EUSAGE);
+    json_decref(meta);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+    free(want_dir);
+    free_pems(&p);
+}
+
 /* ---------- argv ---------- */
 
 static void expect_argv(const char *line, const char *const *want)
@@ -815,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_pkcs12_errors),
         cmocka_unit_test(test_exec_env),
         cmocka_unit_test(test_exec_failure),
+        cmocka_unit_test(test_stored_load),
         cmocka_unit_test(test_argv_split),
     };
 
