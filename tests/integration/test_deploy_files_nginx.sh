@@ -23,8 +23,8 @@ serial1=$(openssl x509 -in "$state/certs/$name/cert.pem" -noout -serial | cut -d
 n=$CP_WORK/nginx
 tls=$n/tls
 mkdir -p "$tls"
-port=$("$FREEPORT")
-cat >"$n/nginx.conf" <<CONF
+write_conf() {
+    cat >"$n/nginx.conf" <<CONF
 daemon off;
 worker_processes 1;
 pid $n/nginx.pid;
@@ -45,6 +45,7 @@ http {
     }
 }
 CONF
+}
 reload="$nginx -c $n/nginx.conf -p $n/ -e $n/error.log -s reload"
 
 # First deploy: nothing runs yet, so no reload command.
@@ -57,13 +58,27 @@ done
 cmp -s "$tls/fullchain.pem" "$state/certs/$name/fullchain.pem" || cp_fail "fullchain.pem differs from the store"
 cmp -s "$tls/privkey.pem" "$state/certs/$name/privkey.pem" || cp_fail "privkey.pem differs from the store"
 
-"$nginx" -c "$n/nginx.conf" -p "$n/" -e "$n/error.log" >"$n/stdout.log" 2>&1 &
-CP_PIDS+=("$!")
-for _ in $(seq 1 100); do
-    [ -s "$n/nginx.pid" ] && curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" && break
-    sleep 0.1
-done
-[ -s "$n/nginx.pid" ] || cp_fail "nginx did not start on 127.0.0.1:$port"
+# start_nginx: on a free loopback port; up to 3 ports, as another process may take one first.
+start_nginx() {
+    local attempt pid
+    for attempt in 1 2 3; do
+        port=$("$FREEPORT")
+        write_conf
+        "$nginx" -c "$n/nginx.conf" -p "$n/" -e "$n/error.log" >"$n/stdout.log" 2>&1 &
+        pid=$!
+        CP_PIDS+=("$pid")
+        for _ in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            [ -s "$n/nginx.pid" ] && curl -sk -o /dev/null --max-time 1 "https://127.0.0.1:$port/" && return 0
+            sleep 0.1
+        done
+        cp_log "nginx start attempt $attempt on port $port failed"
+        cp_stop_pids "$pid"
+        rm -f "$n/nginx.pid"
+    done
+    cp_fail "nginx did not start"
+}
+start_nginx
 
 served_serial() {
     openssl s_client -connect "127.0.0.1:$port" -servername "$name" </dev/null 2>/dev/null |

@@ -49,7 +49,10 @@ static char *x509_pem(X509 *x)
 
     assert_int_equal(PEM_write_bio_X509(b, x), 1);
     n = BIO_get_mem_data(b, &data);
-    s = strndup(data, (size_t)n);
+    s = malloc((size_t)n + 1);  /* not strndup: the BIO's data has no NUL */
+    assert_non_null(s);
+    memcpy(s, data, (size_t)n);
+    s[n] = '\0';
     BIO_free(b);
     return s;
 }
