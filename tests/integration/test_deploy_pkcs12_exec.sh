@@ -53,8 +53,9 @@ check_pfx() {
         cp_assert_contains "$info" "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC"
         cp_assert_contains "$info" "PRF hmacWithSHA256"
     fi
-    openssl pkcs12 "${flags[@]}" -in "$pfx" -passin "$pass" -nokeys -clcerts 2>/dev/null |
-        grep -qF "friendlyName: $friendly" || cp_fail "friendly name $friendly not in $pfx"
+    # into a variable first: grep -q in a pipe could end openssl with SIGPIPE (and pipefail)
+    info=$(openssl pkcs12 "${flags[@]}" -in "$pfx" -passin "$pass" -nokeys -clcerts 2>/dev/null)
+    cp_assert_contains "$info" "friendlyName: $friendly"
 }
 
 # Modern, password from a file; the friendly name defaults to the certificate name.
