@@ -80,9 +80,17 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* Owner first: chown may clear mode bits, and the content is written after both. */
+static int set_attrs(int fd, const struct fs_attrs *a)
+{
+    if ((a->uid != (uid_t)-1 || a->gid != (gid_t)-1) && fchown(fd, a->uid, a->gid) != 0)
+        return -1;
+    return fchmod(fd, a->mode);
+}
+
 /* A synced temp file next to path holding data; *tmp gets its name. */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char **tmp,
-                      struct err *err)
+static int write_temp(const char *path, const void *data, size_t len, const struct fs_attrs *a,
+                      char **tmp, struct err *err)
 {
     int fd, rc = CP_OK;
 
@@ -95,7 +103,9 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
         str_free(tmp);
         return rc;
     }
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
+    if (set_attrs(fd, a) != 0)
+        rc = err_set(err, CP_EIO, "cannot set the owner or mode of %s: %s", path, strerror(errno));
+    else if (write_all(fd, data, len) != 0 || fsync(fd) != 0)
         rc = err_set(err, CP_EIO, "cannot write %s: %s", *tmp, strerror(errno));
     if (close(fd) != 0 && rc == CP_OK)
         rc = err_set(err, CP_EIO, "cannot write %s: %s", *tmp, strerror(errno));
@@ -117,8 +127,9 @@ static int sync_parent(const char *path, struct err *err)
 
 int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
 {
+    const struct fs_attrs a = {mode, (uid_t)-1, (gid_t)-1};
     char *tmp = NULL;
-    int rc = write_temp(path, data, len, mode, &tmp, err);
+    int rc = write_temp(path, data, len, &a, &tmp, err);
 
     if (rc != CP_OK)
         return rc;
@@ -132,8 +143,16 @@ int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, st
 
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
 {
+    const struct fs_attrs a = {mode, (uid_t)-1, (gid_t)-1};
+
+    return fs_write_atomic_as(path, data, len, &a, err);
+}
+
+int fs_write_atomic_as(const char *path, const void *data, size_t len, const struct fs_attrs *a,
+                       struct err *err)
+{
     char *tmp = NULL;
-    int rc = write_temp(path, data, len, mode, &tmp, err);
+    int rc = write_temp(path, data, len, a, &tmp, err);
 
     if (rc != CP_OK)
         return rc;

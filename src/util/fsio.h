@@ -25,6 +25,18 @@ int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, st
 /* Write or replace a file atomically. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err) CP_WUR;
 
+/* Owner, group and mode for a file written by fs_write_atomic_as. */
+struct fs_attrs {
+    mode_t mode;
+    uid_t uid;  /* (uid_t)-1: whoever writes it */
+    gid_t gid;  /* (gid_t)-1: the writer's group */
+};
+
+/* fs_write_atomic with owner and group too. All three are set on the temp
+ * file before the rename, so the final name never has other attributes. */
+int fs_write_atomic_as(const char *path, const void *data, size_t len, const struct fs_attrs *a,
+                       struct err *err) CP_WUR;
+
 /* Read a whole file of at most max bytes; *out is malloc'd and NUL-terminated.
  * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max. */
 int fs_read(const char *path, size_t max, char **out, size_t *len, struct err *err) CP_WUR;
