@@ -91,7 +91,8 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
  * DIR/.well-known/acme-challenge/TOKEN (0644, atomically) holding the key
  * authorization, creating missing directories (0755); cleanup removes the
  * file and the directories it created, if empty. CP_EUSAGE when dir is not
- * an existing directory.
+ * an existing directory; CP_EINVALID when .well-known or acme-challenge is a
+ * symlink (never followed).
  */
 struct solver *solver_webroot_new(const char *dir, const struct logger *log, struct err *err);
 
