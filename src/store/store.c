@@ -59,15 +59,23 @@ static int check_dir(int fd, const char *path, struct err *err)
     return CP_OK;
 }
 
+static int open_nofollow(int dirfd, const char *name)
+{
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 /* Open directory name in dirfd (made 0700 when create and missing), never through a symlink. */
 static int open_dir_at(int dirfd, const char *name, const char *path, bool create, int *out,
                        struct err *err)
 {
     int rc, e;
 
-    if (create && mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST)
-        return err_set(err, CP_EIO, "cannot create directory %s: %s", path, strerror(errno));
-    *out = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    *out = open_nofollow(dirfd, name);
+    if (*out < 0 && errno == ENOENT && create) {
+        if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST)
+            return err_set(err, CP_EIO, "cannot create directory %s: %s", path, strerror(errno));
+        *out = open_nofollow(dirfd, name);
+    }
     if (*out < 0) {
         e = errno;
         if (fs_is_symlink_at(dirfd, name))
