@@ -306,20 +306,20 @@ static int read_fd(int fd, const char *path, size_t max, char **out, size_t *len
     return *out ? CP_OK : err_nomem(err);
 }
 
-/* Open name in dirfd for reading: a regular file, a symlink refused when nofollow.
- * O_NONBLOCK so that a FIFO planted at the name cannot hang us. */
-static int open_regular(int dirfd, const char *name, const char *path, bool nofollow, int *fd,
-                        struct err *err)
+/* Open name in dirfd for reading. strict: a symlink is refused, and anything but a
+ * regular file (O_NONBLOCK, so a FIFO planted at the name cannot hang us first). */
+static int open_file(int dirfd, const char *name, const char *path, bool strict, int *fd,
+                     struct err *err)
 {
     struct stat st;
 
-    *fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
-    if (*fd < 0 && nofollow && errno == ELOOP)
+    *fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW | O_NONBLOCK : 0));
+    if (*fd < 0 && strict && errno == ELOOP)
         return err_set(err, CP_EINVALID, "%s is a symbolic link; refusing to follow it", path);
     if (*fd < 0)
         return err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot read %s: %s", path,
                        strerror(errno));
-    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (strict && (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode))) {
         close(*fd);
         *fd = -1;
         return err_set(err, CP_EINVALID, "%s is not a regular file", path);
@@ -327,11 +327,11 @@ static int open_regular(int dirfd, const char *name, const char *path, bool nofo
     return CP_OK;
 }
 
-static int read_named(int dirfd, const char *name, const char *path, bool nofollow, size_t max,
+static int read_named(int dirfd, const char *name, const char *path, bool strict, size_t max,
                       char **out, size_t *len, struct err *err)
 {
     int fd = -1;
-    int rc = open_regular(dirfd, name, path, nofollow, &fd, err);
+    int rc = open_file(dirfd, name, path, strict, &fd, err);
 
     *out = NULL;
     *len = 0;
@@ -369,7 +369,7 @@ static int check_secret(int fd, const char *path, struct err *err)
 int fs_read_secret(const char *path, size_t max, char **out, size_t *len, struct err *err)
 {
     int fd = -1;
-    int rc = open_regular(AT_FDCWD, path, path, true, &fd, err);
+    int rc = open_file(AT_FDCWD, path, path, true, &fd, err);
 
     *out = NULL;
     *len = 0;

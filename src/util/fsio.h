@@ -36,10 +36,10 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 int fs_write_atomic_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
                        mode_t mode, struct err *err) CP_WUR;
 
-/* Read a whole regular file of at most max bytes; *out is malloc'd and NUL-terminated.
- * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max or not a
- * regular file. fs_read_at refuses a symlink at name: CP_EINVALID
- * "PATH is a symbolic link; refusing to follow it". */
+/* Read a whole file of at most max bytes; *out is malloc'd and NUL-terminated.
+ * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max.
+ * fs_read_at also refuses a symlink at name (CP_EINVALID "PATH is a symbolic
+ * link; refusing to follow it") and anything but a regular file. */
 int fs_read(const char *path, size_t max, char **out, size_t *len, struct err *err) CP_WUR;
 int fs_read_at(int dirfd, const char *name, const char *path, size_t max, char **out, size_t *len,
                struct err *err) CP_WUR;
