@@ -84,15 +84,25 @@ static void close_others(int keep, int max_fd)
             close(fd);
 }
 
+/* Hand errno to the parent through the close-on-exec pipe and give up. */
+_Noreturn static void child_fail(int errfd, int e)
+{
+    if (write(errfd, &e, sizeof(e)) < 0)
+        _exit(127);
+    _exit(127);
+}
+
 /* In the child of a possibly threaded parent: only async-signal-safe calls until execve. */
 static void child(const char *const argv[], const char **env, int errfd, int max_fd, pid_t parent)
 {
-    int devnull, e;
+    int devnull;
     sigset_t none;
 
     /* die with us: a hook must not outlive a killed certpilot and act on a run that is
      * over; the getppid() check closes the window in which we died before the prctl */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        child_fail(errfd, errno);
+    if (getppid() != parent)
         _exit(127);
     devnull = open("/dev/null", O_RDONLY);
     /* its own process group, so a time-out stops the hook's children too */
@@ -107,10 +117,7 @@ static void child(const char *const argv[], const char **env, int errfd, int max
     /* a hook must not hold our sockets (the http-01 responder's port, the CA connection) */
     close_others(errfd, max_fd);
     execve(argv[0], (char *const *)argv, (char *const *)env);
-    e = errno;
-    if (write(errfd, &e, sizeof(e)) < 0)
-        _exit(127);
-    _exit(127);
+    child_fail(errfd, errno);
 }
 
 static void sleep_ms(long ms)
