@@ -115,14 +115,15 @@ static int generate_key(struct manage *m, const struct manage_account_new *o, ch
     return rc;
 }
 
-/* An existing key (another client's, or a backup), as PKCS#8 PEM; stored only
+/* An existing key (another client's, or a backup), as PKCS#8 PEM, from a file only its
+ * owner can read (fs_read_secret: no symlink, not readable by group or others); stored only
  * once the CA knows its account, since the user still holds the file. */
 static int import_key(const struct manage_account_new *o, char **pem, size_t *len, struct err *err)
 {
     char *raw = NULL, *what = str_printf("account key file %s", o->key_file);
     size_t raw_len = 0;
     EVP_PKEY *key = NULL;
-    int rc = what ? fs_read(o->key_file, MAX_KEY_FILE, &raw, &raw_len, err) : err_nomem(err);
+    int rc = what ? fs_read_secret(o->key_file, MAX_KEY_FILE, &raw, &raw_len, err) : err_nomem(err);
 
     if (rc == CP_OK && (key = key_from_pem(raw, raw_len, what, err)) == NULL)
         rc = err->code;

@@ -20,6 +20,8 @@ struct issue_job {
     char *cert_name;
     enum key_type key_type;
     struct store_lock *lock;
+    struct store *store;                  /* borrowed, for the solver's journal */
+    struct solver_journal journal;
     struct solver *solver;
     EVP_PKEY *cert_key;
     struct acme_issue_result result;
@@ -172,6 +174,35 @@ static int certificate_key(struct manage *m, const struct manage_cert_req *req, 
     return CP_OK;
 }
 
+/* The hook solver's journal of presented challenges lives in the store, per certificate. */
+static int journal_save(void *user, const json_t *presented, struct err *err)
+{
+    struct issue_job *j = user;
+
+    if (json_array_size(presented) == 0)
+        return store_journal_remove(j->store, j->cert_name, err);
+    return store_journal_write(j->store, j->cert_name, presented, err);
+}
+
+/* Take away what a crashed run left presented before presenting anything, then journal this run. */
+static int recover(struct manage *m, struct issue_job *j, struct err *err)
+{
+    json_t *left = NULL;
+    int rc = store_journal_read(m->store, j->cert_name, &left, err);
+
+    if (rc == CP_OK && left != NULL && solver_recover(j->solver, left, err) == CP_OK)
+        rc = store_journal_remove(m->store, j->cert_name, err);
+    else if (rc == CP_OK && left != NULL) {
+        log_warn(m->log, "certificate %s: a previous run left challenges presented: %s", j->cert_name, err->msg);
+        err_clear(err);
+    }
+    json_decref(left);
+    j->store = m->store;
+    j->journal = (struct solver_journal){journal_save, j};
+    solver_set_journal(j->solver, &j->journal);
+    return rc;
+}
+
 static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
     struct acme_issue_req areq;
@@ -181,11 +212,10 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
         (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
         return rc;
     /* the solver first: a bad setting or a busy port fails before the CA is asked */
-    if ((j->solver = solver_new(req->solver, &req->settings, m->log, err)) == NULL)
+    if ((j->solver = solver_new(req->solver, &req->settings, req->timeout_s, m->log, err)) == NULL)
         return err->code;
-    if ((rc = open_account(m, req, err)) != CP_OK)
-        return rc;
-    if ((rc = certificate_key(m, req, j, err)) != CP_OK)
+    if ((rc = recover(m, j, err)) != CP_OK || (rc = open_account(m, req, err)) != CP_OK ||
+        (rc = certificate_key(m, req, j, err)) != CP_OK)
         return rc;
     areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
                                    req->profile, req->preferred_chain, req->timeout_s, req->replaces};

@@ -4,6 +4,10 @@
  * with the same values in CERTPILOT_* environment variables. Values are
  * checked against their formats first: they reach another program, which
  * may well be a shell script.
+ *
+ * What has been presented is kept in a journal (solver_set_journal) before
+ * `begin` runs and until `done`/`failed` has run, so the run after a crash
+ * can run `failed` for what a dead run left presented (solver_recover).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,8 @@ struct hook_solver {
     char *type;
     long timeout_s;
     const struct logger *log;
+    json_t *presented;                      /* array of {type, ident, token, auth} */
+    const struct solver_journal *journal;   /* borrowed; NULL: none */
 };
 
 /* Values reach a process: only the characters their formats allow. */
@@ -66,28 +72,82 @@ static int run(struct hook_solver *h, const char *method, const struct chal *c, 
     return rc;
 }
 
+/* Save the journal; without one there is nothing to save. */
+static int journal_save(struct hook_solver *h, struct err *err)
+{
+    if (h->journal == NULL)
+        return CP_OK;
+    return h->journal->save(h->journal->user, h->presented, err);
+}
+
+static bool field_is(json_t *e, const char *key, const char *want)
+{
+    const char *v = json_string_value(json_object_get(e, key));
+
+    return v != NULL && strcmp(v, want) == 0;
+}
+
+static bool same_chal(json_t *e, const struct chal *c)
+{
+    return field_is(e, "type", c->type) && field_is(e, "ident", c->ident) && field_is(e, "token", c->token);
+}
+
+/* Forget c in the journal (after its cleanup, or when begin did not present it). */
+static void journal_forget(struct hook_solver *h, const struct chal *c)
+{
+    struct err err = {0};
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(h->presented, i, e)
+        if (same_chal(e, c)) {
+            json_array_remove(h->presented, i);
+            break;
+        }
+    if (journal_save(h, &err) != CP_OK)
+        log_warn(h->log, "hook journal: %s", err.msg);
+}
+
+/* Record c as presented before the hook runs: a crash during begin leaves it recorded. */
+static int journal_add(struct hook_solver *h, const struct chal *c, struct err *err)
+{
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "type", c->type, "ident", c->ident, "token", c->token,
+                          "auth", c->auth);
+    int rc;
+
+    if (e == NULL || json_array_append_new(h->presented, e) != 0)
+        return err_nomem(err);
+    if ((rc = journal_save(h, err)) != CP_OK) {
+        json_array_remove(h->presented, json_array_size(h->presented) - 1);
+        err_prefix(err, "hook begin %s %s: ", c->type, c->ident);
+    }
+    return rc;
+}
+
 static int hook_present(struct solver *s, const struct chal *c, struct err *err)
 {
     struct hook_solver *h = (struct hook_solver *)s;
     int status = 0, rc = check_chal(c, err);
 
-    if (rc != CP_OK)
+    if (rc != CP_OK || (rc = journal_add(h, c, err)) != CP_OK)
         return rc;
     log_info(h->log, "hook begin %s %s", c->type, c->ident);
     if ((rc = run(h, "begin", c, &status, err)) != CP_OK) {
         err_prefix(err, "hook begin %s %s: ", c->type, c->ident);  /* returns 0 for a NULL err */
+        journal_forget(h, c);
         return rc;
     }
-    if (status != 0)
+    if (status != 0) {
+        journal_forget(h, c);
         return err_set(err, CP_EDECLINED, "hook %s declined %s for %s (exit status %d)", h->prog,
                        c->type, c->ident, status);
+    }
     return CP_OK;
 }
 
-static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
+/* Run done/failed for c; failures are logged. */
+static void run_end(struct hook_solver *h, const char *method, const struct chal *c)
 {
-    struct hook_solver *h = (struct hook_solver *)s;
-    const char *method = validated ? "done" : "failed";
     struct err err = {0};
     int status = 0;
 
@@ -102,12 +162,48 @@ static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
         log_warn(h->log, "hook %s %s %s exited with status %d", h->prog, method, c->ident, status);
 }
 
+static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
+{
+    struct hook_solver *h = (struct hook_solver *)s;
+
+    run_end(h, validated ? "done" : "failed", c);
+    journal_forget(h, c);
+}
+
+void solver_set_journal(struct solver *s, const struct solver_journal *j)
+{
+    if (s != NULL && s->present == hook_present)
+        ((struct hook_solver *)s)->journal = j;
+}
+
+int solver_recover(struct solver *s, const json_t *presented, struct err *err)
+{
+    struct hook_solver *h = (struct hook_solver *)s;
+    struct chal c;
+    size_t i;
+    json_t *e;
+
+    if (s == NULL || s->present != hook_present)
+        return err_set(err, CP_EUSAGE, "only the hook solver can clean up what a hook presented");
+    json_array_foreach(presented, i, e) {
+        if (json_unpack(e, "{s:s, s:s, s:s, s:s}", "type", &c.type, "ident", &c.ident, "token", &c.token,
+                        "auth", &c.auth) != 0) {
+            log_warn(h->log, "hook journal: entry %zu is not {type, ident, token, auth}; skipped", i);
+            continue;
+        }
+        log_info(h->log, "a previous run left %s %s presented", c.type, c.ident);
+        run_end(h, "failed", &c);
+    }
+    return CP_OK;
+}
+
 static void hook_free(struct solver *s)
 {
     struct hook_solver *h = (struct hook_solver *)s;
 
     free(h->prog);
     free(h->type);
+    json_decref(h->presented);
     free(h);
 }
 
@@ -122,7 +218,8 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
         return NULL;
     }
     h = calloc(1, sizeof(*h));
-    if (h == NULL || (h->prog = strdup(prog)) == NULL || (h->type = strdup(type)) == NULL) {
+    if (h == NULL || (h->prog = strdup(prog)) == NULL || (h->type = strdup(type)) == NULL ||
+        (h->presented = json_array()) == NULL) {
         if (h != NULL)
             hook_free(&h->base);
         err_nomem(err);

@@ -7,13 +7,15 @@
 
 #include "solve/solve.h"
 
-typedef struct solver *(*solver_ctor)(const struct kvlist *s, const struct logger *log, struct err *err);
+typedef struct solver *(*solver_ctor)(const struct kvlist *s, long timeout_s, const struct logger *log,
+                                      struct err *err);
 
-static struct solver *make_hook(const struct kvlist *s, const struct logger *log, struct err *err)
+static struct solver *make_hook(const struct kvlist *s, long timeout_s, const struct logger *log,
+                                struct err *err)
 {
     static const char *const known[] = {"program", "challenge", "timeout", NULL};
     const char *type = solver_challenge_type("hook", s);
-    long timeout = 0;
+    long timeout = timeout_s;  /* a hook gets the bound unless told otherwise */
 
     if (kv_check_known(s, known, "hook solver", err) != CP_OK ||
         kv_get_long(s, "timeout", 1, 86400, &timeout, "hook solver", err) != CP_OK)
@@ -30,21 +32,25 @@ static struct solver *make_hook(const struct kvlist *s, const struct logger *log
     return solver_hook_new(kv_get(s, "program"), type, timeout, log, err);
 }
 
-static struct solver *make_webroot(const struct kvlist *s, const struct logger *log, struct err *err)
+static struct solver *make_webroot(const struct kvlist *s, long timeout_s, const struct logger *log,
+                                   struct err *err)
 {
     static const char *const known[] = {"path", NULL};
 
+    (void)timeout_s;
     if (kv_check_known(s, known, "webroot solver", err) != CP_OK)
         return NULL;
     return solver_webroot_new(kv_get(s, "path"), log, err);
 }
 
-static struct solver *make_standalone(const struct kvlist *s, const struct logger *log, struct err *err)
+static struct solver *make_standalone(const struct kvlist *s, long timeout_s, const struct logger *log,
+                                      struct err *err)
 {
     static const char *const known[] = {"listen", NULL};
     const char *listen[SOLVER_MAX_LISTEN + 1];
     size_t n = 0;
 
+    (void)timeout_s;
     if (kv_check_known(s, known, "standalone solver", err) != CP_OK)
         return NULL;
     for (size_t i = 0; s != NULL && i < s->n; i++) {
@@ -77,12 +83,12 @@ const char *solver_challenge_type(const char *name, const struct kvlist *setting
     return strcmp(c, "http-01") == 0 ? "http-01" : NULL;
 }
 
-struct solver *solver_new(const char *name, const struct kvlist *settings, const struct logger *log,
-                          struct err *err)
+struct solver *solver_new(const char *name, const struct kvlist *settings, long timeout_s,
+                          const struct logger *log, struct err *err)
 {
     for (size_t i = 0; i < sizeof(solvers) / sizeof(solvers[0]); i++)
         if (strcmp(solvers[i].name, name) == 0)
-            return solvers[i].make(settings, log, err);
+            return solvers[i].make(settings, timeout_s, log, err);
     err_set(err, CP_EUSAGE, "unknown challenge solver \"%s\" (hook, webroot, standalone)", name);
     return NULL;
 }

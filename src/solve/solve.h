@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "util/err.h"
 #include "util/kv.h"
 #include "util/log.h"
@@ -40,6 +42,27 @@ struct solver {
     void (*free)(struct solver *s);
 };
 
+/*
+ * Where a solver records what it has presented, so that the run after a crash
+ * can take it away: save() replaces the record with presented, a JSON array of
+ * {"type", "ident", "token", "auth"} (no secrets: auth is public by design);
+ * an empty array means nothing is presented any more.
+ */
+struct solver_journal {
+    int (*save)(void *user, const json_t *presented, struct err *err);
+    void *user;
+};
+
+/* Record what s presents through j from now on (borrowed: j outlives s).
+ * The hook solver keeps a journal; for the others this does nothing. A
+ * present() whose record cannot be saved fails before the hook runs. */
+void solver_set_journal(struct solver *s, const struct solver_journal *j);
+
+/* Take away what a crashed run left presented (a journal's array): the hook
+ * solver runs `failed` for every entry (failures are logged). CP_OK when the
+ * journal may be removed; CP_EUSAGE when s is not a hook solver. */
+int solver_recover(struct solver *s, const json_t *presented, struct err *err) CP_WUR;
+
 /* wait_ready for solvers whose challenges are answerable as soon as present() returns. */
 int solver_ready_now(struct solver *s, struct err *err);
 
@@ -55,7 +78,8 @@ static inline void solver_free(struct solver *s)
  * cleanup; the same values in CERTPILOT_METHOD, CERTPILOT_TYPE, CERTPILOT_IDENT,
  * CERTPILOT_TOKEN, CERTPILOT_AUTH on top of the caller's environment. stdin is
  * /dev/null; the hook's stdout/stderr pass through to ours. A hook running
- * longer than timeout_s (0: 300 s) is killed and counts as a failure (CP_ETIMEOUT).
+ * longer than timeout_s (0: 300 s) is killed and counts as a failure (CP_ETIMEOUT);
+ * a hook dies with us (util/exec.h) and never sees our secrets (EXEC_SECRET_ENV).
  * type is the challenge type it answers ("dns-01" or "http-01").
  * CP_EUSAGE when prog is not an executable file.
  */
@@ -67,7 +91,8 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
  * DIR/.well-known/acme-challenge/TOKEN (0644, atomically) holding the key
  * authorization, creating missing directories (0755); cleanup removes the
  * file and the directories it created, if empty. CP_EUSAGE when dir is not
- * an existing directory.
+ * an existing directory; CP_EINVALID when .well-known or acme-challenge is a
+ * symlink (never followed).
  */
 struct solver *solver_webroot_new(const char *dir, const struct logger *log, struct err *err);
 
@@ -90,12 +115,13 @@ struct solver *solver_standalone_new(const char *const *listen, size_t n,
  * A solver chosen by name and settings, as the command line, the config file
  * and the library API name them:
  *   "hook"       program=PATH, challenge=dns-01|http-01 (default dns-01), timeout=SECONDS
+ *                (default: timeout_s, the issue's own bound; 0: 300 s)
  *   "webroot"    path=DIR
  *   "standalone" listen=ADDR:PORT (repeatable; default both families on port 80)
  * Unknown names and settings are CP_EUSAGE, naming them.
  */
-struct solver *solver_new(const char *name, const struct kvlist *settings, const struct logger *log,
-                          struct err *err);
+struct solver *solver_new(const char *name, const struct kvlist *settings, long timeout_s,
+                          const struct logger *log, struct err *err);
 
 /* The challenge type the named solver will answer with these settings
  * ("dns-01", "http-01"), or NULL for an unknown name or type. */

@@ -1,9 +1,19 @@
+/*
+ * store — the state on disk. Everything below the root is reached from an
+ * open descriptor of the root, one name at a time, with O_NOFOLLOW: a
+ * symlink planted anywhere inside (by another user of a shared root, or by
+ * mistake) is refused, never followed. `current` is the one symlink of the
+ * design; it is read with readlinkat and must say "archive/<version>".
+ * Every directory is checked as ssh checks ~/.ssh: owned by the effective
+ * uid and writable by nobody else, and the ones made here are 0700.
+ */
+#define _GNU_SOURCE /* renameat2 */
 #include "store/store.h"
 
 #include <dirent.h>
-#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,28 +26,116 @@
 
 #define MAX_KEY_FILE (64 * 1024)
 #define MAX_META_FILE (1024 * 1024)
+#define NEW_PREFIX ".new-"
 
 struct store {
     char *root;
+    int rootfd;  /* the root, opened once: every path below starts here */
 };
 
 static const char *const cert_files[] = {"cert.pem", "chain.pem", "fullchain.pem", "privkey.pem"};
 
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* ssh's rule for ~/.ssh: ours alone, or someone else can swap what we read and write. */
+static int check_dir(int fd, const char *path, struct err *err)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return err_set(err, CP_EIO, "cannot read state directory %s: %s", path, strerror(errno));
+    if (st.st_uid != geteuid())
+        return err_set(err, CP_EINVALID, "state directory %s is owned by uid %ld, not by uid %ld "
+                       "that runs certpilot (chown %ld %s)", path, (long)st.st_uid, (long)geteuid(),
+                       (long)geteuid(), path);
+    if ((st.st_mode & 022) != 0)
+        return err_set(err, CP_EINVALID, "state directory %s is writable by group or others "
+                       "(chmod 700 %s)", path, path);
+    return CP_OK;
+}
+
+static int open_nofollow(int dirfd, const char *name)
+{
+    return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Open directory name in dirfd (made 0700 when create and missing), never through a symlink. */
+static int open_dir_at(int dirfd, const char *name, const char *path, bool create, int *out,
+                       struct err *err)
+{
+    int rc, e;
+
+    *out = open_nofollow(dirfd, name);
+    if (*out < 0 && errno == ENOENT && create) {
+        if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST)
+            return err_set(err, CP_EIO, "cannot create directory %s: %s", path, strerror(errno));
+        *out = open_nofollow(dirfd, name);
+    }
+    if (*out < 0) {
+        e = errno;
+        if (fs_is_symlink_at(dirfd, name))
+            return err_set(err, CP_EINVALID, "%s is a symbolic link; refusing to follow it (remove it)", path);
+        return err_set(err, e == ENOENT ? CP_ENOTFOUND : e == ENOTDIR ? CP_EINVALID : CP_EIO,
+                       "cannot open directory %s: %s", path, strerror(e));
+    }
+    if ((rc = check_dir(*out, path, err)) != CP_OK)
+        close_fd(out);
+    return rc;
+}
+
+/* Walk comps (NULL-terminated) down from the root, one directory at a time. */
+static int open_dirs(const struct store *st, const char *const comps[], bool create, int *out,
+                     struct err *err)
+{
+    int cur = -1, next = -1, rc = CP_OK;
+    char *path = strdup(st->root), *longer = NULL;
+
+    for (size_t i = 0; rc == CP_OK && comps[i] != NULL; i++) {
+        longer = path ? str_printf("%s/%s", path, comps[i]) : NULL;
+        free(path);
+        path = longer;
+        rc = path ? open_dir_at(cur >= 0 ? cur : st->rootfd, comps[i], path, create, &next, err)
+                  : err_nomem(err);
+        close_fd(&cur);
+        cur = next;
+        next = -1;
+    }
+    free(path);
+    *out = cur;
+    return rc;
+}
+
+#define DIRS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 int store_open(const char *root, struct store **out, struct err *err)
 {
     struct store *st = NULL;
-    int rc;
+    int rc, fd;
 
     *out = NULL;
     if (root == NULL || *root == '\0')
         return err_set(err, CP_EUSAGE, "state directory is empty");
     if ((rc = fs_mkdirs(root, 0700, err)) != CP_OK)
         return rc;
+    /* the root itself may be reached through a symlink: the administrator chose the path */
+    if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return err_set(err, CP_EIO, "cannot open state directory %s: %s", root, strerror(errno));
+    if ((rc = check_dir(fd, root, err)) != CP_OK) {
+        close(fd);
+        return rc;
+    }
     st = calloc(1, sizeof(*st));
     if (st == NULL || (st->root = strdup(root)) == NULL) {
         free(st);
+        close(fd);
         return err_nomem(err);
     }
+    st->rootfd = fd;
     *out = st;
     return CP_OK;
 }
@@ -46,6 +144,7 @@ void store_free(struct store *st)
 {
     if (st == NULL)
         return;
+    close_fd(&st->rootfd);
     free(st->root);
     free(st);
 }
@@ -58,38 +157,99 @@ bool store_name_valid(const char *name)
            strlen(name);
 }
 
+static int check_names(const char *what, const char *a, const char *b, struct err *err)
+{
+    if (!store_name_valid(a))
+        return err_set(err, CP_EUSAGE, "%s name \"%s\" is not valid (letters, digits, '.', '_', '-')", what, a);
+    if (b != NULL && !store_name_valid(b))
+        return err_set(err, CP_EUSAGE, "name \"%s\" is not valid (letters, digits, '.', '_', '-')", b);
+    return CP_OK;
+}
+
+/* The CA id is "<host>_<port>": a name too, but ':' and '[' never reach it. */
+static int check_account(const char *ca_id, const char *account, struct err *err)
+{
+    return check_names("account", account, ca_id, err);
+}
+
+/* JSON file name in dirfd; *out NULL when there is none. */
+static int read_json_at(int dirfd, const char *name, const char *path, json_t **out, struct err *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    json_error_t jerr;
+    int rc = fs_read_at(dirfd, name, path, MAX_META_FILE, &text, &len, err);
+
+    *out = NULL;
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        return CP_OK;
+    }
+    if (rc == CP_OK && (*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+        rc = err_set(err, CP_EINVALID, "%s: %s (line %d)", path, jerr.text, jerr.line);
+    free(text);
+    return rc;
+}
+
+static int write_json_at(int dirfd, const char *name, const char *path, const json_t *obj, mode_t mode,
+                         struct err *err)
+{
+    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
+    int rc;
+
+    if (text == NULL)
+        return err_nomem(err);
+    rc = fs_write_atomic_at(dirfd, name, path, text, strlen(text), mode, err);
+    free(text);
+    return rc;
+}
+
+/* ---------- accounts ---------- */
+
 char *store_account_dir(const struct store *st, const char *ca_id, const char *account)
 {
     return str_printf("%s/accounts/%s/%s", st->root, ca_id, account);
+}
+
+static int account_files(int fd, const char *dir, const char *account, char **pem, size_t *len,
+                         json_t **meta, struct err *err)
+{
+    char *key = str_printf("%s/key.pem", dir), *js = str_printf("%s/account.json", dir);
+    int rc = key && js ? fs_read_at(fd, "key.pem", key, MAX_KEY_FILE, pem, len, err) : err_nomem(err);
+
+    if (rc == CP_ENOTFOUND)
+        err_set(err, rc, "no account \"%s\" for this CA in %s (create it with `certpilot account new`)",
+                account, dir);
+    if (rc == CP_OK)
+        rc = read_json_at(fd, "account.json", js, meta, err);
+    free(key);
+    free(js);
+    return rc;
 }
 
 int store_account_load(const struct store *st, const char *ca_id, const char *account,
                        char **pem, size_t *len, json_t **meta, struct err *err)
 {
     char *dir = store_account_dir(st, ca_id, account);
-    char *key = dir ? str_printf("%s/key.pem", dir) : NULL;
-    char *js = dir ? str_printf("%s/account.json", dir) : NULL;
-    json_error_t jerr;
-    int rc;
+    int fd = -1, rc = dir ? check_account(ca_id, account, err) : err_nomem(err);
 
+    *pem = NULL;
+    *len = 0;
     *meta = NULL;
-    if (key == NULL || js == NULL) {
-        rc = err_nomem(err);
-        goto out;
-    }
-    rc = fs_read(key, MAX_KEY_FILE, pem, len, err);
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("accounts", ca_id, account), false, &fd, err);
     if (rc == CP_ENOTFOUND)
         err_set(err, rc, "no account \"%s\" for this CA in %s (create it with `certpilot account new`)",
                 account, dir);
-    if (rc != CP_OK || !fs_exists(js))
-        goto out;
-    *meta = json_load_file(js, JSON_REJECT_DUPLICATES, &jerr);
-    if (*meta == NULL)
-        rc = err_set(err, CP_EINVALID, "%s: %s (line %d)", js, jerr.text, jerr.line);
-out:
+    if (rc == CP_OK)
+        rc = account_files(fd, dir, account, pem, len, meta, err);
+    if (rc != CP_OK) {
+        secret_free(*pem, *len);
+        *pem = NULL;
+        *len = 0;
+    }
+    close_fd(&fd);
     free(dir);
-    free(key);
-    free(js);
     return rc;
 }
 
@@ -98,24 +258,15 @@ int store_account_save_key(const struct store *st, const char *ca_id, const char
 {
     char *dir = store_account_dir(st, ca_id, account);
     char *key = dir ? str_printf("%s/key.pem", dir) : NULL;
-    int rc = key ? fs_mkdirs(dir, 0700, err) : err_nomem(err);
+    int fd = -1, rc = key ? check_account(ca_id, account, err) : err_nomem(err);
 
     if (rc == CP_OK)
-        rc = fs_write_new(key, pem, len, 0600, err);
+        rc = open_dirs(st, DIRS("accounts", ca_id, account), true, &fd, err);
+    if (rc == CP_OK)
+        rc = fs_write_new_at(fd, "key.pem", key, pem, len, 0600, err);
+    close_fd(&fd);
     free(dir);
     free(key);
-    return rc;
-}
-
-static int write_json(const char *path, const json_t *obj, struct err *err)
-{
-    char *text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
-    int rc;
-
-    if (text == NULL)
-        return err_nomem(err);
-    rc = fs_write_atomic(path, text, strlen(text), 0644, err);
-    free(text);
     return rc;
 }
 
@@ -124,129 +275,172 @@ int store_account_save_meta(const struct store *st, const char *ca_id, const cha
 {
     char *dir = store_account_dir(st, ca_id, account);
     char *path = dir ? str_printf("%s/account.json", dir) : NULL;
-    int rc = path ? fs_mkdirs(dir, 0700, err) : err_nomem(err);
+    int fd = -1, rc = path ? check_account(ca_id, account, err) : err_nomem(err);
 
     if (rc == CP_OK)
-        rc = write_json(path, meta, err);
+        rc = open_dirs(st, DIRS("accounts", ca_id, account), true, &fd, err);
+    if (rc == CP_OK)
+        rc = write_json_at(fd, "account.json", path, meta, 0644, err);
+    close_fd(&fd);
     free(dir);
     free(path);
     return rc;
 }
+
+/* ---------- certificates: writing a version ---------- */
 
 char *store_cert_path(const struct store *st, const char *name, const char *file)
 {
     return str_printf("%s/certs/%s/%s", st->root, name, file);
 }
 
-/* Write the version's files into a fresh temp directory inside archive/. */
-static int write_version(const char *tmpdir, const struct store_cert_files *f, struct err *err)
+/* The version's four files, into the open temp directory fd (named path). */
+static int write_version(int fd, const char *path, const struct store_cert_files *f, struct err *err)
 {
-    char *paths[4] = {NULL, NULL, NULL, NULL};
-    char *full = str_printf("%s%s", f->cert, f->chain);
-    int rc = CP_OK;
+    const char *data[4] = {f->cert, f->chain, NULL, f->privkey};
+    size_t lens[4] = {strlen(f->cert), strlen(f->chain), 0, f->privkey_len};
+    char *full = str_printf("%s%s", f->cert, f->chain), *what = NULL;
+    int rc = full ? CP_OK : err_nomem(err);
 
-    for (size_t i = 0; i < 4; i++)
-        if ((paths[i] = str_printf("%s/%s", tmpdir, cert_files[i])) == NULL)
+    data[2] = full;
+    lens[2] = full ? strlen(full) : 0;
+    /* the key first: nothing else is worth having without it */
+    for (size_t k = 0; rc == CP_OK && k < 4; k++) {
+        size_t i = (k + 3) % 4;
+        if ((what = str_printf("%s/%s", path, cert_files[i])) == NULL)
             rc = err_nomem(err);
-    if (full == NULL)
-        rc = err_nomem(err);
-    if (rc == CP_OK)
-        rc = fs_write_new(paths[3], f->privkey, f->privkey_len, 0600, err);
-    if (rc == CP_OK)
-        rc = fs_write_new(paths[0], f->cert, strlen(f->cert), 0644, err);
-    if (rc == CP_OK)
-        rc = fs_write_new(paths[1], f->chain, strlen(f->chain), 0644, err);
-    if (rc == CP_OK)
-        rc = fs_write_new(paths[2], full, strlen(full), 0644, err);
-    for (size_t i = 0; i < 4; i++)
-        free(paths[i]);
+        else
+            rc = fs_write_new_at(fd, cert_files[i], what, data[i], lens[i], i == 3 ? 0600 : 0644, err);
+        str_free(&what);
+    }
     free(full);
     return rc;
 }
 
-static void remove_tree_flat(const char *dir)
+/* Remove a flat directory name in dirfd (its files, then itself); never follows a symlink. */
+static void remove_flat(int dirfd, const char *name)
 {
-    char *p;
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
 
-    for (size_t i = 0; i < 4; i++) {
-        if ((p = str_printf("%s/%s", dir, cert_files[i])) != NULL)
-            unlink(p);
-        free(p);
-    }
-    rmdir(dir);
+    if (d == NULL && fd >= 0)
+        close(fd);
+    while (d != NULL && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            unlinkat(fd, de->d_name, 0);
+    if (d != NULL)
+        closedir(d);
+    unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-/* archive/<version>: built under a temp name, then renamed into place. */
-static int make_version(const char *certdir, const char *version, const struct store_cert_files *f,
-                        struct err *err)
+/* Temp directories a killed run left in archive/ (the caller holds the lock, so none is live). */
+static void remove_stale(int archfd)
 {
-    char *archive = str_printf("%s/archive", certdir);
-    char *tmp = str_printf("%s/archive/.new-XXXXXX", certdir);
-    char *final = str_printf("%s/archive/%s", certdir, version);
-    int rc = archive && tmp && final ? fs_mkdirs(archive, 0755, err) : err_nomem(err);
+    int fd = dup(archfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
 
-    if (rc == CP_OK && mkdtemp(tmp) == NULL)
-        rc = err_set(err, CP_EIO, "cannot create a directory in %s: %s", archive, strerror(errno));
-    else if (rc == CP_OK && chmod(tmp, 0755) != 0)
-        rc = err_set(err, CP_EIO, "cannot chmod %s: %s", tmp, strerror(errno));
+    if (d == NULL && fd >= 0)
+        close(fd);
+    while (d != NULL && (de = readdir(d)) != NULL)
+        if (str_has_prefix(de->d_name, NEW_PREFIX))
+            remove_flat(archfd, de->d_name);
+    if (d != NULL)
+        closedir(d);
+}
+
+/* Fill the temp directory tmp in archive/ and rename it to version. */
+static int fill_and_rename(int archfd, const char *archpath, const char *tmp, const char *version,
+                           const struct store_cert_files *f, struct err *err)
+{
+    char *tmppath = str_printf("%s/%s", archpath, tmp), *final = str_printf("%s/%s", archpath, version);
+    int fd = -1, rc = tmppath && final ? CP_OK : err_nomem(err);
+
     if (rc == CP_OK)
-        rc = write_version(tmp, f, err);
-    if (rc == CP_OK && fs_exists(final))
-        rc = err_set(err, CP_EEXIST, "%s already exists; not overwriting it", final);
-    if (rc == CP_OK && rename(tmp, final) != 0)
-        rc = err_set(err, CP_EIO, "cannot create %s: %s", final, strerror(errno));
-    if (rc != CP_OK && tmp != NULL)
-        remove_tree_flat(tmp);
+        rc = open_dir_at(archfd, tmp, tmppath, false, &fd, err);
     if (rc == CP_OK)
-        rc = fs_fsync_dir(archive, err);
-    free(archive);
-    free(tmp);
+        rc = write_version(fd, final, f, err);
+    /* never over an existing name, be it a version, a file or a planted symlink */
+    if (rc == CP_OK && renameat2(archfd, tmp, archfd, version, RENAME_NOREPLACE) != 0)
+        rc = errno == EEXIST ? err_set(err, CP_EEXIST, "%s already exists; not overwriting it", final)
+                             : err_set(err, CP_EIO, "cannot create %s: %s", final, strerror(errno));
+    if (rc == CP_OK)
+        rc = fs_fsync_fd(archfd, archpath, err);
+    close_fd(&fd);
+    free(tmppath);
     free(final);
     return rc;
 }
 
-/* Point current at the version, and the four names at current/. */
-static int switch_current(const char *certdir, const char *version, struct err *err)
+/* archive/<version>: built under a temp name, then renamed into place. */
+static int make_version(int certfd, const char *certpath, const char *version,
+                        const struct store_cert_files *f, struct err *err)
 {
-    char *target = str_printf("archive/%s", version);
-    char *cur = str_printf("%s/current", certdir);
-    char *link = NULL, *to = NULL;
-    int rc = target && cur ? fs_symlink_atomic(target, cur, err) : err_nomem(err);
+    char *archpath = str_printf("%s/archive", certpath), *tmp = NULL;
+    int archfd = -1, rc = archpath ? open_dir_at(certfd, "archive", archpath, true, &archfd, err)
+                                   : err_nomem(err);
+
+    if (rc == CP_OK)
+        remove_stale(archfd);
+    if (rc == CP_OK)
+        rc = fs_mkdtemp_at(archfd, NEW_PREFIX, 0700, archpath, &tmp, err);
+    if (rc == CP_OK && (rc = fill_and_rename(archfd, archpath, tmp, version, f, err)) != CP_OK)
+        remove_flat(archfd, tmp);
+    close_fd(&archfd);
+    free(archpath);
+    free(tmp);
+    return rc;
+}
+
+/* Point current at the version, and the four names at current/ (already so after the first). */
+static int switch_current(int certfd, const char *certpath, const char *version, struct err *err)
+{
+    char *target = str_printf("archive/%s", version), *path = str_printf("%s/current", certpath);
+    char *to = NULL, buf[64];
+    int rc = target && path ? fs_symlink_atomic_at(certfd, target, "current", path, err) : err_nomem(err);
 
     for (size_t i = 0; rc == CP_OK && i < 4; i++) {
-        link = str_printf("%s/%s", certdir, cert_files[i]);
+        ssize_t n = readlinkat(certfd, cert_files[i], buf, sizeof(buf) - 1);
+        str_free(&path);
+        path = str_printf("%s/%s", certpath, cert_files[i]);
         to = str_printf("current/%s", cert_files[i]);
-        rc = link && to ? fs_symlink_atomic(to, link, err) : err_nomem(err);
-        str_free(&link);
+        if (path == NULL || to == NULL)
+            rc = err_nomem(err);
+        else if (n < 0 || (size_t)n != strlen(to) || memcmp(buf, to, (size_t)n) != 0)
+            rc = fs_symlink_atomic_at(certfd, to, cert_files[i], path, err);
         str_free(&to);
     }
     free(target);
-    free(cur);
+    free(path);
     return rc;
 }
 
 int store_cert_save(const struct store *st, const char *name, const char *version,
                     const struct store_cert_files *f, const json_t *meta, struct err *err)
 {
-    char *certdir = str_printf("%s/certs/%s", st->root, name);
+    char *certpath = str_printf("%s/certs/%s", st->root, name);
     char *metapath = store_cert_path(st, name, "meta.json");
-    int rc = certdir && metapath ? CP_OK : err_nomem(err);
+    int certfd = -1, rc = certpath && metapath ? CP_OK : err_nomem(err);
 
     if (rc == CP_OK && (!store_name_valid(name) || !store_name_valid(version)))
         rc = err_set(err, CP_EUSAGE, "certificate name \"%s\" or version \"%s\" has characters "
                      "other than letters, digits, '.', '_' and '-'", name, version);
     if (rc == CP_OK)
-        rc = fs_mkdirs(certdir, 0755, err);
+        rc = open_dirs(st, DIRS("certs", name), true, &certfd, err);
     if (rc == CP_OK)
-        rc = make_version(certdir, version, f, err);
+        rc = make_version(certfd, certpath, version, f, err);
     if (rc == CP_OK)
-        rc = switch_current(certdir, version, err);
+        rc = switch_current(certfd, certpath, version, err);
     if (rc == CP_OK)
-        rc = write_json(metapath, meta, err);
-    free(certdir);
+        rc = write_json_at(certfd, "meta.json", metapath, meta, 0644, err);
+    close_fd(&certfd);
+    free(certpath);
     free(metapath);
     return rc;
 }
+
+/* ---------- listing ---------- */
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -273,45 +467,98 @@ static int add_name(char ***names, size_t *n, const char *name)
     return CP_OK;
 }
 
-int store_cert_list(const struct store *st, char ***names, size_t *n, struct err *err)
+/* The valid names of the directories in the open directory fd (closed here), sorted.
+ * A temp name (".new-...") is never a valid name, so never listed. */
+static int list_dirs(int fd, const char *path, char ***names, size_t *n, struct err *err)
 {
-    char *dir = str_printf("%s/certs", st->root);
-    DIR *d = dir ? opendir(dir) : NULL;
+    DIR *d = fdopendir(fd);
     struct dirent *de;
+    struct stat sb;
     int rc = CP_OK;
 
-    *names = NULL;
-    *n = 0;
     if (d == NULL) {
-        if (dir != NULL && errno != ENOENT)
-            rc = err_set(err, CP_EIO, "cannot read %s: %s", dir, strerror(errno));
-        free(dir);
-        return dir ? rc : err_nomem(err);
+        close(fd);
+        return err_set(err, CP_EIO, "cannot read %s: %s", path, strerror(errno));
     }
     while (rc == CP_OK && (de = readdir(d)) != NULL)
-        if (store_name_valid(de->d_name) && add_name(names, n, de->d_name) != CP_OK)
+        if (store_name_valid(de->d_name) && fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(sb.st_mode) && add_name(names, n, de->d_name) != CP_OK)
             rc = err_nomem(err);
     closedir(d);
-    free(dir);
     if (rc == CP_OK && *n > 1)
         qsort(*names, *n, sizeof(char *), cmp_names);
     return rc;
 }
 
+int store_cert_list(const struct store *st, char ***names, size_t *n, struct err *err)
+{
+    char *path = str_printf("%s/certs", st->root);
+    int fd = -1, rc = path ? open_dirs(st, DIRS("certs"), false, &fd, err) : err_nomem(err);
+
+    *names = NULL;
+    *n = 0;
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    } else if (rc == CP_OK) {
+        rc = list_dirs(fd, path, names, n, err);
+    }
+    if (rc != CP_OK) {
+        store_names_free(*names, *n);
+        *names = NULL;
+        *n = 0;
+    }
+    free(path);
+    return rc;
+}
+
+int store_cert_versions(const struct store *st, const char *name, char ***versions, size_t *n,
+                        struct err *err)
+{
+    char *path = str_printf("%s/certs/%s/archive", st->root, name);
+    int fd = -1, rc = path ? check_names("certificate", name, NULL, err) : err_nomem(err);
+
+    *versions = NULL;
+    *n = 0;
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("certs", name, "archive"), false, &fd, err);
+    if (rc == CP_OK)
+        rc = list_dirs(fd, path, versions, n, err);
+    if (rc != CP_OK) {
+        store_names_free(*versions, *n);
+        *versions = NULL;
+        *n = 0;
+    }
+    free(path);
+    return rc;
+}
+
+/* ---------- locks ---------- */
+
 struct store_lock {
     int fd;
 };
 
+static int open_lock(int dirfd, const char *file, const char *path, int *fd, struct err *err)
+{
+    *fd = openat(dirfd, file, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+    if (*fd < 0 && errno == ELOOP)
+        return err_set(err, CP_EINVALID, "lock %s is a symbolic link; refusing to follow it (remove it)", path);
+    if (*fd < 0)
+        return err_set(err, CP_EIO, "cannot open lock %s: %s", path, strerror(errno));
+    return CP_OK;
+}
+
 int store_lock(const struct store *st, const char *name, struct store_lock **out, struct err *err)
 {
-    char *dir = str_printf("%s/locks", st->root);
-    char *path = str_printf("%s/locks/%s.lock", st->root, name);
-    int rc = dir && path ? fs_mkdirs(dir, 0700, err) : err_nomem(err);
-    int fd = -1;
+    char *file = str_printf("%s.lock", name), *path = str_printf("%s/locks/%s.lock", st->root, name);
+    int dirfd = -1, fd = -1, rc = file && path ? check_names("certificate", name, NULL, err) : err_nomem(err);
 
     *out = NULL;
-    if (rc == CP_OK && (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-        rc = err_set(err, CP_EIO, "cannot open lock %s: %s", path, strerror(errno));
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("locks"), true, &dirfd, err);
+    if (rc == CP_OK)
+        rc = open_lock(dirfd, file, path, &fd, err);
     if (rc == CP_OK && flock(fd, LOCK_EX | LOCK_NB) != 0)
         rc = errno == EWOULDBLOCK
                  ? err_set(err, CP_EEXIST, "certificate %s is being issued by another certpilot (lock %s)", name, path)
@@ -320,9 +567,10 @@ int store_lock(const struct store *st, const char *name, struct store_lock **out
         rc = err_nomem(err);
     if (rc == CP_OK)
         (*out)->fd = fd;
-    else if (fd >= 0)
-        close(fd);
-    free(dir);
+    else
+        close_fd(&fd);
+    close_fd(&dirfd);
+    free(file);
     free(path);
     return rc;
 }
@@ -335,24 +583,23 @@ void store_unlock(struct store_lock *lock)
     free(lock);
 }
 
-static int read_json(const char *path, json_t **out, struct err *err)
-{
-    json_error_t jerr;
-
-    *out = NULL;
-    if (!fs_exists(path))
-        return CP_OK;
-    *out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (*out == NULL)
-        return err_set(err, CP_EINVALID, "%s: %s (line %d)", path, jerr.text, jerr.line);
-    return CP_OK;
-}
+/* ---------- certificates: the read side ---------- */
 
 int store_cert_load_meta(const struct store *st, const char *name, json_t **meta, struct err *err)
 {
     char *path = store_cert_path(st, name, "meta.json");
-    int rc = path ? read_json(path, meta, err) : err_nomem(err);
+    int fd = -1, rc = path ? check_names("certificate", name, NULL, err) : err_nomem(err);
 
+    *meta = NULL;
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("certs", name), false, &fd, err);
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    } else if (rc == CP_OK) {
+        rc = read_json_at(fd, "meta.json", path, meta, err);
+    }
+    close_fd(&fd);
     free(path);
     return rc;
 }
@@ -360,76 +607,84 @@ int store_cert_load_meta(const struct store *st, const char *name, json_t **meta
 int store_cert_save_meta(const struct store *st, const char *name, const json_t *meta, struct err *err)
 {
     char *path = store_cert_path(st, name, "meta.json");
-    int rc = path ? write_json(path, meta, err) : err_nomem(err);
+    int fd = -1, rc = path ? check_names("certificate", name, NULL, err) : err_nomem(err);
 
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("certs", name), false, &fd, err);
+    if (rc == CP_OK)
+        rc = write_json_at(fd, "meta.json", path, meta, 0644, err);
+    close_fd(&fd);
     free(path);
     return rc;
 }
 
-/* The version current points at: "archive/<version>" with nothing else in it. */
-static int current_version(const char *certdir, const char *name, char **out, struct err *err)
+/* The version current points at: "archive/<version>" and nothing else, read, never followed. */
+static int current_version(int certfd, const char *certpath, const char *name, char **out, struct err *err)
 {
-    char *cur = str_printf("%s/current", certdir), target[PATH_MAX];
-    ssize_t n = cur ? readlink(cur, target, sizeof(target) - 1) : -1;
-    const char *v;
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(certfd, "current", target, sizeof(target) - 1);
+    const char *v = target + strlen("archive/");
+    int e = errno;
 
-    if (cur == NULL)
-        return err_nomem(err);
-    if (n < 0) {
-        int e = errno;
-        err_set(err, e == ENOENT ? CP_ENOTFOUND : CP_EINVALID, "certificate %s: %s: %s", name, cur,
-                e == ENOENT ? "no current version" : strerror(e));
-        free(cur);
-        return e == ENOENT ? CP_ENOTFOUND : CP_EINVALID;
-    }
-    free(cur);
+    if (n < 0 && e == ENOENT)
+        return err_set(err, CP_ENOTFOUND, "certificate %s: %s/current: no current version", name, certpath);
+    if (n < 0)
+        return err_set(err, CP_EINVALID, "certificate %s: %s/current: %s", name, certpath,
+                       e == EINVAL ? "not a symbolic link" : strerror(e));
     target[n] = '\0';
-    v = target + strlen("archive/");
     if (!str_has_prefix(target, "archive/") || !store_name_valid(v))
         return err_set(err, CP_EINVALID, "certificate %s: current points at \"%s\", not at a version",
                        name, target);
     return (*out = strdup(v)) ? CP_OK : err_nomem(err);
 }
 
-static int read_version_file(const char *certdir, const char *version, const char *file,
-                             char **out, size_t *len, struct err *err)
+static int read_version(const struct store *st, const char *name, int verfd, unsigned flags,
+                        struct store_cert *out, struct err *err)
 {
-    char *path = str_printf("%s/archive/%s/%s", certdir, version, file);
-    size_t ignored = 0;
-    int rc = path ? fs_read(path, MAX_META_FILE, out, len ? len : &ignored, err) : err_nomem(err);
+    char **dst[4] = {&out->cert, &out->chain, &out->fullchain, &out->privkey};
+    size_t ignored = 0, *lens[4] = {&ignored, &ignored, &ignored, &out->privkey_len};
+    char *path = NULL;
+    int rc = CP_OK;
 
-    if (rc == CP_ENOTFOUND)
-        rc = err_set(err, CP_EINVALID, "%s is missing", path);
-    free(path);
+    for (size_t i = 0; rc == CP_OK && i < ((flags & STORE_READ_KEY) ? 4 : 3); i++) {
+        path = str_printf("%s/certs/%s/archive/%s/%s", st->root, name, out->version, cert_files[i]);
+        rc = path ? fs_read_at(verfd, cert_files[i], path, MAX_META_FILE, dst[i], lens[i], err)
+                  : err_nomem(err);
+        if (rc == CP_ENOTFOUND)
+            rc = err_set(err, CP_EINVALID, "%s is missing", path);
+        str_free(&path);
+    }
     return rc;
 }
 
 int store_cert_load(const struct store *st, const char *name, unsigned flags, struct store_cert *out,
                     struct err *err)
 {
-    char *certdir = str_printf("%s/certs/%s", st->root, name);
-    int rc = certdir ? CP_OK : err_nomem(err);
+    char *certpath = str_printf("%s/certs/%s", st->root, name);
+    char *metapath = store_cert_path(st, name, "meta.json");
+    int certfd = -1, verfd = -1, rc = certpath && metapath ? CP_OK : err_nomem(err);
 
     memset(out, 0, sizeof(*out));
     if (rc == CP_OK && !store_name_valid(name))
         rc = err_set(err, CP_EUSAGE, "\"%s\" is not a certificate name", name);
-    if (rc == CP_OK && !fs_exists(certdir))
+    if (rc == CP_OK && (rc = open_dirs(st, DIRS("certs", name), false, &certfd, err)) == CP_ENOTFOUND)
         rc = err_set(err, CP_ENOTFOUND, "no certificate named %s in %s/certs", name, st->root);
     if (rc == CP_OK)
-        rc = current_version(certdir, name, &out->version, err);
+        rc = current_version(certfd, certpath, name, &out->version, err);
+    if (rc == CP_OK &&
+        (rc = open_dirs(st, DIRS("certs", name, "archive", out->version), false, &verfd, err)) == CP_ENOTFOUND)
+        rc = err_set(err, CP_EINVALID, "certificate %s: current points at archive/%s, which is missing",
+                     name, out->version);
     if (rc == CP_OK)
-        rc = read_version_file(certdir, out->version, cert_files[0], &out->cert, NULL, err);
+        rc = read_version(st, name, verfd, flags, out, err);
     if (rc == CP_OK)
-        rc = read_version_file(certdir, out->version, cert_files[1], &out->chain, NULL, err);
-    if (rc == CP_OK)
-        rc = read_version_file(certdir, out->version, cert_files[2], &out->fullchain, NULL, err);
-    if (rc == CP_OK && (flags & STORE_READ_KEY))
-        rc = read_version_file(certdir, out->version, cert_files[3], &out->privkey, &out->privkey_len, err);
-    if (rc == CP_OK)
-        rc = store_cert_load_meta(st, name, &out->meta, err);
+        rc = read_json_at(certfd, "meta.json", metapath, &out->meta, err);
     if (rc != CP_OK)
         store_cert_free(out);
-    free(certdir);
+    close_fd(&certfd);
+    close_fd(&verfd);
+    free(certpath);
+    free(metapath);
     return rc;
 }
 
@@ -444,4 +699,72 @@ void store_cert_free(struct store_cert *c)
     secret_free(c->privkey, c->privkey_len);
     json_decref(c->meta);
     memset(c, 0, sizeof(*c));
+}
+
+/* ---------- the journal ---------- */
+
+/* journal/ and the file and path of name's journal in it. */
+static int journal_open(const struct store *st, const char *name, bool create, int *fd, char **file,
+                        char **path, struct err *err)
+{
+    int rc = check_names("certificate", name, NULL, err);
+
+    *fd = -1;
+    *file = str_printf("%s.json", name);
+    *path = str_printf("%s/journal/%s.json", st->root, name);
+    if (rc == CP_OK && (*file == NULL || *path == NULL))
+        rc = err_nomem(err);
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("journal"), create, fd, err);
+    return rc;
+}
+
+int store_journal_write(const struct store *st, const char *name, const json_t *j, struct err *err)
+{
+    char *file = NULL, *path = NULL;
+    int fd = -1, rc = journal_open(st, name, true, &fd, &file, &path, err);
+
+    if (rc == CP_OK)
+        rc = write_json_at(fd, file, path, j, 0600, err);
+    close_fd(&fd);
+    free(file);
+    free(path);
+    return rc;
+}
+
+int store_journal_read(const struct store *st, const char *name, json_t **j, struct err *err)
+{
+    char *file = NULL, *path = NULL;
+    int fd = -1, rc = journal_open(st, name, false, &fd, &file, &path, err);
+
+    *j = NULL;
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    } else if (rc == CP_OK) {
+        rc = read_json_at(fd, file, path, j, err);
+    }
+    close_fd(&fd);
+    free(file);
+    free(path);
+    return rc;
+}
+
+int store_journal_remove(const struct store *st, const char *name, struct err *err)
+{
+    char *file = NULL, *path = NULL;
+    int fd = -1, rc = journal_open(st, name, false, &fd, &file, &path, err);
+
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    } else if (rc == CP_OK && unlinkat(fd, file, 0) != 0 && errno != ENOENT) {
+        rc = err_set(err, CP_EIO, "cannot remove %s: %s", path, strerror(errno));
+    } else if (rc == CP_OK) {
+        rc = fs_fsync_fd(fd, path, err);
+    }
+    close_fd(&fd);
+    free(file);
+    free(path);
+    return rc;
 }

@@ -10,7 +10,12 @@
  *   certs/<name>/{cert,chain,fullchain,privkey}.pem -> current/<same>
  *   certs/<name>/meta.json                     what renewal needs; never secrets
  *   locks/<name>.lock                          held while a certificate is being issued
+ *   journal/<name>.json                        what a solver has presented for <name> (0600)
  *
+ * Every directory is made 0700 and must be owned by the effective uid and not
+ * writable by group or others; anything below the root is opened one name at
+ * a time without following symlinks (a planted link is CP_EINVALID naming it).
+ * The root itself may be a path through a symlink.
  * <ca-id> is "<host>_<port>" of the CA's directory URL. Names of
  * accounts and certificates are [A-Za-z0-9._-], 1 to 200 of them, not starting with '.' or '-'.
  */
@@ -26,7 +31,9 @@
 
 struct store;
 
-/* Open (creating it 0700 if missing) the state root. Free with store_free. */
+/* Open (creating it 0700 if missing) the state root. Free with store_free.
+ * CP_EINVALID "state directory R is writable by group or others (chmod 700 R)"
+ * or "... is owned by uid N, not by uid M that runs certpilot (chown M R)". */
 int store_open(const char *root, struct store **out, struct err *err) CP_WUR;
 void store_free(struct store *st);
 
@@ -64,7 +71,10 @@ struct store_cert_files {
  * Store a newly issued certificate as a new archive version named
  * version (e.g. "20261125T101500Z-<serial>") and make it current.
  * An existing version is never overwritten (CP_EEXIST). meta replaces
- * meta.json. Nothing is left behind when it fails before the switch.
+ * meta.json. Nothing is left behind when it fails before the switch (a full
+ * disk, a read-only directory: the old version stays current and whole).
+ * Call with the certificate's lock held: temp directories a killed run left
+ * in archive/ (".new-*") are removed here.
  */
 int store_cert_save(const struct store *st, const char *name, const char *version,
                     const struct store_cert_files *f, const json_t *meta, struct err *err) CP_WUR;
@@ -74,6 +84,10 @@ char *store_cert_path(const struct store *st, const char *name, const char *file
 
 /* Names of stored certificates, sorted; *names malloc'd array of malloc'd strings. */
 int store_cert_list(const struct store *st, char ***names, size_t *n, struct err *err) CP_WUR;
+
+/* The versions in a certificate's archive, sorted; never a temp directory. */
+int store_cert_versions(const struct store *st, const char *name, char ***versions, size_t *n,
+                        struct err *err) CP_WUR;
 
 /* The current version of a stored certificate, read back (the read side).
  * Every field is owned by the struct; free with store_cert_free. */
@@ -114,5 +128,18 @@ int store_lock(const struct store *st, const char *name, struct store_lock **out
 void store_unlock(struct store_lock *lock);
 
 void store_names_free(char **names, size_t n);
+
+/* --- the journal: what a solver has presented for a certificate, so that the
+ * run after a crash can take it away. One JSON value per certificate (e.g. an
+ * array of {type, ident, token, auth}); it holds no secrets. --- */
+
+/* Replace the journal of certificate name with j. */
+int store_journal_write(const struct store *st, const char *name, const json_t *j, struct err *err) CP_WUR;
+
+/* Read it; *j NULL when there is none. */
+int store_journal_read(const struct store *st, const char *name, json_t **j, struct err *err) CP_WUR;
+
+/* Remove it; no journal is fine. */
+int store_journal_remove(const struct store *st, const char *name, struct err *err) CP_WUR;
 
 #endif

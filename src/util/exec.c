@@ -1,5 +1,5 @@
 /*
- * solve/exec — run a hook: fork + execve with an argv list (no shell, no
+ * util/exec — run a hook: fork + execve with an argv list (no shell, no
  * PATH search), stdin from /dev/null, our descriptors closed, extra
  * environment on top of ours, and a time limit enforced on the hook's
  * whole process group.
@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,8 +43,22 @@ static bool same_name(const char *env, const char *set)
     return strncmp(env, set, n) == 0 && env[n] == '=';
 }
 
-/* Our environment with extra's names replaced and added. Pointers are borrowed;
- * built before fork because the child may only make async-signal-safe calls. */
+/* Is env one of the variables a child must not inherit: our secrets, or a name extra sets? */
+static bool left_out(const char *env, const char *const extra[], size_t nx)
+{
+    static const char *const secret[] = EXEC_SECRET_ENV;
+
+    for (size_t j = 0; secret[j] != NULL; j++)
+        if (same_name(env, secret[j]))
+            return true;
+    for (size_t j = 0; j < nx; j++)
+        if (same_name(env, extra[j]))
+            return true;
+    return false;
+}
+
+/* Our environment without our secrets, with extra's names replaced and added. Pointers
+ * are borrowed; built before fork because the child may only make async-signal-safe calls. */
 static const char **build_env(const char *const extra[])
 {
     size_t ne = count((const char *const *)environ), nx = count(extra), k = 0;
@@ -51,13 +66,9 @@ static const char **build_env(const char *const extra[])
 
     if (env == NULL)
         return NULL;
-    for (size_t i = 0; i < ne; i++) {
-        bool overridden = false;
-        for (size_t j = 0; j < nx && !overridden; j++)
-            overridden = same_name(environ[i], extra[j]);
-        if (!overridden)
+    for (size_t i = 0; i < ne; i++)
+        if (!left_out(environ[i], extra, nx))
             env[k++] = environ[i];
-    }
     for (size_t j = 0; j < nx; j++)
         env[k++] = extra[j];
     return env;
@@ -73,12 +84,27 @@ static void close_others(int keep, int max_fd)
             close(fd);
 }
 
-/* In the child of a possibly threaded parent: only async-signal-safe calls until execve. */
-static void child(const char *const argv[], const char **env, int errfd, int max_fd)
+/* Hand errno to the parent through the close-on-exec pipe and give up. */
+_Noreturn static void child_fail(int errfd, int e)
 {
-    int devnull = open("/dev/null", O_RDONLY), e;
+    if (write(errfd, &e, sizeof(e)) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+/* In the child of a possibly threaded parent: only async-signal-safe calls until execve. */
+static void child(const char *const argv[], const char **env, int errfd, int max_fd, pid_t parent)
+{
+    int devnull;
     sigset_t none;
 
+    /* die with us: a hook must not outlive a killed certpilot and act on a run that is
+     * over; the getppid() check closes the window in which we died before the prctl */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        child_fail(errfd, errno);
+    if (getppid() != parent)
+        _exit(127);
+    devnull = open("/dev/null", O_RDONLY);
     /* its own process group, so a time-out stops the hook's children too */
     setpgid(0, 0);
     sigemptyset(&none);
@@ -91,10 +117,7 @@ static void child(const char *const argv[], const char **env, int errfd, int max
     /* a hook must not hold our sockets (the http-01 responder's port, the CA connection) */
     close_others(errfd, max_fd);
     execve(argv[0], (char *const *)argv, (char *const *)env);
-    e = errno;
-    if (write(errfd, &e, sizeof(e)) < 0)
-        _exit(127);
-    _exit(127);
+    child_fail(errfd, errno);
 }
 
 static void sleep_ms(long ms)
@@ -159,10 +182,11 @@ static pid_t spawn(const char *const argv[], const char **env, int pfd[2])
 {
     long open_max = sysconf(_SC_OPEN_MAX);
     int max_fd = open_max > 0 && open_max < 65536 ? (int)open_max : 65536;
+    pid_t parent = getpid();
     pid_t pid = fork();
 
     if (pid == 0)
-        child(argv, env, pfd[1], max_fd);
+        child(argv, env, pfd[1], max_fd, parent);
     if (pid > 0)
         setpgid(pid, pid);  /* also here: the child may not have run yet when we time it out */
     return pid;

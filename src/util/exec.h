@@ -2,17 +2,35 @@
  * util/exec — run a program the way hooks are run: fork + execve with an
  * argv list (never a shell), stdin from /dev/null, extra environment on
  * top of ours, and a time limit after which it is killed.
+ *
+ * A child never inherits certpilot's own secrets: the variables of
+ * EXEC_SECRET_ENV are left out of the environment it gets from us (a caller
+ * that means to hand one over puts it in extra_env). Every module that reads
+ * a secret from the environment adds its name here.
  */
 #ifndef CP_UTIL_EXEC_H
 #define CP_UTIL_EXEC_H
 
 #include "util/err.h"
 
+/* Environment variables that hold certpilot's secrets, NULL-terminated:
+ * the EAB HMAC key, Alibaba Cloud credentials (both naming schemes), the
+ * PKCS#12 password. */
+#define EXEC_SECRET_ENV                                                                        \
+    {                                                                                          \
+        "CERTPILOT_EAB_HMAC_KEY", "ALICLOUD_ACCESS_KEY", "ALICLOUD_SECRET_KEY",                \
+            "ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_ACCESS_KEY_ID",                          \
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_SECURITY_TOKEN",                 \
+            "CERTPILOT_PKCS12_PASSWORD", NULL                                                  \
+    }
+
 /*
  * Run argv[0] (a path, used as given: no PATH search) with argv; extra_env
  * is a NULL-terminated list of "NAME=VALUE" that override or add to the
  * environment (may be NULL). The program gets stdin from /dev/null, our
- * stdout and stderr, no other descriptor of ours, and its own process group.
+ * stdout and stderr, no other descriptor of ours, and its own process group;
+ * it is killed (SIGKILL) when we die, so no hook outlives a killed certpilot
+ * (its own children, in its group, are not reached that way).
  * timeout_s <= 0 means 300 s.
  * On return 0, *exit_status holds the exit code (128+N for a signal N).
  * CP_EIO "cannot run PROG: reason" when it could not be started;

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* getrandom */
 #include "util/fsio.h"
 
 #include <errno.h>
@@ -6,17 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/buf.h"
 #include "util/str.h"
+
+#define TEMP_TRIES 100
 
 int fs_exists(const char *path)
 {
     struct stat st;
 
     return lstat(path, &st) == 0;
+}
+
+bool fs_is_symlink_at(int dirfd, const char *name)
+{
+    struct stat st;
+
+    return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
 }
 
 int fs_mkdirs(const char *path, mode_t mode, struct err *err)
@@ -41,25 +53,57 @@ int fs_mkdirs(const char *path, mode_t mode, struct err *err)
     return rc;
 }
 
-/* The directory part of path, malloc'd. */
-static char *dir_of(const char *path)
+/* Six random file-name characters; temp names need to be unguessable only
+ * enough not to collide, since O_EXCL and O_NOFOLLOW do the refusing. */
+static void rand_suffix(char out[7])
 {
-    char *copy = strdup(path);
-    char *d = copy ? strdup(dirname(copy)) : NULL;
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    unsigned char r[6];
+    struct timespec ts;
 
-    free(copy);
-    return d;
+    if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        for (size_t i = 0; i < sizeof(r); i++)
+            r[i] = (unsigned char)((unsigned long)ts.tv_nsec >> (i * 5)) ^ (unsigned char)getpid();
+    }
+    for (size_t i = 0; i < 6; i++)
+        out[i] = abc[r[i] % (sizeof(abc) - 1)];
+    out[6] = '\0';
+}
+
+int fs_mkdtemp_at(int dirfd, const char *prefix, mode_t mode, const char *dirpath, char **name,
+                  struct err *err)
+{
+    char sfx[7];
+
+    for (int i = 0; i < TEMP_TRIES; i++) {
+        rand_suffix(sfx);
+        if ((*name = str_printf("%s%s", prefix, sfx)) == NULL)
+            return err_nomem(err);
+        if (mkdirat(dirfd, *name, mode) == 0)
+            return CP_OK;
+        str_free(name);
+        if (errno != EEXIST)
+            break;
+    }
+    return err_set(err, CP_EIO, "cannot create a directory in %s: %s", dirpath, strerror(errno));
+}
+
+int fs_fsync_fd(int fd, const char *path, struct err *err)
+{
+    if (fsync(fd) != 0)
+        return err_set(err, CP_EIO, "cannot sync directory %s: %s", path, strerror(errno));
+    return CP_OK;
 }
 
 int fs_fsync_dir(const char *dir, struct err *err)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = CP_OK;
+    int rc;
 
     if (fd < 0)
         return err_set(err, CP_EIO, "cannot open directory %s: %s", dir, strerror(errno));
-    if (fsync(fd) != 0)
-        rc = err_set(err, CP_EIO, "cannot sync directory %s: %s", dir, strerror(errno));
+    rc = fs_fsync_fd(fd, dir, err);
     close(fd);
     return rc;
 }
@@ -80,6 +124,28 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+/* A new file "<name>.tmp-XXXXXX" in dirfd; *tmp gets its name. -1 with errno on failure. */
+static int open_temp(int dirfd, const char *name, char **tmp)
+{
+    char sfx[7];
+    int fd;
+
+    for (int i = 0; i < TEMP_TRIES; i++) {
+        rand_suffix(sfx);
+        if ((*tmp = str_printf("%s.tmp-%s", name, sfx)) == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+        fd = openat(dirfd, *tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            return fd;
+        str_free(tmp);
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
+}
+
 /* Owner first: chown may clear mode bits, and the content is written after both. */
 static int set_attrs(int fd, const struct fs_attrs *a)
 {
@@ -88,98 +154,159 @@ static int set_attrs(int fd, const struct fs_attrs *a)
     return fchmod(fd, a->mode);
 }
 
-/* A synced temp file next to path holding data; *tmp gets its name. */
-static int write_temp(const char *path, const void *data, size_t len, const struct fs_attrs *a,
-                      char **tmp, struct err *err)
+/* A synced temp file next to name holding data; *tmp gets its name. */
+static int write_temp(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                      const struct fs_attrs *a, char **tmp, struct err *err)
 {
-    int fd, rc = CP_OK;
+    int fd = open_temp(dirfd, name, tmp), rc = CP_OK;
 
-    *tmp = str_printf("%s.tmp-XXXXXX", path);
-    if (*tmp == NULL)
-        return err_nomem(err);
-    fd = mkstemp(*tmp);
-    if (fd < 0) {
-        rc = err_set(err, CP_EIO, "cannot create a file next to %s: %s", path, strerror(errno));
-        str_free(tmp);
-        return rc;
-    }
+    if (fd < 0)
+        return err_set(err, errno == ENOMEM ? CP_ENOMEM : CP_EIO, "cannot create a file next to %s: %s",
+                       path, strerror(errno));
     if (set_attrs(fd, a) != 0)
         rc = err_set(err, CP_EIO, "cannot set the owner or mode of %s: %s", path, strerror(errno));
     else if (write_all(fd, data, len) != 0 || fsync(fd) != 0)
-        rc = err_set(err, CP_EIO, "cannot write %s: %s", *tmp, strerror(errno));
+        rc = err_set(err, CP_EIO, "cannot write %s: %s", path, strerror(errno));
     if (close(fd) != 0 && rc == CP_OK)
-        rc = err_set(err, CP_EIO, "cannot write %s: %s", *tmp, strerror(errno));
+        rc = err_set(err, CP_EIO, "cannot write %s: %s", path, strerror(errno));
     if (rc != CP_OK) {
-        unlink(*tmp);
+        unlinkat(dirfd, *tmp, 0);
         str_free(tmp);
     }
     return rc;
 }
 
-static int sync_parent(const char *path, struct err *err)
+int fs_write_new_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                    mode_t mode, struct err *err)
 {
-    char *dir = dir_of(path);
-    int rc = dir ? fs_fsync_dir(dir, err) : err_nomem(err);
+    const struct fs_attrs a = {mode, (uid_t)-1, (gid_t)-1};
+    char *tmp = NULL;
+    int rc = write_temp(dirfd, name, path, data, len, &a, &tmp, err);
 
-    free(dir);
+    if (rc != CP_OK)
+        return rc;
+    /* linkat without AT_SYMLINK_FOLLOW: an existing name, symlink or not, is EEXIST */
+    if (linkat(dirfd, tmp, dirfd, name, 0) != 0)
+        rc = errno == EEXIST ? err_set(err, CP_EEXIST, "%s already exists; not overwriting it", path)
+                             : err_set(err, CP_EIO, "cannot create %s: %s", path, strerror(errno));
+    unlinkat(dirfd, tmp, 0);
+    free(tmp);
+    return rc == CP_OK ? fs_fsync_fd(dirfd, path, err) : rc;
+}
+
+static int write_atomic_as_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                              const struct fs_attrs *a, struct err *err)
+{
+    char *tmp = NULL;
+    int rc = write_temp(dirfd, name, path, data, len, a, &tmp, err);
+
+    if (rc != CP_OK)
+        return rc;
+    if (renameat(dirfd, tmp, dirfd, name) != 0) {
+        rc = err_set(err, CP_EIO, "cannot replace %s: %s", path, strerror(errno));
+        unlinkat(dirfd, tmp, 0);
+    }
+    free(tmp);
+    return rc == CP_OK ? fs_fsync_fd(dirfd, path, err) : rc;
+}
+
+int fs_symlink_atomic_at(int dirfd, const char *target, const char *name, const char *path,
+                         struct err *err)
+{
+    char *tmp = str_printf("%s.tmp-%ld", name, (long)getpid());
+    int rc = CP_OK;
+
+    if (tmp == NULL)
+        return err_nomem(err);
+    unlinkat(dirfd, tmp, 0);
+    if (symlinkat(target, dirfd, tmp) != 0)
+        rc = err_set(err, CP_EIO, "cannot create link %s: %s", path, strerror(errno));
+    else if (renameat(dirfd, tmp, dirfd, name) != 0) {
+        rc = err_set(err, CP_EIO, "cannot replace %s: %s", path, strerror(errno));
+        unlinkat(dirfd, tmp, 0);
+    }
+    free(tmp);
+    return rc == CP_OK ? fs_fsync_fd(dirfd, path, err) : rc;
+}
+
+/* Open the directory holding path (following symlinks: an administrator's path); *base is its last part. */
+static int open_parent(const char *path, int *fd, char **base, struct err *err)
+{
+    char *c1 = strdup(path), *c2 = strdup(path);
+    int rc = CP_OK;
+
+    *fd = -1;
+    *base = NULL;
+    if (c1 == NULL || c2 == NULL || (*base = strdup(basename(c2))) == NULL)
+        rc = err_nomem(err);
+    else if ((*fd = open(dirname(c1), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        rc = err_set(err, CP_EIO, "cannot create %s: %s", path, strerror(errno));
+    if (rc != CP_OK)
+        str_free(base);
+    free(c1);
+    free(c2);
     return rc;
+}
+
+int fs_write_atomic_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                       mode_t mode, struct err *err)
+{
+    const struct fs_attrs a = {mode, (uid_t)-1, (gid_t)-1};
+
+    return write_atomic_as_at(dirfd, name, path, data, len, &a, err);
 }
 
 int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
 {
-    const struct fs_attrs a = {mode, (uid_t)-1, (gid_t)-1};
-    char *tmp = NULL;
-    int rc = write_temp(path, data, len, &a, &tmp, err);
+    char *base = NULL;
+    int dfd = -1, rc = open_parent(path, &dfd, &base, err);
 
     if (rc != CP_OK)
         return rc;
-    if (link(tmp, path) != 0)
-        rc = errno == EEXIST ? err_set(err, CP_EEXIST, "%s already exists; not overwriting it", path)
-                             : err_set(err, CP_EIO, "cannot create %s: %s", path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
-    return rc == CP_OK ? sync_parent(path, err) : rc;
+    rc = fs_write_new_at(dfd, base, path, data, len, mode, err);
+    close(dfd);
+    free(base);
+    return rc;
 }
 
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
 {
-    const struct fs_attrs a = {mode, (uid_t)-1, (gid_t)-1};
+    char *base = NULL;
+    int dfd = -1, rc = open_parent(path, &dfd, &base, err);
 
-    return fs_write_atomic_as(path, data, len, &a, err);
+    if (rc != CP_OK)
+        return rc;
+    rc = fs_write_atomic_at(dfd, base, path, data, len, mode, err);
+    close(dfd);
+    free(base);
+    return rc;
 }
 
 int fs_write_atomic_as(const char *path, const void *data, size_t len, const struct fs_attrs *a,
                        struct err *err)
 {
-    char *tmp = NULL;
-    int rc = write_temp(path, data, len, a, &tmp, err);
+    char *base = NULL;
+    int dfd = -1, rc = open_parent(path, &dfd, &base, err);
 
     if (rc != CP_OK)
         return rc;
-    if (rename(tmp, path) != 0) {
-        rc = err_set(err, CP_EIO, "cannot replace %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc == CP_OK ? sync_parent(path, err) : rc;
+    rc = write_atomic_as_at(dfd, base, path, data, len, a, err);
+    close(dfd);
+    free(base);
+    return rc;
 }
 
 int fs_symlink_atomic(const char *target, const char *path, struct err *err)
 {
-    char *tmp = str_printf("%s.tmp-%ld", path, (long)getpid());
-    int rc = CP_OK;
+    char *base = NULL;
+    int dfd = -1, rc = open_parent(path, &dfd, &base, err);
 
-    if (tmp == NULL)
-        return err_nomem(err);
-    unlink(tmp);
-    if (symlink(target, tmp) != 0)
-        rc = err_set(err, CP_EIO, "cannot create link %s: %s", tmp, strerror(errno));
-    else if (rename(tmp, path) != 0) {
-        rc = err_set(err, CP_EIO, "cannot replace %s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc == CP_OK ? sync_parent(path, err) : rc;
+    if (rc != CP_OK)
+        return rc;
+    rc = fs_symlink_atomic_at(dfd, target, base, path, err);
+    close(dfd);
+    free(base);
+    return rc;
 }
 
 static int read_fd(int fd, const char *path, size_t max, char **out, size_t *len, struct err *err)
@@ -212,17 +339,80 @@ static int read_fd(int fd, const char *path, size_t max, char **out, size_t *len
     return *out ? CP_OK : err_nomem(err);
 }
 
-int fs_read(const char *path, size_t max, char **out, size_t *len, struct err *err)
+/* Open name in dirfd for reading. strict: a symlink is refused, and anything but a
+ * regular file (O_NONBLOCK, so a FIFO planted at the name cannot hang us first). */
+static int open_file(int dirfd, const char *name, const char *path, bool strict, int *fd,
+                     struct err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc;
+    struct stat st;
+
+    *fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | (strict ? O_NOFOLLOW | O_NONBLOCK : 0));
+    if (*fd < 0 && strict && errno == ELOOP)
+        return err_set(err, CP_EINVALID, "%s is a symbolic link; refusing to follow it", path);
+    if (*fd < 0)
+        return err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot read %s: %s", path,
+                       strerror(errno));
+    if (strict && (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(*fd);
+        *fd = -1;
+        return err_set(err, CP_EINVALID, "%s is not a regular file", path);
+    }
+    return CP_OK;
+}
+
+static int read_named(int dirfd, const char *name, const char *path, bool strict, size_t max,
+                      char **out, size_t *len, struct err *err)
+{
+    int fd = -1;
+    int rc = open_file(dirfd, name, path, strict, &fd, err);
 
     *out = NULL;
     *len = 0;
-    if (fd < 0)
-        return err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot read %s: %s", path,
-                       strerror(errno));
+    if (rc != CP_OK)
+        return rc;
     rc = read_fd(fd, path, max, out, len, err);
+    close(fd);
+    return rc;
+}
+
+int fs_read_at(int dirfd, const char *name, const char *path, size_t max, char **out, size_t *len,
+               struct err *err)
+{
+    return read_named(dirfd, name, path, true, max, out, len, err);
+}
+
+int fs_read(const char *path, size_t max, char **out, size_t *len, struct err *err)
+{
+    return read_named(AT_FDCWD, path, path, false, max, out, len, err);
+}
+
+/* ssh's rule for private keys: nobody but the owner may read or change them. */
+static int check_secret(int fd, const char *path, struct err *err)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return err_set(err, CP_EIO, "cannot read key file %s: %s", path, strerror(errno));
+    if ((st.st_mode & 077) != 0)
+        return err_set(err, CP_EINVALID, "key file %s is %s by group or others (chmod 600 %s)", path,
+                       (st.st_mode & 044) ? "readable" : "writable", path);
+    return CP_OK;
+}
+
+int fs_read_secret(const char *path, size_t max, char **out, size_t *len, struct err *err)
+{
+    int fd = -1;
+    int rc = open_file(AT_FDCWD, path, path, true, &fd, err);
+
+    *out = NULL;
+    *len = 0;
+    if (rc == CP_EINVALID && fs_is_symlink_at(AT_FDCWD, path))
+        return err_set(err, CP_EINVALID, "key file %s is a symbolic link; give the file it points to",
+                       path);
+    if (rc != CP_OK)
+        return rc;
+    if ((rc = check_secret(fd, path, err)) == CP_OK)
+        rc = read_fd(fd, path, max, out, len, err);
     close(fd);
     return rc;
 }

@@ -2,15 +2,22 @@
  * util/fsio — the file primitives every persistent write goes through.
  *
  * Secrets (private keys) are never overwritten: fs_write_new writes a temp
- * file in the same directory (mkstemp, fchmod, write, fsync), link()s it to
+ * file in the same directory (O_EXCL, fchmod, write, fsync), link()s it to
  * the final name (EEXIST refuses), unlinks the temp name and fsyncs the
  * directory. Everything else uses fs_write_atomic: temp file, fsync,
  * rename over the old file, fsync the directory. A crash leaves either the
  * old or the new content, never a mix.
+ *
+ * The *_at forms work on one name inside an open directory and never follow
+ * a symlink at that name: they are what code walking a tree it must not be
+ * led out of (the state directory, a web root) uses. `path` only names the
+ * file in messages. The path forms open the parent directory as given (an
+ * administrator's path may hold symlinks) and call the *_at forms.
  */
 #ifndef CP_UTIL_FSIO_H
 #define CP_UTIL_FSIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,9 +28,13 @@ int fs_mkdirs(const char *path, mode_t mode, struct err *err) CP_WUR;
 
 /* Write a new file; CP_EEXIST when path exists. */
 int fs_write_new(const char *path, const void *data, size_t len, mode_t mode, struct err *err) CP_WUR;
+int fs_write_new_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                    mode_t mode, struct err *err) CP_WUR;
 
-/* Write or replace a file atomically. */
+/* Write or replace a file atomically (a symlink at the name is replaced, not followed). */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err) CP_WUR;
+int fs_write_atomic_at(int dirfd, const char *name, const char *path, const void *data, size_t len,
+                       mode_t mode, struct err *err) CP_WUR;
 
 /* Owner, group and mode for a file written by fs_write_atomic_as. */
 struct fs_attrs {
@@ -38,16 +49,40 @@ int fs_write_atomic_as(const char *path, const void *data, size_t len, const str
                        struct err *err) CP_WUR;
 
 /* Read a whole file of at most max bytes; *out is malloc'd and NUL-terminated.
- * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max. */
+ * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max.
+ * fs_read_at also refuses a symlink at name (CP_EINVALID "PATH is a symbolic
+ * link; refusing to follow it") and anything but a regular file. */
 int fs_read(const char *path, size_t max, char **out, size_t *len, struct err *err) CP_WUR;
+int fs_read_at(int dirfd, const char *name, const char *path, size_t max, char **out, size_t *len,
+               struct err *err) CP_WUR;
+
+/*
+ * Read a secret (a private key) that a user hands in from outside the store,
+ * as ssh treats its keys: refused, CP_EINVALID with the fix in one line, when
+ * it is a symlink ("key file F is a symbolic link; give the file it points to")
+ * or readable or writable by group or others ("key file F is readable by group
+ * or others (chmod 600 F)"). Free *out with secret_free(*out, *len).
+ */
+int fs_read_secret(const char *path, size_t max, char **out, size_t *len, struct err *err) CP_WUR;
 
 /* Point the symlink path at target, replacing an existing link atomically. */
 int fs_symlink_atomic(const char *target, const char *path, struct err *err) CP_WUR;
+int fs_symlink_atomic_at(int dirfd, const char *target, const char *name, const char *path,
+                         struct err *err) CP_WUR;
+
+/* Create a new directory "<prefix>XXXXXX" (random) in dirfd with mode; *name
+ * gets its name (caller frees). dirpath names dirfd in messages. */
+int fs_mkdtemp_at(int dirfd, const char *prefix, mode_t mode, const char *dirpath, char **name,
+                  struct err *err) CP_WUR;
 
 /* fsync a directory so a rename/link inside it is durable. */
 int fs_fsync_dir(const char *dir, struct err *err) CP_WUR;
+int fs_fsync_fd(int fd, const char *path, struct err *err) CP_WUR;
 
 /* Does path exist (lstat)? */
 int fs_exists(const char *path);
+
+/* Is errno, after an open with O_NOFOLLOW of name in dirfd, the sign of a symlink there? */
+bool fs_is_symlink_at(int dirfd, const char *name);
 
 #endif

@@ -28,6 +28,7 @@ stored=$(echo "$CP_WORK"/c/accounts/*/default/key.pem)
 head -n 1 "$stored" | grep -q "BEGIN PRIVATE KEY" || cp_fail "imported key not stored as PKCS#8"
 
 printf 'not a key\n' >"$CP_WORK/junk.pem"
+chmod 600 "$CP_WORK/junk.pem"
 cp_expect_fail run d account new --agree-tos --key "$CP_WORK/junk.pem"
 cp_check_err 1 "$CP_WORK/junk.pem"
 cp_expect_fail run d account new --agree-tos --key "$CP_WORK/rsa.pem" --key-type ec256

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -418,6 +419,251 @@ static void test_standalone_busy_port(void **state)
     assert_int_equal(open_fds(), fds); /* every socket we bound is closed again */
 }
 
+/* A symlinked .well-known or acme-challenge is refused: the file named like the
+ * token where it points is neither overwritten nor deleted. */
+static void test_webroot_symlink(void **state)
+{
+    const char *links[] = {".well-known/acme-challenge", ".well-known"};
+    char *dir = NULL, *evil = NULL, *victim = NULL, *got = NULL, *want = NULL, *p = NULL;
+    struct err err = {0};
+    struct solver *s = NULL;
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        dir = test_tmpdir("cp-solve");
+        evil = test_tmpdir("cp-evil");
+        p = str_printf("%s/acme-challenge", evil);
+        assert_int_equal(mkdir(p, 0755), 0);
+        free(p);
+        /* the link points at evil/acme-challenge (i == 0) or at evil (i == 1): same victim */
+        victim = str_printf("%s/acme-challenge/tok_en-1", evil);
+        assert_int_equal(fs_write_atomic(victim, "precious", 8, 0644, NULL), CP_OK);
+        p = str_printf("%s/.well-known", dir);
+        if (i == 0)
+            assert_int_equal(mkdir(p, 0755), 0);
+        free(p);
+        p = str_printf("%s/%s", dir, links[i]);
+        want = str_printf(i == 0 ? "%s/acme-challenge" : "%s", evil);
+        assert_int_equal(symlink(want, p), 0);
+        free(want);
+        assert_non_null(s = solver_webroot_new(dir, NULL, &err));
+        assert_int_equal(s->present(s, &http_chal, &err), CP_EINVALID);
+        want = str_printf("%s is a symbolic link; refusing to follow it (use the directory it points to as "
+                          "the web root)", p);
+        assert_string_equal(err.msg, want);
+        s->cleanup(s, &http_chal, false);
+        solver_free(s);
+        got = test_slurp(victim);
+        assert_string_equal(got, "precious");
+        free(got);
+        free(want);
+        free(p);
+        free(victim);
+        test_rm_rf(dir);
+        test_rm_rf(evil);
+        free(dir);
+        free(evil);
+    }
+}
+
+/* A hook never sees certpilot's own secrets, whatever our environment holds. */
+static void test_exec_no_secrets(void **state)
+{
+    static const char *const secret[] = EXEC_SECRET_ENV;
+    char *dir = test_tmpdir("cp-solve"), *out = str_printf("%s/env", dir), *hook, *body, *got;
+    const char *argv[2] = {NULL, NULL};
+    const char *extra[] = {"CERTPILOT_PKCS12_PASSWORD=given", NULL};
+    int status = -1;
+    struct err err = {0};
+
+    (void)state;
+    for (size_t i = 0; secret[i] != NULL; i++)
+        setenv(secret[i], "s3cret", 1);
+    setenv("CP_TEST_KEEP", "kept", 1);
+    body = str_printf("env >'%s'", out);
+    argv[0] = hook = write_hook(dir, body);
+    assert_int_equal(exec_run(argv, NULL, 5, &status, &err), CP_OK);
+    got = test_slurp(out);
+    assert_null(strstr(got, "s3cret"));
+    assert_non_null(strstr(got, "CP_TEST_KEEP=kept"));
+    free(got);
+    /* a caller that hands one over on purpose says so in extra_env */
+    assert_int_equal(exec_run(argv, extra, 5, &status, &err), CP_OK);
+    got = test_slurp(out);
+    assert_null(strstr(got, "s3cret"));
+    assert_non_null(strstr(got, "CERTPILOT_PKCS12_PASSWORD=given"));
+    for (size_t i = 0; secret[i] != NULL; i++)
+        unsetenv(secret[i]);
+    unsetenv("CP_TEST_KEEP");
+    free(got);
+    free(body);
+    free(hook);
+    free(out);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+/* The pid a hook wrote to path, waiting for it (bounded); 0 when it never came. */
+static int wait_pid_file(const char *path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int pid = 0;
+
+    for (int i = 0; i < 250 && pid == 0; i++) {
+        if (fs_read(path, 64, &text, &len, NULL) == CP_OK && strchr(text, '\n') != NULL)
+            pid = atoi(text);
+        free(text);
+        text = NULL;
+        if (pid == 0)
+            usleep(20000);
+    }
+    return pid;
+}
+
+/* SIGKILL the process running exec_run while the hook sleeps: the hook goes with it. */
+static void test_exec_dies_with_parent(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *pidfile = str_printf("%s/pid", dir), *hook, *body;
+    const char *argv[2] = {NULL, NULL};
+    int status = -1, hook_pid;
+    pid_t runner;
+
+    (void)state;
+    body = str_printf("echo $$ >'%s.tmp' && mv '%s.tmp' '%s'\nexec sleep 30", pidfile, pidfile, pidfile);
+    argv[0] = hook = write_hook(dir, body);
+    runner = fork();
+    assert_true(runner >= 0);
+    if (runner == 0) {
+        struct err err = {0};
+        _exit(exec_run(argv, NULL, 60, &status, &err) == CP_OK ? 0 : 1);
+    }
+    hook_pid = wait_pid_file(pidfile);
+    assert_true(hook_pid > 0);
+    assert_true(running(hook_pid));
+    assert_int_equal(kill(runner, SIGKILL), 0);
+    assert_int_equal(waitpid(runner, &status, 0), runner);
+    assert_true(gone_soon(hook_pid));
+    kill(hook_pid, SIGKILL);  /* only if the test failed */
+    free(body);
+    free(hook);
+    free(pidfile);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+/* A journal kept in memory: the last array the solver saved. */
+struct mem_journal {
+    json_t *last;
+    int saves;
+    int fail;               /* CP_* to return from save, 0 to accept */
+    const char *hook_log;   /* the hook's log: it must not exist at the first save */
+    bool hook_ran_first;
+};
+
+static int mem_save(void *user, const json_t *presented, struct err *err)
+{
+    struct mem_journal *m = user;
+
+    if (m->fail != 0)
+        return err_set(err, m->fail, "journal is full");
+    if (m->saves == 0)
+        m->hook_ran_first = fs_exists(m->hook_log);
+    json_decref(m->last);
+    m->last = json_deep_copy(presented);
+    m->saves++;
+    return CP_OK;
+}
+
+/* What is presented is in the journal before begin runs, and out of it after cleanup. */
+static void test_hook_journal(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *logpath = str_printf("%s/log", dir), *log;
+    char *hook = write_hook(dir, "[ \"$1\" != begin ] || [ \"$3\" != no.example.test ]");
+    struct mem_journal m = {NULL, 0, 0, logpath, false};
+    struct solver_journal j = {mem_save, &m};
+    struct chal no = {"dns-01", "no.example.test", "tok2", "txt2"};
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err);
+    json_t *want = json_pack("[{s:s, s:s, s:s, s:s}]", "type", "dns-01", "ident", "www.example.test",
+                             "token", "tok_en-1", "auth", "txtValue-_x");
+
+    (void)state;
+    assert_non_null(s);
+    solver_set_journal(s, &j);
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_OK);
+    assert_false(m.hook_ran_first);  /* recorded before begin ran */
+    assert_true(json_equal(m.last, want));
+    /* a declined begin is not left in the journal */
+    assert_int_equal(s->present(s, &no, &err), CP_EDECLINED);
+    assert_true(json_equal(m.last, want));
+    s->cleanup(s, &dns_chal, true);
+    assert_int_equal(json_array_size(m.last), 0);
+    /* no record, no hook */
+    m.fail = CP_EIO;
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_EIO);
+    assert_string_equal(err.msg, "hook begin dns-01 www.example.test: journal is full");
+    log = test_slurp(logpath);
+    assert_string_equal(log, "begin dns-01 www.example.test tok_en-1 txtValue-_x | begin dns-01 www.example.test tok_en-1 txtValue-_x\n"
+                             "begin dns-01 no.example.test tok2 txt2 | begin dns-01 no.example.test tok2 txt2\n"
+                             "done dns-01 www.example.test tok_en-1 txtValue-_x | done dns-01 www.example.test tok_en-1 txtValue-_x\n");
+    free(log);
+    solver_free(s);
+    json_decref(m.last);
+    json_decref(want);
+    free(hook);
+    free(logpath);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+/* The run after a crash runs `failed` for what the dead run left presented. */
+static void test_hook_recover(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *hook = write_hook(dir, "exit 0"), *logpath = str_printf("%s/log", dir);
+    char *log;
+    json_t *left = json_pack("[{s:s, s:s, s:s, s:s}, {s:s}]", "type", "dns-01", "ident", "www.example.test",
+                             "token", "tok_en-1", "auth", "txtValue-_x", "type", "odd");
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "dns-01", 10, NULL, &err), *w = solver_webroot_new(dir, NULL, &err);
+
+    (void)state;
+    assert_non_null(s);
+    assert_non_null(w);
+    assert_int_equal(solver_recover(s, left, &err), CP_OK);
+    log = test_slurp(logpath);
+    assert_string_equal(log, "failed dns-01 www.example.test tok_en-1 txtValue-_x | "
+                             "failed dns-01 www.example.test tok_en-1 txtValue-_x\n");
+    assert_int_equal(solver_recover(w, left, &err), CP_EUSAGE);
+    free(log);
+    solver_free(s);
+    solver_free(w);
+    json_decref(left);
+    free(hook);
+    free(logpath);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+/* Without its own timeout setting, a hook's limit is the bound solver_new gets (the issue's). */
+static void test_hook_timeout_from_issue(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *hook = write_hook(dir, "exec sleep 30");
+    struct kv items[] = {{"program", hook}};
+    struct kvlist settings = {items, 1};
+    struct err err = {0};
+    struct solver *s = solver_new("hook", &settings, 1, NULL, &err);
+
+    (void)state;
+    assert_non_null(s);
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_ETIMEOUT);
+    assert_non_null(strstr(err.msg, "did not finish within 1 s"));
+    solver_free(s);
+    free(hook);
+    test_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +680,12 @@ int main(void)
         cmocka_unit_test(test_webroot_keeps_existing_dirs),
         cmocka_unit_test(test_standalone),
         cmocka_unit_test(test_standalone_busy_port),
+        cmocka_unit_test(test_webroot_symlink),
+        cmocka_unit_test(test_exec_no_secrets),
+        cmocka_unit_test(test_exec_dies_with_parent),
+        cmocka_unit_test(test_hook_journal),
+        cmocka_unit_test(test_hook_recover),
+        cmocka_unit_test(test_hook_timeout_from_issue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

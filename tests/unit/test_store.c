@@ -1,7 +1,11 @@
 /*
  * store and fsio: atomic writes, keys never overwritten, certificate
- * versions archived and switched, listing, locking.
+ * versions archived and switched, listing, locking; a shared machine
+ * (permissions, planted symlinks), a killed run, a full or read-only disk.
  */
+#define _GNU_SOURCE /* unshare */
+#include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,14 +84,22 @@ static void test_read_limits(void **state)
     free(dir);
 }
 
-static void save_version(struct store *st, const char *ver, const char *cert, int expect)
+/* Save a version of example.test; the error's message lands in msg when given. */
+static void save_version_msg(struct store *st, const char *ver, const char *cert, int expect, struct err *msg)
 {
     struct store_cert_files f = {cert, "CHAIN\n", "KEY\n", 4};
     json_t *meta = json_pack("{s:s}", "v", ver);
     struct err err = {0};
 
     assert_int_equal(store_cert_save(st, "example.test", ver, &f, meta, &err), expect);
+    if (msg != NULL)
+        *msg = err;
     json_decref(meta);
+}
+
+static void save_version(struct store *st, const char *ver, const char *cert, int expect)
+{
+    save_version_msg(st, ver, cert, expect, NULL);
 }
 
 static void test_cert_versions(void **state)
@@ -228,6 +241,420 @@ static void test_account_key_kept(void **state)
     free(root);
 }
 
+/* The error must be exactly want (freed here). */
+static void expect_msg(const struct err *err, char *want)
+{
+    assert_non_null(want);
+    assert_string_equal(err->msg, want);
+    free(want);
+}
+
+static void plant_link(const char *target, const char *root, const char *rel)
+{
+    char *p = str_printf("%s/%s", root, rel);
+
+    assert_int_equal(symlink(target, p), 0);
+    free(p);
+}
+
+static void make_dir(const char *root, const char *rel, mode_t mode)
+{
+    char *p = str_printf("%s/%s", root, rel);
+
+    assert_int_equal(mkdir(p, mode), 0);
+    assert_int_equal(chmod(p, mode), 0);
+    free(p);
+}
+
+static void write_file(const char *root, const char *rel, const char *text)
+{
+    char *p = str_printf("%s/%s", root, rel);
+
+    assert_int_equal(fs_write_atomic(p, text, strlen(text), 0600, NULL), CP_OK);
+    free(p);
+}
+
+/* ssh's rule: a state directory writable by others, or not ours, is refused with the fix. */
+static void test_root_permissions(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *certs = str_printf("%s/certs", root), **names = NULL;
+    size_t n = 0;
+    struct store *st = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(chmod(root, 0770), 0);
+    assert_int_equal(store_open(root, &st, &err), CP_EINVALID);
+    assert_null(st);
+    expect_msg(&err, str_printf("state directory %s is writable by group or others (chmod 700 %s)", root, root));
+    assert_int_equal(chmod(root, 0702), 0);
+    assert_int_equal(store_open(root, &st, &err), CP_EINVALID);
+    assert_int_equal(chmod(root, 0755), 0);  /* readable is fine, as for ~/.ssh */
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    /* and every directory below it */
+    make_dir(root, "certs", 0777);
+    assert_int_equal(store_cert_list(st, &names, &n, &err), CP_EINVALID);
+    expect_msg(&err, str_printf("state directory %s is writable by group or others (chmod 700 %s)", certs, certs));
+    assert_int_equal(chmod(certs, 0700), 0);
+    if (geteuid() == 0) {
+        char *want = str_printf("state directory %s is owned by uid 65534, not by uid 0 that runs "
+                                "certpilot (chown 0 %s)", certs, certs);
+        assert_int_equal(chown(certs, 65534, 65534), 0);
+        assert_int_equal(store_cert_list(st, &names, &n, &err), CP_EINVALID);
+        assert_string_equal(err.msg, want);
+        free(want);
+        store_free(st);
+        st = NULL;
+        assert_int_equal(chown(root, 65534, 65534), 0);
+        assert_int_equal(store_open(root, &st, &err), CP_EINVALID);
+        assert_non_null(strstr(err.msg, "is owned by uid 65534"));
+    }
+    store_free(st);
+    test_rm_rf(root);
+    free(certs);
+    free(root);
+}
+
+/* Directories certpilot makes are 0700; the public PEM files stay 0644. */
+static void test_dirs_private(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *p;
+    const char *dirs[] = {"certs", "certs/example.test", "certs/example.test/archive",
+                          "certs/example.test/archive/v1", "locks", "accounts/ca_443/default"};
+    struct store *st = NULL;
+    struct store_lock *l = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    save_version(st, "v1", "C\n", CP_OK);
+    assert_int_equal(store_lock(st, "example.test", &l, &err), CP_OK);
+    assert_int_equal(store_account_save_key(st, "ca_443", "default", "K", 1, &err), CP_OK);
+    for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+        p = str_printf("%s/%s", root, dirs[i]);
+        assert_int_equal(mode_of(p), 0700);
+        free(p);
+    }
+    p = str_printf("%s/certs/example.test/archive/v1/cert.pem", root);
+    assert_int_equal(mode_of(p), 0644);
+    free(p);
+    store_unlock(l);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+}
+
+/* Attack 1: another user plants an account key; root must not register it. */
+static void test_planted_account_key(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *evil = test_tmpdir("cp-evil"), *pem = NULL, *want;
+    size_t len = 0;
+    json_t *meta = NULL;
+    struct store *st = NULL;
+    struct err err = {0};
+
+    (void)state;
+    make_dir(evil, "acct", 0700);
+    write_file(evil, "acct/key.pem", "EVIL KEY");
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    /* the account directory itself */
+    make_dir(root, "accounts", 0700);
+    make_dir(root, "accounts/ca_443", 0700);
+    want = str_printf("%s/acct", evil);
+    plant_link(want, root, "accounts/ca_443/default");
+    free(want);
+    assert_int_equal(store_account_load(st, "ca_443", "default", &pem, &len, &meta, &err), CP_EINVALID);
+    assert_null(pem);
+    expect_msg(&err, str_printf("%s/accounts/ca_443/default is a symbolic link; refusing to follow it (remove it)", root));
+    /* saving a new key must not land in the planted directory either */
+    assert_int_equal(store_account_save_key(st, "ca_443", "default", "K", 1, &err), CP_EINVALID);
+    /* the key file alone */
+    make_dir(root, "accounts/ca_443/other", 0700);
+    want = str_printf("%s/acct/key.pem", evil);
+    plant_link(want, root, "accounts/ca_443/other/key.pem");
+    free(want);
+    assert_int_equal(store_account_load(st, "ca_443", "other", &pem, &len, &meta, &err), CP_EINVALID);
+    assert_null(pem);
+    expect_msg(&err, str_printf("%s/accounts/ca_443/other/key.pem is a symbolic link; refusing to follow it", root));
+    store_free(st);
+    test_rm_rf(root);
+    test_rm_rf(evil);
+    free(root);
+    free(evil);
+}
+
+/* Attack 2: current re-pointed so the deployed privkey.pem is someone else's. */
+static void test_current_repointed(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *evil = test_tmpdir("cp-evil"), *cur, *want;
+    struct store *st = NULL;
+    struct store_cert c = {0};
+    struct err err = {0};
+
+    (void)state;
+    write_file(evil, "cert.pem", "EVIL CERT");
+    write_file(evil, "chain.pem", "");
+    write_file(evil, "fullchain.pem", "EVIL CERT");
+    write_file(evil, "privkey.pem", "EVIL KEY");
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    save_version(st, "v1", "CERT1\n", CP_OK);
+    /* a version name that is a symlink out of the archive */
+    plant_link(evil, root, "certs/example.test/archive/v9");
+    cur = str_printf("%s/certs/example.test/current", root);
+    assert_int_equal(unlink(cur), 0);
+    assert_int_equal(symlink("archive/v9", cur), 0);
+    assert_int_equal(store_cert_load(st, "example.test", STORE_READ_KEY, &c, &err), CP_EINVALID);
+    assert_null(c.privkey);
+    expect_msg(&err, str_printf("%s/certs/example.test/archive/v9 is a symbolic link; refusing to follow it (remove it)", root));
+    /* current straight at another directory */
+    assert_int_equal(unlink(cur), 0);
+    assert_int_equal(symlink(evil, cur), 0);
+    assert_int_equal(store_cert_load(st, "example.test", STORE_READ_KEY, &c, &err), CP_EINVALID);
+    want = str_printf("certificate example.test: current points at \"%s\", not at a version", evil);
+    assert_string_equal(err.msg, want);
+    free(want);
+    /* a version's file that is a symlink */
+    assert_int_equal(unlink(cur), 0);
+    assert_int_equal(symlink("archive/v1", cur), 0);
+    want = str_printf("%s/certs/example.test/archive/v1/privkey.pem", root);
+    assert_int_equal(unlink(want), 0);
+    free(want);
+    want = str_printf("%s/privkey.pem", evil);
+    plant_link(want, root, "certs/example.test/archive/v1/privkey.pem");
+    free(want);
+    assert_int_equal(store_cert_load(st, "example.test", STORE_READ_KEY, &c, &err), CP_EINVALID);
+    expect_msg(&err, str_printf("%s/certs/example.test/archive/v1/privkey.pem is a symbolic link; refusing to follow it", root));
+    free(cur);
+    store_free(st);
+    test_rm_rf(root);
+    test_rm_rf(evil);
+    free(root);
+    free(evil);
+}
+
+/* Attack 3: a whole new version (with its private key) redirected through a symlink. */
+static void test_version_redirected(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *evil = test_tmpdir("cp-evil"), *leak;
+    struct store *st = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    make_dir(root, "certs", 0700);
+    make_dir(root, "certs/example.test", 0700);
+    plant_link(evil, root, "certs/example.test/archive");
+    save_version(st, "v1", "CERT1\n", CP_EINVALID);
+    leak = str_printf("%s/v1/privkey.pem", evil);
+    assert_false(fs_exists(leak));
+    free(leak);
+    /* the certificate's directory itself */
+    store_free(st);
+    test_rm_rf(root);
+    assert_int_equal(mkdir(root, 0700), 0);
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    make_dir(root, "certs", 0700);
+    plant_link(evil, root, "certs/example.test");
+    save_version(st, "v1", "CERT1\n", CP_EINVALID);
+    leak = str_printf("%s/archive", evil);
+    assert_false(fs_exists(leak));
+    free(leak);
+    store_free(st);
+    test_rm_rf(root);
+    test_rm_rf(evil);
+    free(root);
+    free(evil);
+}
+
+/* A lock file planted as a symlink is neither followed nor created through. */
+static void test_lock_symlink(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *evil = test_tmpdir("cp-evil"), *target = str_printf("%s/made", evil);
+    struct store *st = NULL;
+    struct store_lock *l = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    make_dir(root, "locks", 0700);
+    plant_link(target, root, "locks/example.test.lock");
+    assert_int_equal(store_lock(st, "example.test", &l, &err), CP_EINVALID);
+    assert_null(l);
+    expect_msg(&err, str_printf("lock %s/locks/example.test.lock is a symbolic link; refusing to follow it (remove it)", root));
+    assert_false(fs_exists(target));
+    assert_int_equal(store_lock(st, "../x", &l, &err), CP_EUSAGE);
+    store_free(st);
+    test_rm_rf(root);
+    test_rm_rf(evil);
+    free(target);
+    free(root);
+    free(evil);
+}
+
+/* A killed run's half-written archive/.new-* is never a version and goes with the next save. */
+static void test_stale_temp_version(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *tmp = str_printf("%s/certs/example.test/archive/.new-Abc123", root);
+    char **v = NULL;
+    size_t n = 0;
+    struct store *st = NULL;
+    struct store_cert c = {0};
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    save_version(st, "v1", "CERT1\n", CP_OK);
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    write_file(root, "certs/example.test/archive/.new-Abc123/privkey.pem", "HALF");
+    assert_int_equal(store_cert_versions(st, "example.test", &v, &n, &err), CP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0], "v1");
+    store_names_free(v, n);
+    assert_int_equal(store_cert_load(st, "example.test", 0, &c, &err), CP_OK);
+    assert_string_equal(c.version, "v1");
+    store_cert_free(&c);
+    save_version(st, "v2", "CERT2\n", CP_OK);
+    assert_false(fs_exists(tmp));
+    assert_int_equal(store_cert_versions(st, "example.test", &v, &n, &err), CP_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[1], "v2");
+    store_names_free(v, n);
+    store_free(st);
+    test_rm_rf(root);
+    free(tmp);
+    free(root);
+}
+
+/* No .new-* left, current still at the old version, every old file whole. */
+static void assert_old_intact(struct store *st, const char *root)
+{
+    char **v = NULL, *arch = str_printf("%s/certs/example.test/archive", root), *cmd, *left;
+    size_t n = 0;
+    struct store_cert c = {0};
+    struct err err = {0};
+
+    assert_int_equal(store_cert_load(st, "example.test", STORE_READ_KEY, &c, &err), CP_OK);
+    assert_string_equal(c.version, "v1");
+    assert_string_equal(c.fullchain, "CERT1\nCHAIN\n");
+    assert_string_equal(c.privkey, "KEY\n");
+    assert_string_equal(json_string_value(json_object_get(c.meta, "v")), "v1");
+    store_cert_free(&c);
+    assert_int_equal(store_cert_versions(st, "example.test", &v, &n, &err), CP_OK);
+    assert_int_equal(n, 1);
+    store_names_free(v, n);
+    cmd = str_printf("ls -A '%s' > '%s.ls'", arch, root);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    cmd = str_printf("%s.ls", root);
+    left = test_slurp(cmd);
+    assert_string_equal(left, "v1\n");
+    unlink(cmd);
+    free(cmd);
+    free(left);
+    free(arch);
+}
+
+/* A full disk and a read-only directory during a save: a clear error, the old version whole.
+ * Needs a private mount namespace (root); skipped without one. */
+static void test_save_full_or_readonly(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *fill = str_printf("%s/filler", root), block[4096], *want;
+    struct store *st = NULL;
+    struct err err = {0};
+    FILE *f;
+
+    (void)state;
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("tmpfs", root, "tmpfs", 0, "size=256k,mode=0700") != 0) {
+        test_rm_rf(root);
+        free(fill);
+        free(root);
+        skip();
+    }
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    save_version(st, "v1", "CERT1\n", CP_OK);
+    memset(block, 'x', sizeof(block));
+    assert_non_null(f = fopen(fill, "w"));
+    while (fwrite(block, 1, sizeof(block), f) == sizeof(block) && fflush(f) == 0)
+        ;
+    fclose(f);
+    save_version_msg(st, "v2", "CERT2\n", CP_EIO, &err);
+    want = str_printf("cannot write %s/certs/example.test/archive/v2/privkey.pem: No space left on device", root);
+    assert_string_equal(err.msg, want);
+    free(want);
+    assert_old_intact(st, root);
+    unlink(fill);
+    assert_int_equal(mount(NULL, root, NULL, MS_REMOUNT | MS_RDONLY, "size=256k"), 0);
+    save_version_msg(st, "v3", "CERT3\n", CP_EIO, &err);
+    want = str_printf("cannot create a directory in %s/certs/example.test/archive: Read-only file system", root);
+    assert_string_equal(err.msg, want);
+    free(want);
+    assert_old_intact(st, root);
+    store_free(st);
+    assert_int_equal(umount(root), 0);
+    test_rm_rf(root);
+    free(fill);
+    free(root);
+}
+
+static void test_journal(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *p = str_printf("%s/journal/example.test.json", root);
+    json_t *j = json_pack("[{s:s}]", "token", "t1"), *got = NULL;
+    struct store *st = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(store_journal_read(st, "example.test", &got, &err), CP_OK);
+    assert_null(got);
+    assert_int_equal(store_journal_remove(st, "example.test", &err), CP_OK);
+    assert_int_equal(store_journal_write(st, "example.test", j, &err), CP_OK);
+    assert_int_equal(mode_of(p), 0600);
+    assert_int_equal(store_journal_read(st, "example.test", &got, &err), CP_OK);
+    assert_true(json_equal(got, j));
+    json_decref(got);
+    assert_int_equal(store_journal_remove(st, "example.test", &err), CP_OK);
+    assert_false(fs_exists(p));
+    assert_int_equal(store_journal_write(st, "../x", j, &err), CP_EUSAGE);
+    json_decref(j);
+    store_free(st);
+    test_rm_rf(root);
+    free(p);
+    free(root);
+}
+
+/* Key files from outside the store: no symlink, nobody else may read them. */
+static void test_read_secret(void **state)
+{
+    char *dir = test_tmpdir("cp-store"), *key = str_printf("%s/key.pem", dir), *link = str_printf("%s/ln", dir);
+    char *data = NULL, *want;
+    size_t len = 0;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(fs_write_atomic(key, "K", 1, 0640, NULL), CP_OK);
+    assert_int_equal(fs_read_secret(key, 100, &data, &len, &err), CP_EINVALID);
+    assert_null(data);
+    expect_msg(&err, str_printf("key file %s is readable by group or others (chmod 600 %s)", key, key));
+    assert_int_equal(chmod(key, 0602), 0);
+    assert_int_equal(fs_read_secret(key, 100, &data, &len, &err), CP_EINVALID);
+    expect_msg(&err, str_printf("key file %s is writable by group or others (chmod 600 %s)", key, key));
+    assert_int_equal(chmod(key, 0600), 0);
+    assert_int_equal(symlink(key, link), 0);
+    assert_int_equal(fs_read_secret(link, 100, &data, &len, &err), CP_EINVALID);
+    want = str_printf("key file %s is a symbolic link; give the file it points to", link);
+    assert_string_equal(err.msg, want);
+    assert_int_equal(fs_read_secret(key, 100, &data, &len, &err), CP_OK);
+    assert_string_equal(data, "K");
+    secret_free(data, len);
+    free(want);
+    test_rm_rf(dir);
+    free(key);
+    free(link);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +666,17 @@ int main(void)
         cmocka_unit_test(test_lock_exclusive),
         cmocka_unit_test(test_cert_load),
         cmocka_unit_test(test_account_key_kept),
+        cmocka_unit_test(test_root_permissions),
+        cmocka_unit_test(test_dirs_private),
+        cmocka_unit_test(test_planted_account_key),
+        cmocka_unit_test(test_current_repointed),
+        cmocka_unit_test(test_version_redirected),
+        cmocka_unit_test(test_lock_symlink),
+        cmocka_unit_test(test_stale_temp_version),
+        cmocka_unit_test(test_journal),
+        cmocka_unit_test(test_read_secret),
+        /* last: it moves this process into its own mount namespace */
+        cmocka_unit_test(test_save_full_or_readonly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
