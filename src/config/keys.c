@@ -12,7 +12,7 @@
 
 #define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
-static const char *check_url(const char *v)
+const char *value_url(const char *v)
 {
     const char *host = strncmp(v, "https://", 8) == 0 ? v + 8
                        : strncmp(v, "http://", 7) == 0 ? v + 7 : NULL;
@@ -61,7 +61,7 @@ static const char *check_account(const char *v)
 
 /* RFC 5322 §3.4.1 dot-atom local part and a host name, the plain form
  * CAs accept for contacts; quoted local parts are not worth the risk. */
-static const char *check_email(const char *v)
+const char *value_email(const char *v)
 {
     const char *at = strchr(v, '@');
     static const char local_ok[] = TOKEN_CHARS "!#$%&'*+/=?^`{|}~";
@@ -116,12 +116,12 @@ static const char *check_listen(const char *v)
 #define C(field) BASE_CERT, offsetof(struct config_cert, field)
 
 static const struct keydef keys[] = {
-    {"server", KEY_STR, IN_BOTH, S(server), check_url, 0, 0, NULL},
+    {"server", KEY_STR, IN_BOTH, S(server), value_url, 0, 0, NULL},
     {"ca", KEY_STR, IN_BOTH, S(ca), check_ca, 0, 0, NULL},
     {"ca_bundle", KEY_STR, IN_BOTH, S(ca_bundle), NULL, 0, 0, NULL},
     {"root", KEY_STR, IN_GLOBAL, S(root), NULL, 0, 0, NULL},
     {"account", KEY_STR, IN_BOTH, S(account), check_account, 0, 0, NULL},
-    {"email", KEY_LIST, IN_BOTH, S(email), check_email, 0, 0, NULL},
+    {"email", KEY_LIST, IN_BOTH, S(email), value_email, 0, 0, NULL},
     {"key_type", KEY_STR, IN_BOTH, S(key_type), check_key_type, 0, 0, NULL},
     {"challenge", KEY_STR, IN_BOTH, S(challenge), check_challenge, 0, 0, NULL},
     {"dns", KEY_STR, IN_BOTH, S(dns), check_token, 0, 0, NULL},

@@ -50,6 +50,12 @@ void keydef_names(const char **names, size_t cap);
 const char *value_bool(const char *v, bool *out);
 const char *value_duration(const char *v, enum key_kind kind, long *out);
 
+/* NULL when v is a plain e-mail address (dot-atom local part, host name), else the problem. */
+const char *value_email(const char *v);
+
+/* NULL when v is an http:// or https:// URL, else the problem. */
+const char *value_url(const char *v);
+
 /* Does the text hold a control character other than a tab (or DEL)? */
 bool has_control(const char *v);
 
