@@ -142,6 +142,7 @@ static int check_key(X509_REQ *req, const char *what, struct csr_info *ci, struc
     struct err kerr;
     int rc;
 
+    err_clear(&kerr);
     if (pub == NULL || X509_REQ_verify(req, pub) != 1)
         return err_ssl(err, CP_EINVALID, "%s: its signature does not verify with its own key",
                        what);
