@@ -616,4 +616,9 @@ void config_cert_settings(const struct config *cfg, const struct config_cert *c,
     for (size_t i = 0; c != NULL && (d = keydef_at(i)) != NULL; i++)
         if (d->base == BASE_SETTINGS && field_set(&c->set, d))
             memcpy((char *)out + d->off, (const char *)&c->set + d->off, field_size(d));
+    /* server and ca are one choice: a certificate that makes it drops the global one. */
+    if (c != NULL && c->set.server.line != 0)
+        memset(&out->ca, 0, sizeof(out->ca));
+    if (c != NULL && c->set.ca.line != 0)
+        memset(&out->server, 0, sizeof(out->server));
 }

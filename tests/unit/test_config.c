@@ -223,11 +223,40 @@ static void test_cert_settings(void **state)
     assert_int_equal(s.email.n, 1);
     assert_string_equal(s.email.items[0].value, "api-team@example.com");
     assert_string_equal(s.dns.value, "alidns");  /* inherited */
+    assert_null(s.ca.value);
     assert_int_equal(s.jobs.value, 4);
     config_cert_settings(cfg, config_cert_find(cfg, "www"), &s);
     assert_string_equal(s.server.value, "https://localhost:14000/dir");
     assert_int_equal(s.email.n, 3);
     assert_int_equal(s.renew_before.value, 30L * 86400);
+    config_free(cfg);
+    free(text);
+    /* A certificate's ca replaces the global server. */
+    cfg = parse_ok("[certpilot]\nserver = https://a.example/dir\n[cert:a]\nnames = a.example\n"
+                   "ca = letsencrypt\n");
+    config_cert_settings(cfg, &cfg->certs[0], &s);
+    assert_string_equal(s.ca.value, "letsencrypt");
+    assert_int_equal(s.server.line, 0);
+    config_free(cfg);
+}
+
+/* The shipped example parses; it holds secrets, so only mode 0600 will do. */
+static void test_example(void **state)
+{
+    char *text = data_text("example.ini");
+    struct config *cfg = parse_ok(text);
+    struct config_settings s;
+
+    (void)state;
+    assert_int_equal(cfg->ncerts, 2);
+    assert_int_equal(cfg->nproviders, 2);
+    assert_int_equal(cfg->certs[0].names.n, 3);
+    assert_int_equal(cfg->certs[1].deploy.n, 2);
+    config_cert_settings(cfg, config_cert_find(cfg, "intranet"), &s);
+    assert_string_equal(s.ca.value, "letsencrypt");
+    assert_string_equal(s.challenge.value, "http-01");
+    assert_int_equal(config_check_mode(cfg, 0100644, NULL), CP_EUSAGE);
+    assert_int_equal(config_check_mode(cfg, 0100600, NULL), CP_OK);
     config_free(cfg);
     free(text);
 }
@@ -810,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_good_global),
         cmocka_unit_test(test_good_certs),
         cmocka_unit_test(test_cert_settings),
+        cmocka_unit_test(test_example),
         cmocka_unit_test(test_provider_settings),
         cmocka_unit_test(test_empty_and_comments),
         cmocka_unit_test(test_bom_crlf),
