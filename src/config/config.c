@@ -58,6 +58,12 @@ static void check_cert(struct parse *p, const struct config_cert *c)
         ini_src_fail_at(&p->src, c->csr.line, CP_EUSAGE,
                         "csr in [cert:%s]: the names come from the CSR; remove names (line %d)",
                         c->name.value, c->names.items[0].line);
+    else if (c->csr.line != 0 && (c->set.key_type.line != 0 || c->reuse_key.line != 0))
+        ini_src_fail_at(&p->src, c->set.key_type.line != 0 ? c->set.key_type.line
+                                                            : c->reuse_key.line,
+                        CP_EUSAGE, "%s in [cert:%s]: the key comes from the CSR (line %d)",
+                        c->set.key_type.line != 0 ? "key_type" : "reuse_key", c->name.value,
+                        c->csr.line);
     else
         check_ca_choice(p, &c->set, p->sect);
 }

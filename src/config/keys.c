@@ -80,6 +80,9 @@ static const char *check_dns_name(const char *v)
     const char *p = strncmp(v, "*.", 2) == 0 ? v + 2 : v;
     size_t label = 0;
 
+    for (const char *q = v; *q != '\0'; q++)
+        if ((unsigned char)*q >= 0x80)
+            return "is not ASCII (write the punycode A-label form, xn--...)";
     if (strlen(v) > 253 || *p == '\0')
         return "is not a DNS name";
     for (; *p != '\0'; p++) {
