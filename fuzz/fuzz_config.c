@@ -22,9 +22,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err_clear(&e);
     if (config_parse((const char *)data, size, "fuzz.ini", &cfg, &e) == CP_OK) {
         struct config_settings s;
+        char *text = NULL;
         for (size_t i = 0; i < cfg->ncerts; i++)
             config_cert_settings(cfg, &cfg->certs[i], &s);
         (void)config_check_mode(cfg, 0644, NULL);
+        if (config_format(cfg, &text, NULL) == CP_OK)
+            free(text);
     } else if (e.msg[0] == '\0') {
         abort(); /* every failure explains itself */
     }

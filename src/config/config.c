@@ -223,7 +223,8 @@ static int add_list(struct parse *p, const struct keydef *d, const char *key, st
 
     if (!ok)
         return ini_src_fail(&p->src, CP_ENOMEM, "out of memory");
-    for (char *t = strtok_r(copy, ", \t", &save); ok && t != NULL; t = strtok_r(NULL, ", \t", &save))
+    for (char *t = strtok_r(copy, ", \t", &save); ok && t != NULL;
+         t = strtok_r(NULL, ", \t", &save))
         ok = add_item(p, d, key, l, t);
     free(copy);
     return ok;

@@ -119,6 +119,17 @@ int config_parse(const char *text, size_t len, const char *path, struct config *
  * token or key, or a deploy target carrying one) and mode lets group or others read. */
 int config_check_mode(const struct config *cfg, mode_t mode, struct err *err) CP_WUR;
 
+/* Is a [dns:NAME] key a secret by its name (secret, password, token, private, *key)?
+ * Does a deploy spec carry one (password=, secret=, token=, ...)? Whatever is
+ * written to logs or to meta.json must leave such values out. */
+bool config_secret_key(const char *key);
+bool config_secret_deploy(const char *spec);
+
+/* What was read, as INI text, for showing it: every section and set value in a
+ * fixed order, durations in seconds, secret values replaced by "(hidden)".
+ * *out is malloc'd. */
+int config_format(const struct config *cfg, char **out, struct err *err) CP_WUR;
+
 void config_free(struct config *cfg);
 
 /* The certificate section NAME or the provider section NAME; NULL when absent. Borrowed. */
@@ -130,7 +141,8 @@ struct kvlist config_provider_settings(const struct config_provider *p);
 
 /* The settings that apply to c: each of its overrides, else the global value;
  * server and ca count as one choice (a certificate's ca hides the global server
- * and the other way round). *out borrows from cfg and c: do not free it, do not keep it past config_free. */
+ * and the other way round). *out borrows from cfg and c: do not free it, do not
+ * keep it past config_free. */
 void config_cert_settings(const struct config *cfg, const struct config_cert *c,
                           struct config_settings *out);
 

@@ -192,7 +192,7 @@ int ini_file_read(const char *path, const char *what, size_t max, char **text, s
 
     *text = NULL;
     *len = 0;
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
         return err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "%s %s: %s", what, path,
                        strerror(errno));
     if (fstat(fd, &st) != 0) {

@@ -193,6 +193,8 @@ const char *value_bool(const char *v, bool *out)
     return "is not yes or no (true/false, on/off, 1/0)";
 }
 
+#define NOT_DURATION "is not a duration (a number, then s, m, h or d)"
+
 /* A number with an optional unit: s, m, h or d. */
 const char *value_duration(const char *v, enum key_kind kind, long *out)
 {
@@ -202,7 +204,7 @@ const char *value_duration(const char *v, enum key_kind kind, long *out)
     errno = 0;
     n = strtol(v, &end, 10);
     if (!isdigit((unsigned char)*v) || errno != 0 || end == v)
-        return kind == KEY_NUM ? "is not a number" : "is not a duration (a number, then s, m, h or d)";
+        return kind == KEY_NUM ? "is not a number" : NOT_DURATION;
     if (kind == KEY_NUM && *end != '\0')
         return "is not a number";
     switch (*end) {
@@ -222,11 +224,12 @@ const char *value_duration(const char *v, enum key_kind kind, long *out)
         unit = 86400;
         break;
     default:
-        return "is not a duration (a number, then s, m, h or d)";
+        return NOT_DURATION;
     }
     if (*end != '\0' && end[1] != '\0')
-        return "is not a duration (a number, then s, m, h or d)";
-    *out = n > 400L * 86400 ? 400L * 86400 + 1 : n * unit;  /* clamp: no overflow, still out of range */
+        return NOT_DURATION;
+    /* Clamp before multiplying: no overflow, and still out of every key's range. */
+    *out = n > 400L * 86400 ? 400L * 86400 + 1 : n * unit;
     return NULL;
 }
 

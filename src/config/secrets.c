@@ -26,7 +26,7 @@ static bool contains_any(const char *s, const char *const *words)
 
 /* Provider keys are the provider's business, so judge by the name: anything
  * called a secret, password, token or *key is treated as one. */
-static bool secret_key(const char *key)
+bool config_secret_key(const char *key)
 {
     static const char *const words[] = {"secret", "password", "passwd", "token", "private",
                                         NULL};
@@ -36,7 +36,7 @@ static bool secret_key(const char *key)
 }
 
 /* A deploy spec is opaque here, but one may carry a PKCS#12 password. */
-static bool secret_spec(const char *spec)
+bool config_secret_deploy(const char *spec)
 {
     static const char *const words[] = {"pass=", "password=", "passwd=", "passphrase=",
                                         "secret=", "token=", NULL};
@@ -50,7 +50,7 @@ static bool find_secret(const struct config *cfg, const char **key, const char *
 {
     for (size_t i = 0; i < cfg->nproviders; i++)
         for (size_t j = 0; j < cfg->providers[i].n; j++)
-            if (secret_key(cfg->providers[i].items[j].key)) {
+            if (config_secret_key(cfg->providers[i].items[j].key)) {
                 *key = cfg->providers[i].items[j].key;
                 *kind = "dns";
                 *sect = cfg->providers[i].name.value;
@@ -59,7 +59,7 @@ static bool find_secret(const struct config *cfg, const char **key, const char *
             }
     for (size_t i = 0; i < cfg->ncerts; i++)
         for (size_t j = 0; j < cfg->certs[i].deploy.n; j++)
-            if (secret_spec(cfg->certs[i].deploy.items[j].value)) {
+            if (config_secret_deploy(cfg->certs[i].deploy.items[j].value)) {
                 *key = "deploy";
                 *kind = "cert";
                 *sect = cfg->certs[i].name.value;

@@ -438,6 +438,14 @@ static void test_load(void **state)
     assert_int_equal(config_load(dir, &cfg, &e), CP_EUSAGE);
     assert_true(strstr(e.msg, "is not a regular file") != NULL);
     free(path);
+    /* A FIFO is refused at once, not waited on. */
+    path = str_printf("%s/fifo.ini", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(config_load(path, &cfg, &e), CP_EUSAGE);
+    expect = str_printf("config file %s is not a regular file", path);
+    assert_string_equal(e.msg, expect);
+    free(expect);
+    free(path);
     test_rm_rf(dir);
     free(dir);
 }
@@ -498,6 +506,49 @@ static void test_check_mode(void **state)
     cfg = parse_ok("[dns:alidns]\naccess_key_id = LTAI\nregion = cn-hangzhou\n"
                    "[cert:a]\nnames = a.example\ndeploy = files:cert=/c.pem,key=/k.pem\n");
     assert_int_equal(config_check_mode(cfg, 0100644, NULL), CP_OK);
+    config_free(cfg);
+}
+
+/* What was read, written back for people: fixed order, secrets hidden. */
+static void test_format(void **state)
+{
+    static const char want[] =
+        "[certpilot]\n"
+        "ca = letsencrypt\n"
+        "email = a@example.com\n"
+        "email = b@example.com\n"
+        "propagation_timeout = 300s\n"
+        "no_propagation_check = yes\n"
+        "renew_before = 2592000s\n"
+        "jobs = 2\n"
+        "\n[dns:alidns]\n"
+        "access_key_id = LTAI\n"
+        "access_key_secret = (hidden)\n"
+        "\n[cert:www]\n"
+        "names = www.example.com\n"
+        "names = example.com\n"
+        "reuse_key = no\n"
+        "deploy = files:cert=/c.pem,key=/k.pem\n"
+        "deploy = (hidden)\n"
+        "key_type = rsa2048\n";
+    struct config *cfg = parse_ok(
+        "[certpilot]\njobs = 2\nemail = a@example.com b@example.com\nca = letsencrypt\n"
+        "renew_before = 30\npropagation_timeout = 5m\nno_propagation_check = true\n"
+        "[dns:alidns]\naccess_key_id = LTAI\naccess_key_secret = s3cr3t\n"
+        "[cert:www]\ndomains = www.example.com, example.com\nkey_type = rsa2048\n"
+        "reuse_key = off\ndeploy = files:cert=/c.pem,key=/k.pem\n"
+        "deploy = pkcs12:path=/x.p12,password=hunter2\n");
+    char *text = NULL;
+
+    (void)state;
+    assert_int_equal(config_format(cfg, &text, NULL), CP_OK);
+    assert_string_equal(text, want);
+    free(text);
+    config_free(cfg);
+    cfg = parse_ok("");
+    assert_int_equal(config_format(cfg, &text, NULL), CP_OK);
+    assert_string_equal(text, "");
+    free(text);
     config_free(cfg);
 }
 
@@ -852,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_secret_mode),
         cmocka_unit_test(test_check_mode),
+        cmocka_unit_test(test_format),
         cmocka_unit_test(test_acmeini_seed),
         cmocka_unit_test(test_acmeini_good),
         cmocka_unit_test(test_acmeini_bad_files),
