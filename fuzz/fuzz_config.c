@@ -25,7 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *text = NULL;
         for (size_t i = 0; i < cfg->ncerts; i++)
             config_cert_settings(cfg, &cfg->certs[i], &s);
-        (void)config_check_mode(cfg, 0644, NULL);
+        if (config_check_mode(cfg, 0600, NULL) != CP_OK)
+            abort(); /* only the owner may read: always fine */
+        if (config_check_mode(cfg, 0644, NULL) == CP_ENOMEM)
+            abort();
         if (config_format(cfg, &text, NULL) == CP_OK)
             free(text);
     } else if (e.msg[0] == '\0') {
