@@ -41,7 +41,7 @@ static int grow(void **arr, size_t n, size_t size)
 
 /* ---- sections --------------------------------------------------------- */
 
-/* RFC 8555 §7.3 lets one account use either a named CA or a URL, not both. */
+/* server and ca both answer "which directory?"; two answers in one section is a mistake. */
 static void check_ca_choice(struct parse *p, const struct config_settings *s, const char *sect)
 {
     if (s->server.line != 0 && s->ca.line != 0)
