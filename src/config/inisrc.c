@@ -16,6 +16,8 @@ void ini_src_init(struct ini_src *s, const char *text, size_t len, const char *p
                   struct err *err)
 {
     memset(s, 0, sizeof(*s));
+    if (text == NULL)
+        text = "", len = 0; /* NULL + 0 is undefined behaviour */
     s->p = text;
     s->end = text + len;
     s->path = path;

@@ -303,6 +303,8 @@ static void test_empty_and_comments(void **state)
     assert_int_equal(cfg->ncerts, 0);
     assert_int_equal(cfg->global_line, 0);
     config_free(cfg);
+    assert_int_equal(config_parse(NULL, 0, "none.ini", &cfg, NULL), CP_OK);
+    config_free(cfg);
     cfg = parse_ok("; only a comment\n# and another\n\n");
     assert_int_equal(cfg->nproviders, 0);
     config_free(cfg);
