@@ -92,7 +92,7 @@ struct config_kv {
 struct config_provider {
     struct cfg_str name;     /* the NAME of [dns:NAME]; line = the header's line */
     struct config_kv *items;
-    struct kv *view;         /* the same pairs as kv, for config_provider_settings */
+    struct kv *view;         /* the same pairs as items, for config_provider_settings */
     size_t n;
 };
 
