@@ -1,0 +1,35 @@
+/*
+ * crypto/csrread — reading a PKCS#10 CSR that someone else made (the
+ * CSRFile of the seed articles' acme.ini, `issue --csr FILE`): its names,
+ * its key type, and proof that whoever made it holds its key. The CSR is
+ * then sent to the CA as it is; certpilot never sees its private key.
+ */
+#ifndef CP_CRYPTO_CSRREAD_H
+#define CP_CRYPTO_CSRREAD_H
+
+#include <stddef.h>
+
+#include "crypto/key.h"
+#include "util/err.h"
+
+struct csr_info {
+    char **names;            /* the DNS names: subjectAltName dNSNames in order, then the
+                                subject CN when no dNSName repeats it */
+    size_t n;
+    unsigned char *der;      /* the CSR as DER, ready for finalize */
+    size_t der_len;
+    enum key_type key_type;  /* of the CSR's public key */
+};
+
+/* Parse a CSR in PEM ("CERTIFICATE REQUEST") or DER form, check its
+ * self-signature and that it names only DNS names. what names the source
+ * in messages ("CSR /etc/ssl/example.com.csr"). CP_EINVALID for a malformed
+ * CSR, a bad signature, a key type certpilot does not support, or names
+ * other than DNS names. *out is filled; free it with csr_info_free. */
+int csr_read(const char *data, size_t len, const char *what, struct csr_info *out,
+             struct err *err) CP_WUR;
+
+/* Free what csr_read filled in and zero *ci (accepts NULL and a zeroed struct). */
+void csr_info_free(struct csr_info *ci);
+
+#endif
