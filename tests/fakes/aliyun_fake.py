@@ -459,8 +459,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except Exception as e:  # a bug here or challtestsrv down: say so, as a 500
             status, reply = 500, {"RequestId": rid, "Code": "InternalError", "Message": repr(e)}
             what = "InternalError " + repr(e)
-        sys.stderr.write("aliyun-fake: %s %s -> %d %s\n" % (self.command, self.path.split("?")[0],
-                                                           status, what))
+        chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
+        sys.stderr.write("aliyun-fake: %s %s%s %s -> %d %s\n" % (
+            self.command, self.path.split("?")[0], " (chunked)" if chunked else "",
+            "v3" if "Authorization" in self.headers else "v2", status, what))
         self.send_json(status, reply)
 
     def log_message(self, fmt, *args):
