@@ -10,6 +10,7 @@ import sys
 import unittest
 import uuid
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aliyun_fake as fake  # noqa: E402
 
