@@ -15,7 +15,7 @@ port=$("$FREEPORT" 1)
 cat >"$CP_WORK/fake.json" <<'JSON'
 {"keys": {"AK": {"secret": "sk-right"}, "STS.AK": {"secret": "sts-secret", "token": "sts-token"}},
  "domains": [{"name": "a.test"}, {"name": "b.test"}, {"name": "c.test"}, {"name": "d.test"},
-             {"name": "other.example.com"}, {"name": "example.com", "min_ttl": 600}],
+             {"name": "other.example.com", "min_ttl": 1}, {"name": "example.com", "min_ttl": 600}],
  "page_size_max": 2}
 JSON
 python3 "$CP_SOURCE_DIR/tests/fakes/aliyun_fake.py" --port "$port" --cert "$CP_WORK/tls/cert.pem" \
@@ -85,11 +85,18 @@ expect_txt "$M" "m1 m2 m3 m4 m5"
 tool remove "${SETTINGS[@]}" $first
 expect_txt "$M" ""
 
-cp_log "== a deeper zone wins: other.example.com holds its own names"
+cp_log "== a deeper zone wins: other.example.com holds its own names, with its minimum TTL (1)"
 deep=$(tool add "${SETTINGS[@]}" "_acme-challenge.other.example.com=deep")
-cp_assert_contains "$(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")" \
-    '"DomainName": "other.example.com", "RR": "_acme-challenge"'
+records=$(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")
+cp_assert_contains "$records" '"DomainName": "other.example.com", "RR": "_acme-challenge", "Type": "TXT", "Value": "deep", "TTL": 1,'
 tool remove "${SETTINGS[@]}" "$deep"
+
+cp_log "== a ttl below the edition's minimum: QuotaExceeded.TTL, then the domain's minimum (600)"
+low=$(tool add "${SETTINGS[@]}" -s ttl=60 "$N=low-ttl" 2>"$CP_WORK/ttl.err")
+grep -q 'QuotaExceeded.TTL' "$CP_WORK/fake.log" || cp_fail "the fake never said QuotaExceeded.TTL"
+cp_assert_contains "$(cat "$CP_WORK/ttl.err")" "TTL 60 is below the minimum of example.com; using 600"
+cp_assert_contains "$(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")" '"Value": "low-ttl", "TTL": 600,'
+tool remove "${SETTINGS[@]}" "$low"
 
 cp_log "== wrong secret: one line naming SignatureDoesNotMatch, the secret nowhere"
 cp_expect_fail env ALICLOUD_ACCESS_KEY=AK ALICLOUD_SECRET_KEY=wrong-Secret-4711 \

@@ -327,6 +327,32 @@ static void test_creds_file(void **state)
     free(dir);
 }
 
+/* inih reads lines of at most 200 bytes: a longer STS token must fail loudly, not be cut short. */
+static void test_creds_file_long_line(void **state)
+{
+    char *dir = test_tmpdir("aliyun-long"), *path = str_printf("%s/creds", dir);
+    char *env0 = str_printf("ALIBABA_CLOUD_CREDENTIALS_FILE=%s", path);
+    const char *env[] = {env0, NULL};
+    struct aliyun_creds *c = NULL;
+    struct err e;
+    FILE *f = fopen(path, "w");
+
+    (void)state;
+    assert_non_null(f);
+    fputs("[default]\ntype = sts\naccess_key_id = STS.x\naccess_key_secret = s\nsecurity_token = ", f);
+    for (int i = 0; i < 600; i++)
+        fputc('t', f);
+    fputs("\n", f);
+    fclose(f);
+    assert_int_equal(aliyun_creds_load(fake_env, env, NULL, &c, &e), CP_EINVALID);
+    assert_non_null(strstr(e.msg, "longer than 200 bytes (give a long STS token in ALIBABA_CLOUD_SECURITY_TOKEN)"));
+    assert_null(c);
+    test_rm_rf(dir);
+    free(dir);
+    free(path);
+    free(env0);
+}
+
 static void test_creds_named_file_missing(void **state)
 {
     const char *env[] = {"ALIBABA_CLOUD_CREDENTIALS_FILE=/nonexistent/creds", NULL};
@@ -575,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_creds_secret_without_id),
         cmocka_unit_test(test_creds_missing),
         cmocka_unit_test(test_creds_file),
+        cmocka_unit_test(test_creds_file_long_line),
         cmocka_unit_test(test_creds_named_file_missing),
         cmocka_unit_test(test_error_line),
         cmocka_unit_test(test_client_v3_request),

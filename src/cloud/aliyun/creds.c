@@ -150,8 +150,9 @@ static int parse_file(const char *path, const char *text, struct ini_state *s, s
     if (line < 0)
         return err_nomem(err);
     if (line > 0)  /* inih reads lines of at most 200 bytes: a longer one shows up as a bad line */
-        return err_set(err, CP_EINVALID, "credentials file %s: line %d is not \"name = value\" "
-                       "(or longer than 200 bytes)", path, line);
+        return err_set(err, CP_EINVALID, "credentials file %s: line %d is not \"name = value\" or is "
+                       "longer than 200 bytes (give a long STS token in ALIBABA_CLOUD_SECURITY_TOKEN)",
+                       path, line);
     return check_profile(s, path, err);
 }
 
