@@ -152,4 +152,10 @@ cp_check_err 2 'alidns: unknown setting "signatur" (did you mean "signature"?)'
 cp_expect_fail tool add "${SETTINGS[@]}" "_acme-challenge.example.net=x"
 cp_check_err 1 "alidns: no domain of this account holds _acme-challenge.example.net."
 
+cp_log "== finally the foreign value goes too: nothing is left behind"
+tool remove "${SETTINGS[@]}" "$foreign"
+expect_txt "$N" ""
+[ "$(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")" = "[]" ] ||
+    cp_fail "records left in the fake: $(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")"
+
 echo "PASS"
