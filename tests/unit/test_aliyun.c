@@ -399,6 +399,8 @@ struct scripted {
     size_t n, next;
     char *body[8];
     char *headers[8];  /* every header line of request i, joined by '\n' */
+    char *url[8];
+    const char *method;  /* expected */
     long slept[8];
     size_t nslept;
 };
@@ -411,12 +413,16 @@ static int scripted_send(struct http_transport *t, const struct http_request *re
     size_t i = s->next;
 
     assert_true(i < s->n && i < 8);
-    assert_string_equal(req->method, "POST");
-    assert_string_equal(req->content_type, "application/x-www-form-urlencoded");
+    assert_string_equal(req->method, s->method);
+    if (strcmp(s->method, "POST") == 0)
+        assert_string_equal(req->content_type, "application/x-www-form-urlencoded");
+    else
+        assert_null(req->content_type);
+    s->url[i] = strdup(req->url);
     for (size_t k = 0; req->headers != NULL && req->headers[k] != NULL; k++)
         assert_int_equal(buf_append_str(&h, req->headers[k]) | buf_append_str(&h, "\n"), CP_OK);
     s->headers[i] = buf_steal(&h);
-    s->body[i] = strndup(req->body, req->body_len);
+    s->body[i] = req->body != NULL ? strndup(req->body, req->body_len) : NULL;
     memset(resp, 0, sizeof(*resp));
     resp->status = s->replies[i].status;
     assert_int_equal(buf_append_str(&resp->body, s->replies[i].body), CP_OK);
@@ -437,6 +443,7 @@ static void scripted_done(struct scripted *s)
     for (size_t i = 0; i < 8; i++) {
         free(s->body[i]);
         free(s->headers[i]);
+        free(s->url[i]);
     }
 }
 
@@ -453,6 +460,7 @@ static struct aliyun_client *scripted_client(struct scripted *s, const struct ca
     s->t.send = scripted_send;
     s->replies = r;
     s->n = n;
+    s->method = "POST";
     return aliyun_client_new(&o, NULL);
 }
 
@@ -505,6 +513,43 @@ static void test_client_v2_request(void **state)
     aliyun_reply_free(&out);
     aliyun_client_free(c);
     scripted_done(&s);
+}
+
+/* GET: the parameters (and V2's Signature) in the URL, no body, no content type signed. */
+static void test_client_get(void **state)
+{
+    static const struct canned_reply r[] = {{200, "{\"RequestId\":\"R\"}"}, {200, "{\"RequestId\":\"R\"}"}};
+    struct aliyun_client_opts o = {.product = "alidns", .endpoint = "127.0.0.1:8443", .version = "2015-01-09",
+                                   .method = "GET", .creds = &test_creds};
+    struct kv p[] = {{"SubDomain", "a b.example.com"}, {"PageNumber", "2"}};
+    struct kvlist l = {p, 2};
+    struct aliyun_reply out;
+    struct aliyun_client *c = NULL;
+    struct scripted s;
+
+    (void)state;
+    aliyun_client_free(scripted_client(&s, r, 2, ALIYUN_SIG_V3, &test_creds));
+    s.method = "GET";
+    o.http = &s.t;
+    assert_non_null(c = aliyun_client_new(&o, NULL));
+    assert_int_equal(aliyun_call(c, "DescribeSubDomainRecords", &l, &out, NULL), CP_OK);
+    aliyun_reply_free(&out);
+    assert_string_equal(s.url[0], "https://127.0.0.1:8443/?PageNumber=2&SubDomain=a%20b.example.com");
+    assert_null(s.body[0]);
+    assert_non_null(strstr(s.headers[0], "SignedHeaders=host;x-acs-action;"));
+    aliyun_client_free(c);
+    o.sig = ALIYUN_SIG_V2;
+    assert_non_null(c = aliyun_client_new(&o, NULL));
+    assert_int_equal(aliyun_call(c, "DescribeSubDomainRecords", &l, &out, NULL), CP_OK);
+    aliyun_reply_free(&out);
+    assert_true(str_has_prefix(s.url[1], "https://127.0.0.1:8443/?AccessKeyId=AKID&Action=DescribeSubDomainRecords&"
+                                         "Format=JSON&PageNumber=2&SignatureMethod=HMAC-SHA1&"));
+    assert_non_null(strstr(s.url[1], "&SubDomain=a%20b.example.com&Timestamp="));
+    assert_non_null(strstr(s.url[1], "&Version=2015-01-09&Signature="));
+    aliyun_client_free(c);
+    scripted_done(&s);
+    o.method = "PUT";
+    assert_null(aliyun_client_new(&o, NULL));
 }
 
 #define THROTTLED "{\"RequestId\":\"T\",\"Code\":\"Throttling.User\",\"Message\":\"Request was denied due to user flow control.\"}"
@@ -606,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_error_line),
         cmocka_unit_test(test_client_v3_request),
         cmocka_unit_test(test_client_v2_request),
+        cmocka_unit_test(test_client_get),
         cmocka_unit_test(test_client_throttling_retried),
         cmocka_unit_test(test_client_throttling_bounded),
         cmocka_unit_test(test_client_code_not_status),

@@ -30,7 +30,8 @@ struct aliyun_client {
 struct attempt {
     char date[32];
     char nonce[33];
-    char *body;
+    char *body;  /* POST: the form; GET: NULL */
+    char *url;   /* GET: the URL with its query; POST: NULL (c->url) */
     char *hdr[MAX_HEADERS];
     size_t nhdr;
 };
@@ -38,6 +39,7 @@ struct attempt {
 static void attempt_free(struct attempt *a)
 {
     free(a->body);
+    free(a->url);
     for (size_t i = 0; i < a->nhdr; i++)
         free(a->hdr[i]);
     memset(a, 0, sizeof(*a));
@@ -59,6 +61,11 @@ static int attempt_init(struct attempt *a, struct err *err)
     return CP_OK;
 }
 
+static bool is_get(const struct aliyun_client *c)
+{
+    return strcmp(c->o.method, "GET") == 0;
+}
+
 static int add_header(struct attempt *a, const char *name, const char *value)
 {
     if (value == NULL)
@@ -74,15 +81,25 @@ static int build_v3(const struct aliyun_client *c, const char *action, const str
                     struct attempt *a, struct err *err)
 {
     const struct aliyun_creds *k = c->o.creds;
-    struct aliyun_v3_req r = {"POST", "/", NULL, c->o.endpoint, action, c->o.version, a->date, a->nonce,
+    struct aliyun_v3_req r = {c->o.method, "/", NULL, c->o.endpoint, action, c->o.version, a->date, a->nonce,
                               FORM_TYPE, k->security_token, NULL, 0};
     struct aliyun_v3_sig s;
+    char *form = aliyun_canonical_query(params);
     int rc;
 
-    if ((a->body = aliyun_canonical_query(params)) == NULL)
+    if (form == NULL)
         return err_nomem(err);
-    r.body = a->body;
-    r.body_len = strlen(a->body);
+    if (is_get(c)) {  /* the parameters are the signed query; no body, no content type */
+        r.query = params;
+        r.content_type = NULL;
+        a->url = str_printf("%s?%s", c->url, form);
+        free(form);
+        if (a->url == NULL)
+            return err_nomem(err);
+    } else {
+        r.body = a->body = form;
+        r.body_len = strlen(form);
+    }
     if ((rc = aliyun_sign_v3(&r, k->key_id, k->secret, &s, err)) != CP_OK)
         return rc;
     if (add_header(a, "Host", c->o.endpoint) || add_header(a, "x-acs-action", action) ||
@@ -115,11 +132,13 @@ static int build_v2(const struct aliyun_client *c, const char *action, const str
         return err_set(err, CP_EUSAGE, "%s: %s: too many parameters", c->o.product, action);
     for (size_t i = 0; params != NULL && i < params->n; i++)
         all[l.n++] = params->items[i];
-    if ((rc = aliyun_sign_v2("POST", &l, k->secret, NULL, &sig, err)) != CP_OK)
+    if ((rc = aliyun_sign_v2(c->o.method, &l, k->secret, NULL, &sig, err)) != CP_OK)
         return rc;
     query = aliyun_canonical_query(&l);
     esig = aliyun_pct_encode(sig);
-    if (query == NULL || esig == NULL || (a->body = str_printf("%s&Signature=%s", query, esig)) == NULL ||
+    if (query == NULL || esig == NULL ||
+        (is_get(c) ? (a->url = str_printf("%s?%s&Signature=%s", c->url, query, esig)) == NULL
+                   : (a->body = str_printf("%s&Signature=%s", query, esig)) == NULL) ||
         add_header(a, "Accept", "application/json") != CP_OK)
         rc = err_nomem(err);
     free(query);
@@ -224,8 +243,8 @@ static int one_attempt(struct aliyun_client *c, const char *action, const struct
         return rc;
     rc = c->o.sig == ALIYUN_SIG_V2 ? build_v2(c, action, params, &a, err) : build_v3(c, action, params, &a, err);
     if (rc == CP_OK) {
-        struct http_request req = {"POST", c->url, FORM_TYPE, a.body, strlen(a.body),
-                                   (const char *const *)a.hdr};
+        struct http_request req = {c->o.method, a.url ? a.url : c->url, a.body ? FORM_TYPE : NULL, a.body,
+                                   a.body ? strlen(a.body) : 0, (const char *const *)a.hdr};
         rc = http_send(t, &req, &resp, err);
     }
     if (rc == CP_OK)
@@ -291,12 +310,17 @@ struct aliyun_client *aliyun_client_new(const struct aliyun_client_opts *o, stru
 
     if (check_endpoint(o->product, o->endpoint, err) != CP_OK)
         return NULL;
+    if (o->method != NULL && strcmp(o->method, "GET") != 0 && strcmp(o->method, "POST") != 0) {
+        err_set(err, CP_EUSAGE, "%s: HTTP method %s: only GET and POST", o->product, o->method);
+        return NULL;
+    }
     if ((c = calloc(1, sizeof(*c))) == NULL || (c->url = str_printf("https://%s/", o->endpoint)) == NULL) {
         free(c);
         err_nomem(err);
         return NULL;
     }
     c->o = *o;
+    c->o.method = o->method != NULL ? o->method : "POST";
     if (o->http == NULL && (c->owned = http_curl_new(&ho, err)) == NULL) {
         aliyun_client_free(c);
         return NULL;

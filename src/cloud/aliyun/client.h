@@ -1,7 +1,7 @@
 /*
  * cloud/aliyun/client — one Alibaba Cloud OpenAPI product (Alidns, CDN,
  * CAS, API Gateway...) called RPC-style: POST https://<endpoint>/ with the
- * parameters as a form body, signed V3 (ACS3-HMAC-SHA256, the default) or
+ * parameters as a form body (or GET with them in the query), signed V3 (ACS3-HMAC-SHA256, the default) or
  * V2 (HMAC-SHA1). TLS verification is always on.
  *
  * An error reply ({RequestId, HostId, Code, Message, Recommend}) becomes one
@@ -31,6 +31,9 @@ struct aliyun_client_opts {
     const char *endpoint;              /* host[:port], no scheme: "alidns.aliyuncs.com" */
     const char *version;               /* the API version, "2015-01-09" */
     enum aliyun_sigver sig;
+    /* "POST" (NULL: the default; parameters in a form body) or "GET" (parameters in the URL,
+     * which the transport logs at debug level: never GET for a private key or other secret) */
+    const char *method;
     const struct aliyun_creds *creds;  /* borrowed; must outlive the client */
     const char *ca_bundle;             /* tests only; NULL: the system trust store */
     const struct logger *log;          /* borrowed, may be NULL */
