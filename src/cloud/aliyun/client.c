@@ -76,7 +76,8 @@ static int add_header(struct attempt *a, const char *name, const char *value)
     return CP_OK;
 }
 
-/* Alibaba V3: the API parameters travel as the form body; the headers carry action, version and signature. */
+/* Alibaba V3: the API parameters travel as the form body (GET: the query); the headers carry action,
+ * version and signature. */
 static int build_v3(const struct aliyun_client *c, const char *action, const struct kvlist *params,
                     struct attempt *a, struct err *err)
 {
