@@ -121,7 +121,7 @@ static void take_nonce(struct acme_client *c, const struct http_response *r)
 static int send_get(struct acme_client *c, const char *method, const char *url,
                     struct acme_reply *out, struct err *err)
 {
-    struct http_request req = {method, url, NULL, NULL, 0};
+    struct http_request req = {method, url, NULL, NULL, 0, NULL};
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -299,7 +299,7 @@ out:
 static int post_once(struct acme_client *c, const char *url, const json_t *payload,
                      struct acme_reply *out, struct err *err)
 {
-    struct http_request req = {"POST", url, "application/jose+json", NULL, 0};
+    struct http_request req = {"POST", url, "application/jose+json", NULL, 0, NULL};
     char *body = NULL;
     int rc;
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/alidns.h"
 #include "dns/provider.h"
 
 typedef struct dns_provider *(*dns_ctor)(const struct dns_provider_opts *opts, struct err *err);
@@ -13,7 +14,7 @@ static const struct {
     const char *name;
     dns_ctor make;
 } providers[] = {
-    /* {"rfc2136", dns_rfc2136_new}, {"alidns", dns_alidns_new}, ... */
+    {"alidns", dns_alidns_new},
     {NULL, NULL},
 };
 

@@ -136,10 +136,20 @@ static int map_curl_error(CURLcode cc, const struct curl_transport *ct, const st
     return err_set(err, code, "%s %s: %s", req->method, req->url, what);
 }
 
-/* Per-request headers: our Content-Type or none at all, and no Expect. */
+/* Append line to h; on failure free all of h and return NULL. */
+static struct curl_slist *append_or_free(struct curl_slist *h, const char *line)
+{
+    struct curl_slist *next = curl_slist_append(h, line);
+
+    if (next == NULL)
+        curl_slist_free_all(h);
+    return next;
+}
+
+/* Per-request headers: our Content-Type or none at all, no Expect, then the caller's. */
 static struct curl_slist *request_headers(const struct http_request *req)
 {
-    struct curl_slist *h = NULL, *next = NULL;
+    struct curl_slist *h = NULL;
     char *ct = NULL;
 
     /* "Content-Type:" with no value stops libcurl adding its form type to a POST */
@@ -149,11 +159,11 @@ static struct curl_slist *request_headers(const struct http_request *req)
     h = curl_slist_append(NULL, ct);
     free(ct);
     /* no "Expect: 100-continue" round trip for our small bodies */
-    if (h != NULL && (next = curl_slist_append(h, "Expect:")) == NULL) {
-        curl_slist_free_all(h);
-        return NULL;
-    }
-    return next;
+    if (h != NULL)
+        h = append_or_free(h, "Expect:");
+    for (size_t i = 0; h != NULL && req->headers != NULL && req->headers[i] != NULL; i++)
+        h = append_or_free(h, req->headers[i]);
+    return h;
 }
 
 /* Options that differ per request; everything else was set once. */

@@ -35,6 +35,9 @@ struct http_request {
     const char *content_type;  /* NULL: no Content-Type header */
     const void *body;          /* NULL for none */
     size_t body_len;
+    /* Extra request headers, "Name: value", NULL-terminated; NULL for none.
+     * Never logged (they may carry signatures or tokens). */
+    const char *const *headers;
 };
 
 struct http_transport {

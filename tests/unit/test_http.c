@@ -144,6 +144,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, const char *method, 
     struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
     const char *ua = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+    const char *acs = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "x-acs-test");
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host");
     enum MHD_Result ret;
 
     MHD_add_response_header(r, "Replay-Nonce", "nonce-1");
@@ -151,6 +153,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, const char *method, 
     MHD_add_response_header(r, "X-Method", method);
     MHD_add_response_header(r, "X-Content-Type", ct ? ct : "(none)");
     MHD_add_response_header(r, "X-User-Agent", ua ? ua : "(none)");
+    MHD_add_response_header(r, "X-Echo-Acs", acs ? acs : "(none)");
+    MHD_add_response_header(r, "X-Echo-Host", host ? host : "(none)");
     ret = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     return ret;
@@ -282,6 +286,35 @@ static void test_round_trip(void **state)
     MHD_stop_daemon(s.d);
 }
 
+/* Extra request headers (signed cloud APIs) reach the server, may replace Host, and do not
+ * stay on the handle for the next request. */
+static void test_extra_headers(void **state)
+{
+    static const char *const hdrs[] = {"x-acs-test: v1", "Host: api.example.test:8443", NULL};
+    struct server s;
+    struct http_transport *t = transport(10, 0);
+    struct http_response r = {0};
+    char *u = NULL, *host = NULL;
+
+    (void)state;
+    server_start(&s);
+    u = url_for(&s, "/api");
+    host = str_printf("127.0.0.1:%d", s.port);
+    exchange(t, &(struct http_request){"POST", u, "application/x-www-form-urlencoded", "a=1", 3, hdrs}, &r, 201,
+             "application/x-www-form-urlencoded");
+    assert_string_equal(http_header_get(&r, "X-Echo-Acs"), "v1");
+    assert_string_equal(http_header_get(&r, "X-Echo-Host"), "api.example.test:8443");
+    http_response_free(&r);
+    exchange(t, &(struct http_request){"GET", u, NULL, NULL, 0, NULL}, &r, 200, "(none)");
+    assert_string_equal(http_header_get(&r, "X-Echo-Acs"), "(none)");
+    assert_string_equal(http_header_get(&r, "X-Echo-Host"), host);
+    http_response_free(&r);
+    free(u);
+    free(host);
+    http_transport_free(t);
+    MHD_stop_daemon(s.d);
+}
+
 static void test_body_limit(void **state)
 {
     struct server s;
@@ -383,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_links),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_extra_headers),
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_connect_refused),

@@ -1,0 +1,339 @@
+/*
+ * cloud/aliyun/client.c — signed RPC-style calls to one Alibaba Cloud
+ * product, error replies to one line, bounded retries while throttled.
+ */
+#include "cloud/aliyun/client.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "cloud/aliyun/sign.h"
+#include "util/str.h"
+
+#define FORM_TYPE "application/x-www-form-urlencoded"
+#define MAX_PARAMS 64
+#define MAX_HEADERS 12
+#define MESSAGE_MAX 400
+
+struct aliyun_client {
+    struct aliyun_client_opts o;
+    struct http_transport *owned;  /* the transport we made, or NULL */
+    char *url;                     /* "https://<endpoint>/" */
+};
+
+/* Per-attempt values: every attempt is signed afresh (a nonce is single-use). */
+struct attempt {
+    char date[32];
+    char nonce[33];
+    char *body;  /* POST: the form; GET: NULL */
+    char *url;   /* GET: the URL with its query; POST: NULL (c->url) */
+    char *hdr[MAX_HEADERS];
+    size_t nhdr;
+};
+
+static void attempt_free(struct attempt *a)
+{
+    free(a->body);
+    free(a->url);
+    for (size_t i = 0; i < a->nhdr; i++)
+        free(a->hdr[i]);
+    memset(a, 0, sizeof(*a));
+}
+
+static int attempt_init(struct attempt *a, struct err *err)
+{
+    unsigned char rnd[16];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    memset(a, 0, sizeof(*a));
+    if (gmtime_r(&now, &tm) == NULL || strftime(a->date, sizeof(a->date), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return err_set(err, CP_EIO, "cannot format the current time");
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+        return err_ssl(err, CP_ECRYPTO, "random signature nonce");
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(a->nonce + 2 * i, 3, "%02x", rnd[i]);
+    return CP_OK;
+}
+
+static bool is_get(const struct aliyun_client *c)
+{
+    return strcmp(c->o.method, "GET") == 0;
+}
+
+static int add_header(struct attempt *a, const char *name, const char *value)
+{
+    if (value == NULL)
+        return CP_OK;
+    if (a->nhdr + 1 >= MAX_HEADERS || (a->hdr[a->nhdr] = str_printf("%s: %s", name, value)) == NULL)
+        return CP_ENOMEM;
+    a->nhdr++;
+    return CP_OK;
+}
+
+/* Alibaba V3: the API parameters travel as the form body (GET: the query); the headers carry action,
+ * version and signature. */
+static int build_v3(const struct aliyun_client *c, const char *action, const struct kvlist *params,
+                    struct attempt *a, struct err *err)
+{
+    const struct aliyun_creds *k = c->o.creds;
+    struct aliyun_v3_req r = {c->o.method, "/", NULL, c->o.endpoint, action, c->o.version, a->date, a->nonce,
+                              FORM_TYPE, k->security_token, NULL, 0};
+    struct aliyun_v3_sig s;
+    char *form = aliyun_canonical_query(params);
+    int rc;
+
+    if (form == NULL)
+        return err_nomem(err);
+    if (is_get(c)) {  /* the parameters are the signed query; no body, no content type */
+        r.query = params;
+        r.content_type = NULL;
+        a->url = str_printf("%s?%s", c->url, form);
+        free(form);
+        if (a->url == NULL)
+            return err_nomem(err);
+    } else {
+        r.body = a->body = form;
+        r.body_len = strlen(form);
+    }
+    if ((rc = aliyun_sign_v3(&r, k->key_id, k->secret, &s, err)) != CP_OK)
+        return rc;
+    if (add_header(a, "Host", c->o.endpoint) || add_header(a, "x-acs-action", action) ||
+        add_header(a, "x-acs-version", c->o.version) || add_header(a, "x-acs-date", a->date) ||
+        add_header(a, "x-acs-signature-nonce", a->nonce) ||
+        add_header(a, "x-acs-content-sha256", s.content_sha256) ||
+        add_header(a, "x-acs-security-token", k->security_token) ||
+        add_header(a, "Authorization", s.authorization) || add_header(a, "Accept", "application/json"))
+        rc = err_nomem(err);
+    aliyun_v3_sig_free(&s);
+    return rc;
+}
+
+/* Alibaba V2 RPC: the common parameters join the API's, all of them signed, Signature appended last. */
+static int build_v2(const struct aliyun_client *c, const char *action, const struct kvlist *params,
+                    struct attempt *a, struct err *err)
+{
+    const struct aliyun_creds *k = c->o.creds;
+    struct kv all[MAX_PARAMS] = {
+        {"Action", action}, {"Version", c->o.version}, {"Format", "JSON"}, {"AccessKeyId", k->key_id},
+        {"SignatureMethod", "HMAC-SHA1"}, {"SignatureNonce", a->nonce}, {"SignatureVersion", "1.0"},
+        {"Timestamp", a->date}, {"SecurityToken", k->security_token},
+    };
+    size_t n = k->security_token != NULL ? 9 : 8;
+    struct kvlist l = {all, n};
+    char *query = NULL, *sig = NULL, *esig = NULL;
+    int rc;
+
+    if (params != NULL && params->n > MAX_PARAMS - n)
+        return err_set(err, CP_EUSAGE, "%s: %s: too many parameters", c->o.product, action);
+    for (size_t i = 0; params != NULL && i < params->n; i++)
+        all[l.n++] = params->items[i];
+    if ((rc = aliyun_sign_v2(c->o.method, &l, k->secret, NULL, &sig, err)) != CP_OK)
+        return rc;
+    query = aliyun_canonical_query(&l);
+    esig = aliyun_pct_encode(sig);
+    if (query == NULL || esig == NULL ||
+        (is_get(c) ? (a->url = str_printf("%s?%s&Signature=%s", c->url, query, esig)) == NULL
+                   : (a->body = str_printf("%s&Signature=%s", query, esig)) == NULL) ||
+        add_header(a, "Accept", "application/json") != CP_OK)
+        rc = err_nomem(err);
+    free(query);
+    free(sig);
+    free(esig);
+    return rc;
+}
+
+static bool is_auth_code(const char *code)
+{
+    static const char *const prefixes[] = {"SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId",
+                                           "InvalidSecurityToken", "InvalidTimeStamp", "SignatureNonceUsed",
+                                           "Forbidden", "MissingSecurityToken", NULL};
+
+    for (size_t i = 0; prefixes[i] != NULL; i++)
+        if (str_has_prefix(code, prefixes[i]))
+            return true;
+    return false;
+}
+
+/* Copy s into out (size bytes), every occurrence of secret replaced by "[secret]". */
+static void copy_redacted(const char *s, const char *secret, char *out, size_t size)
+{
+    size_t slen = secret != NULL ? strlen(secret) : 0, o = 0;
+
+    while (*s != '\0' && o + 1 < size) {
+        if (slen > 0 && strncmp(s, secret, slen) == 0) {
+            o += (size_t)snprintf(out + o, size - o, "[secret]");
+            o = o < size ? o : size - 1;
+            s += slen;
+            continue;
+        }
+        out[o++] = *s++;
+    }
+    out[o] = '\0';
+}
+
+int aliyun_error_line(const char *product, const json_t *reply, const char *secret, char *line, size_t size)
+{
+    const char *code = json_string_value(json_object_get(reply, "Code"));
+    const char *msg = json_string_value(json_object_get(reply, "Message"));
+    const char *rid = json_string_value(json_object_get(reply, "RequestId"));
+    char raw[1024], m[MESSAGE_MAX + 1];
+
+    code = code != NULL ? code : "(no Code)";
+    copy_redacted(msg != NULL ? msg : "(no Message)", secret, m, sizeof(m));
+    snprintf(raw, sizeof(raw), "%s: %s: %s (RequestId %s)", product, code, m, rid != NULL ? rid : "none");
+    copy_redacted(raw, secret, line, size);  /* the code or request id could echo it too */
+    str_sanitize(line);
+    if (str_has_prefix(code, "Throttling"))
+        return CP_ETIMEOUT;
+    return is_auth_code(code) ? CP_EUSAGE : CP_EPROTO;
+}
+
+/* Success replies of some products carry Code "200"/"OK"/"Success"; anything else in Code is an error. */
+static bool is_error_reply(const json_t *j)
+{
+    const char *code = json_string_value(json_object_get(j, "Code"));
+
+    return code != NULL && strcmp(code, "200") != 0 && strcasecmp(code, "OK") != 0 &&
+           strcasecmp(code, "Success") != 0;
+}
+
+/* Turn one HTTP response into out->json, or an error (out->code set when the reply had one). */
+static int read_reply(const struct aliyun_client *c, const char *action, const struct http_response *resp,
+                      struct aliyun_reply *out, struct err *err)
+{
+    json_t *j = resp->body.len > 0 ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
+    char line[sizeof(err->msg)];
+    int rc;
+
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return err_set(err, CP_EPROTO, "%s: %s: HTTP %ld from %s without a JSON reply", c->o.product, action,
+                       resp->status, c->o.endpoint);
+    }
+    if (is_error_reply(j)) {
+        snprintf(out->code, sizeof(out->code), "%s", json_string_value(json_object_get(j, "Code")));
+        str_sanitize(out->code);
+        rc = aliyun_error_line(c->o.product, j, c->o.creds->secret, line, sizeof(line));
+        json_decref(j);
+        return err_set(err, rc, "%s", line);
+    }
+    if (resp->status >= 300) {
+        json_decref(j);
+        return err_set(err, CP_EPROTO, "%s: %s: HTTP %ld from %s without an error Code", c->o.product, action,
+                       resp->status, c->o.endpoint);
+    }
+    out->json = j;
+    return CP_OK;
+}
+
+static int one_attempt(struct aliyun_client *c, const char *action, const struct kvlist *params,
+                       struct aliyun_reply *out, struct err *err)
+{
+    struct http_transport *t = c->o.http != NULL ? c->o.http : c->owned;
+    struct http_response resp = {0};
+    struct attempt a;
+    int rc;
+
+    if ((rc = attempt_init(&a, err)) != CP_OK)
+        return rc;
+    rc = c->o.sig == ALIYUN_SIG_V2 ? build_v2(c, action, params, &a, err) : build_v3(c, action, params, &a, err);
+    if (rc == CP_OK) {
+        struct http_request req = {c->o.method, a.url ? a.url : c->url, a.body ? FORM_TYPE : NULL, a.body,
+                                   a.body ? strlen(a.body) : 0, (const char *const *)a.hdr};
+        rc = http_send(t, &req, &resp, err);
+    }
+    if (rc == CP_OK)
+        rc = read_reply(c, action, &resp, out, err);
+    else if (err != NULL)
+        err_prefix(err, "%s: %s: ", c->o.product, action);
+    http_response_free(&resp);
+    attempt_free(&a);
+    return rc;
+}
+
+static void real_sleep(void *ud, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    (void)ud;
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist *params,
+                struct aliyun_reply *out, struct err *err)
+{
+    int tries = c->o.max_tries > 0 ? c->o.max_tries : 5, rc = CP_OK;
+    long wait_ms = 1000;
+
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < tries; i++, wait_ms *= 2) {
+        out->code[0] = '\0';
+        rc = one_attempt(c, action, params, out, err);
+        /* Alibaba: Throttling.User / Throttling.Api ask the caller to slow down and try again */
+        if (rc == CP_OK || !str_has_prefix(out->code, "Throttling") || i + 1 == tries)
+            break;
+        log_info(c->o.log, "%s: %s: %s, retrying in %ld ms", c->o.product, action, out->code, wait_ms);
+        (c->o.sleep_ms != NULL ? c->o.sleep_ms : real_sleep)(c->o.sleep_ud, wait_ms);
+    }
+    log_debug(c->o.log, "%s: %s -> %s", c->o.product, action, rc == CP_OK ? "ok" : out->code);
+    return rc;
+}
+
+void aliyun_reply_free(struct aliyun_reply *r)
+{
+    if (r == NULL)
+        return;
+    json_decref(r->json);
+    r->json = NULL;
+    r->code[0] = '\0';
+}
+
+/* host[:port] only: a scheme, path or space would change what is signed as Host. */
+static int check_endpoint(const char *product, const char *e, struct err *err)
+{
+    if (e == NULL || *e == '\0' || strpbrk(e, "/?#@ \t") != NULL)
+        return err_set(err, CP_EUSAGE, "%s: endpoint \"%s\" must be a host name with an optional :port "
+                       "(no scheme or path)", product, e ? e : "");
+    return CP_OK;
+}
+
+struct aliyun_client *aliyun_client_new(const struct aliyun_client_opts *o, struct err *err)
+{
+    struct aliyun_client *c = NULL;
+    struct http_opts ho = {.ca_bundle = o->ca_bundle, .log = o->log};
+
+    if (check_endpoint(o->product, o->endpoint, err) != CP_OK)
+        return NULL;
+    if (o->method != NULL && strcmp(o->method, "GET") != 0 && strcmp(o->method, "POST") != 0) {
+        err_set(err, CP_EUSAGE, "%s: HTTP method %s: only GET and POST", o->product, o->method);
+        return NULL;
+    }
+    if ((c = calloc(1, sizeof(*c))) == NULL || (c->url = str_printf("https://%s/", o->endpoint)) == NULL) {
+        free(c);
+        err_nomem(err);
+        return NULL;
+    }
+    c->o = *o;
+    c->o.method = o->method != NULL ? o->method : "POST";
+    if (o->http == NULL && (c->owned = http_curl_new(&ho, err)) == NULL) {
+        aliyun_client_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void aliyun_client_free(struct aliyun_client *c)
+{
+    if (c == NULL)
+        return;
+    http_transport_free(c->owned);
+    free(c->url);
+    free(c);
+}

@@ -1,0 +1,76 @@
+/*
+ * cloud/aliyun/client — one Alibaba Cloud OpenAPI product (Alidns, CDN,
+ * CAS, API Gateway...) called RPC-style: POST https://<endpoint>/ with the
+ * parameters as a form body (or GET with them in the query), signed V3 (ACS3-HMAC-SHA256, the default) or
+ * V2 (HMAC-SHA1). TLS verification is always on.
+ *
+ * An error reply ({RequestId, HostId, Code, Message, Recommend}) becomes one
+ * sanitised line "<product>: <Code>: <Message> (RequestId <id>)"; the
+ * decision rests on Code, not on the HTTP status. Throttling.* replies are
+ * retried with a bounded back-off. Request bodies are never logged (deploy
+ * targets send private keys through here), nor is any secret.
+ */
+#ifndef CP_CLOUD_ALIYUN_CLIENT_H
+#define CP_CLOUD_ALIYUN_CLIENT_H
+
+#include <jansson.h>
+
+#include "cloud/aliyun/creds.h"
+#include "http/http.h"
+#include "util/err.h"
+#include "util/kv.h"
+#include "util/log.h"
+
+enum aliyun_sigver {
+    ALIYUN_SIG_V3 = 0,  /* ACS3-HMAC-SHA256 */
+    ALIYUN_SIG_V2 = 1,  /* RPC HMAC-SHA1, SignatureVersion=1.0 */
+};
+
+struct aliyun_client_opts {
+    const char *product;               /* "alidns": starts every error line */
+    const char *endpoint;              /* host[:port], no scheme: "alidns.aliyuncs.com" */
+    const char *version;               /* the API version, "2015-01-09" */
+    enum aliyun_sigver sig;
+    /* "POST" (NULL: the default; parameters in a form body) or "GET" (parameters in the URL,
+     * which the transport logs at debug level: never GET for a private key or other secret) */
+    const char *method;
+    const struct aliyun_creds *creds;  /* borrowed; must outlive the client */
+    const char *ca_bundle;             /* tests only; NULL: the system trust store */
+    const struct logger *log;          /* borrowed, may be NULL */
+    struct http_transport *http;       /* borrowed; NULL: the client makes (and owns) a libcurl one */
+    int max_tries;                     /* attempts while throttled; 0: 5 */
+    /* The back-off wait; NULL: really sleep. Tests pass a recorder. */
+    void (*sleep_ms)(void *ud, long ms);
+    void *sleep_ud;
+};
+
+struct aliyun_client;
+
+/* A client for one product. NULL and err on failure (bad endpoint, CA bundle). */
+struct aliyun_client *aliyun_client_new(const struct aliyun_client_opts *o, struct err *err);
+void aliyun_client_free(struct aliyun_client *c);
+
+struct aliyun_reply {
+    json_t *json;    /* the success reply (owned; aliyun_reply_free) */
+    char code[128];  /* the error Code when the call failed with one, else "" */
+};
+
+/*
+ * Call action with params (the API's own parameters; the common ones are
+ * added here). 0 and out->json on success. On an error reply: out->code is
+ * set and the return is CP_EUSAGE for credential, signature and clock
+ * errors, CP_ETIMEOUT when still throttled after every try, CP_EPROTO
+ * otherwise. CP_ENET / CP_ETIMEOUT from the transport.
+ */
+int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist *params,
+                struct aliyun_reply *out, struct err *err) CP_WUR;
+
+void aliyun_reply_free(struct aliyun_reply *r);
+
+/* The error line for an error reply (exposed for tests): "<product>: <Code>:
+ * <Message> (RequestId <id>)", sanitised, with any occurrence of secret
+ * (may be NULL) replaced by "[secret]". Returns the CP_E* code as above. */
+int aliyun_error_line(const char *product, const json_t *reply, const char *secret, char *line,
+                      size_t size);
+
+#endif
