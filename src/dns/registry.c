@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dns/provider.h"
+#include "dns/rfc2136.h"
 
 typedef struct dns_provider *(*dns_ctor)(const struct dns_provider_opts *opts, struct err *err);
 
@@ -13,7 +14,7 @@ static const struct {
     const char *name;
     dns_ctor make;
 } providers[] = {
-    /* {"rfc2136", dns_rfc2136_new}, {"alidns", dns_alidns_new}, ... */
+    {"rfc2136", dns_rfc2136_new},
     {NULL, NULL},
 };
 
