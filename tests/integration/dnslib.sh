@@ -105,9 +105,11 @@ dns_setup() {
     [ -z "$DNS_SECONDARY" ] || dns_start_secondary
     DNS_STATE=$CP_WORK/state
     mkdir -p "$DNS_STATE"
+    DNS_ARGS=(-r "$DNS_PRIMARY" -s "key_file=$DNS_KEY" -d "$DNS_STATE")
 }
 
-# dnssolve with the testbed's resolver and key: dns_solve [ARGS...]
+# dnssolve with the testbed's resolver, key and state directory: dns_solve [ARGS...]
+# (in the background, run "$DNSSOLVE" "${DNS_ARGS[@]}" itself, so $! is its PID)
 dns_solve() {
-    "$DNSSOLVE" -r "$DNS_PRIMARY" -s "key_file=$DNS_KEY" -d "$DNS_STATE" "$@"
+    "$DNSSOLVE" "${DNS_ARGS[@]}" "$@"
 }
