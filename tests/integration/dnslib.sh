@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # A DNS testbed for the dns-01 tests (sourced after lib.sh): a primary BIND
 # with the zones example.test and validation.test, a TSIG key allowed to
-# update both, and optionally a secondary of example.test that transfers the
+# update both, a zone locked.test nobody may update, and optionally a secondary of example.test that transfers the
 # zone once at start and then only when told (rndc refresh): a lagging
 # secondary. Each BIND has a loopback address of its own, port 53, and the
 # zone's NS hosts resolve to those addresses.
@@ -47,6 +47,7 @@ ZONE
 @   IN SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60
 @   IN NS  ns1.example.test.
 ZONE
+    cp "$d/validation.test.db" "$d/locked.test.db"
 }
 
 dns_start_primary() {
@@ -66,6 +67,10 @@ zone \"validation.test\" {
     type primary;
     file \"$d/validation.test.db\";
     allow-update { key \"certpilot-test\"; key \"certpilot-test512\"; };
+};
+zone \"locked.test\" {
+    type primary;
+    file \"$d/locked.test.db\";
 };"
     DNS_PRIMARY_PID=$BIND_PID
 }

@@ -32,8 +32,12 @@ update add $name. 60 IN TXT "foreign"
 send
 UPD
 [ "$(dns_txt "$P" $name)" = '"foreign" ' ] || cp_fail "foreign value not added: [$(dns_txt "$P" $name)]"
+updates() { grep -c 'signer "certpilot-test" approved' "$CP_WORK/primary/named.log" || true; }
+before=$(updates)
 out=$(dns_solve www.example.test=mine-1 '*.www.example.test=mine-2')
 [ "$out" = ready ] || cp_fail "dnssolve said: $out"
+# one UPDATE published both values; each cleanup removed its own
+[ "$(($(updates) - before))" = 3 ] || cp_fail "expected 3 UPDATE messages, saw $(($(updates) - before))"
 [ "$(dns_txt "$P" $name)" = '"foreign" ' ] || cp_fail "cleanup touched the foreign value: [$(dns_txt "$P" $name)]"
 ! ls "$DNS_STATE"/dns-journal-*.json >/dev/null 2>&1 || cp_fail "journal left after a clean run"
 
@@ -46,6 +50,12 @@ cp_assert_contains "$(cat "$CP_WORK/alias.err")" "is an alias of _acme-challenge
     cp_fail "value not at the CNAME target: [$(dns_txt "$P" _acme-challenge.alias.validation.test)]"
 [ "$(dns_solve --recover)" = "recovered 1" ] || cp_fail "recover of the delegated record failed"
 [ -z "$(dns_txt "$P" _acme-challenge.alias.validation.test)" ] || cp_fail "delegated record left"
+
+# A provider failing halfway (the second zone refuses): what was added is removed.
+cp_expect_fail dns_solve www.example.test=half-1 www.locked.test=half-2
+cp_check_err 1 "dnssolve: rfc2136: $P:53 refused the update of zone locked.test.: REFUSED"
+[ "$(dns_txt "$P" $name)" = '"foreign" ' ] || cp_fail "half-published value left: [$(dns_txt "$P" $name)]"
+! ls "$DNS_STATE"/dns-journal-*.json >/dev/null 2>&1 || cp_fail "journal left after a failed add"
 
 # A CNAME loop is refused, with nothing published.
 cp_expect_fail dns_solve loop1.example.test=x1
