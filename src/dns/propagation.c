@@ -183,7 +183,7 @@ static bool nap(long ms, volatile sig_atomic_t *cancel)
 static int poll_loop(struct wait *w, const struct dns_propagation_opts *o, struct err *err)
 {
     long timeout_s = o->timeout_s > 0 ? o->timeout_s : DNS_PROPAGATION_TIMEOUT_S;
-    long start = now_ms(), last_note = start, interval = POLL_FIRST_MS;
+    long start = now_ms(), deadline = start + timeout_s * 1000L, last_note = start, interval = POLL_FIRST_MS;
     const struct check *first = NULL;
     size_t pending = 0;
 
@@ -195,14 +195,15 @@ static int poll_loop(struct wait *w, const struct dns_propagation_opts *o, struc
                      w->nchecks, (double)(now_ms() - start) / 1000.0);
             return CP_OK;
         }
-        if (now_ms() - start >= timeout_s * 1000L)
+        if (now_ms() >= deadline)
             return lacking(first, timeout_s, err);
         if (now_ms() - last_note >= PROGRESS_EVERY_MS) {
             log_info(o->log, "propagation: waiting for %zu of %zu server(s), e.g. %s (%s) for %s",
                      pending, w->nchecks, first->addr, first->host, first->fqdn);
             last_note = now_ms();
         }
-        if (!nap(interval, o->cancel))
+        /* never sleep past the deadline: the last poll happens at it */
+        if (!nap(interval < deadline - now_ms() ? interval : deadline - now_ms(), o->cancel))
             return err_set(err, CP_ETIMEOUT, "propagation: interrupted");
         interval = interval * 2 > POLL_MAX_MS ? POLL_MAX_MS : interval * 2;
     }

@@ -220,6 +220,9 @@ static int soa_at(struct dns_resolver *r, const char *name, char **mname, bool *
     int rc = query(r, name, LDNS_RR_TYPE_SOA, "SOA", &pkt, &rrs, err);
 
     *found = false;
+    /* a failing server must not make a parent look like the zone */
+    if (rc == CP_OK && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_SERVFAIL)
+        rc = err_set(err, CP_ENET, "resolver %s: SERVFAIL for SOA %s", r->desc, name);
     if (rc == CP_OK && rrs != NULL && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR) {
         *found = true;
         if (mname != NULL && (*mname = rdf_str(ldns_rr_list_rr(rrs, 0), 0)) == NULL)
