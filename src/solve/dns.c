@@ -185,12 +185,17 @@ static int publish(struct dns_solver *d, struct dns_txt *batch, struct entry **w
     size_t k = gather(d, is_queued, batch, who);
     int rc;
 
+    if (k == 0)
+        return CP_OK;
     for (size_t i = 0; i < k; i++)
         who[i]->inflight = true;
-    if ((rc = journal_sync(d, err)) != CP_OK)
+    if ((rc = journal_sync(d, err)) != CP_OK) {
+        for (size_t i = 0; i < k; i++)
+            who[i]->inflight = false;
         return rc;
+    }
     log_info(d->log, "dns-01: publishing %zu TXT record(s) through %s", k, d->provider->name);
-    rc = k > 0 ? d->provider->add(d->provider, batch, k, err) : CP_OK;
+    rc = d->provider->add(d->provider, batch, k, err);
     scatter(batch, who, k);
     for (size_t i = 0; i < k; i++)
         who[i]->queued = who[i]->inflight = false;

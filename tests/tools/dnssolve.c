@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dns/provider.h"
 #include "solve/solve.h"
@@ -162,8 +163,13 @@ int main(int argc, char **argv)
         rc = err.code;
     } else {
         rc = solve(&a, s, &err);
-        if (a.keep)
-            return rc == CP_OK ? 0 : fail(&err);  /* as a crash would: nothing removed, journal kept */
+        if (a.keep) {
+            /* as a crash would: nothing removed, nothing freed, the journal kept */
+            if (rc != CP_OK)
+                fail(&err);
+            fflush(NULL);
+            _exit(rc == CP_OK ? 0 : 1);
+        }
     }
     solver_free(s);
     dns_provider_free(p);
