@@ -12,12 +12,21 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <ldns/ldns.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "support/files.h"
 
 #include "dns/journal.h"
 #include "dns/provider.h"
 #include "dns/resolve.h"
 #include "dns/rfc2136.h"
+#include "solve/solve.h"
 #include "util/fsio.h"
 #include "util/str.h"
 
@@ -237,12 +246,267 @@ static void registry(void **state)
     assert_string_equal(err.msg, "rfc2136: zone \"bad zone\" is not a DNS name");
 }
 
+/* A DNS server on 127.0.0.1 that answers NXDOMAIN to everything (so no
+ * name is an alias), for the solver tests. ldns builds the replies. */
+struct fake_dns {
+    int fd;
+    unsigned short port;
+    volatile int stop;
+    pthread_t thread;
+};
+
+static void answer_nxdomain(int fd, const uint8_t *q, size_t len, struct sockaddr_in *from, socklen_t flen)
+{
+    ldns_pkt *query = NULL, *reply = ldns_pkt_new();
+    uint8_t *wire = NULL;
+    size_t size = 0;
+
+    if (ldns_wire2pkt(&query, q, len) == LDNS_STATUS_OK && reply != NULL) {
+        ldns_pkt_set_id(reply, ldns_pkt_id(query));
+        ldns_pkt_set_qr(reply, true);
+        ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+        ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(query), 0)));
+        if (ldns_pkt2wire(&wire, reply, &size) == LDNS_STATUS_OK)
+            (void)sendto(fd, wire, size, 0, (struct sockaddr *)from, flen);
+    }
+    free(wire);
+    ldns_pkt_free(query);
+    ldns_pkt_free(reply);
+}
+
+static void *fake_dns_run(void *arg)
+{
+    struct fake_dns *f = arg;
+    uint8_t buf[512];
+
+    while (!f->stop) {
+        struct pollfd pfd = {f->fd, POLLIN, 0};
+        struct sockaddr_in from;
+        socklen_t flen = sizeof(from);
+        ssize_t n;
+
+        if (poll(&pfd, 1, 50) <= 0)
+            continue;
+        if ((n = recvfrom(f->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen)) > 0)
+            answer_nxdomain(f->fd, buf, (size_t)n, &from, flen);
+    }
+    return NULL;
+}
+
+static void fake_dns_start(struct fake_dns *f)
+{
+    struct sockaddr_in sa = {0};
+    socklen_t len = sizeof(sa);
+
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    f->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(f->fd >= 0);
+    assert_int_equal(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(f->fd, (struct sockaddr *)&sa, &len), 0);
+    f->port = ntohs(sa.sin_port);
+    f->stop = 0;
+    assert_int_equal(pthread_create(&f->thread, NULL, fake_dns_run, f), 0);
+}
+
+static void fake_dns_stop(struct fake_dns *f)
+{
+    f->stop = 1;
+    pthread_join(f->thread, NULL);
+    close(f->fd);
+}
+
+/* A provider that logs what it is asked and fails add() after fail_after records. */
+struct fake_provider {
+    struct dns_provider base;
+    size_t adds, fail_after;
+    char log[1024];
+};
+
+static int fake_add(struct dns_provider *p, struct dns_txt *recs, size_t n, struct err *err)
+{
+    struct fake_provider *f = (struct fake_provider *)p;
+
+    f->adds++;
+    for (size_t i = 0; i < n; i++) {
+        if (i == f->fail_after)
+            return err_set(err, CP_ENET, "fake: add %s failed", recs[i].value);
+        snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "+%s@%s ", recs[i].value, recs[i].fqdn);
+        recs[i].zone = strdup("example.test.");
+        recs[i].id = str_printf("id-%s", recs[i].value);
+        recs[i].added = true;
+    }
+    return CP_OK;
+}
+
+static int fake_remove(struct dns_provider *p, struct dns_txt *recs, size_t n, struct err *err)
+{
+    struct fake_provider *f = (struct fake_provider *)p;
+
+    (void)err;
+    for (size_t i = 0; i < n; i++) {
+        if (!recs[i].added)
+            continue;
+        snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "-%s(%s) ", recs[i].value,
+                 recs[i].id ? recs[i].id : "");
+        dns_txt_clear(&recs[i]);
+    }
+    return CP_OK;
+}
+
+static void fake_free(struct dns_provider *p)
+{
+    (void)p;
+}
+
+struct solver_env {
+    struct fake_dns dns;
+    struct fake_provider prov;
+    char *dir, *resolver;
+    struct solver_dns_opts opts;
+};
+
+static int solver_setup(void **state)
+{
+    struct solver_env *e = calloc(1, sizeof(*e));
+
+    fake_dns_start(&e->dns);
+    e->prov.base = (struct dns_provider){"fake", fake_add, fake_remove, fake_free};
+    e->prov.fail_after = 100;
+    e->dir = test_tmpdir("cp-dns");
+    e->resolver = str_printf("127.0.0.1:%u", e->dns.port);
+    e->opts = (struct solver_dns_opts){&e->prov.base, e->resolver, 0, true, e->dir, NULL, NULL};
+    *state = e;
+    return 0;
+}
+
+static int solver_teardown(void **state)
+{
+    struct solver_env *e = *state;
+
+    fake_dns_stop(&e->dns);
+    test_rm_rf(e->dir);
+    free(e->dir);
+    free(e->resolver);
+    free(e);
+    return 0;
+}
+
+/* How many journals the state directory holds. */
+static int journals(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    while (d && (de = readdir(d)) != NULL)
+        n += strncmp(de->d_name, "dns-journal-", 12) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static const struct chal base = {"dns-01", "www.example.test", "t1", "base-value"};
+static const struct chal wild = {"dns-01", "www.example.test", "t2", "wild-value"};
+
+static void solver_wildcard_and_base(void **state)
+{
+    struct solver_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+
+    assert_non_null(s);
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->present(s, &wild, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_OK);
+    assert_int_equal(e->prov.adds, 1);  /* one batch */
+    assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. "
+                                     "+wild-value@_acme-challenge.www.example.test. ");
+    assert_int_equal(journals(e->dir), 1);
+    s->cleanup(s, &wild, false);
+    assert_non_null(strstr(e->prov.log, "-wild-value(id-wild-value) "));
+    assert_null(strstr(e->prov.log, "-base-value"));
+    assert_int_equal(journals(e->dir), 1);
+    s->cleanup(s, &base, true);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) "));
+    assert_int_equal(journals(e->dir), 0);
+    solver_free(s);
+}
+
+static void solver_add_fails_halfway(void **state)
+{
+    struct solver_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+
+    e->prov.fail_after = 1;
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->present(s, &wild, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_ENET);
+    assert_string_equal(err.msg, "fake: add wild-value failed");
+    assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. -base-value(id-base-value) ");
+    assert_int_equal(journals(e->dir), 0);
+    s->cleanup(s, &base, false);
+    s->cleanup(s, &wild, false);
+    solver_free(s);
+    assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. -base-value(id-base-value) ");
+}
+
+static void solver_free_removes_leftovers(void **state)
+{
+    struct solver_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+    struct chal bad = base;
+
+    bad.type = "http-01";
+    assert_int_equal(s->present(s, &bad, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "the dns solver answers dns-01, not http-01");
+    bad = base;
+    bad.auth = "not base64url!";
+    assert_int_equal(s->present(s, &bad, &err), CP_EINVALID);
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_OK);
+    solver_free(s);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value)"));
+    assert_int_equal(journals(e->dir), 0);
+}
+
+static void solver_recover(void **state)
+{
+    struct solver_env *e = *state;
+    struct dns_txt rec = {"_acme-challenge.a.test.", "left-1", "a.test.", "id-9", true};
+    char *dead = str_printf("%s/dns-journal-1-1.json", e->dir);
+    char *alive = str_printf("%s/dns-journal-2-2.json", e->dir);
+    char *other = str_printf("%s/dns-journal-3-3.json", e->dir);
+    struct err err = {0};
+    size_t removed = 9;
+
+    /* no process has a pid this large (pid_max is at most 2^22) */
+    assert_int_equal(dns_journal_write(dead, "fake", 2147483000L, &rec, 1, &err), CP_OK);
+    assert_int_equal(dns_journal_write(alive, "fake", (long)getppid(), &rec, 1, &err), CP_OK);
+    assert_int_equal(dns_journal_write(other, "rfc2136", 2147483000L, &rec, 1, &err), CP_OK);
+    assert_int_equal(solver_dns_recover(&e->opts, &removed, &err), CP_OK);
+    assert_int_equal(removed, 1);
+    assert_string_equal(e->prov.log, "-left-1(id-9) ");
+    assert_int_equal(fs_exists(dead), 0);
+    assert_int_equal(fs_exists(alive), 1);
+    assert_int_equal(fs_exists(other), 1);
+    free(dead);
+    free(alive);
+    free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(key_ok),   cmocka_unit_test(key_errors), cmocka_unit_test(key_load),
         cmocka_unit_test(names),    cmocka_unit_test(servers),    cmocka_unit_test(journal),
         cmocka_unit_test(registry),
+        cmocka_unit_test_setup_teardown(solver_wildcard_and_base, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_add_fails_halfway, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_free_removes_leftovers, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_recover, solver_setup, solver_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
