@@ -12,15 +12,21 @@
 
 #define JOURNAL_MAX (1024 * 1024)
 
+/* An optional member: absent when value is NULL. */
+static int set_opt(json_t *o, const char *key, const char *value)
+{
+    return value == NULL ? 0 : json_object_set_new(o, key, json_string(value));
+}
+
 static json_t *record_json(const struct dns_txt *r)
 {
     json_t *o = json_pack("{s:s, s:s}", "fqdn", r->fqdn, "value", r->value);
 
     /* zone and id are known only after the provider published the record */
-    if (o != NULL && r->zone != NULL && json_object_set_new(o, "zone", json_string(r->zone)) != 0)
-        json_decref(o), o = NULL;
-    if (o != NULL && r->id != NULL && json_object_set_new(o, "id", json_string(r->id)) != 0)
-        json_decref(o), o = NULL;
+    if (o != NULL && (set_opt(o, "zone", r->zone) != 0 || set_opt(o, "id", r->id) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
     return o;
 }
 
@@ -31,9 +37,12 @@ int dns_journal_write(const char *path, const char *provider, long pid, const st
     char *text = NULL;
     int rc = CP_OK;
 
-    for (size_t i = 0; list != NULL && i < n; i++)
-        if (json_array_append_new(list, record_json(&recs[i])) != 0)
-            json_decref(list), list = NULL;
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (json_array_append_new(list, record_json(&recs[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
     if (list != NULL)
         root = json_pack("{s:s, s:I, s:o}", "provider", provider, "pid", (json_int_t)pid, "records", list);
     if (root == NULL || (text = json_dumps(root, JSON_INDENT(2))) == NULL)

@@ -193,28 +193,38 @@ static void reply_drop(struct exchange *x)
     x->wirelen = 0;
 }
 
+/* One try over UDP or TCP; the reply must carry our message ID. */
+static ldns_status exchange_once(struct exchange *x, ldns_buffer *qb, uint16_t id, bool tcp)
+{
+    ldns_status st;
+
+    reply_drop(x);
+    if (tcp)
+        st = ldns_tcp_send(&x->wire, qb, x->ss, (socklen_t)x->sslen, (struct timeval){TCP_TIMEOUT_S, 0},
+                           &x->wirelen);
+    else
+        st = ldns_udp_send(&x->wire, qb, x->ss, (socklen_t)x->sslen, (struct timeval){UDP_TIMEOUT_S, 0},
+                           &x->wirelen);
+    if (st == LDNS_STATUS_OK && x->wire == NULL)
+        st = LDNS_STATUS_NETWORK_ERR;
+    if (st == LDNS_STATUS_OK)
+        st = ldns_wire2pkt(&x->reply, x->wire, x->wirelen);
+    if (st == LDNS_STATUS_OK && ldns_pkt_id(x->reply) != id)
+        st = LDNS_STATUS_ERR;
+    return st;
+}
+
 /* UDP (bounded tries), then TCP when the reply is truncated (RFC 1035 §4.2.1). */
 static int transmit(struct exchange *x, ldns_buffer *qb, uint16_t id, struct err *err)
 {
     ldns_status st = LDNS_STATUS_ERR;
     bool tcp = false;
 
-    for (int t = 0; t < UDP_TRIES + 1; t++) {
-        reply_drop(x);
-        st = tcp ? ldns_tcp_send(&x->wire, qb, x->ss, (socklen_t)x->sslen, (struct timeval){TCP_TIMEOUT_S, 0},
-                                 &x->wirelen)
-                 : ldns_udp_send(&x->wire, qb, x->ss, (socklen_t)x->sslen, (struct timeval){UDP_TIMEOUT_S, 0},
-                                 &x->wirelen);
-        if (st == LDNS_STATUS_OK && x->wire != NULL)
-            st = ldns_wire2pkt(&x->reply, x->wire, x->wirelen);
-        if (st == LDNS_STATUS_OK && ldns_pkt_id(x->reply) != id)
-            st = LDNS_STATUS_ERR;
-        if (st == LDNS_STATUS_OK && !tcp && ldns_pkt_tc(x->reply)) {
-            tcp = true;
-            continue;
-        }
-        if (st == LDNS_STATUS_OK || tcp)
-            break;
+    for (int t = 0; t < UDP_TRIES && st != LDNS_STATUS_OK; t++)
+        st = exchange_once(x, qb, id, false);
+    if (st == LDNS_STATUS_OK && ldns_pkt_tc(x->reply)) {
+        tcp = true;
+        st = exchange_once(x, qb, id, true);
     }
     if (st != LDNS_STATUS_OK)
         return err_set(err, CP_ENET, "rfc2136: no usable reply from %s over %s (%s)", x->where,
