@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # A DNS testbed for the dns-01 tests (sourced after lib.sh): a primary BIND
 # with the zones example.test and validation.test, a TSIG key allowed to
-# update both, a zone locked.test nobody may update, and optionally a secondary of example.test that transfers the
+# update both, a zone locked.test nobody may update, a zone dark.test one of
+# whose name servers (DNS_DARK) does not answer, and optionally a secondary of example.test that transfers the
 # zone once at start and then only when told (rndc refresh): a lagging
 # secondary. Each BIND has a loopback address of its own, port 53, and the
 # zone's NS hosts resolve to those addresses.
@@ -48,6 +49,13 @@ ZONE
 @   IN NS  ns1.example.test.
 ZONE
     cp "$d/validation.test.db" "$d/locked.test.db"
+    cat >"$d/dark.test.db" <<ZONE
+\$TTL 60
+@   IN SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60
+@   IN NS  ns1.example.test.
+@   IN NS  ns-dark.dark.test.
+ns-dark IN A $DNS_DARK
+ZONE
 }
 
 dns_start_primary() {
@@ -71,6 +79,11 @@ zone \"validation.test\" {
 zone \"locked.test\" {
     type primary;
     file \"$d/locked.test.db\";
+};
+zone \"dark.test\" {
+    type primary;
+    file \"$d/dark.test.db\";
+    allow-update { key \"certpilot-test\"; };
 };"
     DNS_PRIMARY_PID=$BIND_PID
 }
@@ -104,6 +117,7 @@ dns_setup() {
     [ -x "${DNSSOLVE:-}" ] || cp_fail "dnssolve not found (DNSSOLVE=${DNSSOLVE:-}); build the tests first"
     dns_keys
     cp_claim_addr DNS_PRIMARY
+    cp_claim_addr DNS_DARK # no server there
     DNS_SECONDARY=""
     [ "${1:-}" != secondary ] || cp_claim_addr DNS_SECONDARY
     dns_start_primary

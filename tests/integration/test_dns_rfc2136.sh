@@ -91,6 +91,13 @@ printf 'key "k" { algorithm hmac-md5; secret "AAAA"; };\n' >"$CP_WORK/md5.key"
 cp_expect_fail "$DNSSOLVE" -r "$P" -s "key_file=$CP_WORK/md5.key" www.example.test=x
 cp_check_err 1 "dnssolve: key file $CP_WORK/md5.key: key \"k.\": unsupported algorithm \"hmac-md5\" (hmac-sha256 or hmac-sha512)"
 
+# A name server that does not answer: the timeout names it.
+cp_expect_fail dns_solve -t 1 www.dark.test=dark-1
+cp_check_err 1
+[ "$CP_LAST_ERR" = "dnssolve: propagation: $DNS_DARK (ns-dark.dark.test.) did not answer for TXT _acme-challenge.www.dark.test. after 1 s" ] ||
+    cp_fail "dark server error: $CP_LAST_ERR"
+[ -z "$(dns_txt "$P" _acme-challenge.www.dark.test)" ] || cp_fail "dark.test record left"
+
 # A name outside every zone the resolver knows.
 cp_expect_fail dns_solve -n www.nowhere.invalid=x
 cp_check_err 1 "no zone found for _acme-challenge.www.nowhere.invalid."

@@ -23,6 +23,7 @@
 #include "support/files.h"
 
 #include "dns/journal.h"
+#include "dns/propagation.h"
 #include "dns/provider.h"
 #include "dns/resolve.h"
 #include "dns/rfc2136.h"
@@ -497,6 +498,34 @@ static void solver_recover(void **state)
     free(other);
 }
 
+/* Lookups against a server that knows nothing: each error names the resolver and the name. */
+static void lookups_nxdomain(void **state)
+{
+    struct solver_env *e = *state;
+    struct dns_resolver *r = NULL;
+    struct dns_txt rec = {"_acme-challenge.www.example.test.", "v", "example.test.", NULL, true};
+    struct dns_propagation_opts po = {1, NULL, NULL};
+    struct err err = {0};
+    char *zone = NULL, *target = NULL, *want = NULL;
+
+    assert_int_equal(dns_resolver_new(e->resolver, &r, &err), CP_OK);
+    assert_int_equal(dns_find_zone(r, "www.example.test.", &zone, NULL, &err), CP_ENOTFOUND);
+    want = str_printf("resolver %s: no zone found for www.example.test. (no SOA up to the root)", e->resolver);
+    assert_string_equal(err.msg, want);
+    free(want);
+    assert_int_equal(dns_follow_cname(r, "_acme-challenge.www.example.test.", &target, &err), CP_OK);
+    assert_string_equal(target, "_acme-challenge.www.example.test.");
+    free(target);
+    assert_int_equal(dns_propagation_wait(r, &rec, 1, &po, &err), CP_ENOTFOUND);
+    want = str_printf("propagation: name servers of example.test.: resolver %s: zone example.test. has no NS records",
+                      e->resolver);
+    assert_string_equal(err.msg, want);
+    free(want);
+    dns_resolver_free(r);
+    assert_int_equal(dns_resolver_new("127.0.0.1:99999", &r, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "DNS server \"127.0.0.1:99999\": bad port");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -507,6 +536,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(solver_add_fails_halfway, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_free_removes_leftovers, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_recover, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(lookups_nxdomain, solver_setup, solver_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
