@@ -26,6 +26,7 @@ dns_keys() {
     "$kg" -a hmac-sha256 nobody-knows-me >"$w/badname.key"
     "$kg" -a hmac-sha256 rndc-key >"$w/rndc.key"
     chmod 600 "$w"/*.key
+    # shellcheck disable=SC2034 # read by the tests
     DNS_KEY=$w/tsig.key DNS_KEY512=$w/tsig512.key DNS_WRONG_KEY=$w/wrong.key DNS_BADNAME_KEY=$w/badname.key
 }
 
@@ -85,7 +86,6 @@ zone \"dark.test\" {
     file \"$d/dark.test.db\";
     allow-update { key \"certpilot-test\"; };
 };"
-    DNS_PRIMARY_PID=$BIND_PID
 }
 
 dns_start_secondary() {
@@ -112,6 +112,7 @@ dns_refresh_secondary() {
     "$rndc" -c "$CP_WORK/secondary/rndc.conf" refresh example.test >/dev/null
 }
 
+# shellcheck disable=SC2120 # "secondary" is optional
 dns_setup() {
     cp_require dig nsupdate
     [ -x "${DNSSOLVE:-}" ] || cp_fail "dnssolve not found (DNSSOLVE=${DNSSOLVE:-}); build the tests first"
