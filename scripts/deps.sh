@@ -5,7 +5,8 @@
 #
 # Besides the build dependencies, the tests use: pebble (a test ACME CA, with
 # pebble-challtestsrv), bind9 (a real `named` for the nsupdate hook test),
-# bind9-dnsutils (dig, nsupdate) and nginx (the --webroot test). The tests
+# bind9-dnsutils (dig, nsupdate), nginx (the --webroot test) and iproute2 (`ip`: the
+# DNS tests give each BIND a loopback address of its own). The tests
 # start their own instances on loopback; the packaged services are not needed,
 # so when this script's install starts them, it stops them again. Test fakes
 # (tests/fakes/) are python3 with its standard library.
@@ -16,7 +17,7 @@ PACKAGES=(
     libcurl4-openssl-dev libssl-dev libjansson-dev libldns-dev libinih-dev libcmocka-dev
     libmicrohttpd-dev
     openssl curl ca-certificates
-    pebble bind9-dnsutils bind9 nginx python3
+    pebble bind9-dnsutils bind9 nginx python3 iproute2
 )
 SERVICES=(named nginx)
 

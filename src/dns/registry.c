@@ -7,6 +7,7 @@
 
 #include "dns/alidns.h"
 #include "dns/provider.h"
+#include "dns/rfc2136.h"
 
 typedef struct dns_provider *(*dns_ctor)(const struct dns_provider_opts *opts, struct err *err);
 
@@ -15,6 +16,7 @@ static const struct {
     dns_ctor make;
 } providers[] = {
     {"alidns", dns_alidns_new},
+    {"rfc2136", dns_rfc2136_new},
     {NULL, NULL},
 };
 

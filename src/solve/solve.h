@@ -12,6 +12,7 @@
 #ifndef CP_SOLVE_SOLVE_H
 #define CP_SOLVE_SOLVE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -129,5 +130,40 @@ const char *solver_challenge_type(const char *name, const struct kvlist *setting
 
 /* The port listener i of a standalone solver is bound to (useful after "ADDR:0"); -1 if none. */
 int solver_standalone_port(const struct solver *s, size_t i);
+
+/*
+ * dns-01 through a DNS provider (dns/provider.h). present() works out the
+ * record name "_acme-challenge.<ident>." and follows a CNAME chain from there
+ * (the record is then published and checked at the chain's end); a wildcard
+ * and its base name share the name and get two values side by side.
+ * wait_ready() publishes every queued record in one provider add() batch,
+ * then waits until every authoritative server of each record's zone serves
+ * it (dns/propagation.h) unless skip_propagation. cleanup() removes exactly
+ * that challenge's value; free() removes whatever is still published. A
+ * provider failing halfway through add() gets back what it did add.
+ *
+ * With state_dir, a crash journal (dns/journal.h) lists the published
+ * records from just before add() until their cleanup;
+ * solver_dns_recover() removes what a run that died left behind.
+ */
+struct dns_provider;
+
+struct solver_dns_opts {
+    struct dns_provider *provider;  /* borrowed; must outlive the solver */
+    const char *resolver;           /* "ADDR[:PORT]" for lookups; NULL: /etc/resolv.conf */
+    long propagation_timeout_s;     /* 0: 120 s */
+    bool skip_propagation;          /* publish, then go on without asking the name servers */
+    const char *state_dir;          /* an existing directory for the crash journal; NULL: none */
+    volatile sig_atomic_t *cancel;  /* non-zero (SIGINT/SIGTERM) aborts the propagation wait; may be NULL */
+    const struct logger *log;       /* borrowed, may be NULL */
+};
+
+/* CP_EUSAGE when provider is NULL or the resolver is not "ADDR[:PORT]". */
+struct solver *solver_dns_new(const struct solver_dns_opts *opts, struct err *err);
+
+/* Remove the records listed in opts->state_dir's journals written for a
+ * provider of opts->provider's name by processes no longer running, and the
+ * journals with them. *removed (may be NULL) counts the records removed. */
+int solver_dns_recover(const struct solver_dns_opts *opts, size_t *removed, struct err *err) CP_WUR;
 
 #endif

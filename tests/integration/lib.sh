@@ -20,6 +20,7 @@
 #   CP_WORK.
 
 CP_PIDS=()
+CP_ADDRS=()
 CP_WORK=""
 CP_LAST_RC=0
 CP_LAST_ERR=""
@@ -81,6 +82,7 @@ cp_cleanup() {
     trap - EXIT
     cp_stop_pids "${CP_PIDS[@]}"
     CP_PIDS=()
+    cp_release_addrs
     if [ "$rc" != 0 ] && [ "${CP_QUIET_LOGS:-0}" != 1 ]; then
         cp_show_logs
     fi
@@ -379,4 +381,75 @@ cp_verify_cert() {
         return 1
     fi
     return 0
+}
+
+# cp_claim_addr VAR: put a loopback address of this test's own into VAR. It is
+# added to lo as 127.53.X.Y/32 (root only): BIND listens only on addresses an
+# interface has, and a propagation check asks name servers on port 53, so
+# every test BIND gets an address where port 53 is its own. `ip addr add`
+# fails for an address that exists, so two tests never share one.
+# cp_cleanup removes the addresses again.
+cp_claim_addr() {
+    local a
+    command -v ip >/dev/null 2>&1 || cp_fail "ip is not installed (iproute2; scripts/deps.sh installs it)"
+    for _ in $(seq 1 50); do
+        a=127.53.$((RANDOM % 256)).$((RANDOM % 254 + 1))
+        if ip addr add "$a/32" dev lo 2>/dev/null; then
+            CP_ADDRS+=("$a")
+            printf -v "$1" '%s' "$a"
+            return 0
+        fi
+    done
+    cp_fail "cannot add a loopback address to lo (needs root: ip addr add 127.53.X.Y/32 dev lo)"
+}
+
+cp_release_addrs() {
+    local a
+    for a in "${CP_ADDRS[@]}"; do
+        ip addr del "$a/32" dev lo 2>/dev/null || true
+    done
+    CP_ADDRS=()
+}
+
+# cp_start_bind DIR ADDR PORT ZONE CONF: run a copy of named from DIR, listening
+# on ADDR:PORT (UDP and TCP) and nowhere else, authoritative only, with the
+# top-level statements CONF (keys, zones, controls) in its configuration and
+# a query log in DIR/named.log. Waits (10 s at most) until it answers SOA for
+# ZONE; its PID in BIND_PID (and CP_PIDS).
+cp_start_bind() {
+    local dir=$1 addr=$2 port=$3 zone=$4 conf=$5 named
+    named=$(PATH=$PATH:/usr/sbin:/sbin command -v named) || cp_fail "named is not installed (bind9)"
+    cp_require dig
+    mkdir -p "$dir"
+    # a copy: Debian's AppArmor profile for /usr/sbin/named keeps it inside /etc/bind
+    cp "$named" "$dir/named"
+    case "$conf" in
+    *controls*) ;;
+    *) conf="controls { };
+$conf" ;;
+    esac
+    cat >"$dir/named.conf" <<CONF
+options {
+    directory "$dir";
+    pid-file "$dir/named.pid";
+    session-keyfile "$dir/session.key";
+    managed-keys-directory "$dir";
+    listen-on port $port { $addr; };
+    listen-on-v6 { none; };
+    recursion no;
+    dnssec-validation no;
+    notify no;
+    querylog yes;
+};
+$conf
+CONF
+    "$dir/named" -g -c "$dir/named.conf" >"$dir/named.log" 2>&1 &
+    BIND_PID=$!
+    CP_PIDS+=("$BIND_PID")
+    for _ in $(seq 1 100); do
+        kill -0 "$BIND_PID" 2>/dev/null || cp_fail "named in $dir exited at start"
+        dig +short +norecurse +time=1 +tries=1 @"$addr" -p "$port" SOA "$zone" 2>/dev/null | grep -q . && return 0
+        sleep 0.1
+    done
+    cp_fail "named in $dir did not answer SOA $zone on $addr:$port within 10 s"
 }

@@ -1,0 +1,432 @@
+/*
+ * dns/resolve — zone, CNAME and name server lookups through one resolver
+ * (ldns). Every query asks for recursion (RD=1): the configured resolver may
+ * be a recursive one or the authoritative server itself.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ldns/ldns.h>
+
+#include "dns/resolve.h"
+#include "util/str.h"
+
+struct dns_resolver {
+    ldns_resolver *r;
+    char *desc;  /* "127.0.0.1:53" or "the system resolver", for messages */
+    bool rd;     /* ask for recursion */
+};
+
+static bool label_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+/* RFC 1035 §2.3.4: labels of 1..63 octets, names of at most 255 octets on the wire. */
+char *dns_name_fqdn(const char *name)
+{
+    size_t len = name ? strlen(name) : 0, label = 0;
+    char *out;
+
+    if (len == 0 || len > 253 || name[0] == '.')
+        return NULL;
+    if ((out = str_printf("%s%s", name, name[len - 1] == '.' ? "" : ".")) == NULL)
+        return NULL;
+    for (char *p = out; *p; p++) {
+        *p = (char)tolower((unsigned char)*p);
+        if (*p == '.' && (label == 0 || label > 63))
+            break;
+        if (*p != '.' && !label_char(*p))
+            break;
+        label = *p == '.' ? 0 : label + 1;
+        if (p[1] == '\0')
+            return out;
+    }
+    free(out);
+    return NULL;
+}
+
+/* RFC 8555 §8.4: the TXT record lives at "_acme-challenge." + the domain name. */
+char *dns_challenge_name(const char *ident)
+{
+    char *fqdn = dns_name_fqdn(ident), *out = NULL;
+
+    if (fqdn != NULL && strlen(fqdn) + 16 <= 254)
+        out = str_printf("_acme-challenge.%s", fqdn);
+    free(fqdn);
+    return out;
+}
+
+static int parse_port(const char *s, const char *whole, uint16_t *port, struct err *err)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+
+    if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
+        return err_set(err, CP_EUSAGE, "DNS server \"%s\": bad port", whole);
+    *port = (uint16_t)v;
+    return CP_OK;
+}
+
+int dns_server_parse(const char *s, uint16_t default_port, char **addr, uint16_t *port,
+                     struct err *err)
+{
+    unsigned char bin[16];
+    const char *colon = strchr(s, ':'), *portstr = NULL;
+    char *a = NULL;
+    int rc = CP_OK;
+
+    *port = default_port;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+            return err_set(err, CP_EUSAGE, "DNS server \"%s\": expected [ADDR]:PORT", s);
+        a = strndup(s + 1, (size_t)(close - s - 1));
+        portstr = close[1] == ':' ? close + 2 : NULL;
+    } else if (colon != NULL && strchr(colon + 1, ':') == NULL) {
+        a = strndup(s, (size_t)(colon - s));
+        portstr = colon + 1;
+    } else {
+        a = strdup(s);
+    }
+    if (a == NULL)
+        return err_nomem(err);
+    if (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1)
+        rc = err_set(err, CP_EUSAGE, "DNS server \"%s\": not an IP address", s);
+    else if (portstr != NULL)
+        rc = parse_port(portstr, s, port, err);
+    if (rc != CP_OK)
+        str_free(&a);
+    *addr = a;
+    return rc;
+}
+
+static int resolver_for(const char *server, ldns_resolver **out, struct err *err)
+{
+    char *addr = NULL;
+    uint16_t port = 53;
+    ldns_rdf *ip = NULL;
+    int rc;
+
+    if ((rc = dns_server_parse(server, 53, &addr, &port, err)) != CP_OK)
+        return rc;
+    ip = ldns_rdf_new_frm_str(strchr(addr, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, addr);
+    *out = ldns_resolver_new();
+    if (ip == NULL || *out == NULL || ldns_resolver_push_nameserver(*out, ip) != LDNS_STATUS_OK) {
+        rc = err_nomem(err);
+        ldns_resolver_deep_free(*out);
+        *out = NULL;
+    } else {
+        ldns_resolver_set_port(*out, port);
+    }
+    ldns_rdf_deep_free(ip);
+    free(addr);
+    return rc;
+}
+
+int dns_resolver_new(const char *server, struct dns_resolver **out, struct err *err)
+{
+    struct dns_resolver *r = calloc(1, sizeof(*r));
+    int rc = CP_OK;
+
+    *out = NULL;
+    if (r == NULL)
+        return err_nomem(err);
+    if (server != NULL) {
+        rc = resolver_for(server, &r->r, err);
+        r->desc = str_dup(server);
+    } else {
+        if (ldns_resolver_new_frm_file(&r->r, NULL) != LDNS_STATUS_OK)
+            rc = err_set(err, CP_EIO, "cannot read the system resolver's configuration (/etc/resolv.conf)");
+        r->desc = str_dup("the system resolver");
+    }
+    if (rc == CP_OK && r->desc == NULL)
+        rc = err_nomem(err);
+    if (rc != CP_OK) {
+        dns_resolver_free(r);
+        return rc;
+    }
+    r->rd = true;
+    ldns_resolver_set_recursive(r->r, true);
+    ldns_resolver_set_timeout(r->r, (struct timeval){2, 0});
+    ldns_resolver_set_retry(r->r, 2);
+    ldns_resolver_set_fallback(r->r, true);
+    *out = r;
+    return CP_OK;
+}
+
+int dns_resolver_new_direct(const char *addr, struct dns_resolver **out, struct err *err)
+{
+    int rc = dns_resolver_new(addr, out, err);
+
+    if (rc != CP_OK)
+        return rc;
+    (*out)->rd = false;
+    ldns_resolver_set_recursive((*out)->r, false);
+    ldns_resolver_set_timeout((*out)->r, (struct timeval){1, 0});
+    ldns_resolver_set_retry((*out)->r, 1);
+    return CP_OK;
+}
+
+void dns_resolver_free(struct dns_resolver *r)
+{
+    if (r == NULL)
+        return;
+    ldns_resolver_deep_free(r->r);
+    free(r->desc);
+    free(r);
+}
+
+/* The answer records of type t owned by name (a new list, or NULL when there are none). */
+static int query(struct dns_resolver *r, const char *name, ldns_rr_type t, const char *tname,
+                 ldns_pkt **pkt, ldns_rr_list **rrs, struct err *err)
+{
+    ldns_rdf *dn = ldns_dname_new_frm_str(name);
+    ldns_status st;
+
+    *pkt = NULL;
+    *rrs = NULL;
+    if (dn == NULL)
+        return err_set(err, CP_EINVALID, "not a DNS name: %s", name);
+    st = ldns_resolver_send(pkt, r->r, dn, t, LDNS_RR_CLASS_IN, r->rd ? LDNS_RD : 0);
+    if (st != LDNS_STATUS_OK || *pkt == NULL) {
+        ldns_rdf_deep_free(dn);
+        return err_set(err, CP_ENET, "resolver %s: no answer to %s %s (%s)", r->desc, tname, name,
+                       ldns_get_errorstr_by_id(st));
+    }
+    *rrs = ldns_pkt_rr_list_by_name_and_type(*pkt, dn, t, LDNS_SECTION_ANSWER);
+    ldns_rdf_deep_free(dn);
+    return CP_OK;
+}
+
+/* rdf i of rr as a malloc'd, lower-case string. */
+static char *rdf_str(const ldns_rr *rr, size_t i)
+{
+    char *s = ldns_rdf2str(ldns_rr_rdf(rr, i));
+
+    for (char *p = s; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+/* One step of the zone walk: does name answer with its own SOA? */
+static int soa_at(struct dns_resolver *r, const char *name, char **mname, bool *found,
+                  struct err *err)
+{
+    ldns_pkt *pkt = NULL;
+    ldns_rr_list *rrs = NULL;
+    int rc = query(r, name, LDNS_RR_TYPE_SOA, "SOA", &pkt, &rrs, err);
+
+    *found = false;
+    /* a failing server must not make a parent look like the zone */
+    if (rc == CP_OK && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_SERVFAIL)
+        rc = err_set(err, CP_ENET, "resolver %s: SERVFAIL for SOA %s", r->desc, name);
+    if (rc == CP_OK && rrs != NULL && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR) {
+        *found = true;
+        if (mname != NULL && (*mname = rdf_str(ldns_rr_list_rr(rrs, 0), 0)) == NULL)
+            rc = err_nomem(err);
+    }
+    ldns_rr_list_deep_free(rrs);
+    ldns_pkt_free(pkt);
+    return rc;
+}
+
+int dns_find_zone(struct dns_resolver *r, const char *fqdn, char **zone, char **mname,
+                  struct err *err)
+{
+    bool found = false;
+    int rc;
+
+    *zone = NULL;
+    if (mname != NULL)
+        *mname = NULL;
+    /* walk up label by label; the root itself is never anyone's zone here */
+    for (const char *name = fqdn; *name && strcmp(name, ".") != 0; name = strchr(name, '.') + 1) {
+        if ((rc = soa_at(r, name, mname, &found, err)) != CP_OK)
+            return rc;
+        if (found)
+            return (*zone = strdup(name)) ? CP_OK : err_nomem(err);
+    }
+    return err_set(err, CP_ENOTFOUND, "resolver %s: no zone found for %s (no SOA up to the root)",
+                   r->desc, fqdn);
+}
+
+int dns_follow_cname(struct dns_resolver *r, const char *fqdn, char **target, struct err *err)
+{
+    char *name = strdup(fqdn);
+    ldns_pkt *pkt = NULL;
+    ldns_rr_list *rrs = NULL;
+    int rc = CP_OK;
+
+    *target = NULL;
+    for (int hop = 0; name != NULL && rc == CP_OK; hop++) {
+        if ((rc = query(r, name, LDNS_RR_TYPE_CNAME, "CNAME", &pkt, &rrs, err)) != CP_OK)
+            break;
+        if (rrs == NULL) {
+            *target = name;
+            name = NULL;
+        } else if (hop == DNS_CNAME_MAX_HOPS) {
+            rc = err_set(err, CP_EINVALID, "CNAME chain from %s is longer than %d names", fqdn,
+                         DNS_CNAME_MAX_HOPS);
+        } else {
+            free(name);
+            name = rdf_str(ldns_rr_list_rr(rrs, 0), 0);
+        }
+        ldns_rr_list_deep_free(rrs);
+        ldns_pkt_free(pkt);
+    }
+    free(name);
+    if (rc == CP_OK && *target == NULL)
+        rc = err_nomem(err);
+    return rc;
+}
+
+/* Append the rdata of every answer of type t at host to *addrs. */
+static int addrs_of_type(struct dns_resolver *r, const char *host, ldns_rr_type t, const char *tname,
+                         char ***addrs, size_t *n, struct err *err)
+{
+    ldns_pkt *pkt = NULL;
+    ldns_rr_list *rrs = NULL;
+    int rc = query(r, host, t, tname, &pkt, &rrs, err);
+
+    for (size_t i = 0; rc == CP_OK && rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
+        char **grown = realloc(*addrs, (*n + 1) * sizeof(**addrs));
+        if (grown == NULL || (grown[*n] = rdf_str(ldns_rr_list_rr(rrs, i), 0)) == NULL) {
+            *addrs = grown ? grown : *addrs;
+            rc = err_nomem(err);
+            break;
+        }
+        *addrs = grown;
+        (*n)++;
+    }
+    ldns_rr_list_deep_free(rrs);
+    ldns_pkt_free(pkt);
+    return rc;
+}
+
+int dns_host_addrs(struct dns_resolver *r, const char *host, char ***addrs, size_t *n,
+                   struct err *err)
+{
+    int rc;
+
+    *addrs = NULL;
+    *n = 0;
+    rc = addrs_of_type(r, host, LDNS_RR_TYPE_A, "A", addrs, n, err);
+    /* an IPv4-only host may well have no answer at all for AAAA: not an error */
+    if (rc == CP_OK && addrs_of_type(r, host, LDNS_RR_TYPE_AAAA, "AAAA", addrs, n, NULL) == CP_ENOMEM)
+        rc = err_nomem(err);
+    if (rc == CP_OK && *n == 0)
+        rc = err_set(err, CP_ENOTFOUND, "resolver %s: %s has no address", r->desc, host);
+    if (rc != CP_OK) {
+        dns_strv_free(*addrs, *n);
+        *addrs = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+static int ns_hosts(struct dns_resolver *r, const char *zone, struct dns_ns **ns, size_t *n,
+                    struct err *err)
+{
+    ldns_pkt *pkt = NULL;
+    ldns_rr_list *rrs = NULL;
+    int rc = query(r, zone, LDNS_RR_TYPE_NS, "NS", &pkt, &rrs, err);
+    size_t count = rrs ? ldns_rr_list_rr_count(rrs) : 0;
+
+    if (rc == CP_OK && count == 0)
+        rc = err_set(err, CP_ENOTFOUND, "resolver %s: zone %s has no NS records", r->desc, zone);
+    if (rc == CP_OK && (*ns = calloc(count, sizeof(**ns))) == NULL)
+        rc = err_nomem(err);
+    for (size_t i = 0; rc == CP_OK && i < count; i++, (*n)++)
+        if (((*ns)[i].host = rdf_str(ldns_rr_list_rr(rrs, i), 0)) == NULL)
+            rc = err_nomem(err);
+    ldns_rr_list_deep_free(rrs);
+    ldns_pkt_free(pkt);
+    return rc;
+}
+
+int dns_zone_ns(struct dns_resolver *r, const char *zone, struct dns_ns **ns, size_t *n,
+                struct err *err)
+{
+    int rc;
+
+    *ns = NULL;
+    *n = 0;
+    rc = ns_hosts(r, zone, ns, n, err);
+    for (size_t i = 0; rc == CP_OK && i < *n; i++)
+        rc = dns_host_addrs(r, (*ns)[i].host, &(*ns)[i].addrs, &(*ns)[i].naddrs, err);
+    if (rc != CP_OK) {
+        err_prefix(err, "name servers of %s: ", zone);
+        dns_ns_free(*ns, *n);
+        *ns = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* The character-strings of a TXT record joined into one malloc'd string. */
+static char *txt_join(const ldns_rr *rr)
+{
+    size_t len = 0, at = 0;
+    char *s;
+
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
+        len += ldns_rdf_size(ldns_rr_rdf(rr, i));
+    if ((s = malloc(len + 1)) == NULL)
+        return NULL;
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+        const uint8_t *d = ldns_rdf_data(ldns_rr_rdf(rr, i));
+        size_t n = ldns_rdf_size(ldns_rr_rdf(rr, i));
+        /* a character-string is a length octet and that many octets */
+        if (n > 0 && d[0] < n) {
+            memcpy(s + at, d + 1, d[0]);
+            at += d[0];
+        }
+    }
+    s[at] = '\0';
+    return s;
+}
+
+int dns_txt_lookup(struct dns_resolver *r, const char *fqdn, char ***values, size_t *n,
+                   struct err *err)
+{
+    ldns_pkt *pkt = NULL;
+    ldns_rr_list *rrs = NULL;
+    size_t count;
+    int rc = query(r, fqdn, LDNS_RR_TYPE_TXT, "TXT", &pkt, &rrs, err);
+
+    *values = NULL;
+    *n = 0;
+    count = rrs ? ldns_rr_list_rr_count(rrs) : 0;
+    if (rc == CP_OK && count > 0 && (*values = calloc(count, sizeof(**values))) == NULL)
+        rc = err_nomem(err);
+    for (size_t i = 0; rc == CP_OK && i < count; i++, (*n)++)
+        if (((*values)[i] = txt_join(ldns_rr_list_rr(rrs, i))) == NULL)
+            rc = err_nomem(err);
+    if (rc != CP_OK) {
+        dns_strv_free(*values, *n);
+        *values = NULL;
+        *n = 0;
+    }
+    ldns_rr_list_deep_free(rrs);
+    ldns_pkt_free(pkt);
+    return rc;
+}
+
+void dns_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void dns_ns_free(struct dns_ns *ns, size_t n)
+{
+    for (size_t i = 0; ns != NULL && i < n; i++) {
+        free(ns[i].host);
+        dns_strv_free(ns[i].addrs, ns[i].naddrs);
+    }
+    free(ns);
+}

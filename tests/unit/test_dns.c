@@ -1,0 +1,545 @@
+/*
+ * dns: the BIND key file parser (good keys, each error exactly), the name and
+ * server helpers, and the crash journal's round trip.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <ldns/ldns.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "support/files.h"
+
+#include "dns/journal.h"
+#include "dns/propagation.h"
+#include "dns/provider.h"
+#include "dns/resolve.h"
+#include "dns/rfc2136.h"
+#include "solve/solve.h"
+#include "util/fsio.h"
+#include "util/str.h"
+
+#define SECRET "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
+
+static void key_ok(void **state)
+{
+    struct tsig_key k;
+    struct err err = {0};
+    const char *text = "# made by tsig-keygen\n"
+                       "key \"CertPilot-Test\" {\n"
+                       "\talgorithm hmac-sha256; // the usual\n"
+                       "\t/* a comment\n spanning lines */ secret \"" SECRET "\";\n"
+                       "};\n";
+
+    (void)state;
+    assert_int_equal(dns_tsig_key_parse(text, "k.key", &k, &err), CP_OK);
+    assert_string_equal(k.name, "certpilot-test.");
+    assert_string_equal(k.alg, "hmac-sha256.");
+    assert_string_equal(k.secret, SECRET);
+    dns_tsig_key_clear(&k);
+    assert_null(k.name);
+    assert_null(k.secret);
+
+    assert_int_equal(dns_tsig_key_parse("key k { secret " SECRET "; algorithm HMAC-SHA512.; };", "k.key", &k,
+                                        &err), CP_OK);
+    assert_string_equal(k.name, "k.");
+    assert_string_equal(k.alg, "hmac-sha512.");
+    dns_tsig_key_clear(&k);
+}
+
+static void key_error(const char *text, const char *want)
+{
+    struct tsig_key k;
+    struct err err = {0};
+
+    assert_int_equal(dns_tsig_key_parse(text, "/etc/k.key", &k, &err), CP_EINVALID);
+    assert_string_equal(err.msg, want);
+    assert_null(k.name);
+    assert_null(k.alg);
+    assert_null(k.secret);
+    assert_null(strstr(err.msg, SECRET));
+}
+
+static void key_errors(void **state)
+{
+    (void)state;
+    key_error("key \"k\" { algorithm hmac-md5; secret \"" SECRET "\"; };",
+              "key file /etc/k.key: key \"k.\": unsupported algorithm \"hmac-md5\" (hmac-sha256 or hmac-sha512)");
+    key_error("key \"k\" { algorithm hmac-sha256; };", "key file /etc/k.key: key \"k.\" has no secret");
+    key_error("key \"k\" { secret \"" SECRET "\"; };", "key file /etc/k.key: key \"k.\" has no algorithm");
+    key_error("", "key file /etc/k.key: no key clause");
+    key_error("# only a comment\n", "key file /etc/k.key: no key clause");
+    key_error("junk here", "key file /etc/k.key: line 1: expected \"key\", not \"junk\"");
+    key_error("key \"k\" {\n algorithm hmac-sha256;\n colour blue;\n};",
+              "key file /etc/k.key: line 3: unexpected \"colour\"");
+    key_error("key \"k\" { algorithm hmac-sha256; secret \"" SECRET "\" extra; };",
+              "key file /etc/k.key: line 1: expected \";\"");
+    key_error("key \"k\" { algorithm hmac-sha256; secret \"not base64!\"; };",
+              "key file /etc/k.key: key \"k.\": the secret is not base64");
+    key_error("key \"k\" { algorithm hmac-sha256; secret \"" SECRET "\";",
+              "key file /etc/k.key: line 1: unexpected end of file");
+    key_error("key \"k\" { secret \"unterminated; };", "key file /etc/k.key: line 1: secret without a value");
+    key_error("key \"bad name\" { };", "key file /etc/k.key: line 1: bad key name");
+}
+
+static void key_load(void **state)
+{
+    char *dir = test_tmpdir("cp-dns"), *path = str_printf("%s/k.key", dir);
+    const char *text = "key \"k\" { algorithm hmac-sha256; secret \"" SECRET "\"; };\n";
+    struct tsig_key k;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(dns_tsig_key_load(path, &k, &err), CP_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "key file: cannot read "));
+    assert_int_equal(fs_write_atomic(path, text, strlen(text), 0600, NULL), CP_OK);
+    assert_int_equal(dns_tsig_key_load(path, &k, &err), CP_OK);
+    assert_string_equal(k.secret, SECRET);
+    dns_tsig_key_clear(&k);
+    free(path);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+static void check_fqdn(const char *in, const char *want)
+{
+    char *got = dns_name_fqdn(in);
+
+    if (want == NULL)
+        assert_null(got);
+    else
+        assert_string_equal(got, want);
+    free(got);
+}
+
+static void names(void **state)
+{
+    char label64[80], *c;
+
+    (void)state;
+    check_fqdn("Example.COM", "example.com.");
+    check_fqdn("example.com.", "example.com.");
+    check_fqdn("_acme-challenge.x-y.example", "_acme-challenge.x-y.example.");
+    check_fqdn("", NULL);
+    check_fqdn(".", NULL);
+    check_fqdn("a..b", NULL);
+    check_fqdn(".a", NULL);
+    check_fqdn("bad name.com", NULL);
+    check_fqdn("*.example.com", NULL);
+    check_fqdn("a\"b.com", NULL);
+    memset(label64, 'a', 64);
+    strcpy(label64 + 64, ".com");
+    check_fqdn(label64, NULL);
+    strcpy(label64 + 63, ".com");  /* a label of 63 octets is the longest allowed */
+    c = dns_name_fqdn(label64);
+    assert_non_null(c);
+    assert_int_equal(strlen(c), 68);
+    free(c);
+    c = dns_challenge_name("WWW.Example.test");
+    assert_string_equal(c, "_acme-challenge.www.example.test.");
+    free(c);
+    assert_null(dns_challenge_name("*.example.test"));
+}
+
+static void server(const char *in, const char *addr, unsigned port)
+{
+    char *a = NULL;
+    uint16_t p = 0;
+
+    assert_int_equal(dns_server_parse(in, 53, &a, &p, NULL), CP_OK);
+    assert_string_equal(a, addr);
+    assert_int_equal(p, port);
+    free(a);
+}
+
+static void server_error(const char *in, const char *want)
+{
+    struct err err = {0};
+    char *a = NULL;
+    uint16_t p = 0;
+
+    assert_int_equal(dns_server_parse(in, 53, &a, &p, &err), CP_EUSAGE);
+    assert_null(a);
+    assert_string_equal(err.msg, want);
+}
+
+static void servers(void **state)
+{
+    (void)state;
+    server("192.0.2.1", "192.0.2.1", 53);
+    server("192.0.2.1:5353", "192.0.2.1", 5353);
+    server("[2001:db8::1]:54", "2001:db8::1", 54);
+    server("[::1]", "::1", 53);
+    server("::1", "::1", 53);
+    server_error("ns.example.com", "DNS server \"ns.example.com\": not an IP address");
+    server_error("192.0.2.1:0", "DNS server \"192.0.2.1:0\": bad port");
+    server_error("192.0.2.1:x", "DNS server \"192.0.2.1:x\": bad port");
+    server_error("[::1", "DNS server \"[::1\": expected [ADDR]:PORT");
+}
+
+static void journal(void **state)
+{
+    char *dir = test_tmpdir("cp-dns"), *path = str_printf("%s/j.json", dir), *text = NULL;
+    struct dns_txt recs[2] = {{"_acme-challenge.a.test.", "v1", "a.test.", "id-1", true},
+                              {"_acme-challenge.b.test.", "v2", NULL, NULL, false}};
+    struct dns_journal j;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(dns_journal_write(path, "rfc2136", 4242, recs, 2, &err), CP_OK);
+    assert_int_equal(dns_journal_read(path, &j, &err), CP_OK);
+    assert_string_equal(j.provider, "rfc2136");
+    assert_int_equal(j.pid, 4242);
+    assert_int_equal(j.n, 2);
+    assert_string_equal(j.recs[0].fqdn, recs[0].fqdn);
+    assert_string_equal(j.recs[0].value, "v1");
+    assert_string_equal(j.recs[0].zone, "a.test.");
+    assert_string_equal(j.recs[0].id, "id-1");
+    assert_true(j.recs[0].added);
+    assert_string_equal(j.recs[1].value, "v2");
+    assert_null(j.recs[1].zone);
+    assert_null(j.recs[1].id);
+    assert_true(j.recs[1].added);
+    dns_journal_clear(&j);
+
+    text = "{\"provider\": \"rfc2136\", \"pid\": 1, \"records\": [{\"fqdn\": \"x.\"}]}";
+    assert_int_equal(fs_write_atomic(path, text, strlen(text), 0600, NULL), CP_OK);
+    assert_int_equal(dns_journal_read(path, &j, &err), CP_EINVALID);
+    text = str_printf("DNS journal %s: record 1 lacks fqdn or value", path);
+    assert_string_equal(err.msg, text);
+    free(text);
+    assert_int_equal(fs_write_atomic(path, "{", 1, 0600, NULL), CP_OK);
+    assert_int_equal(dns_journal_read(path, &j, &err), CP_EINVALID);
+    assert_non_null(strstr(err.msg, "not JSON"));
+    free(path);
+    test_rm_rf(dir);
+    free(dir);
+}
+
+static void registry(void **state)
+{
+    struct err err = {0};
+    struct kv kv[] = {{"ttl", "0"}};
+    struct kvlist l = {kv, 1};
+    struct dns_provider_opts o = {&l, NULL, NULL, NULL};
+
+    (void)state;
+    assert_string_equal(dns_provider_name(0), "alidns");
+    assert_string_equal(dns_provider_name(1), "rfc2136");
+    assert_null(dns_provider_name(2));
+    assert_null(dns_provider_new("nope", &o, &err));
+    assert_int_equal(err.code, CP_EUSAGE);
+    assert_non_null(strstr(err.msg, "unknown DNS provider \"nope\" (known: alidns, rfc2136)"));
+    assert_null(dns_provider_new("rfc2136", &o, &err));
+    assert_string_equal(err.msg, "rfc2136: ttl \"0\" is not a number from 1 to 86400");
+    kv[0] = (struct kv){"zone", "bad zone"};
+    assert_null(dns_provider_new("rfc2136", &o, &err));
+    assert_string_equal(err.msg, "rfc2136: zone \"bad zone\" is not a DNS name");
+}
+
+/* A DNS server on 127.0.0.1 that answers NXDOMAIN to everything (so no
+ * name is an alias), for the solver tests. ldns builds the replies. */
+struct fake_dns {
+    int fd;
+    unsigned short port;
+    volatile int stop;
+    pthread_t thread;
+};
+
+static void answer_nxdomain(int fd, const uint8_t *q, size_t len, struct sockaddr_in *from, socklen_t flen)
+{
+    ldns_pkt *query = NULL, *reply = ldns_pkt_new();
+    uint8_t *wire = NULL;
+    size_t size = 0;
+
+    if (ldns_wire2pkt(&query, q, len) == LDNS_STATUS_OK && reply != NULL) {
+        ldns_pkt_set_id(reply, ldns_pkt_id(query));
+        ldns_pkt_set_qr(reply, true);
+        ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
+        ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(query), 0)));
+        if (ldns_pkt2wire(&wire, reply, &size) == LDNS_STATUS_OK)
+            (void)sendto(fd, wire, size, 0, (struct sockaddr *)from, flen);
+    }
+    free(wire);
+    ldns_pkt_free(query);
+    ldns_pkt_free(reply);
+}
+
+static void *fake_dns_run(void *arg)
+{
+    struct fake_dns *f = arg;
+    uint8_t buf[512];
+
+    while (!f->stop) {
+        struct pollfd pfd = {f->fd, POLLIN, 0};
+        struct sockaddr_in from;
+        socklen_t flen = sizeof(from);
+        ssize_t n;
+
+        if (poll(&pfd, 1, 50) <= 0)
+            continue;
+        if ((n = recvfrom(f->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen)) > 0)
+            answer_nxdomain(f->fd, buf, (size_t)n, &from, flen);
+    }
+    return NULL;
+}
+
+static void fake_dns_start(struct fake_dns *f)
+{
+    struct sockaddr_in sa = {0};
+    socklen_t len = sizeof(sa);
+
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    f->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(f->fd >= 0);
+    assert_int_equal(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(f->fd, (struct sockaddr *)&sa, &len), 0);
+    f->port = ntohs(sa.sin_port);
+    f->stop = 0;
+    assert_int_equal(pthread_create(&f->thread, NULL, fake_dns_run, f), 0);
+}
+
+static void fake_dns_stop(struct fake_dns *f)
+{
+    f->stop = 1;
+    pthread_join(f->thread, NULL);
+    close(f->fd);
+}
+
+/* A provider that logs what it is asked and fails add() after fail_after records. */
+struct fake_provider {
+    struct dns_provider base;
+    size_t adds, fail_after;
+    char log[1024];
+};
+
+static int fake_add(struct dns_provider *p, struct dns_txt *recs, size_t n, struct err *err)
+{
+    struct fake_provider *f = (struct fake_provider *)p;
+
+    f->adds++;
+    for (size_t i = 0; i < n; i++) {
+        if (i == f->fail_after)
+            return err_set(err, CP_ENET, "fake: add %s failed", recs[i].value);
+        snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "+%s@%s ", recs[i].value, recs[i].fqdn);
+        recs[i].zone = strdup("example.test.");
+        recs[i].id = str_printf("id-%s", recs[i].value);
+        recs[i].added = true;
+    }
+    return CP_OK;
+}
+
+static int fake_remove(struct dns_provider *p, struct dns_txt *recs, size_t n, struct err *err)
+{
+    struct fake_provider *f = (struct fake_provider *)p;
+
+    (void)err;
+    for (size_t i = 0; i < n; i++) {
+        if (!recs[i].added)
+            continue;
+        snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "-%s(%s) ", recs[i].value,
+                 recs[i].id ? recs[i].id : "");
+        dns_txt_clear(&recs[i]);
+    }
+    return CP_OK;
+}
+
+static void fake_free(struct dns_provider *p)
+{
+    (void)p;
+}
+
+struct solver_env {
+    struct fake_dns dns;
+    struct fake_provider prov;
+    char *dir, *resolver;
+    struct solver_dns_opts opts;
+};
+
+static int solver_setup(void **state)
+{
+    struct solver_env *e = calloc(1, sizeof(*e));
+
+    fake_dns_start(&e->dns);
+    e->prov.base = (struct dns_provider){"fake", fake_add, fake_remove, fake_free};
+    e->prov.fail_after = 100;
+    e->dir = test_tmpdir("cp-dns");
+    e->resolver = str_printf("127.0.0.1:%u", e->dns.port);
+    e->opts = (struct solver_dns_opts){&e->prov.base, e->resolver, 0, true, e->dir, NULL, NULL};
+    *state = e;
+    return 0;
+}
+
+static int solver_teardown(void **state)
+{
+    struct solver_env *e = *state;
+
+    fake_dns_stop(&e->dns);
+    test_rm_rf(e->dir);
+    free(e->dir);
+    free(e->resolver);
+    free(e);
+    return 0;
+}
+
+/* How many journals the state directory holds. */
+static int journals(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    while (d && (de = readdir(d)) != NULL)
+        n += strncmp(de->d_name, "dns-journal-", 12) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static const struct chal base = {"dns-01", "www.example.test", "t1", "base-value"};
+static const struct chal wild = {"dns-01", "www.example.test", "t2", "wild-value"};
+
+static void solver_wildcard_and_base(void **state)
+{
+    struct solver_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+
+    assert_non_null(s);
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->present(s, &wild, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_OK);
+    assert_int_equal(e->prov.adds, 1);  /* one batch */
+    assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. "
+                                     "+wild-value@_acme-challenge.www.example.test. ");
+    assert_int_equal(journals(e->dir), 1);
+    s->cleanup(s, &wild, false);
+    assert_non_null(strstr(e->prov.log, "-wild-value(id-wild-value) "));
+    assert_null(strstr(e->prov.log, "-base-value"));
+    assert_int_equal(journals(e->dir), 1);
+    s->cleanup(s, &base, true);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) "));
+    assert_int_equal(journals(e->dir), 0);
+    solver_free(s);
+}
+
+static void solver_add_fails_halfway(void **state)
+{
+    struct solver_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+
+    e->prov.fail_after = 1;
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->present(s, &wild, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_ENET);
+    assert_string_equal(err.msg, "fake: add wild-value failed");
+    assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. -base-value(id-base-value) ");
+    assert_int_equal(journals(e->dir), 0);
+    s->cleanup(s, &base, false);
+    s->cleanup(s, &wild, false);
+    solver_free(s);
+    assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. -base-value(id-base-value) ");
+}
+
+static void solver_free_removes_leftovers(void **state)
+{
+    struct solver_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+    struct chal bad = base;
+
+    bad.type = "http-01";
+    assert_int_equal(s->present(s, &bad, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "the dns solver answers dns-01, not http-01");
+    bad = base;
+    bad.auth = "not base64url!";
+    assert_int_equal(s->present(s, &bad, &err), CP_EINVALID);
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_OK);
+    solver_free(s);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value)"));
+    assert_int_equal(journals(e->dir), 0);
+}
+
+static void test_solver_dns_recover(void **state)
+{
+    struct solver_env *e = *state;
+    struct dns_txt rec = {"_acme-challenge.a.test.", "left-1", "a.test.", "id-9", true};
+    char *dead = str_printf("%s/dns-journal-1-1.json", e->dir);
+    char *alive = str_printf("%s/dns-journal-2-2.json", e->dir);
+    char *other = str_printf("%s/dns-journal-3-3.json", e->dir);
+    struct err err = {0};
+    size_t removed = 9;
+
+    /* no process has a pid this large (pid_max is at most 2^22) */
+    assert_int_equal(dns_journal_write(dead, "fake", 2147483000L, &rec, 1, &err), CP_OK);
+    assert_int_equal(dns_journal_write(alive, "fake", (long)getppid(), &rec, 1, &err), CP_OK);
+    assert_int_equal(dns_journal_write(other, "rfc2136", 2147483000L, &rec, 1, &err), CP_OK);
+    assert_int_equal(solver_dns_recover(&e->opts, &removed, &err), CP_OK);
+    assert_int_equal(removed, 1);
+    assert_string_equal(e->prov.log, "-left-1(id-9) ");
+    assert_int_equal(fs_exists(dead), 0);
+    assert_int_equal(fs_exists(alive), 1);
+    assert_int_equal(fs_exists(other), 1);
+    free(dead);
+    free(alive);
+    free(other);
+}
+
+/* Lookups against a server that knows nothing: each error names the resolver and the name. */
+static void lookups_nxdomain(void **state)
+{
+    struct solver_env *e = *state;
+    struct dns_resolver *r = NULL;
+    struct dns_txt rec = {"_acme-challenge.www.example.test.", "v", "example.test.", NULL, true};
+    struct dns_propagation_opts po = {1, NULL, NULL};
+    struct err err = {0};
+    char *zone = NULL, *target = NULL, *want = NULL;
+
+    assert_int_equal(dns_resolver_new(e->resolver, &r, &err), CP_OK);
+    assert_int_equal(dns_find_zone(r, "www.example.test.", &zone, NULL, &err), CP_ENOTFOUND);
+    want = str_printf("resolver %s: no zone found for www.example.test. (no SOA up to the root)", e->resolver);
+    assert_string_equal(err.msg, want);
+    free(want);
+    assert_int_equal(dns_follow_cname(r, "_acme-challenge.www.example.test.", &target, &err), CP_OK);
+    assert_string_equal(target, "_acme-challenge.www.example.test.");
+    free(target);
+    assert_int_equal(dns_propagation_wait(r, &rec, 1, &po, &err), CP_ENOTFOUND);
+    want = str_printf("propagation: name servers of example.test.: resolver %s: zone example.test. has no NS records",
+                      e->resolver);
+    assert_string_equal(err.msg, want);
+    free(want);
+    dns_resolver_free(r);
+    assert_int_equal(dns_resolver_new("127.0.0.1:99999", &r, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "DNS server \"127.0.0.1:99999\": bad port");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(key_ok),   cmocka_unit_test(key_errors), cmocka_unit_test(key_load),
+        cmocka_unit_test(names),    cmocka_unit_test(servers),    cmocka_unit_test(journal),
+        cmocka_unit_test(registry),
+        cmocka_unit_test_setup_teardown(solver_wildcard_and_base, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_add_fails_halfway, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_free_removes_leftovers, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(test_solver_dns_recover, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(lookups_nxdomain, solver_setup, solver_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
