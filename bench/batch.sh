@@ -102,10 +102,11 @@ log_paths() {
     sed -n "$(($1 + 1)),$2p" "$PEBBLE_LOG" | awk '/ -> calling handler\(\)/ { split($5, p, "/"); print p[2] }'
 }
 log_requests() { log_paths "$1" "$2" | wc -l; }
-# "dir 1, nonce-plz 1, order-plz 1, ..." in the order of first use.
+# log_breakdown FROM TO [DIVISOR]: "dir 1, nonce-plz 1, order-plz 1, ..." in the
+# order of first use, each count divided by DIVISOR (per certificate).
 log_breakdown() {
-    log_paths "$1" "$2" | awk '!($0 in n) { o[++k] = $0 } { n[$0]++ }
-        END { for (i = 1; i <= k; i++) printf "%s%s %d", (i > 1 ? ", " : ""), o[i], n[o[i]] }'
+    log_paths "$1" "$2" | awk -v d="${3:-1}" '!($0 in n) { o[++k] = $0 } { n[$0]++ }
+        END { for (i = 1; i <= k; i++) printf "%s%s %.3g", (i > 1 ? ", " : ""), o[i], n[o[i]] / d }'
 }
 # Pebble's user+system CPU so far, in clock ticks (all its threads).
 pebble_ticks() { awk '{ print $14 + $15 }' "/proc/$PEBBLE_PID/stat" 2>/dev/null || echo 0; }
@@ -254,9 +255,13 @@ scenario_a() {
 
 # ------------------------------------------------------------ scenario (b) ----
 # Every row: label ok wall_ns cpu_ms self_kib tree_kib requests pebble_ticks.
-declare -A B_ROW
+declare -A B_ROW B_BREAK
 B_ORDER=()
-b_store() { B_ORDER+=("$1"); B_ROW[$1]="$2 $3 $4 $5 $6 $7 $8"; }
+b_store() { # b_store LABEL OK WALL_NS CPU_MS SELF_KIB TREE_KIB; the counters from the last span
+    B_ORDER+=("$1")
+    B_ROW[$1]="$2 $3 $4 $5 $6 $SPAN_REQ $SPAN_TICKS"
+    B_BREAK[$1]=$(log_breakdown "$SPAN_L0" "$SPAN_L1" "$COUNT_B")
+}
 
 # One process per certificate, one after another.
 b_sequential() {
@@ -274,7 +279,7 @@ b_sequential() {
     done
     span_end
     ok=$(count_ok "$c" "$st" b "$COUNT_B")
-    b_store "$label" "$ok" "$swall" "$scpu" "$(maxof "${self[@]}")" "$(maxof "${tree[@]}")" "$SPAN_REQ" "$SPAN_TICKS"
+    b_store "$label" "$ok" "$swall" "$scpu" "$(maxof "${self[@]}")" "$(maxof "${tree[@]}")"
 }
 
 # uacme, J processes at a time through xargs -P J; each one measured on its own
@@ -297,7 +302,7 @@ b_xargs() {
     [ ${#self[@]} -gt 0 ] || self=(-1)
     ok=$(count_ok "$c" "$st" b "$COUNT_B")
     b_store "$label" "$ok" "$(field "$r" wall_ns)" "$(field "$r" cpu_ms)" "$(maxof "${self[@]}")" \
-        "$(field "$r" tree_kib)" "$SPAN_REQ" "$SPAN_TICKS"
+        "$(field "$r" tree_kib)"
 }
 
 # certpilot: every certificate in one process.
@@ -315,7 +320,7 @@ b_batch() {
     ok=$(count_ok certpilot "$st" b "$COUNT_B")
     [ "$ok" = "$COUNT_B" ] || FAILED_CP=1
     b_store "$label" "$ok" "$(field "$r" wall_ns)" "$(field "$r" cpu_ms)" "$(field "$r" self_kib)" \
-        "$(field "$r" tree_kib)" "$SPAN_REQ" "$SPAN_TICKS"
+        "$(field "$r" tree_kib)"
 }
 
 declare -A B_FAIL
@@ -365,11 +370,49 @@ report_b() {
     echo "(the largest process in it, often a hook's curl). req/cert: requests Pebble logged / N (uacme also"
     echo "fetches the directory, a nonce and looks its account up in each process). Pebble s: Pebble's CPU"
     echo "over the row. Ratios: peer / certpilot, only when both issued all N."
+    echo "Requests per certificate by endpoint:"
+    for l in "${B_ORDER[@]}"; do [ -z "${B_BREAK[$l]:-}" ] || printf '  %s: %s\n' "$l" "${B_BREAK[$l]}"; done
 }
 
 # ------------------------------------------------------------ scenario (c) ----
+# certpilot alone for N = COUNT_C/10, 3*COUNT_C/10, COUNT_C. Time linear in N
+# shows as a constant marginal time per certificate (the start-up and the
+# tail, when fewer than J certificates are left, are paid once per run).
+C_ROWS=() C_BREAK=() C_MARG=()
+scenario_c_one() {
+    local n=$1 st=$CP_WORK/c-$1 r ok wall
+    prepare certpilot "$st" "" || { C_ROWS+=("$(printf '%7s  FAILED: account' "$n")"); FAILED_CP=1; return; }
+    names_file "$st/names.txt" c "$n"
+    blog "(c) certpilot: $n certificates in one process (--batch, --jobs $JOBS)"
+    span_begin
+    run_batch "$st" batch "$st/names.txt" "$n"
+    span_end
+    r=$st/runs/batch.res
+    [ "$(field "$r" status)" = 0 ] || show_err certpilot batch "$st"
+    ok=$(count_ok certpilot "$st" c "$n")
+    wall=$(field "$r" wall_ns)
+    c_marginal "$n" "$wall"
+    C_ROWS+=("$(printf '%7s %11s %8s %8s %9s %8s %9s %8s %8s %8s %9s %8s' "$n" "$ok/$n" "$(secs "$wall")" \
+        "$(div "$wall" "$((n * 1000000))" %.1f)" "$MARG" \
+        "$(div "$(field "$r" cpu_ms)" 1000 %.2f)" "$(div "$(field "$r" cpu_ms)" "$n" %.1f)" \
+        "$(kib "$(field "$r" self_kib)")" "$(kib "$(field "$r" tree_kib)")" "$(div "$SPAN_REQ" "$n" %.2f)" \
+        "$(ticks_s "$SPAN_TICKS")" "$(div "$((SPAN_TICKS * 1000))" "$((TCK * n))" %.1f)")")
+    C_BREAK+=("N=$n: $(log_breakdown "$SPAN_L0" "$SPAN_L1" "$n")")
+    if [ "$ok" = "$n" ]; then C_PREV="$n $wall"; else FAILED_CP=1 C_PREV=""; fi
+}
+
+# c_marginal N WALL_NS: MARG, ms per certificate since the previous N (that issued all).
+c_marginal() {
+    local pn pw
+    MARG=-
+    [ -n "${C_PREV:-}" ] || return 0
+    read -r pn pw <<<"$C_PREV"
+    MARG=$(div "$(($2 - pw))" "$((($1 - pn) * 1000000))" %.1f)
+    C_MARG+=("N=$pn..$1: $MARG")
+}
+
 scenario_c() {
-    local n st r ok ns=() rows=() first="" last=""
+    local n ns=()
     for n in $((COUNT_C / 10)) $((COUNT_C * 3 / 10)) "$COUNT_C"; do
         [ "$n" -ge 1 ] || continue
         has "${ns[*]:-}" "$n" || ns+=("$n")
@@ -379,44 +422,23 @@ scenario_c() {
         FAILED_CP=1
         return
     fi
-    for n in "${ns[@]}"; do
-        st=$CP_WORK/c-$n
-        prepare certpilot "$st" "" || { rows+=("$(printf '%7s  FAILED: account' "$n")"); FAILED_CP=1; continue; }
-        names_file "$st/names.txt" c "$n"
-        blog "(c) certpilot: $n certificates in one process (--batch, --jobs $JOBS)"
-        span_begin
-        run_batch "$st" batch "$st/names.txt" "$n"
-        span_end
-        r=$st/runs/batch.res
-        [ "$(field "$r" status)" = 0 ] || show_err certpilot batch "$st"
-        ok=$(count_ok certpilot "$st" c "$n")
-        [ "$ok" = "$n" ] || FAILED_CP=1
-        rows+=("$(printf '%7s %11s %8s %8s %8s %9s %8s %8s %8s %9s %8s' "$n" "$ok/$n" \
-            "$(secs "$(field "$r" wall_ns)")" "$(div "$(field "$r" wall_ns)" "$((n * 1000000))")" \
-            "$(div "$(field "$r" cpu_ms)" 1000 %.2f)" "$(div "$(field "$r" cpu_ms)" "$n" %.1f)" \
-            "$(kib "$(field "$r" self_kib)")" "$(kib "$(field "$r" tree_kib)")" "$(div "$SPAN_REQ" "$n" %.2f)" \
-            "$(ticks_s "$SPAN_TICKS")" "$(div "$((SPAN_TICKS * 1000))" "$((TCK * n))" %.1f)")")
-        if [ "$ok" = "$n" ]; then
-            [ -n "$first" ] || first="$n $(field "$r" wall_ns)"
-            last="$n $(field "$r" wall_ns)"
-        fi
-    done
+    C_PREV=""
+    for n in "${ns[@]}"; do scenario_c_one "$n"; done
     {
         header "(c) certpilot alone, one process, --jobs $JOBS, one name per certificate"
         echo
-        printf '%7s %11s %8s %8s %8s %9s %8s %8s %8s %9s %8s\n' N ok/N "wall s" "ms/cert" "CPU s" \
-            "CPU ms/c" "RSS KiB" "tree KiB" "req/cert" "Pebble s" "Peb ms/c"
-        printf '%s\n' "${rows[@]}"
+        printf '%7s %11s %8s %8s %9s %8s %9s %8s %8s %8s %9s %8s\n' N ok/N "wall s" "ms/cert" "marg ms/c" \
+            "CPU s" "CPU ms/c" "RSS KiB" "tree KiB" "req/cert" "Pebble s" "Peb ms/c"
+        printf '%s\n' "${C_ROWS[@]}"
         echo
-        if [ -n "$first" ] && [ "${first%% *}" != "${last%% *}" ]; then
-            read -r n1 w1 <<<"$first"
-            read -r n2 w2 <<<"$last"
-            echo "linearity: time per certificate at N=$n2 is $(awk -v a="$w2" -v b="$w1" -v m="$n2" -v k="$n1" \
-                'BEGIN { printf "%.2f", (a / m) / (b / k) }')x that at N=$n1 (1.00 = time linear in N)"
-        fi
-        echo "ms/cert, CPU ms/c: wall and CPU (certpilot and its hooks) / N. RSS KiB: peak RSS of the whole"
-        echo "certpilot process (all its worker threads). req/cert: requests Pebble logged / N (RFC 8555 floor"
-        echo "for a one-name certificate in a warm process: 6). Pebble s, Peb ms/c: Pebble's own CPU."
+        [ ${#C_MARG[@]} -eq 0 ] || echo "marginal ms per certificate between runs: ${C_MARG[*]} (equal = time linear in N)"
+        echo "ms/cert: wall / N. marg ms/c: (wall(N) - wall(previous N)) / (N - previous N): the start-up and"
+        echo "the tail of a run are paid once, so this is what one more certificate costs. CPU: certpilot and its"
+        echo "hooks. RSS KiB: peak RSS of the whole certpilot process (all its worker threads); tree KiB:"
+        echo "/usr/bin/time %M. req/cert: requests Pebble logged / N (RFC 8555 floor for a one-name certificate in"
+        echo "a warm process: 6). Pebble s, Peb ms/c: Pebble's own CPU over the run and per certificate."
+        echo "Requests per certificate by endpoint:"
+        printf '  %s\n' "${C_BREAK[@]}"
     } | emit
 }
 
