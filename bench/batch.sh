@@ -445,9 +445,13 @@ scenario_c() {
 # --------------------------------------------------------------------- run ----
 blog "Pebble at $PEBBLE_URL (pid $PEBBLE_PID); scenarios: $SCENARIOS; (b) $COUNT_B, (c) up to $COUNT_C, --jobs $JOBS"
 {
-    echo "certpilot $(client_version certpilot); peers: $(for c in $PEERS_B; do
-        [ "$c" = certpilot ] || printf '%s %s  ' "$c" "$(client_version "$c")"
-    done)"
+    printf 'versions:'
+    seen=""
+    for c in certpilot $PEERS_B; do
+        has "$seen" "$c" || printf ' %s %s' "$c" "$(client_version "$c")"
+        seen="$seen $c"
+    done
+    echo
 } | emit
 for s in $SCENARIOS; do
     "scenario_$s"
