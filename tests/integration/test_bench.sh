@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# bench/batch.sh smoke test: a tiny run with certpilot alone (no peers, nothing
-# installed) prints all three tables with every certificate issued, request
-# counts taken from Pebble's log, and refuses a bad option with status 2.
+# Benchmark smoke test, certpilot alone (no peers, nothing installed): a tiny
+# bench/batch.sh run prints all three tables with every certificate issued and
+# request counts taken from Pebble's log, and refuses a bad option with status
+# 2; bench/run.sh (which shares bench/lib.sh with it) still issues and prints
+# its row.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -34,4 +36,9 @@ for n in 1 3 10; do
 done
 cp_assert_contains "$table" "marginal ms per certificate between runs: N=1..3:"
 cp_assert_contains "$table" "  N=10: dir "
+# bench/run.sh through the shared bench/lib.sh.
+bash "$CP_SOURCE_DIR/bench/run.sh" --no-install --count 1 --clients certpilot >"$CP_WORK/run.out" \
+    2>"$CP_WORK/run.err" || cp_fail "run.sh failed: $(tail -n 20 "$CP_WORK/run.err")"
+grep -Eq '^certpilot +[^ ]+ +1/1 +[0-9.]+ +[0-9.]+ +[0-9]+ ' "$CP_WORK/run.out" ||
+    cp_fail "run.sh printed no certpilot row: $(cat "$CP_WORK/run.out")"
 echo "ok"
