@@ -189,12 +189,12 @@ scenario_a_client() {
     local c=$1
     local st=$CP_WORK/a-$c i r name l0 l1 ok=0 tick=0 wall=() cpu=() self=() tree=() req=()
     if ! client_present "$c"; then
-        A_ROW[$c]=$(printf '%-10s %-12s MISSING: %s' "$c" "$(client_version "$c")" "$WHY")
+        A_ROW[$c]=$(printf '%-10s %-12s MISSING: %s' "$c" "$(client_version "$c" | cut -c1-12)" "$WHY")
         return
     fi
     blog "(a) $c: account, warm-up, $RUNS_A certificates"
     if ! prepare "$c" "$st" "wa.$c.example.test"; then
-        A_ROW[$c]=$(printf '%-10s %-12s FAILED: account' "$c" "$(client_version "$c")")
+        A_ROW[$c]=$(printf '%-10s %-12s FAILED: account' "$c" "$(client_version "$c" | cut -c1-12)")
         return
     fi
     for i in $(seq 1 "$RUNS_A"); do
