@@ -10,6 +10,9 @@ source "$(dirname "$0")/lib.sh"
 cp_harness_init
 bench=$CP_SOURCE_DIR/bench/batch.sh
 out=$CP_WORK/table.txt
+# LeakSanitizer cannot run under ptrace, which bench/measure.c uses: a
+# sanitizer build is measured with /usr/bin/time instead (RSS shows "-").
+if ldd "$CERTPILOT" 2>/dev/null | grep -q libasan; then export BENCH_NO_MEASURE=1; fi
 
 cp_expect_fail bash "$bench" --count-b x
 cp_check_err 2 "--count-b needs a number"
@@ -23,12 +26,12 @@ table=$(cat "$out")
 
 # (a): 5 of 5, a request count from Pebble's log beside the minimum 8.
 row=$(grep -E '^certpilot +[^ ]+ +[0-9]+/5 ' <<<"$table" | head -n 1)
-[[ $row =~ ^certpilot\ +[^\ ]+\ +5/5\ +[0-9.]+\ +[0-9.]+\ +[0-9]+\ +[0-9]+\ +([0-9]+)\ +8\ + ]] ||
+[[ $row =~ ^certpilot\ +[^\ ]+\ +5/5\ +[0-9.]+\ +[0-9.]+\ +([0-9]+|-)\ +[0-9]+\ +([0-9]+)\ +8\ + ]] ||
     cp_fail "(a) row: $row"
-[ "${BASH_REMATCH[1]}" -ge 8 ] || cp_fail "(a) counted ${BASH_REMATCH[1]} requests, fewer than the minimum 8"
+[ "${BASH_REMATCH[2]}" -ge 8 ] || cp_fail "(a) counted ${BASH_REMATCH[2]} requests, fewer than the minimum 8"
 cp_assert_contains "$table" "certpilot (run 5 or last good one): dir 1, nonce-plz 1, order-plz 1"
 # (b): the batch row with 3 of 3 and requests per certificate.
-grep -Eq '^certpilot --batch --jobs 4 +3/3 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+' <<<"$table" ||
+grep -Eq '^certpilot --batch --jobs 4 +3/3 +[0-9.]+ +[0-9.]+ +[0-9.]+ +([0-9]+|-) +[0-9]+ +[0-9.]+ +[0-9.]+' <<<"$table" ||
     cp_fail "(b) row missing: $table"
 # (c): N = 1, 3, 10, each fully issued, with a marginal time after the first.
 for n in 1 3 10; do
@@ -39,6 +42,6 @@ cp_assert_contains "$table" "  N=10: dir "
 # bench/run.sh through the shared bench/lib.sh.
 bash "$CP_SOURCE_DIR/bench/run.sh" --no-install --count 1 --clients certpilot >"$CP_WORK/run.out" \
     2>"$CP_WORK/run.err" || cp_fail "run.sh failed: $(tail -n 20 "$CP_WORK/run.err")"
-grep -Eq '^certpilot +[^ ]+ +1/1 +[0-9.]+ +[0-9.]+ +[0-9]+ ' "$CP_WORK/run.out" ||
+grep -Eq '^certpilot +[^ ]+ +1/1 +[0-9.]+ +[0-9.]+ +([0-9]+|-) ' "$CP_WORK/run.out" ||
     cp_fail "run.sh printed no certpilot row: $(cat "$CP_WORK/run.out")"
 echo "ok"
