@@ -54,9 +54,9 @@ int cp_ctx_open(cp_ctx **out, const struct cp_ctx_options *opts, struct cp_error
     if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
         return give_error(&(struct err){CP_ENOMEM, "out of memory"}, err);
     ctx->log = (struct logger){opts->log_level, opts->log, opts->log_user};
-    mo = (struct manage_opts){opts->root ? opts->root : DEFAULT_ROOT,
-                              opts->directory_url ? opts->directory_url : DEFAULT_SERVER,
-                              opts->ca_bundle, opts->user_agent, &ctx->log};
+    mo = (struct manage_opts){.root = opts->root ? opts->root : DEFAULT_ROOT,
+                              .server = opts->directory_url ? opts->directory_url : DEFAULT_SERVER,
+                              .ca_bundle = opts->ca_bundle, .user_agent = opts->user_agent, .log = &ctx->log};
     if (manage_open(&mo, &ctx->m, &e) != CP_OK) {
         free(ctx);
         return give_error(&e, err);

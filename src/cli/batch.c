@@ -177,7 +177,7 @@ static int ensure_account(struct cli *cli, const struct issue_args *a, struct er
 int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
 {
     struct batch b = {.cli = cli, .a = a, .path = a->batch};
-    struct manage_batch_opts o = {{cli->root, cli->server, cli->ca_bundle, NULL, &cli->log}, a->jobs,
+    struct manage_batch_opts o = {cli_manage_opts(cli), a->jobs,
                                   next_job, job_done, &b};
 
     struct manage_batch_stats st = {0};

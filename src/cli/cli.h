@@ -8,6 +8,7 @@
 #define CP_CLI_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 
 #include "manage/manage.h"
@@ -26,6 +27,7 @@ struct cli {
     int verbose;
     bool quiet;
     struct logger log;
+    volatile sig_atomic_t *interrupted;  /* set by SIGINT/SIGTERM (main.c) */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */
@@ -73,6 +75,9 @@ int cli_bad_option(const char *cmd, char **argv, struct err *err);
 
 /* Report err as one line on stderr and return the exit code for it. */
 int cli_fail(const struct err *err);
+
+/* The library's manager options for the global options. */
+struct manage_opts cli_manage_opts(const struct cli *cli);
 
 /* Open the library's manager for the global options (the CA is contacted
  * only when a command needs it). */

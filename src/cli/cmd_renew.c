@@ -128,7 +128,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
 
 static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
 {
-    struct manage_batch_opts o = {{cli->root, cli->server, cli->ca_bundle, NULL, &cli->log}, r->jobs,
+    struct manage_batch_opts o = {cli_manage_opts(cli), r->jobs,
                                   next_job, job_done, r};
     struct manage_batch_stats st = {0};
     int rc = cli_manage_open(cli, &r->m, err);

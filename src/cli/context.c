@@ -21,9 +21,15 @@ void cli_format_time(time_t t, char *buf, size_t len)
         snprintf(buf, len, "?");
 }
 
+struct manage_opts cli_manage_opts(const struct cli *cli)
+{
+    return (struct manage_opts){.root = cli->root, .server = cli->server, .ca_bundle = cli->ca_bundle,
+                                .log = &cli->log, .cancel = cli->interrupted};
+}
+
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
 {
-    struct manage_opts o = {cli->root, cli->server, cli->ca_bundle, NULL, &cli->log};
+    struct manage_opts o = cli_manage_opts(cli);
     int rc = manage_open(&o, out, err);
 
     /* the library names the URL; the user typed a flag */

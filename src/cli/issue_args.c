@@ -13,6 +13,12 @@ static const char issue_usage[] =
     "  --webroot DIR        http-01: write DIR/.well-known/acme-challenge/TOKEN\n"
     "  --standalone         http-01: answer on a built-in HTTP server\n"
     "  --listen ADDR:PORT   with --standalone (repeatable; default [::]:80 and 0.0.0.0:80)\n"
+    "  --dns PROVIDER       dns-01 built in: alidns (Alibaba Cloud DNS) or rfc2136 (BIND, Knot, ...)\n"
+    "  --dns-set KEY=VALUE  a provider setting (repeatable), e.g. key_file=/etc/certpilot/tsig.key;\n"
+    "                       secrets come from the environment or files, never from here\n"
+    "  --dns-resolver ADDR[:PORT]  resolver for zone, CNAME and name server lookups (default: system)\n"
+    "  --propagation-timeout S  wait this long for every authoritative server (default 120)\n"
+    "  --no-propagation-check   answer the challenges without asking the name servers first\n"
     "\n"
     "Options:\n"
     "  -d, --domain NAME    a name for the certificate (repeatable; \"*.example.com\" for a wildcard)\n"
@@ -33,7 +39,8 @@ static const char issue_usage[] =
 enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
-    OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS,
+    OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
+    OPT_NO_PROP,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -44,19 +51,37 @@ static int add_name(struct issue_args *a, const char *arg, struct err *err)
     return CP_OK;
 }
 
+static int add_setting(struct issue_args *a, const char *flag, const char *key, const char *value,
+                       struct err *err)
+{
+    if (a->nsettings == ISSUE_MAX_SETTINGS)
+        return err_set(err, CP_EUSAGE, "%s: too many settings", flag);
+    a->settings[a->nsettings++] = (struct kv){key, value};
+    return CP_OK;
+}
+
 /* Each method flag names the solver and carries its one setting. */
 static int set_solver(struct issue_args *a, const char *solver, const char *key, const char *value,
                       struct err *err)
 {
     if (a->req.solver != NULL && strcmp(a->req.solver, solver) != 0)
-        return err_set(err, CP_EUSAGE, "issue: give only one of --hook, --webroot and --standalone");
+        return err_set(err, CP_EUSAGE, "issue: give only one of --hook, --dns, --webroot and --standalone");
     a->req.solver = solver;
     if (key == NULL)
         return CP_OK;
-    if (a->nsettings == ISSUE_MAX_SETTINGS)
-        return err_set(err, CP_EUSAGE, "issue: too many solver options");
-    a->settings[a->nsettings++] = (struct kv){key, value};
-    return CP_OK;
+    return add_setting(a, "issue", key, value, err);
+}
+
+/* --dns-set KEY=VALUE, split in place (argv strings are ours to change). */
+static int add_dns_setting(struct issue_args *a, char *arg, struct err *err)
+{
+    char *eq = strchr(arg, '=');
+
+    if (eq == NULL || eq == arg)
+        return err_set(err, CP_EUSAGE, "--dns-set \"%s\": expected KEY=VALUE", arg);
+    *eq = '\0';
+    a->dns_settings++;
+    return add_setting(a, "--dns-set", arg, eq + 1, err);
 }
 
 static int add_listen(struct issue_args *a, const char *arg, struct err *err)
@@ -64,8 +89,7 @@ static int add_listen(struct issue_args *a, const char *arg, struct err *err)
     if (a->nlisten == SOLVER_MAX_LISTEN)
         return err_set(err, CP_EUSAGE, "--listen: at most %d addresses", SOLVER_MAX_LISTEN);
     a->nlisten++;
-    a->settings[a->nsettings++] = (struct kv){"listen", arg};
-    return CP_OK;
+    return add_setting(a, "--listen", "listen", arg, err);
 }
 
 static int parse_timeout(struct issue_args *a, const char *arg, struct err *err)
@@ -115,6 +139,13 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_PROFILE: a->req.profile = arg; return CP_OK;
     case OPT_PREFERRED_CHAIN: a->req.preferred_chain = arg; return CP_OK;
     case OPT_BATCH: a->batch = arg; return CP_OK;
+    case OPT_DNS: return set_solver(a, "dns", "provider", arg, err);
+    case OPT_DNS_SET: return add_dns_setting(a, optarg, err);
+    case OPT_DNS_RESOLVER: a->dns_settings++; return add_setting(a, "--dns-resolver", "resolver", arg, err);
+    case OPT_PROP_TIMEOUT:
+        a->dns_settings++;
+        return add_setting(a, "--propagation-timeout", "propagation_timeout", arg, err);
+    case OPT_NO_PROP: a->dns_settings++; return add_setting(a, "--no-propagation-check", "propagation_check", "no", err);
     case OPT_JOBS: return parse_jobs(a, arg, err);
     default: return cli_bad_option("issue", argv, err);
     }
@@ -135,15 +166,17 @@ static int check_args(struct issue_args *a, struct err *err)
     if (a->req.nnames == 0 && a->batch == NULL)
         return err_set(err, CP_EUSAGE, "issue: give at least one name with -d");
     if (solver == NULL)
-        return err_set(err, CP_EUSAGE, "issue: give one of --hook PROG, --webroot DIR or --standalone");
+        return err_set(err, CP_EUSAGE, "issue: give one of --hook PROG, --dns PROVIDER, --webroot DIR or --standalone");
     if (a->challenge != NULL && strcmp(solver, "hook") != 0)
         return err_set(err, CP_EUSAGE, "--challenge goes with --hook (--webroot and --standalone are http-01)");
     if (a->nlisten > 0 && strcmp(solver, "standalone") != 0)
         return err_set(err, CP_EUSAGE, "--listen goes with --standalone");
+    if (a->dns_settings > 0 && strcmp(solver, "dns") != 0)
+        return err_set(err, CP_EUSAGE, "--dns-set, --dns-resolver and the propagation options go with --dns");
     if (a->challenge != NULL && strcmp(a->challenge, "dns-01") != 0 && strcmp(a->challenge, "http-01") != 0)
         return err_set(err, CP_EUSAGE, "--challenge: \"%s\" is not dns-01 or http-01", a->challenge);
-    if (a->challenge != NULL)
-        a->settings[a->nsettings++] = (struct kv){"challenge", a->challenge};
+    if (a->challenge != NULL && add_setting(a, "--challenge", "challenge", a->challenge, err) != CP_OK)
+        return CP_EUSAGE;
     a->req.settings = (struct kvlist){a->settings, a->nsettings};
     if (a->agree_tos) {
         a->account.agree_tos = true;
@@ -172,6 +205,11 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"jobs", required_argument, NULL, OPT_JOBS},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"dns-set", required_argument, NULL, OPT_DNS_SET},
+        {"dns-resolver", required_argument, NULL, OPT_DNS_RESOLVER},
+        {"propagation-timeout", required_argument, NULL, OPT_PROP_TIMEOUT},
+        {"no-propagation-check", no_argument, NULL, OPT_NO_PROP},
         {NULL, 0, NULL, 0},
     };
     int rc;

@@ -13,7 +13,7 @@
 #include "solve/solve.h"
 
 /* The solver's settings: one per option, and --listen is repeatable. */
-#define ISSUE_MAX_SETTINGS (SOLVER_MAX_LISTEN + 4)
+#define ISSUE_MAX_SETTINGS (SOLVER_MAX_LISTEN + 40)
 
 struct issue_args {
     const char *names[MANAGE_MAX_NAMES];  /* as given; the library checks them */
@@ -25,6 +25,7 @@ struct issue_args {
     bool agree_tos;
     const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
+    size_t dns_settings;                  /* options that only --dns takes */
     const char *batch;                    /* --batch FILE: one certificate a line */
     unsigned jobs;                        /* --jobs N: certificates at once in a batch */
 };

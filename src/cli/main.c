@@ -1,6 +1,7 @@
 /*
  * certpilot — entry point: global options, command dispatch, usage text.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,33 @@ int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, c
     return CP_OK;
 }
 
+/* The one piece of global state in the program: a signal handler can reach
+ * nothing else. The first SIGINT/SIGTERM asks every wait that can stop early
+ * (the DNS propagation wait) to stop, so the normal path removes what was
+ * presented; a second one ends the process at once. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    if (interrupted) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static void cli_init(struct cli *cli)
 {
     const char *root = getenv("CERTPILOT_ROOT");
@@ -122,6 +150,7 @@ static void cli_init(struct cli *cli)
     cli->server = server && *server ? server : CLI_LE_PROD;
     cli->ca_bundle = getenv("CERTPILOT_CA_BUNDLE");
     cli->log.write = log_to_stderr;
+    cli->interrupted = &interrupted;
 }
 
 static const struct option global_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
@@ -163,6 +192,7 @@ int main(int argc, char **argv)
     int exit_code = 0, i;
 
     cli_init(&cli);
+    catch_signals();
     if ((i = parse_leading(&cli, argc, argv, &exit_code)) < 0)
         return exit_code;
     if (i >= argc) {

@@ -48,6 +48,7 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
         rc = err_set(err, CP_EUSAGE, "no ACME server URL given");
     if (rc == CP_OK) {
         m->log = opts->log;
+        m->cancel = opts->cancel;
         m->server = strdup(opts->server);
         m->ca_bundle = str_dup(opts->ca_bundle);
         m->user_agent = str_dup(opts->user_agent);

@@ -18,6 +18,7 @@ struct manage {
     char *user_agent;
     char *ca_id;                  /* "<host>_<port>" of the directory URL */
     const struct logger *log;     /* borrowed */
+    volatile sig_atomic_t *cancel; /* borrowed, may be NULL */
     struct store *store;
     struct http_transport *http;  /* NULL until the CA is needed */
     struct acme_client *acme;

@@ -203,6 +203,23 @@ static int recover(struct manage *m, struct issue_job *j, struct err *err)
     return rc;
 }
 
+static int make_solver(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
+                       struct err *err)
+{
+    struct solver_env env = {req->timeout_s, m->log, NULL, m->cancel};
+    char *dir = NULL;
+    int rc = CP_OK;
+
+    /* the dns solver keeps its crash journal in the state */
+    if (strcmp(req->solver, "dns") == 0 && (rc = store_private_dir(m->store, "dns", &dir, err)) != CP_OK)
+        return rc;
+    env.state_dir = dir;
+    if ((j->solver = solver_new(req->solver, &req->settings, &env, err)) == NULL)
+        rc = err->code;
+    free(dir);
+    return rc;
+}
+
 static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
     struct acme_issue_req areq;
@@ -212,8 +229,8 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
         (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
         return rc;
     /* the solver first: a bad setting or a busy port fails before the CA is asked */
-    if ((j->solver = solver_new(req->solver, &req->settings, req->timeout_s, m->log, err)) == NULL)
-        return err->code;
+    if ((rc = make_solver(m, req, j, err)) != CP_OK)
+        return rc;
     if ((rc = recover(m, j, err)) != CP_OK || (rc = open_account(m, req, err)) != CP_OK ||
         (rc = certificate_key(m, req, j, err)) != CP_OK)
         return rc;

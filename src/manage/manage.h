@@ -12,6 +12,7 @@
 #ifndef CP_MANAGE_MANAGE_H
 #define CP_MANAGE_MANAGE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,6 +38,7 @@ struct manage_opts {
     const char *ca_bundle;     /* PEM roots for the CA's TLS instead of the system's; may be NULL */
     const char *user_agent;    /* NULL: "certpilot/<version>" */
     const struct logger *log;  /* borrowed, may be NULL */
+    volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting on DNS; may be NULL */
 };
 
 /* Open the state root (created 0700 when missing). The CA is contacted only

@@ -43,6 +43,7 @@ struct dns_solver {
     struct dns_resolver *res;
     struct entry **ents;
     size_t n;
+    bool owns_provider;
 };
 
 static void entry_free(struct entry *e)
@@ -264,6 +265,8 @@ static void dns_free(struct solver *s)
     free(d->ents);
     free(d->journal);
     dns_resolver_free(d->res);
+    if (d->owns_provider)
+        dns_provider_free(d->provider);
     free(d);
 }
 
@@ -299,9 +302,10 @@ struct solver *solver_dns_new(const struct solver_dns_opts *o, struct err *err)
     if (rc == CP_OK && o->state_dir != NULL && (d->journal = journal_path(o->state_dir)) == NULL)
         rc = err_nomem(err);
     if (rc != CP_OK) {
-        dns_free(&d->base);
+        dns_free(&d->base);  /* the caller still owns the provider */
         return NULL;
     }
+    d->owns_provider = o->owns_provider;
     return &d->base;
 }
 

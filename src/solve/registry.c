@@ -5,17 +5,19 @@
  */
 #include <string.h>
 
+#include "dns/provider.h"
 #include "solve/solve.h"
 
-typedef struct solver *(*solver_ctor)(const struct kvlist *s, long timeout_s, const struct logger *log,
-                                      struct err *err);
+/* Settings lists split in two: the dns solver's own and its provider's. */
+#define MAX_PROVIDER_SETTINGS 32
 
-static struct solver *make_hook(const struct kvlist *s, long timeout_s, const struct logger *log,
-                                struct err *err)
+typedef struct solver *(*solver_ctor)(const struct kvlist *s, const struct solver_env *env, struct err *err);
+
+static struct solver *make_hook(const struct kvlist *s, const struct solver_env *env, struct err *err)
 {
     static const char *const known[] = {"program", "challenge", "timeout", NULL};
     const char *type = solver_challenge_type("hook", s);
-    long timeout = timeout_s;  /* a hook gets the bound unless told otherwise */
+    long timeout = env->timeout_s;  /* a hook gets the bound unless told otherwise */
 
     if (kv_check_known(s, known, "hook solver", err) != CP_OK ||
         kv_get_long(s, "timeout", 1, 86400, &timeout, "hook solver", err) != CP_OK)
@@ -29,28 +31,24 @@ static struct solver *make_hook(const struct kvlist *s, long timeout_s, const st
         err_set(err, CP_EUSAGE, "hook solver: no program given");
         return NULL;
     }
-    return solver_hook_new(kv_get(s, "program"), type, timeout, log, err);
+    return solver_hook_new(kv_get(s, "program"), type, timeout, env->log, err);
 }
 
-static struct solver *make_webroot(const struct kvlist *s, long timeout_s, const struct logger *log,
-                                   struct err *err)
+static struct solver *make_webroot(const struct kvlist *s, const struct solver_env *env, struct err *err)
 {
     static const char *const known[] = {"path", NULL};
 
-    (void)timeout_s;
     if (kv_check_known(s, known, "webroot solver", err) != CP_OK)
         return NULL;
-    return solver_webroot_new(kv_get(s, "path"), log, err);
+    return solver_webroot_new(kv_get(s, "path"), env->log, err);
 }
 
-static struct solver *make_standalone(const struct kvlist *s, long timeout_s, const struct logger *log,
-                                      struct err *err)
+static struct solver *make_standalone(const struct kvlist *s, const struct solver_env *env, struct err *err)
 {
     static const char *const known[] = {"listen", NULL};
     const char *listen[SOLVER_MAX_LISTEN + 1];
     size_t n = 0;
 
-    (void)timeout_s;
     if (kv_check_known(s, known, "standalone solver", err) != CP_OK)
         return NULL;
     for (size_t i = 0; s != NULL && i < s->n; i++) {
@@ -58,7 +56,64 @@ static struct solver *make_standalone(const struct kvlist *s, long timeout_s, co
             break;
         listen[n++] = s->items[i].value;
     }
-    return solver_standalone_new(listen, n, log, err);
+    return solver_standalone_new(listen, n, env->log, err);
+}
+
+static bool dns_own_key(const char *k)
+{
+    return strcmp(k, "provider") == 0 || strcmp(k, "resolver") == 0 ||
+           strcmp(k, "propagation_timeout") == 0 || strcmp(k, "propagation_check") == 0;
+}
+
+/* The dns solver's options from its own settings; the rest go to the provider. */
+static int dns_options(const struct kvlist *s, struct solver_dns_opts *o, struct kv *rest, size_t *nrest,
+                       struct err *err)
+{
+    const char *check = kv_get(s, "propagation_check");
+
+    *nrest = 0;
+    for (size_t i = 0; s != NULL && i < s->n; i++) {
+        if (dns_own_key(s->items[i].key))
+            continue;
+        if (*nrest == MAX_PROVIDER_SETTINGS)
+            return err_set(err, CP_EUSAGE, "dns solver: more than %d provider settings", MAX_PROVIDER_SETTINGS);
+        rest[(*nrest)++] = s->items[i];
+    }
+    if (kv_get(s, "provider") == NULL)
+        return err_set(err, CP_EUSAGE, "dns solver: no provider given");
+    if (check != NULL && strcmp(check, "yes") != 0 && strcmp(check, "no") != 0)
+        return err_set(err, CP_EUSAGE, "dns solver: propagation_check \"%s\" is not yes or no", check);
+    o->resolver = kv_get(s, "resolver");
+    o->skip_propagation = check != NULL && strcmp(check, "no") == 0;
+    return kv_get_long(s, "propagation_timeout", 1, 86400, &o->propagation_timeout_s, "dns solver", err);
+}
+
+static struct solver *make_dns(const struct kvlist *s, const struct solver_env *env, struct err *err)
+{
+    struct kv rest[MAX_PROVIDER_SETTINGS];
+    struct kvlist prest;
+    size_t nrest = 0;
+    struct solver_dns_opts o = {.state_dir = env->state_dir, .cancel = env->cancel, .log = env->log};
+    struct dns_provider_opts po = {&prest, env->log, NULL, env->state_dir};
+    struct solver *sol;
+    size_t removed = 0;
+    struct err rerr = {0};
+
+    if (dns_options(s, &o, rest, &nrest, err) != CP_OK)
+        return NULL;
+    prest = (struct kvlist){rest, nrest};
+    po.resolver = o.resolver;
+    if ((o.provider = dns_provider_new(kv_get(s, "provider"), &po, err)) == NULL)
+        return NULL;
+    /* what a run that died left published with this provider goes first */
+    if (o.state_dir != NULL && solver_dns_recover(&o, &removed, &rerr) != CP_OK)
+        log_warn(env->log, "dns-01: could not clean up after an earlier run: %s", rerr.msg);
+    else if (removed > 0)
+        log_info(env->log, "dns-01: removed %zu record(s) an earlier run left behind", removed);
+    o.owns_provider = true;
+    if ((sol = solver_dns_new(&o, err)) == NULL)
+        dns_provider_free(o.provider);
+    return sol;
 }
 
 static const struct {
@@ -68,6 +123,7 @@ static const struct {
     {"hook", make_hook},
     {"webroot", make_webroot},
     {"standalone", make_standalone},
+    {"dns", make_dns},
 };
 
 const char *solver_challenge_type(const char *name, const struct kvlist *settings)
@@ -76,6 +132,8 @@ const char *solver_challenge_type(const char *name, const struct kvlist *setting
 
     if (strcmp(name, "webroot") == 0 || strcmp(name, "standalone") == 0)
         return "http-01";
+    if (strcmp(name, "dns") == 0)
+        return "dns-01";
     if (strcmp(name, "hook") != 0)
         return NULL;
     if (c == NULL || strcmp(c, "dns-01") == 0)
@@ -83,12 +141,14 @@ const char *solver_challenge_type(const char *name, const struct kvlist *setting
     return strcmp(c, "http-01") == 0 ? "http-01" : NULL;
 }
 
-struct solver *solver_new(const char *name, const struct kvlist *settings, long timeout_s,
-                          const struct logger *log, struct err *err)
+struct solver *solver_new(const char *name, const struct kvlist *settings, const struct solver_env *env,
+                          struct err *err)
 {
+    static const struct solver_env none = {0};
+
     for (size_t i = 0; i < sizeof(solvers) / sizeof(solvers[0]); i++)
         if (strcmp(solvers[i].name, name) == 0)
-            return solvers[i].make(settings, timeout_s, log, err);
-    err_set(err, CP_EUSAGE, "unknown challenge solver \"%s\" (hook, webroot, standalone)", name);
+            return solvers[i].make(settings, env ? env : &none, err);
+    err_set(err, CP_EUSAGE, "unknown challenge solver \"%s\" (hook, webroot, standalone, dns)", name);
     return NULL;
 }

@@ -112,17 +112,28 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
 struct solver *solver_standalone_new(const char *const *listen, size_t n,
                                      const struct logger *log, struct err *err);
 
+/* What a solver built by name may need beyond its settings. */
+struct solver_env {
+    long timeout_s;                 /* the time bound: a hook's limit when it sets none */
+    const struct logger *log;       /* borrowed, may be NULL */
+    const char *state_dir;          /* a private directory for crash journals (dns), or NULL */
+    volatile sig_atomic_t *cancel;  /* set by SIGINT/SIGTERM to stop waiting; may be NULL */
+};
+
 /*
  * A solver chosen by name and settings, as the command line, the config file
  * and the library API name them:
  *   "hook"       program=PATH, challenge=dns-01|http-01 (default dns-01), timeout=SECONDS
- *                (default: timeout_s, the issue's own bound; 0: 300 s)
  *   "webroot"    path=DIR
  *   "standalone" listen=ADDR:PORT (repeatable; default both families on port 80)
+ *   "dns"        provider=NAME (dns/provider.h: alidns, rfc2136), resolver=ADDR[:PORT],
+ *                propagation_timeout=SECONDS, propagation_check=yes|no; every other
+ *                setting goes to the provider, which checks it. Records a crashed run
+ *                left with this provider are removed first.
  * Unknown names and settings are CP_EUSAGE, naming them.
  */
-struct solver *solver_new(const char *name, const struct kvlist *settings, long timeout_s,
-                          const struct logger *log, struct err *err);
+struct solver *solver_new(const char *name, const struct kvlist *settings, const struct solver_env *env,
+                          struct err *err);
 
 /* The challenge type the named solver will answer with these settings
  * ("dns-01", "http-01"), or NULL for an unknown name or type. */
@@ -156,6 +167,7 @@ struct solver_dns_opts {
     const char *state_dir;          /* an existing directory for the crash journal; NULL: none */
     volatile sig_atomic_t *cancel;  /* non-zero (SIGINT/SIGTERM) aborts the propagation wait; may be NULL */
     const struct logger *log;       /* borrowed, may be NULL */
+    bool owns_provider;             /* the solver frees the provider (solver_new's "dns" does) */
 };
 
 /* CP_EUSAGE when provider is NULL or the resolver is not "ADDR[:PORT]". */

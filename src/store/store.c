@@ -701,6 +701,19 @@ void store_cert_free(struct store_cert *c)
     memset(c, 0, sizeof(*c));
 }
 
+int store_private_dir(const struct store *st, const char *name, char **path, struct err *err)
+{
+    int fd = -1, rc = check_names("state directory", name, NULL, err);
+
+    *path = NULL;
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("journal", name), true, &fd, err);
+    close_fd(&fd);
+    if (rc == CP_OK && (*path = str_printf("%s/journal/%s", st->root, name)) == NULL)
+        rc = err_nomem(err);
+    return rc;
+}
+
 /* ---------- the journal ---------- */
 
 /* journal/ and the file and path of name's journal in it. */

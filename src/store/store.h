@@ -134,6 +134,11 @@ void store_names_free(char **names, size_t n);
  * array of {type, ident, token, auth}); it holds no secrets. --- */
 
 /* Replace the journal of certificate name with j. */
+/* A private directory (0700) journal/NAME under the root for a module's own
+ * crash records (the dns-01 solver's), created when missing; *path is the
+ * caller's. */
+int store_private_dir(const struct store *st, const char *name, char **path, struct err *err) CP_WUR;
+
 int store_journal_write(const struct store *st, const char *name, const json_t *j, struct err *err) CP_WUR;
 
 /* Read it; *j NULL when there is none. */

@@ -158,4 +158,20 @@ expect_txt "$N" ""
 [ "$(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")" = "[]" ] ||
     cp_fail "records left in the fake: $(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")"
 
+cp_log "== certpilot issue --dns alidns end to end: a name and its wildcard, Pebble validates through the test DNS"
+# challtestsrv answers no SOA/NS, so it cannot stand in for authoritative servers: no propagation check here
+# (test_issue_dns_builtin.sh runs it against BIND).
+export ALICLOUD_ACCESS_KEY=AK ALICLOUD_SECRET_KEY=sk-right
+ali=(--dns alidns --dns-set "endpoint=127.0.0.1:$port" --dns-set "ca_bundle=$PEBBLE_CA_BUNDLE" --no-propagation-check)
+cp_certpilot account new --agree-tos >/dev/null
+cp_certpilot issue -d shop.example.com -d '*.shop.example.com' "${ali[@]}" >/dev/null 2>"$CP_WORK/err" ||
+    cp_fail "issue --dns alidns: $(cat "$CP_WORK/err")"
+cp_verify_cert "$CP_WORK/state/certs/shop.example.com" shop.example.com '*.shop.example.com' ||
+    cp_fail "certificate through alidns"
+[ "$(curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$FAKE/_fake/records")" = "[]" ] || cp_fail "issue left records in the fake"
+! grep -q "sk-right" "$CP_WORK/state/certs/shop.example.com/meta.json" "$CP_WORK/err" || cp_fail "the secret leaked"
+ALICLOUD_SECRET_KEY=wrong cp_expect_fail cp_certpilot issue -d bad.example.com "${ali[@]}"
+cp_check_err 2 "SignatureDoesNotMatch"  # wrong credentials: a configuration error
+! grep -q "wrong" <<<"$CP_LAST_ERR" || cp_fail "the wrong secret was printed"
+
 echo "PASS"

@@ -362,7 +362,7 @@ static void fake_free(struct dns_provider *p)
     (void)p;
 }
 
-struct solver_env {
+struct dns_test_env {
     struct fake_dns dns;
     struct fake_provider prov;
     char *dir, *resolver;
@@ -371,7 +371,7 @@ struct solver_env {
 
 static int solver_setup(void **state)
 {
-    struct solver_env *e = calloc(1, sizeof(*e));
+    struct dns_test_env *e = calloc(1, sizeof(*e));
 
     fake_dns_start(&e->dns);
     e->prov.base = (struct dns_provider){"fake", fake_add, fake_remove, fake_free};
@@ -385,7 +385,7 @@ static int solver_setup(void **state)
 
 static int solver_teardown(void **state)
 {
-    struct solver_env *e = *state;
+    struct dns_test_env *e = *state;
 
     fake_dns_stop(&e->dns);
     test_rm_rf(e->dir);
@@ -414,7 +414,7 @@ static const struct chal wild = {"dns-01", "www.example.test", "t2", "wild-value
 
 static void solver_wildcard_and_base(void **state)
 {
-    struct solver_env *e = *state;
+    struct dns_test_env *e = *state;
     struct err err = {0};
     struct solver *s = solver_dns_new(&e->opts, &err);
 
@@ -438,7 +438,7 @@ static void solver_wildcard_and_base(void **state)
 
 static void solver_add_fails_halfway(void **state)
 {
-    struct solver_env *e = *state;
+    struct dns_test_env *e = *state;
     struct err err = {0};
     struct solver *s = solver_dns_new(&e->opts, &err);
 
@@ -457,7 +457,7 @@ static void solver_add_fails_halfway(void **state)
 
 static void solver_free_removes_leftovers(void **state)
 {
-    struct solver_env *e = *state;
+    struct dns_test_env *e = *state;
     struct err err = {0};
     struct solver *s = solver_dns_new(&e->opts, &err);
     struct chal bad = base;
@@ -477,7 +477,7 @@ static void solver_free_removes_leftovers(void **state)
 
 static void test_solver_dns_recover(void **state)
 {
-    struct solver_env *e = *state;
+    struct dns_test_env *e = *state;
     struct dns_txt rec = {"_acme-challenge.a.test.", "left-1", "a.test.", "id-9", true};
     char *dead = str_printf("%s/dns-journal-1-1.json", e->dir);
     char *alive = str_printf("%s/dns-journal-2-2.json", e->dir);
@@ -503,7 +503,7 @@ static void test_solver_dns_recover(void **state)
 /* Lookups against a server that knows nothing: each error names the resolver and the name. */
 static void lookups_nxdomain(void **state)
 {
-    struct solver_env *e = *state;
+    struct dns_test_env *e = *state;
     struct dns_resolver *r = NULL;
     struct dns_txt rec = {"_acme-challenge.www.example.test.", "v", "example.test.", NULL, true};
     struct dns_propagation_opts po = {1, NULL, NULL};

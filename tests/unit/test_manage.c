@@ -32,7 +32,7 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct manage_opts o = {NULL, NOWHERE, NULL, NULL, NULL};
+    struct manage_opts o = {.server = NOWHERE};
 
     f->root = test_tmpdir("cp-manage");
     o.root = f->root;
@@ -101,13 +101,13 @@ static void test_settings_checked(void **state)
     const struct kv typo[] = {{"programm", "/bin/true"}};
     const struct kv listen[] = {{"listen", "127.0.0.1:99999"}};
     struct err err = {0};
-    struct solver *s = solver_new("hook", &(struct kvlist){typo, 1}, 0, NULL, &err);
+    struct solver *s = solver_new("hook", &(struct kvlist){typo, 1}, NULL, &err);
 
     (void)f;
     assert_null(s);
     assert_int_equal(err.code, CP_EUSAGE);
     assert_string_equal(err.msg, "hook solver: unknown setting \"programm\" (did you mean \"program\"?)");
-    s = solver_new("standalone", &(struct kvlist){listen, 1}, 0, NULL, &err);
+    s = solver_new("standalone", &(struct kvlist){listen, 1}, NULL, &err);
     assert_null(s);
     assert_non_null(strstr(err.msg, "listen address 127.0.0.1:99999"));
     assert_string_equal(solver_challenge_type("webroot", NULL), "http-01");

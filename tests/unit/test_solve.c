@@ -652,7 +652,7 @@ static void test_hook_timeout_from_issue(void **state)
     struct kv items[] = {{"program", hook}};
     struct kvlist settings = {items, 1};
     struct err err = {0};
-    struct solver *s = solver_new("hook", &settings, 1, NULL, &err);
+    struct solver *s = solver_new("hook", &settings, &(struct solver_env){.timeout_s = 1}, &err);
 
     (void)state;
     assert_non_null(s);
