@@ -14,11 +14,8 @@
 struct deploy_stored {
     struct deploy_cert view;  /* borrows from the fields below */
     char *name;
-    char *dir;                /* the version's directory, resolved */
-    char *path[4];            /* cert, chain, fullchain, privkey inside dir */
-    char *pem[3];             /* cert, chain, fullchain */
-    char *key_pem;            /* secret */
-    size_t key_len;
+    char *path[4];            /* cert, chain, fullchain, privkey of the version */
+    struct store_cert stored; /* the version's PEM texts (the key is a secret) */
     struct cert_info info;
 };
 

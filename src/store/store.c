@@ -289,6 +289,12 @@ int store_account_save_meta(const struct store *st, const char *ca_id, const cha
 
 /* ---------- certificates: writing a version ---------- */
 
+char *store_cert_version_path(const struct store *st, const char *name, const char *version,
+                              const char *file)
+{
+    return str_printf("%s/certs/%s/archive/%s/%s", st->root, name, version, file);
+}
+
 char *store_cert_path(const struct store *st, const char *name, const char *file)
 {
     return str_printf("%s/certs/%s/%s", st->root, name, file);

@@ -79,6 +79,11 @@ struct store_cert_files {
 int store_cert_save(const struct store *st, const char *name, const char *version,
                     const struct store_cert_files *f, const json_t *meta, struct err *err) CP_WUR;
 
+/* Path of a file of one stored version ("cert.pem", ...), for programs that
+ * read it (deploy hooks); caller frees. */
+char *store_cert_version_path(const struct store *st, const char *name, const char *version,
+                              const char *file);
+
 /* Path of a file in a certificate's directory ("cert.pem", "meta.json"...); caller frees. */
 char *store_cert_path(const struct store *st, const char *name, const char *file);
 

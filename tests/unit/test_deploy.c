@@ -787,7 +787,7 @@ static void test_stored_load(void **state)
     f = (struct store_cert_files){p.cert, p.chain, p.key, p.view.key_len};
     assert_int_equal(store_open(root, &st, &err), CP_OK);
     assert_int_equal(deploy_stored_load(st, "a.example.test", &d, &err), CP_ENOTFOUND);
-    assert_string_equal(err.msg, "certificate a.example.test is not in the store");
+    assert_non_null(strstr(err.msg, "no certificate named a.example.test"));
     deploy_stored_free(&d);
     assert_int_equal(store_cert_save(st, "a.example.test", "v1", &f, meta, &err), CP_OK);
     assert_int_equal(deploy_stored_load(st, "a.example.test", &d, &err), CP_OK);
