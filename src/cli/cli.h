@@ -90,5 +90,9 @@ int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_renew(struct cli *cli, int argc, char **argv);
+int cmd_deploy(struct cli *cli, int argc, char **argv);
+
+/* Print one deploy target's result (a manage_deploy_cb). */
+void cli_print_deploy(void *user, const struct manage_deploy_report *r);
 
 #endif

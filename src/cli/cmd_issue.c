@@ -37,10 +37,13 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
         return cli_issue_batch(cli, &a, &err) == CP_OK ? 0 : cli_fail(&err);
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
+    a.req.deploy_cb = cli_print_deploy;
     if (rc == CP_OK)
         rc = manage_issue(m, &a.req, &r, &err);
     if (rc == CP_OK)
         print_result(m, &r);
+    if (rc == CP_OK && r.deploy_rc != CP_OK)
+        rc = err_set(&err, r.deploy_rc, "%s", r.deploy_error);
     manage_issued_free(&r);
     manage_free(m);
     return rc == CP_OK ? 0 : cli_fail(&err);

@@ -25,8 +25,23 @@ static void sanitize_names(struct cert_info *ci)
         str_sanitize(ci->names[i]);
 }
 
+/* Each deploy target's last result: ok for the current serial, failed, or pending. */
+static void deploy_counts(const json_t *meta, const char *serial, unsigned n[3])
+{
+    size_t i;
+    json_t *e;
+
+    n[0] = n[1] = n[2] = 0;
+    json_array_foreach(json_object_get(meta, "deploy"), i, e) {
+        const json_t *last = json_object_get(e, "last");
+        const char *s = json_string_value(json_object_get(last, "serial"));
+        bool current = s != NULL && strcmp(s, serial) == 0;
+        n[!current ? 2 : json_is_true(json_object_get(last, "ok")) ? 0 : 1]++;
+    }
+}
+
 static json_t *info_json(const char *name, const struct cert_info *ci, long days,
-                         const struct manage_renew_result *rr)
+                         const struct manage_renew_result *rr, const json_t *meta)
 {
     char na[32], at[32];
     json_t *names = json_array();
@@ -35,23 +50,29 @@ static json_t *info_json(const char *name, const struct cert_info *ci, long days
         json_array_append_new(names, json_string(ci->names[i]));
     cli_format_time(ci->not_after, na, sizeof(na));
     cli_format_time(rr->at, at, sizeof(at));
-    return json_pack("{s:s, s:o, s:s, s:I, s:s, s:{s:s, s:b, s:s, s:s*}}", "name", name, "names", names,
+    return json_pack("{s:s, s:o, s:s, s:I, s:s, s:{s:s, s:b, s:s, s:s*}, s:O*}", "name", name, "names", names,
                      "not_after", na, "days_left", (json_int_t)days, "serial", ci->serial_hex,
                      "renewal", "at", at, "due", rr->due, "why", rr->why,
-                     "explanation_url", rr->explanation[0] ? rr->explanation : NULL);
+                     "explanation_url", rr->explanation[0] ? rr->explanation : NULL,
+                     "deploy", json_object_get(meta, "deploy"));
 }
 
 static void print_line(const char *name, const struct cert_info *ci, long days,
-                       const struct manage_renew_result *rr)
+                       const struct manage_renew_result *rr, const json_t *meta)
 {
     char na[32], at[32];
+    unsigned n[3];
 
     cli_format_time(ci->not_after, na, sizeof(na));
     cli_format_time(rr->at, at, sizeof(at));
     printf("%-30s %s %5ld days  ", name, na, days);
     for (size_t i = 0; i < ci->nnames; i++)
         printf("%s%s", i ? "," : "", ci->names[i]);
-    printf("  renews %s (%s)\n", rr->due ? "now" : at, rr->why);
+    printf("  renews %s (%s)", rr->due ? "now" : at, rr->why);
+    deploy_counts(meta, ci->serial_hex, n);
+    if (n[0] + n[1] + n[2] > 0)
+        printf("  deploy: %u ok, %u failed, %u pending", n[0], n[1], n[2]);
+    putchar('\n');
 }
 
 static int list_all(struct manage *m, bool as_json, struct err *err)
@@ -77,9 +98,9 @@ static int list_all(struct manage *m, bool as_json, struct err *err)
             snprintf(rr.why, sizeof(rr.why), "unknown: %.140s", e.msg);
         sanitize_names(&v.info);
         if (as_json)
-            json_array_append_new(arr, info_json(names[i], &v.info, days, &rr));
+            json_array_append_new(arr, info_json(names[i], &v.info, days, &rr, v.meta));
         else
-            print_line(names[i], &v.info, days, &rr);
+            print_line(names[i], &v.info, days, &rr, v.meta);
         manage_renew_result_free(&rr);
         manage_cert_view_free(&v);
     }

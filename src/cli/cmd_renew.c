@@ -42,7 +42,7 @@ struct renew_run {
     char **names;
     size_t nnames, next;
     time_t now;
-    json_t *meta;       /* of the job handed out last; its server string is borrowed by the job */
+    unsigned long deploy_failed;  /* renewed, but a deploy target failed */       /* of the job handed out last; its server string is borrowed by the job */
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -96,7 +96,8 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
         return 0;
     job->renew = r->names[r->next++];
     job->renew_opts = (struct manage_renew_opts){.now = r->now, .force = r->force, .reuse_key = r->reuse_key,
-                                                 .check_interval_s = r->interval_s};
+                                                 .check_interval_s = r->interval_s,
+                                                 .deploy_cb = cli_print_deploy};
     json_t *meta = NULL;
     if (store_cert_load_meta(manage_store(r->m), job->renew, &meta, NULL) == CP_OK && meta != NULL)
         job->server = manage_meta_server(meta);
@@ -110,12 +111,15 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     const struct manage_renew_result *rr = res->renewal;
     char when[32];
 
-    (void)user;
+    struct renew_run *r = user;
+
     if (res->rc != CP_OK) {
         printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (rr->renewed) {
         cli_format_time(rr->issued.info.not_after, when, sizeof(when));
         printf("renewed %s (%s) expires %s\n", job->renew, rr->why, when);
+        if (rr->issued.deploy_rc != CP_OK)
+            r->deploy_failed++;
     } else {
         cli_format_time(rr->at, when, sizeof(when));
         printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
@@ -146,7 +150,10 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
         r->now = time(NULL);
         rc = manage_batch_run(&o, &st, err);
     }
-    if (rc == CP_OK)
+    if (rc == CP_OK && r->deploy_failed > 0)
+        rc = err_set(err, CP_EIO, "%lu renewed, %lu not due, 0 failed; %lu renewed certificate(s) could not be "
+                     "deployed everywhere (certpilot deploy retries)", st.ok, st.not_due, r->deploy_failed);
+    else if (rc == CP_OK)
         fprintf(stderr, "certpilot: %lu renewed, %lu not due, 0 failed\n", st.ok, st.not_due);
     else if (st.failed > 0)
         err_set(err, rc, "%lu of %lu certificates failed to renew (%lu renewed, %lu not due)", st.failed,

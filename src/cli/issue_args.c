@@ -30,6 +30,8 @@ static const char issue_usage[] =
     "  --profile NAME       ask the CA for this certificate profile (e.g. shortlived)\n"
     "  --preferred-chain CN take the CA's alternate chain that leads to the root named CN\n"
     "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n"
+    "  --deploy TARGET      install the certificate there after every issue and renewal\n"
+    "                       (repeatable; TARGET as for `certpilot deploy --to`)\n"
     "\n"
     "Many certificates in one run:\n"
     "  --batch FILE         one certificate a line: its names separated by spaces, and\n"
@@ -40,7 +42,7 @@ enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
-    OPT_NO_PROP,
+    OPT_NO_PROP, OPT_DEPLOY,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -139,6 +141,11 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_PROFILE: a->req.profile = arg; return CP_OK;
     case OPT_PREFERRED_CHAIN: a->req.preferred_chain = arg; return CP_OK;
     case OPT_BATCH: a->batch = arg; return CP_OK;
+    case OPT_DEPLOY:
+        if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]))
+            return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]));
+        a->deploy[a->req.ndeploy++] = arg;
+        return CP_OK;
     case OPT_DNS: return set_solver(a, "dns", "provider", arg, err);
     case OPT_DNS_SET: return add_dns_setting(a, optarg, err);
     case OPT_DNS_RESOLVER: a->dns_settings++; return add_setting(a, "--dns-resolver", "resolver", arg, err);
@@ -210,12 +217,14 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"dns-resolver", required_argument, NULL, OPT_DNS_RESOLVER},
         {"propagation-timeout", required_argument, NULL, OPT_PROP_TIMEOUT},
         {"no-propagation-check", no_argument, NULL, OPT_NO_PROP},
+        {"deploy", required_argument, NULL, OPT_DEPLOY},
         {NULL, 0, NULL, 0},
     };
     int rc;
 
     memset(a, 0, sizeof(*a));
     a->req.names = a->names;
+    a->req.deploy = a->deploy;
     a->account.emails = a->emails;
     rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", opts, issue_usage,
                            parse_opt, a, err);

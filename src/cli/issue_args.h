@@ -26,6 +26,7 @@ struct issue_args {
     const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
     size_t dns_settings;                  /* options that only --dns takes */
+    const char *deploy[32];               /* --deploy SPEC */
     const char *batch;                    /* --batch FILE: one certificate a line */
     unsigned jobs;                        /* --jobs N: certificates at once in a batch */
 };

@@ -17,6 +17,7 @@ static const char usage_text[] =
     "  issue         get a certificate: -d NAME... and one of --hook PROG, --webroot DIR, --standalone\n"
     "  list          list stored certificates with their expiry and next renewal (--json)\n"
     "  renew         renew every certificate that is due (--force, --cert-name NAME)\n"
+    "  deploy        install a certificate with its targets (--cert-name NAME, --to TARGET)\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --root DIR        state directory (default $CERTPILOT_ROOT or " CLI_DEFAULT_ROOT ")\n"
@@ -186,6 +187,7 @@ int main(int argc, char **argv)
 {
     static const struct { const char *name; int (*fn)(struct cli *, int, char **); } cmds[] = {
         {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list}, {"renew", cmd_renew},
+        {"deploy", cmd_deploy},
     };
     struct cli cli;
     struct err err = {0};

@@ -39,6 +39,10 @@ int manage_use_key(struct manage *m, const char *pem, size_t len, const char *wh
 json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *req,
                           const char *const *names, const char *key_type, const struct cert_info *ci);
 
+/* manage_deploy with the certificate's lock already held (by manage_issue). */
+int manage_deploy_locked(struct manage *m, const char *name, const char *const *add, size_t nadd,
+                         bool force, manage_deploy_cb cb, void *user, struct err *err) CP_WUR;
+
 /* Format a UTC time as "2026-11-25T10:15:00Z". */
 void manage_format_time(time_t t, char *buf, size_t len);
 

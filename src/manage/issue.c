@@ -4,6 +4,7 @@
  * version. Nothing is written under certs/ unless a certificate was issued
  * and checked.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,6 +129,36 @@ static int check_cert(struct issue_job *j, struct err *err)
     return CP_OK;
 }
 
+/* The deploy targets (and their last results) carry over to the new version. */
+static void keep_deploy_targets(struct manage *m, const char *name, json_t *meta)
+{
+    json_t *old = NULL, *list;
+
+    if (store_cert_load_meta(m->store, name, &old, NULL) == CP_OK &&
+        json_is_array(list = json_object_get(old, "deploy")))
+        json_object_set(meta, "deploy", list);
+    json_decref(old);
+}
+
+/* Install the new version where its targets say; the certificate is stored whatever happens here. */
+static void deploy_new(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
+                       struct manage_issued *out)
+{
+    struct err err = {0};
+    json_t *meta = NULL;
+    bool any = req->ndeploy > 0;
+
+    if (!any && store_cert_load_meta(m->store, j->cert_name, &meta, NULL) == CP_OK)
+        any = json_array_size(json_object_get(meta, "deploy")) > 0;
+    json_decref(meta);
+    if (!any)
+        return;
+    out->deploy_rc = manage_deploy_locked(m, j->cert_name, req->deploy, req->ndeploy, false, req->deploy_cb,
+                                          req->deploy_user, &err);
+    if (out->deploy_rc != CP_OK)
+        snprintf(out->deploy_error, sizeof(out->deploy_error), "%s", err.msg);
+}
+
 static int save(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
                 struct err *err)
 {
@@ -139,6 +170,8 @@ static int save(struct manage *m, const struct manage_cert_req *req, struct issu
                                      &j->info);
     int rc = meta ? key_to_pem(j->cert_key, &pem, &pem_len, err) : err_nomem(err);
 
+    if (rc == CP_OK)
+        keep_deploy_targets(m, j->cert_name, meta);
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     /* the serial keeps two issues in the same second apart */
@@ -253,6 +286,8 @@ int manage_issue(struct manage *m, const struct manage_cert_req *req, struct man
     err = err ? err : &scratch;
     memset(out, 0, sizeof(*out));
     rc = run(m, req, &j, err);
+    if (rc == CP_OK)
+        deploy_new(m, req, &j, out);
     if (rc == CP_OK) {
         out->cert_name = j.cert_name;
         out->info = j.info;

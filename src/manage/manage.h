@@ -84,6 +84,16 @@ int manage_account_fetch(struct manage *m, struct acme_account *out, enum key_ty
 
 /* --- certificates --- */
 
+/* One target's outcome, for the caller to print (borrowed for the call). */
+struct manage_deploy_report {
+    const char *spec;     /* the target as written ("files:/etc/nginx/tls,reload=...") */
+    int rc;
+    bool changed;         /* something on the target changed */
+    bool skipped;         /* it already had the current serial */
+    const char *message;  /* why it failed, when rc != CP_OK */
+};
+typedef void (*manage_deploy_cb)(void *user, const struct manage_deploy_report *r);
+
 /* A certificate to issue: what the command line, a config section or a C
  * program says. Everything is borrowed for the call. */
 struct manage_cert_req {
@@ -100,12 +110,18 @@ struct manage_cert_req {
     long timeout_s;               /* bound on waiting for the CA; 0: 300 */
     const char *replaces;         /* RFC 9773 §5: ARI id of the certificate this renews, or NULL */
     bool reuse_key;               /* keep the current version's key instead of a new one */
+    const char *const *deploy;    /* deploy targets to add (stored in meta.json with those it has) */
+    size_t ndeploy;
+    manage_deploy_cb deploy_cb;   /* told each target's result after the certificate is stored */
+    void *deploy_user;
 };
 
 /* What was issued and stored. Free with manage_issued_free. */
 struct manage_issued {
     char *cert_name;
     struct cert_info info;
+    int deploy_rc;             /* CP_OK, or the first deploy target's failure (the certificate is stored) */
+    char deploy_error[1024];
 };
 
 /* Lower-case and check a DNS name ("*." for a wildcard). CP_EUSAGE names it. */
@@ -143,6 +159,20 @@ int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view
                      struct err *err) CP_WUR;
 void manage_cert_view_free(struct manage_cert_view *v);
 
+/* --- deploy --- */
+
+
+/*
+ * Install certificate name's current version with every deploy target its
+ * meta.json lists, after adding the targets in add (stored from now on, so
+ * renewals deploy there too). Targets whose last result is ok for the current
+ * serial are skipped unless force. Each target's result is recorded in
+ * meta.json; one failure never stops the others. Returns the first failure
+ * ("certificate X is stored, but a deploy target failed: ...").
+ */
+int manage_deploy(struct manage *m, const char *name, const char *const *add, size_t nadd, bool force,
+                  manage_deploy_cb cb, void *user, struct err *err) CP_WUR;
+
 /* --- renewal --- */
 
 struct manage_renew_opts {
@@ -151,6 +181,8 @@ struct manage_renew_opts {
     bool offline;              /* decide from what is stored; never ask the CA (list) */
     long check_interval_s;     /* how often renew runs (a timer); 0: unknown */
     bool reuse_key;            /* keep the current key (on top of what the request says) */
+    manage_deploy_cb deploy_cb;  /* told each deploy target's result after a renewal */
+    void *deploy_user;
 };
 
 /* The decision about one stored certificate, and its outcome. */

@@ -211,6 +211,8 @@ static int renew_now(struct manage *m, const struct manage_cert_req *want, const
 
     req.cert_name = v->name;
     req.reuse_key = req.reuse_key || o->reuse_key;
+    req.deploy_cb = o->deploy_cb;
+    req.deploy_user = o->deploy_user;
     /* RFC 9773 §5: name the certificate this one replaces, when the CA speaks ARI */
     if (v->info.ari_id != NULL && manage_connect(m, err) == CP_OK &&
         acme_client_directory(m->acme)->renewal_info != NULL)
@@ -230,10 +232,16 @@ static int renew_broken(struct manage *m, const char *name, const struct manage_
     json_t *meta = NULL;
     int rc = CP_OK;
 
+    struct manage_cert_req req;
+
     if (wanted == NULL && (rc = store_cert_load_meta(m->store, name, &meta, err)) == CP_OK &&
         (rc = manage_request_from_meta(meta, name, &fm, err)) == CP_OK)
         wanted = &fm.req;
     if (rc == CP_OK) {
+        req = *wanted;
+        req.deploy_cb = o->deploy_cb;
+        req.deploy_user = o->deploy_user;
+        wanted = &req;
         snprintf(out->why, sizeof(out->why), "%s", renew_reason_text(RENEW_REASON_FORCED_BROKEN));
         out->due = true;
         out->at = o->now;
