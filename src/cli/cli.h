@@ -16,8 +16,7 @@
 #include "util/log.h"
 
 #define CLI_DEFAULT_ROOT "/var/lib/certpilot"
-#define CLI_LE_PROD "https://acme-v02.api.letsencrypt.org/directory"
-#define CLI_LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
+#define CLI_DEFAULT_CA "letsencrypt"
 
 /* Options every command accepts. */
 struct cli {
@@ -28,6 +27,11 @@ struct cli {
     bool quiet;
     struct logger log;
     volatile sig_atomic_t *interrupted;  /* set by SIGINT/SIGTERM (main.c) */
+    /* which of root, server, ca_bundle came from a flag or the environment (a config does not override them) */
+    bool root_set, server_set, ca_bundle_set;
+    const char *config_path;  /* --config or $CERTPILOT_CONFIG; NULL: /etc/certpilot/certpilot.ini if it exists */
+    struct config *config;    /* loaded after the options, or NULL */
+    long config_jobs;         /* [certpilot] jobs, 0 when unset */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */
@@ -37,6 +41,7 @@ enum {
     OPT_CA,
     OPT_CA_BUNDLE,
     OPT_VERSION,
+    OPT_CONFIG,
     OPT_FIRST_COMMAND_OPT = 1100,
 };
 
@@ -48,7 +53,8 @@ enum {
     {"verbose", no_argument, NULL, 'v'},                         \
     {"quiet", no_argument, NULL, 'q'},                           \
     {"help", no_argument, NULL, 'h'},                            \
-    {"version", no_argument, NULL, OPT_VERSION}
+    {"version", no_argument, NULL, OPT_VERSION},                 \
+    {"config", required_argument, NULL, OPT_CONFIG}
 #define CLI_GLOBAL_SHORTOPTS "vqh"
 
 /* Handle a global option; 1 when opt was one, 0 when not, CP_EUSAGE on a bad value. */
@@ -66,6 +72,11 @@ typedef int (*cli_option_fn)(void *ctx, int opt, const char *arg, char **argv, s
 int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
                       const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
                       struct err *err);
+
+/* Read the config file (cli->config_path, else the default one when it exists)
+ * and take its global settings where no flag or variable gave them. */
+int cli_load_config(struct cli *cli, struct err *err) CP_WUR;
+void cli_free_config(struct cli *cli);
 
 /* Set the log level from -v/-q; call after a command has parsed its options. */
 void cli_apply_verbosity(struct cli *cli);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
 #include "manage/batch.h"
 
 #define MAX_FILTER 256
@@ -33,6 +34,7 @@ static const char renew_usage[] =
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL };
 
 struct renew_run {
+    struct cli *cli;
     const char *only[MAX_FILTER];
     size_t nonly;
     bool force, reuse_key;
@@ -84,25 +86,54 @@ static bool wanted(const struct renew_run *r, const char *name)
     return r->nonly == 0;
 }
 
-/* Jobs are handed out one at a time, so one meta.json is held at a time per job
- * in flight: each job keeps its own reference in job->user. */
+/* What one job in flight holds until done(): its meta.json (the server string
+ * is borrowed from it) or its config section's request. */
+struct renew_job {
+    json_t *meta;
+    struct manage_config_req cfg;
+};
+
+/* A configured certificate renews as its section says (and is issued when it
+ * is not stored yet); any other stored one as its meta.json says. */
+static int describe_job(struct renew_run *r, struct manage_batch_job *job, struct renew_job *rj,
+                        struct err *err)
+{
+    const struct config_cert *c = r->cli->config ? config_cert_find(r->cli->config, job->renew) : NULL;
+    int rc;
+
+    if (c != NULL) {
+        if ((rc = manage_request_from_config(r->cli->config, c, &rj->cfg, err)) != CP_OK)
+            return rc;
+        job->req = rj->cfg.req;
+        job->server = rj->cfg.server;
+        job->renew_opts.renew_before_s = rj->cfg.renew_before_s;
+        return CP_OK;
+    }
+    if (store_cert_load_meta(manage_store(r->m), job->renew, &rj->meta, NULL) == CP_OK && rj->meta != NULL)
+        job->server = manage_meta_server(rj->meta);
+    return CP_OK;
+}
+
 static int next_job(void *user, struct manage_batch_job *job, struct err *err)
 {
     struct renew_run *r = user;
+    struct renew_job *rj;
 
     while (r->next < r->nnames && !wanted(r, r->names[r->next]))
         r->next++;
     if (r->next == r->nnames)
         return 0;
+    if ((rj = calloc(1, sizeof(*rj))) == NULL)
+        return err_nomem(err);
     job->renew = r->names[r->next++];
     job->renew_opts = (struct manage_renew_opts){.now = r->now, .force = r->force, .reuse_key = r->reuse_key,
                                                  .check_interval_s = r->interval_s,
                                                  .deploy_cb = cli_print_deploy};
-    json_t *meta = NULL;
-    if (store_cert_load_meta(manage_store(r->m), job->renew, &meta, NULL) == CP_OK && meta != NULL)
-        job->server = manage_meta_server(meta);
-    job->user = meta;  /* keeps the server string alive until done() */
-    (void)err;
+    job->user = rj;
+    if (describe_job(r, job, rj, err) != CP_OK) {
+        free(rj);
+        return -1;
+    }
     return 1;
 }
 
@@ -127,7 +158,31 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     if (rr != NULL && rr->explanation[0] != '\0')
         printf("  the CA explains: %s\n", rr->explanation);
     fflush(stdout);
-    json_decref(job->user);
+    json_decref(((struct renew_job *)job->user)->meta);
+    free(job->user);
+}
+
+/* Configured certificates not stored yet are renewed (that is, issued) too. */
+static int add_configured(struct renew_run *r, struct err *err)
+{
+    const struct config *cfg = r->cli->config;
+
+    for (size_t i = 0; cfg != NULL && i < cfg->ncerts; i++) {
+        const char *name = cfg->certs[i].name.value;
+        bool have = false;
+        char **grown;
+        for (size_t k = 0; k < r->nnames && !have; k++)
+            have = strcmp(r->names[k], name) == 0;
+        if (have)
+            continue;
+        if ((grown = realloc(r->names, (r->nnames + 1) * sizeof(char *))) == NULL)
+            return err_nomem(err);
+        r->names = grown;
+        if ((r->names[r->nnames] = strdup(name)) == NULL)
+            return err_nomem(err);
+        r->nnames++;
+    }
+    return CP_OK;
 }
 
 static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
@@ -139,6 +194,10 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
 
     if (rc == CP_OK)
         rc = store_cert_list(manage_store(r->m), &r->names, &r->nnames, err);
+    if (rc == CP_OK)
+        rc = add_configured(r, err);
+    if (r->jobs == 0 && cli->config_jobs > 0)
+        r->jobs = (unsigned)cli->config_jobs;
     for (size_t i = 0; rc == CP_OK && i < r->nonly; i++) {
         size_t k = 0;
         while (k < r->nnames && strcmp(r->names[k], r->only[i]) != 0)
@@ -174,7 +233,7 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {NULL, 0, NULL, 0},
     };
-    struct renew_run r = {0};
+    struct renew_run r = {.cli = cli};
     struct err err = {0};
     int rc = cli_parse_options(cli, "renew", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, renew_usage, parse_opt,
                                &r, &err);

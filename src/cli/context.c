@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
 
 void cli_apply_verbosity(struct cli *cli)
 {
@@ -36,4 +37,47 @@ int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
     if (rc == CP_EUSAGE && cli->server != NULL && err->msg[0] != '\0' && strstr(err->msg, "server URL"))
         err_prefix(err, "--server: ");
     return rc;
+}
+
+#define DEFAULT_CONFIG "/etc/certpilot/certpilot.ini"
+
+/* [certpilot] settings where no flag or variable said otherwise. */
+static void apply_globals(struct cli *cli, const struct config_settings *g)
+{
+    if (!cli->root_set && g->root.value != NULL)
+        cli->root = g->root.value;
+    if (!cli->server_set && g->server.value != NULL)
+        cli->server = g->server.value;
+    else if (!cli->server_set && g->ca.value != NULL && manage_ca_url(g->ca.value) != NULL)
+        cli->server = manage_ca_url(g->ca.value);
+    if (!cli->ca_bundle_set && g->ca_bundle.value != NULL)
+        cli->ca_bundle = g->ca_bundle.value;
+    if (g->jobs.line > 0)
+        cli->config_jobs = g->jobs.value;
+}
+
+int cli_load_config(struct cli *cli, struct err *err)
+{
+    const char *path = cli->config_path ? cli->config_path : DEFAULT_CONFIG;
+    int rc;
+
+    if (cli->config != NULL)
+        return CP_OK;
+    rc = config_load(path, &cli->config, err);
+    if (rc == CP_ENOTFOUND && cli->config_path == NULL) {
+        err_clear(err);
+        return CP_OK;  /* no config file: flags alone */
+    }
+    if (rc == CP_ENOTFOUND)
+        return err_set(err, CP_EUSAGE, "config file %s does not exist", path);
+    if (rc != CP_OK)
+        return rc;
+    apply_globals(cli, &cli->config->global);
+    return CP_OK;
+}
+
+void cli_free_config(struct cli *cli)
+{
+    config_free(cli->config);
+    cli->config = NULL;
 }

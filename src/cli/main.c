@@ -24,6 +24,8 @@ static const char usage_text[] =
     "  --server URL      ACME directory URL (default $CERTPILOT_SERVER or Let's Encrypt)\n"
     "  --ca NAME         letsencrypt | letsencrypt-staging\n"
     "  --ca-bundle FILE  trust the CAs in this PEM file instead of the system's (e.g. a test CA)\n"
+    "  --config FILE     settings and certificates (default $CERTPILOT_CONFIG or\n"
+    "                    /etc/certpilot/certpilot.ini when it exists; see certpilot.ini(5))\n"
     "  -v, --verbose     more detail (twice for protocol traces)\n"
     "  -q, --quiet       errors only\n"
     "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"
@@ -64,18 +66,23 @@ int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err
     switch (opt) {
     case OPT_ROOT:
         cli->root = arg;
+        cli->root_set = true;
         return 1;
     case OPT_SERVER:
         cli->server = arg;
+        cli->server_set = true;
         return 1;
     case OPT_CA_BUNDLE:
         cli->ca_bundle = arg;
+        cli->ca_bundle_set = true;
+        return 1;
+    case OPT_CONFIG:
+        cli->config_path = arg;
         return 1;
     case OPT_CA:
-        if (strcmp(arg, "letsencrypt") == 0)
-            cli->server = CLI_LE_PROD;
-        else if (strcmp(arg, "letsencrypt-staging") == 0)
-            cli->server = CLI_LE_STAGING;
+        cli->server_set = true;
+        if (manage_ca_url(arg) != NULL)
+            cli->server = manage_ca_url(arg);
         else
             return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (letsencrypt, "
                            "letsencrypt-staging; or give --server URL)", arg);
@@ -111,7 +118,7 @@ int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, c
     if (optind < argc)
         return err_set(err, CP_EUSAGE, "%s: unexpected argument \"%s\"", cmd, argv[optind]);
     cli_apply_verbosity(cli);
-    return CP_OK;
+    return cli_load_config(cli, err);
 }
 
 /* The one piece of global state in the program: a signal handler can reach
@@ -148,8 +155,12 @@ static void cli_init(struct cli *cli)
 
     memset(cli, 0, sizeof(*cli));
     cli->root = root && *root ? root : CLI_DEFAULT_ROOT;
-    cli->server = server && *server ? server : CLI_LE_PROD;
+    cli->server = server && *server ? server : manage_ca_url(CLI_DEFAULT_CA);
     cli->ca_bundle = getenv("CERTPILOT_CA_BUNDLE");
+    cli->root_set = root && *root;
+    cli->server_set = server && *server;
+    cli->ca_bundle_set = cli->ca_bundle != NULL;
+    cli->config_path = getenv("CERTPILOT_CONFIG") && *getenv("CERTPILOT_CONFIG") ? getenv("CERTPILOT_CONFIG") : NULL;
     cli->log.write = log_to_stderr;
     cli->interrupted = &interrupted;
 }
@@ -203,8 +214,11 @@ int main(int argc, char **argv)
     }
     cli_apply_verbosity(&cli);
     for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
-        if (strcmp(argv[i], cmds[k].name) == 0)
-            return cmds[k].fn(&cli, argc - i, argv + i);
+        if (strcmp(argv[i], cmds[k].name) == 0) {
+            exit_code = cmds[k].fn(&cli, argc - i, argv + i);
+            cli_free_config(&cli);
+            return exit_code;
+        }
     err_set(&err, CP_EUSAGE, "unknown command \"%s\" (see certpilot --help)", argv[i]);
     return cli_fail(&err);
 }

@@ -180,6 +180,7 @@ struct manage_renew_opts {
     bool force;                /* renew whatever the dates say */
     bool offline;              /* decide from what is stored; never ask the CA (list) */
     long check_interval_s;     /* how often renew runs (a timer); 0: unknown */
+    long renew_before_s;       /* without ARI: renew with this much left (0: a third of the lifetime) */
     bool reuse_key;            /* keep the current key (on top of what the request says) */
     manage_deploy_cb deploy_cb;  /* told each deploy target's result after a renewal */
     void *deploy_user;
@@ -217,6 +218,28 @@ struct manage_req_from_meta {
 };
 int manage_request_from_meta(const json_t *meta, const char *name, struct manage_req_from_meta *out,
                              struct err *err) CP_WUR;
+
+/* --- the config file (config/config.h) --- */
+
+struct config;
+struct config_cert;
+
+/* A [cert:NAME] section as a request; borrows from the config. */
+struct manage_config_req {
+    const char *names[MANAGE_MAX_NAMES];
+    const char *deploy[32];
+    struct kv settings[64];
+    size_t nsettings;
+    char numbuf[24], listen4[64], listen6[64];
+    const char *server;            /* the section's CA (server, or ca by name), or NULL: the global one */
+    long renew_before_s;           /* renew_before, 0 when unset */
+    struct manage_cert_req req;
+};
+int manage_request_from_config(const struct config *cfg, const struct config_cert *c,
+                               struct manage_config_req *out, struct err *err) CP_WUR;
+
+/* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
+const char *manage_ca_url(const char *name);
 
 /* The server URL meta.json records (borrowed), or NULL. */
 const char *manage_meta_server(const json_t *meta);

@@ -161,6 +161,7 @@ static int plan(const struct manage_cert_view *v, enum renew_force force, const 
         .now = o->now, .not_before = v->info.not_before, .not_after = v->info.not_after,
         .window_start = meta_time(ari, "window_start", &hs), .window_end = meta_time(ari, "window_end", &he),
         .chosen = meta_time(ari, "chosen", &hc), .check_interval_s = o->check_interval_s,
+        .renew_before_s = o->renew_before_s,
         .random = spread_of(v->info.serial_hex), .force = force};
 
     in.has_window = hs && he;

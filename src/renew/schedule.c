@@ -7,6 +7,7 @@ static const char *const reason_text[] = {
     [RENEW_REASON_ARI_WINDOW] = "ARI window",
     [RENEW_REASON_ARI_PASSED] = "ARI window has passed",
     [RENEW_REASON_LIFETIME] = "a third of the lifetime left",
+    [RENEW_REASON_BEFORE_EXPIRY] = "the configured time before expiry left",
     [RENEW_REASON_FORCED_NAMES] = "forced: names changed",
     [RENEW_REASON_FORCED_KEY_TYPE] = "forced: key type changed",
     [RENEW_REASON_FORCED_BROKEN] = "forced: current version missing or broken",
@@ -83,11 +84,13 @@ static void plan_lifetime(const struct renew_input *in, struct renew_plan *out)
 {
     time_t life = in->not_after - in->not_before;
     time_t spread_max = life / 30 < RENEW_MAX_SPREAD_S ? life / 30 : RENEW_MAX_SPREAD_S;
-    time_t at = in->not_after - life / 3 - scaled(in->random, spread_max);
+    bool before = in->renew_before_s > 0;
+    time_t left = before ? (in->renew_before_s < life ? in->renew_before_s : life) : life / 3;
+    time_t at = in->not_after - left - scaled(in->random, spread_max);
 
     if (in->check_interval_s > 0 && at < in->now + in->check_interval_s && at > in->now)
         at = in->now;
-    finish(in, out, at, RENEW_REASON_LIFETIME);
+    finish(in, out, at, before ? RENEW_REASON_BEFORE_EXPIRY : RENEW_REASON_LIFETIME);
 }
 
 int renew_schedule(const struct renew_input *in, struct renew_plan *out, struct err *err)

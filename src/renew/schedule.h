@@ -41,6 +41,7 @@ enum renew_reason {
     RENEW_REASON_ARI_WINDOW = 0,   /* a time chosen in the CA's suggested window */
     RENEW_REASON_ARI_PASSED,       /* the CA's suggested window has already ended */
     RENEW_REASON_LIFETIME,         /* a third of the lifetime left */
+    RENEW_REASON_BEFORE_EXPIRY,    /* the configured time before expiry left (renew_before) */
     RENEW_REASON_FORCED_NAMES,
     RENEW_REASON_FORCED_KEY_TYPE,
     RENEW_REASON_FORCED_BROKEN,
@@ -57,6 +58,8 @@ struct renew_input {
     time_t window_end;
     bool has_chosen;         /* a time chosen earlier (renew_plan.chosen, stored by the caller) */
     time_t chosen;
+    long renew_before_s;     /* without ARI: renew when this much is left instead of a third of
+                                the lifetime (capped at the lifetime); 0: a third */
     long check_interval_s;   /* how often the caller runs (e.g. a daily timer); 0: unknown.
                                 RFC 9773 §4.2: a chosen time before the next run means now. */
     uint32_t random;         /* uniform over 0..UINT32_MAX from the caller's random source */

@@ -313,9 +313,32 @@ static void test_reason_text_unknown(void **state)
     assert_string_equal(renew_reason_text((enum renew_reason)99), "unknown reason");
 }
 
+/* renew_before replaces the third of the lifetime, capped at the lifetime. */
+static void test_renew_before(void **state)
+{
+    struct renew_input in = {.not_before = 0, .not_after = 90 * 86400, .renew_before_s = 30 * 86400,
+                             .random = 0};
+    struct renew_plan p;
+
+    (void)state;
+    in.now = 59 * 86400;
+    assert_int_equal(renew_schedule(&in, &p, NULL), CP_OK);
+    assert_false(p.due);
+    assert_int_equal(p.at, 60 * 86400);
+    assert_int_equal(p.reason, RENEW_REASON_BEFORE_EXPIRY);
+    in.now = 60 * 86400;
+    assert_int_equal(renew_schedule(&in, &p, NULL), CP_OK);
+    assert_true(p.due);
+    in.renew_before_s = 365 * 86400;  /* longer than the lifetime: due from the start */
+    in.now = 1;
+    assert_int_equal(renew_schedule(&in, &p, NULL), CP_OK);
+    assert_true(p.due);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_renew_before),
         cmocka_unit_test(test_lifetime_90_days),
         cmocka_unit_test(test_lifetime_6_days),
         cmocka_unit_test(test_lifetime_expired_is_due),

@@ -1,0 +1,129 @@
+/*
+ * manage/fromconfig — a [cert:NAME] section of certpilot.ini (config/) as the
+ * request manage_issue and manage_renew take: the same solver names and
+ * settings the command line produces, so both paths meet in one place.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "manage/manage.h"
+
+#define LE_PROD "https://acme-v02.api.letsencrypt.org/directory"
+#define LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
+
+const char *manage_ca_url(const char *name)
+{
+    if (strcmp(name, "letsencrypt") == 0)
+        return LE_PROD;
+    if (strcmp(name, "letsencrypt-staging") == 0)
+        return LE_STAGING;
+    return NULL;
+}
+
+static int add(struct manage_config_req *o, const char *key, const char *value, struct err *err)
+{
+    size_t max = sizeof(o->settings) / sizeof(o->settings[0]);
+
+    if (value == NULL)
+        return CP_OK;
+    if (o->nsettings == max)
+        return err_set(err, CP_EUSAGE, "certificate %s: more than %zu solver settings", o->req.cert_name, max);
+    o->settings[o->nsettings++] = (struct kv){key, value};
+    return CP_OK;
+}
+
+/* [dns:NAME]'s pairs go to the provider; the solver's own keys come from the settings. */
+static int dns_solver(const struct config *cfg, const struct config_settings *s, struct manage_config_req *o,
+                      struct err *err)
+{
+    const struct config_provider *p = config_provider_find(cfg, s->dns.value);
+    int rc = add(o, "provider", s->dns.value, err);
+
+    for (size_t i = 0; rc == CP_OK && p != NULL && i < p->n; i++)
+        rc = add(o, p->items[i].key, p->items[i].value, err);
+    if (rc == CP_OK)
+        rc = add(o, "resolver", s->dns_resolver.value, err);
+    if (rc == CP_OK && s->propagation_timeout.line > 0) {
+        snprintf(o->numbuf, sizeof(o->numbuf), "%ld", s->propagation_timeout.value);
+        rc = add(o, "propagation_timeout", o->numbuf, err);
+    }
+    if (rc == CP_OK && s->no_propagation_check.line > 0 && s->no_propagation_check.value)
+        rc = add(o, "propagation_check", "no", err);
+    o->req.solver = "dns";
+    return rc;
+}
+
+/* "PORT" or "ADDR:PORT": a bare port listens on both families. */
+static int standalone(const char *listen, struct manage_config_req *o, struct err *err)
+{
+    int rc;
+
+    o->req.solver = "standalone";
+    if (strchr(listen, ':') != NULL)
+        return add(o, "listen", listen, err);
+    snprintf(o->listen6, sizeof(o->listen6), "[::]:%s", listen);
+    snprintf(o->listen4, sizeof(o->listen4), "0.0.0.0:%s", listen);
+    if ((rc = add(o, "listen", o->listen6, err)) != CP_OK)
+        return rc;
+    return add(o, "listen", o->listen4, err);
+}
+
+static int solver(const struct config *cfg, const struct config_settings *s, struct manage_config_req *o,
+                  struct err *err)
+{
+    if (s->dns.value != NULL)
+        return dns_solver(cfg, s, o, err);
+    if (s->hook.value != NULL) {
+        o->req.solver = "hook";
+        return add(o, "program", s->hook.value, err) == CP_OK ? add(o, "challenge", s->challenge.value, err)
+                                                            : CP_EUSAGE;
+    }
+    if (s->webroot.value != NULL) {
+        o->req.solver = "webroot";
+        return add(o, "path", s->webroot.value, err);
+    }
+    if (s->listen.value != NULL)
+        return standalone(s->listen.value, o, err);
+    return err_set(err, CP_EUSAGE, "%s: [cert:%s] says no way to answer challenges (dns, hook, webroot or listen)",
+                   cfg->path, o->req.cert_name);
+}
+
+static int lists(const struct config_cert *c, struct manage_config_req *o, struct err *err)
+{
+    size_t maxn = sizeof(o->names) / sizeof(o->names[0]), maxd = sizeof(o->deploy) / sizeof(o->deploy[0]);
+
+    if (c->names.n > maxn || c->deploy.n > maxd)
+        return err_set(err, CP_EUSAGE, "[cert:%s]: too many names or deploy targets", c->name.value);
+    for (size_t i = 0; i < c->names.n; i++)
+        o->names[i] = c->names.items[i].value;
+    for (size_t i = 0; i < c->deploy.n; i++)
+        o->deploy[i] = c->deploy.items[i].value;
+    o->req.nnames = c->names.n;
+    o->req.ndeploy = c->deploy.n;
+    return CP_OK;
+}
+
+int manage_request_from_config(const struct config *cfg, const struct config_cert *c,
+                               struct manage_config_req *o, struct err *err)
+{
+    struct config_settings s;
+    int rc;
+
+    memset(o, 0, sizeof(*o));
+    config_cert_settings(cfg, c, &s);
+    o->req = (struct manage_cert_req){.names = o->names, .cert_name = c->name.value, .deploy = o->deploy,
+                                      .key_type = s.key_type.value, .account = s.account.value,
+                                      .profile = s.profile.value, .preferred_chain = s.preferred_chain.value,
+                                      .timeout_s = s.timeout.line > 0 ? s.timeout.value : 0,
+                                      .reuse_key = c->reuse_key.line > 0 && c->reuse_key.value};
+    o->renew_before_s = s.renew_before.line > 0 ? s.renew_before.value : 0;
+    o->server = s.server.value != NULL ? s.server.value : s.ca.value != NULL ? manage_ca_url(s.ca.value) : NULL;
+    if (c->csr.value != NULL)
+        return err_set(err, CP_EUSAGE, "%s:%d: [cert:%s] csr is not supported for renewal from the config yet",
+                       cfg->path, c->csr.line, c->name.value);
+    if ((rc = lists(c, o, err)) != CP_OK || (rc = solver(cfg, &s, o, err)) != CP_OK)
+        return rc;
+    o->req.settings = (struct kvlist){o->settings, o->nsettings};
+    return CP_OK;
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A config file drives everything: [certpilot] names the CA, its CA bundle and
+# the state root, each [cert:NAME] a certificate. `certpilot renew` with no
+# other flag issues the configured certificates that are not stored yet,
+# deploys them, leaves them alone once issued, and renews one whose names
+# changed in the file. Errors in the file name the file, the line and the key.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+cp_harness_init
+cp_start_pebble
+hook=$CP_SOURCE_DIR/examples/hooks/challtestsrv
+ini=$CP_WORK/certpilot.ini
+mkdir -p "$CP_WORK/tls-out"
+write_ini() {
+    cat >"$ini" <<INI
+[certpilot]
+server = $PEBBLE_URL
+ca_bundle = $PEBBLE_CA_BUNDLE
+root = $CP_WORK/state
+hook = $hook
+renew_before = 1d
+jobs = 2
+
+[cert:site]
+names = site.example.test, $1
+
+[cert:api]
+domains = api.example.test
+key_type = rsa2048
+deploy = files:$CP_WORK/tls-out
+INI
+}
+write_ini www.site.example.test
+run() { "$CERTPILOT" --config "$ini" "$@"; }
+
+run account new --agree-tos >/dev/null 2>&1
+out=$(run renew 2>&1) || cp_fail "renew from the config: $out"
+grep -q "^renewed site (forced: current version missing or broken)" <<<"$out" ||
+    cp_fail "site not issued: $out"
+cp_verify_cert "$CP_WORK/state/certs/site" site.example.test www.site.example.test || cp_fail "site certificate"
+cp_verify_cert "$CP_WORK/state/certs/api" api.example.test || cp_fail "api certificate"
+openssl x509 -noout -text -in "$CP_WORK/state/certs/api/cert.pem" | grep -q rsaEncryption || cp_fail "api key type"
+cmp -s "$CP_WORK/state/certs/api/cert.pem" "$CP_WORK/tls-out/cert.pem" || cp_fail "api not deployed"
+
+out=$(run renew 2>&1) || cp_fail "second renew: $out"
+grep -q "^not due site until .*(the configured time before expiry left)" <<<"$out" || cp_fail "site due again: $out"
+
+# The names in the file changed: renewed at once, with the new names.
+write_ini new.site.example.test
+out=$(run renew 2>&1) || cp_fail "renew after a change: $out"
+grep -q "^renewed site (forced: names changed)" <<<"$out" || cp_fail "names change not renewed: $out"
+cp_verify_cert "$CP_WORK/state/certs/site" site.example.test new.site.example.test || cp_fail "new names"
+
+# Errors in the file: file, line and key, exit 2, nothing done.
+printf '[certpilot]\nserver = %s\n[cert:x]\ndomian = x.example.test\n' "$PEBBLE_URL" >"$CP_WORK/bad.ini"
+cp_expect_fail "$CERTPILOT" --config "$CP_WORK/bad.ini" renew
+cp_check_err 2 "bad.ini:4"
+cp_assert_contains "$CP_LAST_ERR" 'did you mean "domains"'
+cp_expect_fail "$CERTPILOT" --config "$CP_WORK/missing.ini" list
+cp_check_err 2 "missing.ini"
+echo "ok"
