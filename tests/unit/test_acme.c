@@ -213,15 +213,15 @@ static void test_retry_after(void **state)
 static void test_problem_format(void **state)
 {
     json_t *doc = json_loads(
-        "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"bad\\u001b[31m\","
-        "\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA forbids\","
+        "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"bad\\u001b[31m\\u009b1m\\u202e\","
+        "\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA\\nforbids\","
         "\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"}}]}", 0, NULL);
     struct err err = {0};
 
     (void)state;
     assert_non_null(doc);
     assert_int_equal(acme_problem_err(&err, doc, "new order"), CP_EACME);
-    assert_string_equal(err.msg, "new order: rejectedIdentifier: bad?[31m [a.example: caa: CAA forbids]");
+    assert_string_equal(err.msg, "new order: rejectedIdentifier: bad[31m1m [a.example: caa: CAA forbids]");
     json_decref(doc);
 }
 
