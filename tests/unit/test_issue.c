@@ -151,9 +151,9 @@ static void test_flow_order(void **state)
        and cleanup only once both authorizations were valid (10 requests) */
     assert_string_equal(rec.log, "present a.test t1 @5;present a.test t2 @5;wait @5;"
                                  "cleanup t1 done @10;cleanup t2 done @10;");
-    /* 100 ms before the first round, Retry-After's 3 s before the second,
-       100 ms before asking the processing order again */
-    assert_int_equal(s.slept_ms, 100 + 3000 + 100);
+    /* 10 ms before the first round, Retry-After's 3 s before the second,
+       10 ms before asking the processing order again */
+    assert_int_equal(s.slept_ms, 10 + 3000 + 10);
     /* finalize carries a CSR */
     p = script_payload(&s, 11);
     assert_non_null(json_string_value(json_object_get(p, "csr")));
