@@ -208,27 +208,30 @@ static int refetch_authz(struct run *r, struct slot *s, long *ra, struct err *er
     return rc;
 }
 
+static bool any_waiting(const struct run *r)
+{
+    for (size_t i = 0; i < r->nslots; i++)
+        if (r->slots[i].presented && !authz_final(&r->slots[i]))
+            return true;
+    return false;
+}
+
 /* RFC 8555 §7.5.1: poll every answered authorization, a round at a time,
  * until none is pending; the CA validates them concurrently. */
 static int await_authzs(struct run *r, struct err *err)
 {
     long ra = -1;
-    bool waiting = true;
     int rc;
 
     r->delay_ms = POLL_FIRST_MS;
-    while (waiting) {
+    while (any_waiting(r)) {
         if ((rc = poll_wait(r, ra, "the CA to validate the challenges", err)) != CP_OK)
             return rc;
         ra = -1;
-        waiting = false;
         for (size_t i = 0; i < r->nslots; i++) {
             struct slot *s = &r->slots[i];
-            if (!s->presented || authz_final(s))
-                continue;
-            if ((rc = refetch_authz(r, s, &ra, err)) != CP_OK)
+            if (s->presented && !authz_final(s) && (rc = refetch_authz(r, s, &ra, err)) != CP_OK)
                 return rc;
-            waiting = waiting || !authz_final(s);
         }
     }
     return CP_OK;
