@@ -14,6 +14,7 @@
 #include "cli/issue_args.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
+#include "crypto/verify.h"
 #include "solve/solve.h"
 #include "util/str.h"
 
@@ -70,15 +71,11 @@ static int check_cert(struct issue_run *r, struct err *err)
         err_prefix(err, "certificate from %s: ", r->result.cert_url);
         return rc;
     }
-    for (size_t i = 0; i < r->args.nnames; i++) {
-        bool found = false;
-        for (size_t j = 0; j < r->info.nnames && !found; j++)
-            found = strcmp(r->info.names[j], r->args.names[i]) == 0;
-        if (!found)
-            return err_set(err, CP_EPROTO, "certificate from %s lacks the name %s",
-                           r->result.cert_url, r->args.names[i]);
-    }
-    return CP_OK;
+    rc = cert_verify_issued(r->leaf, r->chain, (const char *const *)r->args.names, r->args.nnames,
+                            r->cert_key, time(NULL), err);
+    if (rc != CP_OK)
+        err_prefix(err, "certificate from %s: ", r->result.cert_url);
+    return rc;
 }
 
 static json_t *challenge_meta(const struct issue_args *a)
