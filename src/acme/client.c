@@ -466,6 +466,13 @@ static void append_note(struct err *err, const char *note)
     snprintf(err->msg + n, sizeof(err->msg) - n, "%s", note);
 }
 
+/* RFC 8555 never sends a client elsewhere; a redirect is refused, not followed. */
+static int not_followed(const struct acme_reply *r, const char *url, struct err *err)
+{
+    return err_set(err, CP_EPROTO, "%s: HTTP %ld redirect to %s refused (ACME needs no redirects)", url,
+                   r->status, r->location ? r->location : "(no Location)");
+}
+
 /* The one retry loop of certpilot. Each try is sent afresh (a POST is signed
  * again with a new nonce); what a failed try left is freed before the next. */
 static int request(struct acme_client *c, const char *method, const char *url, const json_t *payload,
@@ -478,6 +485,8 @@ static int request(struct acme_client *c, const char *method, const char *url, c
 
     for (;;) {
         rc = post ? post_once(c, url, payload, out, err) : send_get(c, method, url, out, err);
+        if (rc == CP_OK && out->status >= 300 && out->status < 400)
+            return not_followed(out, url, err);
         if (rc == CP_OK && out->status < 400)
             return rc;
         delay = retry_delay_ms(c, rc, out, &a);

@@ -319,6 +319,28 @@ static void test_retry_broken_bounded(void **state)
     fx_close(&f);
 }
 
+/* A redirect is an error, never followed. */
+static void test_redirect_refused(void **state)
+{
+    struct fx f;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {302, NULL, "n2", "https://elsewhere.test/x", NULL, NULL},
+    };
+    struct acme_reply rep;
+
+    (void)state;
+    fx_open(&f, r, 3, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_EPROTO);
+    assert_string_equal(err.msg, "https://ca.test/x: HTTP 302 redirect to https://elsewhere.test/x refused "
+                                 "(ACME needs no redirects)");
+    assert_int_equal(f.s.next, 3);
+    acme_reply_free(&rep);
+    fx_close(&f);
+}
+
 /* RFC 8555 §6.1: an https directory naming an http URL is refused. */
 static void test_directory_http_url(void **state)
 {
@@ -437,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_retry_broken_connection),
         cmocka_unit_test(test_retry_broken_bounded),
         cmocka_unit_test(test_directory_http_url),
+        cmocka_unit_test(test_redirect_refused),
         cmocka_unit_test(test_problem_format),
         cmocka_unit_test(test_account_find_missing),
         cmocka_unit_test(test_account_needs_tos),
