@@ -417,9 +417,10 @@ static long next_step(struct attempts *a)
     return ms;
 }
 
-/* RFC 8555 §6.6 and RFC 9110 §10.2.3: 429 and 503 ask us to come back later;
- * the wait is the CA's Retry-After but at least our back-off step, and a wait
- * longer than we are willing to give is an error. -1: do not try again. */
+/* RFC 8555 §6.6 and RFC 9110 §10.2.3: 429 and 503 ask us to come back later.
+ * The wait is the CA's Retry-After (at least 1 s, so "0" or a past date is no
+ * busy loop), else our back-off step; a wait longer than we are willing to give
+ * is an error. -1: do not try again. */
 static long busy_delay_ms(struct acme_client *c, const struct acme_reply *r, struct attempts *a)
 {
     long ra = acme_reply_retry_after(r), ms;
@@ -434,7 +435,9 @@ static long busy_delay_ms(struct acme_client *c, const struct acme_reply *r, str
         return -1;
     }
     ms = next_step(a);
-    return ra * 1000 > ms ? ra * 1000 : ms;
+    if (ra >= 0)
+        ms = ra > 1 ? ra * 1000 : 1000;
+    return ms;
 }
 
 /* How long to wait before trying this request again; -1: not again. */
