@@ -16,6 +16,7 @@ PACKAGES=(
     libmicrohttpd-dev
     openssl curl ca-certificates
     pebble bind9-dnsutils bind9 nginx
+    python3 python3-cryptography clang valgrind
 )
 SERVICES=(named nginx)
 

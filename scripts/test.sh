@@ -2,7 +2,8 @@
 # README command 2: install the dependencies, build with -Werror and run every
 # test (unit + integration against Pebble), then build again with
 # AddressSanitizer + UndefinedBehaviorSanitizer in build-asan and run every
-# test again. Exits non-zero when a build or any test fails.
+# test again, then run each libFuzzer harness (scripts/fuzz.sh, FUZZ_SECONDS
+# each, default 15). Exits non-zero when a build, any test or a fuzzer fails.
 #
 # Integration tests each start their own Pebble on their own free loopback
 # ports, so ctest runs them in parallel (CTEST_PARALLEL_LEVEL, default 2).
@@ -27,6 +28,9 @@ echo "== tests under the sanitizers (build-asan/)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd build-asan && ctest --output-on-failure -j"$JOBS") || failed+=("tests in build-asan/")
+
+echo "== fuzzing every parser for ${FUZZ_SECONDS:-15} s each (build-fuzz/)"
+bash scripts/fuzz.sh || failed+=("fuzzing")
 
 if [ ${#failed[@]} -gt 0 ]; then
     echo "== FAILED: ${failed[*]}" >&2
