@@ -142,9 +142,10 @@ static int fetch_authzs(struct run *r, struct err *err)
         if ((rc = past_deadline(r, "the authorizations", err)) != CP_OK)
             return rc;
         rc = acme_authz_fetch(r->c, r->order.authz[i], &r->slots[i].authz, NULL, err);
-        r->nslots++;
-        if (rc == CP_OK)
-            rc = authz_is_ours(r, &r->slots[i].authz, err);
+        if (rc == CP_OK && (rc = authz_is_ours(r, &r->slots[i].authz, err)) != CP_OK)
+            acme_authz_free(&r->slots[i].authz);  /* not ours: not even deactivated */
+        else
+            r->nslots++;
         if (rc == CP_OK)
             rc = slot_prepare(r, &r->slots[i], err);
         if (rc != CP_OK)
