@@ -469,6 +469,18 @@ static void append_note(struct err *err, const char *note)
     snprintf(err->msg + n, sizeof(err->msg) - n, "%s", note);
 }
 
+static void log_retry(struct acme_client *c, int rc, const char *method, const char *url,
+                      const struct acme_reply *r, long delay)
+{
+    const char *type = acme_problem_short_type(r->json);
+
+    if (rc != CP_OK)
+        log_debug(c->log, "retrying %s %s after a broken connection in %ld ms", method, url, delay);
+    else
+        log_debug(c->log, "retrying %s %s after HTTP %ld (%s) in %ld ms", method, url, r->status,
+                  type ? type : "no type", delay);
+}
+
 /* RFC 8555 never sends a client elsewhere; a redirect is refused, not followed. */
 static int not_followed(const struct acme_reply *r, const char *url, struct err *err)
 {
@@ -495,8 +507,7 @@ static int request(struct acme_client *c, const char *method, const char *url, c
         delay = retry_delay_ms(c, rc, out, &a);
         if (delay < 0)
             break;
-        log_debug(c->log, "retrying %s %s after %s in %ld ms", method, url,
-                  rc != CP_OK ? "a broken connection" : "an error reply", delay);
+        log_retry(c, rc, method, url, out, delay);
         acme_reply_free(out);
         acme_client_sleep(c, delay);
     }
