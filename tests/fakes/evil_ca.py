@@ -8,13 +8,12 @@ way --mode names (see MODES). JWS bodies are parsed but not verified.
 GET /stats answers what was asked so far (counts per route), so a test can
 assert, e.g., that an http:// URL was never fetched.
 
-    evil_ca.py --port P --cert CERT --key KEY --mode MODE [--ready-file F]
+    evil_ca.py --port P --cert CERT --key KEY --mode MODE
 """
 import argparse
 import base64
 import datetime
 import json
-import os
 import ssl
 import sys
 import threading
