@@ -17,7 +17,8 @@ PACKAGES=(
     libcurl4-openssl-dev libssl-dev libjansson-dev libldns-dev libinih-dev libcmocka-dev
     libmicrohttpd-dev
     openssl curl ca-certificates
-    pebble bind9-dnsutils bind9 nginx python3 iproute2
+    pebble bind9-dnsutils bind9 nginx iproute2
+    python3 python3-cryptography clang valgrind
 )
 SERVICES=(named nginx)
 

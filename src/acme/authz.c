@@ -91,6 +91,8 @@ int acme_authz_fetch(struct acme_client *c, const char *url, struct acme_authz *
     rc = acme_post(c, url, NULL, &r, err);
     if (rc == CP_OK)
         rc = authz_parse(out, r.json, err);
+    for (size_t i = 0; rc == CP_OK && i < out->nchal; i++)
+        rc = acme_client_check_url(c, "challenge URL", out->chal[i].url, err);
     if (retry_after_s != NULL)
         *retry_after_s = acme_reply_retry_after(&r);
     acme_reply_free(&r);

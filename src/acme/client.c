@@ -2,9 +2,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "acme/problem.h"
+#include "http/url.h"
 #include "jose/b64url.h"
 #include "util/str.h"
 
@@ -17,10 +19,15 @@ struct acme_client {
     char *kid;
     char *nonce;
     int max_nonce_retries;
+    int max_retries;
     long max_retry_after_s;
     void (*sleep_ms)(void *ud, long ms);
+    long long (*now_ms)(void *ud);
     void *sleep_ud;
 };
+
+static int request(struct acme_client *c, const char *method, const char *url, const json_t *payload,
+                   struct acme_reply *out, struct err *err);
 
 static void default_sleep(void *ud, long ms)
 {
@@ -29,6 +36,20 @@ static void default_sleep(void *ud, long ms)
     (void)ud;
     while (nanosleep(&ts, &ts) != 0)
         ;
+}
+
+static long long default_now_ms(void *ud)
+{
+    struct timespec ts;
+
+    (void)ud;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long acme_client_now_ms(struct acme_client *c)
+{
+    return c->now_ms(c->sleep_ud);
 }
 
 void acme_client_sleep(struct acme_client *c, long ms)
@@ -138,7 +159,7 @@ int acme_get(struct acme_client *c, const char *url, struct acme_reply *out, str
 }
 
 /* RFC 8555 §7.2: a HEAD to newNonce when we hold none. */
-static int fetch_nonce(struct acme_client *c, struct err *err)
+static int fetch_nonce(struct acme_client *c, bool *broken, struct err *err)
 {
     struct acme_reply r;
     int rc;
@@ -146,6 +167,7 @@ static int fetch_nonce(struct acme_client *c, struct err *err)
     if (c->nonce != NULL)
         return CP_OK;
     rc = send_get(c, "HEAD", c->dir.new_nonce, &r, err);
+    *broken = r.http.broken;
     acme_reply_free(&r);
     if (rc == CP_OK && c->nonce == NULL)
         rc = err_set(err, CP_EPROTO, "newNonce %s gave no Replay-Nonce header", c->dir.new_nonce);
@@ -190,6 +212,43 @@ static int dir_parse(struct acme_directory *d, json_t *raw, struct err *err)
     return CP_OK;
 }
 
+int acme_client_check_url(struct acme_client *c, const char *what, const char *url, struct err *err)
+{
+    char *host = NULL, *ours = NULL;
+    long port = 0, our_port = 0;
+    int rc;
+
+    if (url == NULL)
+        return err_set(err, CP_EPROTO, "%s: the CA gave no URL", what);
+    if (strncasecmp(c->url, "https://", 8) == 0 && strncasecmp(url, "https://", 8) != 0)
+        return err_set(err, CP_EPROTO, "%s \"%s\" from %s is not https; refused (the directory is https)",
+                       what, url, c->url);
+    if ((rc = url_host_port(url, &host, &port, NULL)) != CP_OK)
+        return err_set(err, CP_EPROTO, "%s \"%s\" from %s is not an absolute http(s) URL", what, url, c->url);
+    if (url_host_port(c->url, &ours, &our_port, NULL) == CP_OK &&
+        (strcasecmp(host, ours) != 0 || port != our_port))
+        log_info(c->log, "%s is on another host than the directory: %s", what, url);
+    free(host);
+    free(ours);
+    return CP_OK;
+}
+
+/* Every URL of the directory passes acme_client_check_url. */
+static int dir_check(struct acme_client *c, struct err *err)
+{
+    const struct acme_directory *d = &c->dir;
+    const char *const urls[] = {d->new_nonce, d->new_account, d->new_order, d->revoke_cert,
+                                d->key_change, d->renewal_info};
+    const char *const names[] = {"newNonce", "newAccount", "newOrder", "revokeCert", "keyChange",
+                                 "renewalInfo"};
+    int rc;
+
+    for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+        if (urls[i] != NULL && (rc = acme_client_check_url(c, names[i], urls[i], err)) != CP_OK)
+            return rc;
+    return CP_OK;
+}
+
 static void dir_free(struct acme_directory *d)
 {
     free(d->new_nonce);
@@ -207,7 +266,7 @@ static void dir_free(struct acme_directory *d)
 static int dir_load(struct acme_client *c, struct err *err)
 {
     struct acme_reply r;
-    int rc = send_get(c, "GET", c->url, &r, err);
+    int rc = request(c, "GET", c->url, NULL, &r, err);
 
     if (rc != CP_OK)
         goto out;
@@ -217,6 +276,8 @@ static int dir_load(struct acme_client *c, struct err *err)
         goto out;
     }
     rc = dir_parse(&c->dir, json_incref(r.json), err);
+    if (rc == CP_OK)
+        rc = dir_check(c, err);
     if (rc != CP_OK)
         err_prefix(err, "%s: ", c->url);
 out:
@@ -236,7 +297,9 @@ struct acme_client *acme_client_new(const struct acme_client_opts *o, struct err
     c->log = o->log;
     c->max_nonce_retries = o->max_nonce_retries > 0 ? o->max_nonce_retries : 10;
     c->max_retry_after_s = o->max_retry_after_s > 0 ? o->max_retry_after_s : 60;
+    c->max_retries = o->max_retries > 0 ? o->max_retries : 3;
     c->sleep_ms = o->sleep_ms ? o->sleep_ms : default_sleep;
+    c->now_ms = o->now_ms ? o->now_ms : default_now_ms;
     c->sleep_ud = o->sleep_ud;
     if (dir_load(c, err) != CP_OK)
         goto fail;
@@ -306,7 +369,7 @@ static int post_once(struct acme_client *c, const char *url, const json_t *paylo
     memset(out, 0, sizeof(*out));
     if (c->signer == NULL)
         return err_set(err, CP_EUSAGE, "no account key to sign a request to %s", url);
-    if ((rc = fetch_nonce(c, err)) != CP_OK)
+    if ((rc = fetch_nonce(c, &out->http.broken, err)) != CP_OK)
         return rc;
     body = sign_body(c, url, payload, err);
     str_free(&c->nonce);
@@ -320,21 +383,6 @@ static int post_once(struct acme_client *c, const char *url, const json_t *paylo
         return rc;
     take_nonce(c, &out->http);
     return reply_fill(out, url, err);
-}
-
-/* How long to wait before retrying this failed reply; -1 when it is not retried. */
-static long retry_delay_ms(struct acme_client *c, const struct acme_reply *r, int attempt)
-{
-    long secs;
-
-    if (acme_problem_is(r->json, "badNonce"))
-        return attempt < c->max_nonce_retries ? 0 : -1;
-    if ((r->status != 429 && r->status != 503) || attempt >= 3)
-        return -1;
-    secs = acme_reply_retry_after(r);
-    if (secs < 0 || secs > c->max_retry_after_s)
-        return -1;
-    return secs * 1000;
 }
 
 static int reply_error(const struct acme_reply *r, const char *url, struct err *err)
@@ -356,23 +404,127 @@ static int reply_error(const struct acme_reply *r, const char *url, struct err *
     return CP_EACME;
 }
 
-int acme_post(struct acme_client *c, const char *url, const json_t *payload,
-              struct acme_reply *out, struct err *err)
+/* Where one request stands among its retries. */
+struct attempts {
+    int nonce;       /* badNonce retries so far */
+    int other;       /* 429/503/broken-connection retries so far */
+    long step_ms;    /* the back-off step when the CA names no wait */
+    char note[160];  /* why we stopped retrying, appended to the error */
+};
+
+static long next_step(struct attempts *a)
 {
+    long ms = a->step_ms;
+
+    a->other++;
+    if (a->step_ms < 8000)
+        a->step_ms *= 2;
+    return ms;
+}
+
+/* RFC 8555 §6.6 and RFC 9110 §10.2.3: 429 and 503 ask us to come back later.
+ * The wait is the CA's Retry-After (at least 1 s, so "0" or a past date is no
+ * busy loop), else our back-off step; a wait longer than we are willing to give
+ * is an error. -1: do not try again. */
+static long busy_delay_ms(struct acme_client *c, const struct acme_reply *r, struct attempts *a)
+{
+    long ra = acme_reply_retry_after(r), ms;
+
+    if (a->other >= c->max_retries) {
+        snprintf(a->note, sizeof(a->note), " (still refused after %d retries)", a->other);
+        return -1;
+    }
+    if (ra > c->max_retry_after_s) {
+        snprintf(a->note, sizeof(a->note), " (the CA asks to wait %ld s, more than the %ld s limit)",
+                 ra, c->max_retry_after_s);
+        return -1;
+    }
+    ms = next_step(a);
+    if (ra >= 0)
+        ms = ra > 1 ? ra * 1000 : 1000;
+    return ms;
+}
+
+/* How long to wait before trying this request again; -1: not again. */
+static long retry_delay_ms(struct acme_client *c, int rc, const struct acme_reply *r, struct attempts *a)
+{
+    if (rc != CP_OK) {
+        if (!r->http.broken)
+            return -1;
+        if (a->other < c->max_retries)
+            return next_step(a);
+        snprintf(a->note, sizeof(a->note), " (gave up after %d retries)", a->other);
+        return -1;
+    }
+    /* RFC 8555 §6.5: a badNonce reply carries a fresh nonce; try at once */
+    if (acme_problem_is(r->json, "badNonce"))
+        return a->nonce++ < c->max_nonce_retries ? 0 : -1;
+    if (r->status == 429 || r->status == 503)
+        return busy_delay_ms(c, r, a);
+    return -1;
+}
+
+static void append_note(struct err *err, const char *note)
+{
+    size_t n;
+
+    if (err == NULL || note[0] == '\0')
+        return;
+    n = strlen(err->msg);
+    snprintf(err->msg + n, sizeof(err->msg) - n, "%s", note);
+}
+
+static void log_retry(struct acme_client *c, int rc, const char *method, const char *url,
+                      const struct acme_reply *r, long delay)
+{
+    const char *type = acme_problem_short_type(r->json);
+
+    if (rc != CP_OK)
+        log_debug(c->log, "retrying %s %s after a broken connection in %ld ms", method, url, delay);
+    else
+        log_debug(c->log, "retrying %s %s after HTTP %ld (%s) in %ld ms", method, url, r->status,
+                  type ? type : "no type", delay);
+}
+
+/* RFC 8555 never sends a client elsewhere; a redirect is refused, not followed. */
+static int not_followed(const struct acme_reply *r, const char *url, struct err *err)
+{
+    return err_set(err, CP_EPROTO, "%s: HTTP %ld redirect to %s refused (ACME needs no redirects)", url,
+                   r->status, r->location ? r->location : "(no Location)");
+}
+
+/* The one retry loop of certpilot. Each try is sent afresh (a POST is signed
+ * again with a new nonce); what a failed try left is freed before the next. */
+static int request(struct acme_client *c, const char *method, const char *url, const json_t *payload,
+                   struct acme_reply *out, struct err *err)
+{
+    struct attempts a = {.step_ms = 1000};
+    bool post = strcmp(method, "POST") == 0;
     long delay;
     int rc;
 
-    for (int attempt = 0;; attempt++) {
-        rc = post_once(c, url, payload, out, err);
-        if (rc != CP_OK || out->status < 400)
+    for (;;) {
+        rc = post ? post_once(c, url, payload, out, err) : send_get(c, method, url, out, err);
+        if (rc == CP_OK && out->status >= 300 && out->status < 400)
+            return not_followed(out, url, err);
+        if (rc == CP_OK && out->status < 400)
             return rc;
-        delay = retry_delay_ms(c, out, attempt);
+        delay = retry_delay_ms(c, rc, out, &a);
         if (delay < 0)
-            return reply_error(out, url, err);
-        log_debug(c->log, "retrying POST %s after HTTP %ld (%s) in %ld ms", url, out->status,
-                  acme_problem_short_type(out->json) ? acme_problem_short_type(out->json) : "no type",
-                  delay);
+            break;
+        log_retry(c, rc, method, url, out, delay);
         acme_reply_free(out);
         acme_client_sleep(c, delay);
     }
+    if (rc == CP_OK && post)
+        rc = reply_error(out, url, err);
+    if (rc != CP_OK)
+        append_note(err, a.note);
+    return rc;
+}
+
+int acme_post(struct acme_client *c, const char *url, const json_t *payload,
+              struct acme_reply *out, struct err *err)
+{
+    return request(c, "POST", url, payload, out, err);
 }

@@ -53,8 +53,12 @@ struct acme_client_opts {
     const struct logger *log;          /* borrowed, may be NULL */
     int max_nonce_retries;             /* badNonce retries per request; 0: 10 */
     long max_retry_after_s;            /* longest Retry-After honoured on 429/503; 0: 60 */
-    /* Sleep hook so tests need not wait; NULL: nanosleep. */
+    int max_retries;                   /* retries per request after 429, 503 or a broken
+                                          connection; 0: 3 */
+    /* Sleep and clock hooks so tests need not wait; NULL: nanosleep and
+     * CLOCK_MONOTONIC. now_ms counts milliseconds from any fixed point. */
     void (*sleep_ms)(void *ud, long ms);
+    long long (*now_ms)(void *ud);
     void *sleep_ud;
 };
 
@@ -75,7 +79,10 @@ struct jws_signer *acme_client_signer(const struct acme_client *c);
  * RFC 8555 §6.2-6.5: sign payload (NULL: POST-as-GET, empty payload) and
  * POST it to url. Takes a fresh Replay-Nonce from every response; asks
  * newNonce only when none is held; on badNonce retries with the nonce the
- * error carried; on 429/503 with Retry-After waits (bounded) and retries.
+ * error carried. This is the one place requests are retried: after 429 or
+ * 503 (waiting Retry-After, clamped to [1 s back-off step, max_retry_after_s],
+ * a longer one is an error naming the limit) and after a connection that broke
+ * mid-exchange, re-signed with a fresh nonce each time, max_retries times.
  * A 4xx/5xx answer becomes CP_EACME with the problem document as one line
  * (the reply is still filled so callers can look at the problem type).
  */
@@ -95,6 +102,14 @@ long acme_reply_retry_after(const struct acme_reply *r);
 
 /* Wait ms using the client's sleep hook (bounded polling uses this). */
 void acme_client_sleep(struct acme_client *c, long ms);
+/* The client's clock in milliseconds (monotonic; the test hook when set). */
+long long acme_client_now_ms(struct acme_client *c);
+
+/* RFC 8555 §6.1: when the directory is https, every URL the CA hands us must be
+ * https too. 0, or CP_EPROTO naming what (e.g. "order Location") and the URL. A
+ * different host is allowed (RFC 8555 does not require one host) but logged. */
+int acme_client_check_url(struct acme_client *c, const char *what, const char *url,
+                          struct err *err) CP_WUR;
 const struct logger *acme_client_log(const struct acme_client *c);
 
 #endif

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
 
 #include "acme/authz.h"
 #include "acme/order.h"
@@ -26,9 +26,20 @@ struct run {
     struct acme_order order;
     struct slot *slots;
     size_t nslots;
-    time_t deadline;
+    long long deadline_ms;  /* on the client's clock */
     long delay_ms;
 };
+
+/* RFC 8555 §7.1.3 gives no limit; a CA that lists more authorizations than
+ * this is not serving our order (a certificate has at most 100 names at
+ * Let's Encrypt, and each name has one authorization). */
+#define MAX_AUTHZ 128
+/* The first poll comes quickly (a CA often finishes in milliseconds), then
+ * the wait doubles up to this step. */
+#define POLL_FIRST_MS 10
+#define POLL_MAX_MS 8000
+/* Alternate chains tried at most (each is one download). */
+#define MAX_ALTERNATES 8
 
 void acme_issue_result_free(struct acme_issue_result *r)
 {
@@ -40,20 +51,34 @@ void acme_issue_result_free(struct acme_issue_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-/* Sleep before the next poll: Retry-After when given, else doubling back-off. */
+static int past_deadline(struct run *r, const char *what, struct err *err)
+{
+    if (acme_client_now_ms(r->c) < r->deadline_ms)
+        return CP_OK;
+    return err_set(err, CP_ETIMEOUT, "timed out after %ld s waiting for %s",
+                   r->req->timeout_s > 0 ? r->req->timeout_s : 300, what);
+}
+
+/* RFC 8555 §7.5.1 / RFC 9110 §10.2.3: wait before the next poll. The CA's
+ * Retry-After counts, but never below our back-off step (a CA may say 0 or a
+ * past date) nor beyond the deadline (it may say 10^20); it is clamped before
+ * any arithmetic. */
 static int poll_wait(struct run *r, long retry_after_s, const char *what, struct err *err)
 {
-    time_t now = time(NULL);
-    long ms = retry_after_s >= 0 ? retry_after_s * 1000 : r->delay_ms;
-    long left_ms = (long)(r->deadline - now) * 1000;
+    long long left = r->deadline_ms - acme_client_now_ms(r->c);
+    long long ms = r->delay_ms;
 
-    if (now >= r->deadline)
-        return err_set(err, CP_ETIMEOUT, "timed out waiting for %s", what);
-    if (ms > left_ms)
-        ms = left_ms;
-    acme_client_sleep(r->c, ms);
-    if (retry_after_s < 0 && r->delay_ms < 8000)
-        r->delay_ms *= 2;
+    if (left <= 0)
+        return past_deadline(r, what, err);
+    if (retry_after_s > 0)
+        ms = retry_after_s > left / 1000 ? left : (long long)retry_after_s * 1000;
+    if (ms < r->delay_ms)
+        ms = r->delay_ms;
+    if (ms > left)
+        ms = left;
+    acme_client_sleep(r->c, (long)ms);
+    if (r->delay_ms < POLL_MAX_MS)
+        r->delay_ms = r->delay_ms * 2 < POLL_MAX_MS ? r->delay_ms * 2 : POLL_MAX_MS;
     return CP_OK;
 }
 
@@ -85,16 +110,42 @@ static int slot_prepare(struct run *r, struct slot *s, struct err *err)
     return CP_OK;
 }
 
+/* RFC 8555 §7.1.4: an authorization is for one identifier of our order. One
+ * for anything else (another name, a "name" that looks like an option) is
+ * refused before any solver sees it. Names compare case-insensitively. */
+static int authz_is_ours(const struct run *r, const struct acme_authz *a, struct err *err)
+{
+    const json_t *id = json_object_get(a->object, "identifier");
+    const char *type = json_string_value(json_object_get(id, "type"));
+
+    for (size_t i = 0; type != NULL && strcmp(type, "dns") == 0 && i < r->req->nnames; i++) {
+        const char *name = r->req->names[i];
+        bool wild = str_has_prefix(name, "*.");
+        if (wild == a->wildcard && strcasecmp(wild ? name + 2 : name, a->ident) == 0)
+            return CP_OK;
+    }
+    return err_set(err, CP_EPROTO, "authorization %s is for %s \"%s%s\", not a name of this order; refused",
+                   a->url, type ? type : "(no type)", a->wildcard ? "*." : "", a->ident);
+}
+
 static int fetch_authzs(struct run *r, struct err *err)
 {
     int rc;
 
+    if (r->order.nauthz > MAX_AUTHZ)
+        return err_set(err, CP_EPROTO, "order %s lists %zu authorizations, more than %d; refused",
+                       r->order.url, r->order.nauthz, MAX_AUTHZ);
     r->slots = calloc(r->order.nauthz + 1, sizeof(*r->slots));
     if (r->slots == NULL)
         return err_nomem(err);
     for (size_t i = 0; i < r->order.nauthz; i++) {
+        if ((rc = past_deadline(r, "the authorizations", err)) != CP_OK)
+            return rc;
         rc = acme_authz_fetch(r->c, r->order.authz[i], &r->slots[i].authz, NULL, err);
-        r->nslots++;
+        if (rc == CP_OK && (rc = authz_is_ours(r, &r->slots[i].authz, err)) != CP_OK)
+            acme_authz_free(&r->slots[i].authz);  /* not ours: not even deactivated */
+        else
+            r->nslots++;
         if (rc == CP_OK)
             rc = slot_prepare(r, &r->slots[i], err);
         if (rc != CP_OK)
@@ -126,6 +177,8 @@ static int respond_all(struct run *r, struct err *err)
     for (size_t i = 0; i < r->nslots; i++) {
         if (r->slots[i].ch == NULL)
             continue;
+        if ((rc = past_deadline(r, "the challenges to be answered", err)) != CP_OK)
+            return rc;
         if ((rc = acme_challenge_respond(r->c, r->slots[i].ch, err)) != CP_OK) {
             err_prefix(err, "answering %s challenge for %s: ", r->slots[i].ch->type,
                        r->slots[i].authz.ident);
@@ -156,27 +209,30 @@ static int refetch_authz(struct run *r, struct slot *s, long *ra, struct err *er
     return rc;
 }
 
+static bool any_waiting(const struct run *r)
+{
+    for (size_t i = 0; i < r->nslots; i++)
+        if (r->slots[i].presented && !authz_final(&r->slots[i]))
+            return true;
+    return false;
+}
+
 /* RFC 8555 §7.5.1: poll every answered authorization, a round at a time,
  * until none is pending; the CA validates them concurrently. */
 static int await_authzs(struct run *r, struct err *err)
 {
     long ra = -1;
-    bool waiting = true;
     int rc;
 
-    r->delay_ms = 100;
-    while (waiting) {
+    r->delay_ms = POLL_FIRST_MS;
+    while (any_waiting(r)) {
         if ((rc = poll_wait(r, ra, "the CA to validate the challenges", err)) != CP_OK)
             return rc;
         ra = -1;
-        waiting = false;
         for (size_t i = 0; i < r->nslots; i++) {
             struct slot *s = &r->slots[i];
-            if (!s->presented || authz_final(s))
-                continue;
-            if ((rc = refetch_authz(r, s, &ra, err)) != CP_OK)
+            if (s->presented && !authz_final(s) && (rc = refetch_authz(r, s, &ra, err)) != CP_OK)
                 return rc;
-            waiting = waiting || !authz_final(s);
         }
     }
     return CP_OK;
@@ -231,7 +287,7 @@ static int await_order(struct run *r, const char *state, bool stale, const char 
     long ra = -1;
     int rc;
 
-    r->delay_ms = 100;
+    r->delay_ms = POLL_FIRST_MS;
     if (stale && (rc = acme_order_refresh(r->c, &r->order, &ra, err)) != CP_OK)
         return rc;
     while (strcmp(r->order.status, state) == 0) {
@@ -254,6 +310,26 @@ static int expect_status(struct run *r, const char *want, struct err *err)
     return err_set(err, CP_EACME, "order %s is %s, expected %s", r->order.url, r->order.status, want);
 }
 
+/* An alternate chain that leads to want, or NULL. A chain that cannot be
+ * fetched is skipped: the default chain is already in hand. */
+static char *alternate_for(struct run *r, char *const *alt, size_t nalt, const char *want)
+{
+    struct err why = {0};
+    char *pem = NULL;
+
+    for (size_t i = 0; i < nalt && i < MAX_ALTERNATES; i++) {
+        if (past_deadline(r, "the alternate chains", &why) != CP_OK ||
+            acme_cert_download(r->c, alt[i], &pem, NULL, NULL, &why) != CP_OK) {
+            log_warn(acme_client_log(r->c), "skipping alternate chain: %s", why.msg);
+            continue;
+        }
+        if (cert_chain_has_issuer(pem, strlen(pem), want))
+            return pem;
+        str_free(&pem);
+    }
+    return NULL;
+}
+
 /* RFC 8555 §7.4.2: the default chain, or the first alternate that leads to the
  * preferred issuer; the default when none does. */
 static int download(struct run *r, struct acme_issue_result *out, struct err *err)
@@ -261,22 +337,17 @@ static int download(struct run *r, struct acme_issue_result *out, struct err *er
     const char *want = r->req->preferred_chain;
     char **alt = NULL, *pem = NULL;
     size_t nalt = 0;
-    bool found;
     int rc = acme_cert_download(r->c, out->cert_url, &out->pem, &alt, &nalt, err);
 
-    found = rc != CP_OK || want == NULL || cert_chain_has_issuer(out->pem, strlen(out->pem), want);
-    for (size_t i = 0; !found && i < nalt; i++) {
-        if ((rc = acme_cert_download(r->c, alt[i], &pem, NULL, NULL, err)) != CP_OK)
-            break;
-        if ((found = cert_chain_has_issuer(pem, strlen(pem), want))) {
+    if (rc == CP_OK && want != NULL && !cert_chain_has_issuer(out->pem, strlen(out->pem), want)) {
+        if ((pem = alternate_for(r, alt, nalt, want)) != NULL) {
             free(out->pem);
             out->pem = pem;
-            pem = NULL;
+        } else {
+            log_warn(acme_client_log(r->c), "no chain from the CA leads to \"%s\"; keeping the default chain",
+                     want);
         }
-        str_free(&pem);
     }
-    if (rc == CP_OK && !found)
-        log_warn(acme_client_log(r->c), "no chain from the CA leads to \"%s\"; keeping the default chain", want);
     for (size_t i = 0; i < nalt; i++)
         free(alt[i]);
     free(alt);
@@ -332,7 +403,7 @@ int acme_issue(struct acme_client *c, const struct acme_issue_req *req,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    r.deadline = time(NULL) + (req->timeout_s > 0 ? req->timeout_s : 300);
+    r.deadline_ms = acme_client_now_ms(c) + 1000LL * (req->timeout_s > 0 ? req->timeout_s : 300);
     rc = acme_order_create(c, req->names, req->nnames, req->profile, req->replaces, &r.order, err);
     if (rc == CP_OK && (out->order_url = strdup(r.order.url)) == NULL)
         rc = err_nomem(err);

@@ -55,8 +55,20 @@ static int copy_authz(struct acme_order *o, const json_t *arr)
     return CP_OK;
 }
 
+/* Every URL an order holds passes acme_client_check_url. */
+static int order_urls_check(struct acme_client *c, const struct acme_order *o, struct err *err)
+{
+    int rc = acme_client_check_url(c, "order finalize URL", o->finalize, err);
+
+    if (rc == CP_OK && o->certificate != NULL)
+        rc = acme_client_check_url(c, "order certificate URL", o->certificate, err);
+    for (size_t i = 0; rc == CP_OK && i < o->nauthz; i++)
+        rc = acme_client_check_url(c, "order authorization URL", o->authz[i], err);
+    return rc;
+}
+
 /* RFC 8555 §7.1.3: status, authorizations, finalize are required. */
-static int order_parse(struct acme_order *o, json_t *obj, struct err *err)
+static int order_parse(struct acme_client *c, struct acme_order *o, json_t *obj, struct err *err)
 {
     const json_t *authz = json_object_get(obj, "authorizations");
     int rc;
@@ -74,7 +86,9 @@ static int order_parse(struct acme_order *o, json_t *obj, struct err *err)
     rc = copy_authz(o, authz);
     if (rc == CP_EPROTO)
         return err_set(err, rc, "order %s: authorizations holds a non-string", o->url);
-    return rc == CP_OK ? CP_OK : err_nomem(err);
+    if (rc != CP_OK)
+        return err_nomem(err);
+    return order_urls_check(c, o, err);
 }
 
 static json_t *identifiers(const char *const *names, size_t n)
@@ -108,10 +122,12 @@ int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
     rc = acme_post(c, acme_client_directory(c)->new_order, payload, &r, err);
     if (rc == CP_OK && r.location == NULL)
         rc = err_set(err, CP_EPROTO, "newOrder reply has no Location header");
+    if (rc == CP_OK)
+        rc = acme_client_check_url(c, "order Location", r.location, err);
     if (rc == CP_OK && (out->url = strdup(r.location)) == NULL)
         rc = err_nomem(err);
     if (rc == CP_OK)
-        rc = order_parse(out, r.json, err);
+        rc = order_parse(c, out, r.json, err);
     if (rc != CP_OK)
         err_prefix(err, "creating order: ");
     json_decref(payload);
@@ -126,7 +142,7 @@ int acme_order_refresh(struct acme_client *c, struct acme_order *o, long *retry_
     int rc = acme_post(c, o->url, NULL, &r, err);
 
     if (rc == CP_OK)
-        rc = order_parse(o, r.json, err);
+        rc = order_parse(c, o, r.json, err);
     if (retry_after_s != NULL)
         *retry_after_s = acme_reply_retry_after(&r);
     acme_reply_free(&r);
@@ -147,13 +163,31 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsig
     }
     rc = acme_post(c, o->finalize, payload, &r, err);
     if (rc == CP_OK)
-        rc = order_parse(o, r.json, err);
+        rc = order_parse(c, o, r.json, err);
     if (rc != CP_OK)
         err_prefix(err, "finalizing order: ");
     json_decref(payload);
     free(b64);
     acme_reply_free(&r);
     return rc;
+}
+
+/* A link that fails acme_client_check_url is not followed: it is dropped with a
+ * warning, since the default chain is already in hand. */
+static void drop_unsafe_links(struct acme_client *c, char **links, size_t *n)
+{
+    struct err why = {0};
+    size_t kept = 0;
+
+    for (size_t i = 0; i < *n; i++) {
+        if (acme_client_check_url(c, "alternate chain link", links[i], &why) == CP_OK) {
+            links[kept++] = links[i];
+            continue;
+        }
+        log_warn(acme_client_log(c), "%s", why.msg);
+        free(links[i]);
+    }
+    *n = kept;
 }
 
 int acme_cert_download(struct acme_client *c, const char *url, char **pem,
@@ -176,6 +210,8 @@ int acme_cert_download(struct acme_client *c, const char *url, char **pem,
     /* RFC 8555 §7.4.2: other chains are offered as Link rel="alternate". */
     if (alternates != NULL && (n = http_links(&r.http, "alternate", alternates)) >= 0)
         *nalternates = (size_t)n;
+    if (alternates != NULL)
+        drop_unsafe_links(c, *alternates, nalternates);
     *pem = buf_steal(&r.http.body);
 out:
     acme_reply_free(&r);

@@ -146,6 +146,13 @@ static struct curl_slist *append_or_free(struct curl_slist *h, const char *line)
     return next;
 }
 
+/* The server took the request and then failed us: a reset, nothing or part of a body. */
+static bool broken_midway(CURLcode cc)
+{
+    return cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+           cc == CURLE_PARTIAL_FILE || cc == CURLE_HTTP2 || cc == CURLE_HTTP2_STREAM;
+}
+
 /* Per-request headers: our Content-Type or none at all, no Expect, then the caller's. */
 static struct curl_slist *request_headers(const struct http_request *req)
 {
@@ -222,6 +229,7 @@ static int curl_send(struct http_transport *t, const struct http_request *req,
     if (cc != CURLE_OK) {
         rc = map_curl_error(cc, ct, &s, req, err);
         http_response_free(resp);
+        resp->broken = rc == CP_ENET && broken_midway(cc);
         log_debug(ct->log, "%s %s -> %s", req->method, req->url, curl_easy_strerror(cc));
         return rc;
     }

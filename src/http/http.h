@@ -10,6 +10,7 @@
 #ifndef CP_HTTP_HTTP_H
 #define CP_HTTP_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -27,6 +28,8 @@ struct http_response {
     struct buf body;
     struct http_header *headers;  /* of the final response only (after any 1xx) */
     size_t nheaders;
+    bool broken;  /* with CP_ENET: the connection broke after the request went out
+                     (reset, empty reply, truncated body), so trying again may work */
 };
 
 struct http_request {

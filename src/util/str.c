@@ -32,13 +32,71 @@ char *str_dup(const char *s)
     return s == NULL ? NULL : strdup(s);
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629 §4: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p, unsigned *cp)
+{
+    unsigned char c = p[0];
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c < 0xC2 || c > 0xF4)
+        return 0;  /* a continuation byte, an overlong lead or beyond U+10FFFF */
+    n = c <= 0xDF ? 2 : c <= 0xEF ? 3 : 4;
+    *cp = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    if (c == 0xE0)
+        lo = 0xA0;  /* overlong */
+    else if (c == 0xED)
+        hi = 0x9F;  /* UTF-16 surrogates */
+    else if (c == 0xF0)
+        lo = 0x90;  /* overlong */
+    else if (c == 0xF4)
+        hi = 0x8F;  /* above U+10FFFF */
+    for (size_t i = 1; i < n; i++) {
+        if (p[i] < lo || p[i] > hi)
+            return 0;  /* also stops at the terminating NUL */
+        *cp = (*cp << 6) | (p[i] & 0x3F);
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return n;
+}
+
+/* Code points that steer a terminal or reorder what a reader sees:
+ * C0 controls, DEL, C1 controls, and the bidi embedding/override/isolate controls. */
+static bool is_steering(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 void str_sanitize(char *s)
 {
-    for (; s != NULL && *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            *s = '?';
+    unsigned char *in = (unsigned char *)s, *out = (unsigned char *)s;
+    unsigned cp = 0;
+    size_t n;
+
+    while (in != NULL && *in != '\0') {
+        n = utf8_len(in, &cp);
+        if (n == 0) {
+            *out++ = '?';  /* not UTF-8: one '?' per bad byte, so the text never grows */
+            in++;
+            continue;
+        }
+        if (cp == '\t' || cp == '\n' || cp == '\r')
+            *out++ = ' ';  /* keeps words apart on one line */
+        else if (!is_steering(cp)) {
+            memmove(out, in, n);
+            out += n;
+        }
+        in += n;
     }
+    if (out != NULL)
+        *out = '\0';
 }
 
 bool str_has_prefix(const char *s, const char *prefix)

@@ -17,7 +17,11 @@ char *str_printf(const char *fmt, ...) CP_PRINTF(1, 2);
 /* strdup that accepts NULL (returns NULL). */
 char *str_dup(const char *s);
 
-/* Replace control characters (and DEL) with '?' in place, so server text cannot steer a terminal. */
+/* The one sanitiser for text from outside (CA replies, problem documents) before
+ * it reaches a terminal or a log, in place: drops C0 controls (tab, CR and LF
+ * become a space), DEL, C1 controls (U+0080-U+009F) and the bidi controls
+ * U+202A-U+202E and U+2066-U+2069; each byte that is not well-formed UTF-8
+ * becomes '?'. The result is never longer than the input. NULL is allowed. */
 void str_sanitize(char *s);
 
 bool str_has_prefix(const char *s, const char *prefix);

@@ -210,18 +210,167 @@ static void test_retry_after(void **state)
     fx_close(&f);
 }
 
+#define RATE_LIMITED "{\"type\":\"urn:ietf:params:acme:error:rateLimited\",\"detail\":\"slow down\"}"
+#define PROBLEM "application/problem+json"
+
+/* Retry-After is honoured, but a wait longer than the limit is an error naming it. */
+static void test_retry_after_too_long(void **state)
+{
+    struct fx f;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {429, PROBLEM, "n2", NULL, "99999999999999999999", RATE_LIMITED},
+    };
+    struct acme_reply rep;
+
+    (void)state;
+    fx_open(&f, r, 3, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_EACME);
+    assert_string_equal(err.msg, "https://ca.test/x (HTTP 429): rateLimited: slow down (the CA asks to wait "
+                                 "9223372036854775807 s, more than the 60 s limit)");
+    assert_int_equal(f.s.slept_ms, 0);
+    acme_reply_free(&rep);
+    fx_close(&f);
+}
+
+/* 503 without Retry-After waits the back-off step (1 s first), with 0 at least
+ * 1 s, with 3 the 3 s asked; after 3 retries certpilot gives up, saying so. */
+static void test_retry_bounded(void **state)
+{
+    struct fx f;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {503, PROBLEM, "n2", NULL, NULL, RATE_LIMITED},
+        {503, PROBLEM, "n3", NULL, "0", RATE_LIMITED},
+        {503, PROBLEM, "n4", NULL, "3", RATE_LIMITED},
+        {503, PROBLEM, "n5", NULL, NULL, RATE_LIMITED},
+    };
+    struct acme_reply rep;
+
+    (void)state;
+    fx_open(&f, r, 6, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_EACME);
+    assert_string_equal(err.msg, "https://ca.test/x (HTTP 503): rateLimited: slow down (still refused after "
+                                 "3 retries)");
+    assert_int_equal(f.s.slept_ms, 1000 + 1000 + 3000);
+    assert_int_equal(f.s.next, 6);
+    acme_reply_free(&rep);
+    fx_close(&f);
+}
+
+/* A connection broken mid-request is retried; the POST is signed again with a
+ * fresh nonce (the one it carried may have been used). */
+static void test_retry_broken_connection(void **state)
+{
+    struct fx f;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {SCRIPT_BROKEN},
+        {200, NULL, "n2", NULL, NULL, NULL, "https://ca.test/nonce"},
+        {SCRIPT_BROKEN},
+        {200, NULL, "n3", NULL, NULL, NULL, "https://ca.test/nonce"},
+        {200, "application/json", "n4", NULL, NULL, "{}", "https://ca.test/x"},
+    };
+    struct acme_reply rep;
+    char *n1 = NULL, *n2 = NULL, *n3 = NULL;
+
+    (void)state;
+    fx_open(&f, r, 7, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_OK);
+    n1 = script_protected(&f.s, 2, "nonce");
+    n2 = script_protected(&f.s, 4, "nonce");
+    n3 = script_protected(&f.s, 6, "nonce");
+    assert_string_equal(n1, "n1");
+    assert_string_equal(n2, "n2");
+    assert_string_equal(n3, "n3");
+    assert_int_equal(f.s.slept_ms, 1000 + 2000);
+    free(n1);
+    free(n2);
+    free(n3);
+    acme_reply_free(&rep);
+    fx_close(&f);
+}
+
+static void test_retry_broken_bounded(void **state)
+{
+    struct fx f;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL}, {SCRIPT_BROKEN},
+        {200, NULL, "n2", NULL, NULL, NULL}, {SCRIPT_BROKEN},
+        {200, NULL, "n3", NULL, NULL, NULL}, {SCRIPT_BROKEN},
+        {200, NULL, "n4", NULL, NULL, NULL}, {SCRIPT_BROKEN},
+    };
+    struct acme_reply rep;
+
+    (void)state;
+    fx_open(&f, r, 9, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_ENET);
+    assert_string_equal(err.msg, "POST https://ca.test/x: connection reset (gave up after 3 retries)");
+    assert_int_equal(f.s.next, 9);
+    acme_reply_free(&rep);
+    fx_close(&f);
+}
+
+/* A redirect is an error, never followed. */
+static void test_redirect_refused(void **state)
+{
+    struct fx f;
+    struct err err = {0};
+    const struct canned r[] = {
+        dir_reply,
+        {200, NULL, "n1", NULL, NULL, NULL},
+        {302, NULL, "n2", "https://elsewhere.test/x", NULL, NULL},
+    };
+    struct acme_reply rep;
+
+    (void)state;
+    fx_open(&f, r, 3, KID);
+    assert_int_equal(acme_post(f.c, "https://ca.test/x", NULL, &rep, &err), CP_EPROTO);
+    assert_string_equal(err.msg, "https://ca.test/x: HTTP 302 redirect to https://elsewhere.test/x refused "
+                                 "(ACME needs no redirects)");
+    assert_int_equal(f.s.next, 3);
+    acme_reply_free(&rep);
+    fx_close(&f);
+}
+
+/* RFC 8555 §6.1: an https directory naming an http URL is refused. */
+static void test_directory_http_url(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {
+        {200, "application/json", NULL, NULL, NULL,
+         "{\"newNonce\":\"https://ca.test/nonce\",\"newAccount\":\"https://ca.test/acct\","
+         "\"newOrder\":\"http://ca.test/order\"}"},
+    };
+
+    (void)state;
+    assert_null(script_client(&s, DIR_URL, r, 1, &err));
+    assert_string_equal(err.msg, "https://ca.test/dir: newOrder \"http://ca.test/order\" from https://ca.test/dir "
+                                 "is not https; refused (the directory is https)");
+    script_done(&s);
+}
+
 static void test_problem_format(void **state)
 {
     json_t *doc = json_loads(
-        "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"bad\\u001b[31m\","
-        "\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA forbids\","
+        "{\"type\":\"urn:ietf:params:acme:error:rejectedIdentifier\",\"detail\":\"bad\\u001b[31m\\u009b1m\\u202e\","
+        "\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:caa\",\"detail\":\"CAA\\nforbids\","
         "\"identifier\":{\"type\":\"dns\",\"value\":\"a.example\"}}]}", 0, NULL);
     struct err err = {0};
 
     (void)state;
     assert_non_null(doc);
     assert_int_equal(acme_problem_err(&err, doc, "new order"), CP_EACME);
-    assert_string_equal(err.msg, "new order: rejectedIdentifier: bad?[31m [a.example: caa: CAA forbids]");
+    assert_string_equal(err.msg, "new order: rejectedIdentifier: bad[31m1m [a.example: caa: CAA forbids]");
     json_decref(doc);
 }
 
@@ -305,6 +454,12 @@ int main(void)
         cmocka_unit_test(test_bad_nonce_retry),
         cmocka_unit_test(test_bad_nonce_bounded),
         cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_retry_after_too_long),
+        cmocka_unit_test(test_retry_bounded),
+        cmocka_unit_test(test_retry_broken_connection),
+        cmocka_unit_test(test_retry_broken_bounded),
+        cmocka_unit_test(test_directory_http_url),
+        cmocka_unit_test(test_redirect_refused),
         cmocka_unit_test(test_problem_format),
         cmocka_unit_test(test_account_find_missing),
         cmocka_unit_test(test_account_needs_tos),

@@ -376,7 +376,7 @@ static void test_error_line(void **state)
     (void)state;
     assert_int_equal(aliyun_error_line("alidns", j, "sEcReT", line, sizeof(line)), CP_EUSAGE);
     assert_string_equal(line, "alidns: SignatureDoesNotMatch: Specified signature is not matched; key [secret] "
-                              "was?used (RequestId RID-1)");
+                              "was used (RequestId RID-1)");
     json_object_set_new(j, "Code", json_string("Throttling.User"));
     assert_int_equal(aliyun_error_line("cdn", j, NULL, line, sizeof(line)), CP_ETIMEOUT);
     json_object_set_new(j, "Code", json_string("DomainRecordDuplicate"));

@@ -31,7 +31,6 @@ static int script_send(struct http_transport *t, const struct http_request *req,
     const struct canned *c;
     size_t i = s->next++;
 
-    (void)err;
     assert_true(i < s->n && i < SCRIPT_MAX);
     c = &s->replies[i];
     if (c->expect_url != NULL)
@@ -40,11 +39,16 @@ static int script_send(struct http_transport *t, const struct http_request *req,
     s->sent_url[i] = strdup(req->url);
     s->sent_body[i] = req->body ? strndup(req->body, req->body_len) : NULL;
     memset(resp, 0, sizeof(*resp));
+    if (c->status == SCRIPT_BROKEN) {
+        resp->broken = true;
+        return err_set(err, CP_ENET, "%s %s: connection reset", req->method, req->url);
+    }
     resp->status = c->status;
     add_header(resp, "Content-Type", c->content_type);
     add_header(resp, "Replay-Nonce", c->nonce);
     add_header(resp, "Location", c->location);
     add_header(resp, "Retry-After", c->retry_after);
+    add_header(resp, "Link", c->link);
     if (c->body != NULL)
         assert_int_equal(buf_append_str(&resp->body, c->body), CP_OK);
     return CP_OK;
@@ -60,11 +64,17 @@ static void script_sleep(void *ud, long ms)
     ((struct script *)ud)->slept_ms += ms;
 }
 
+static long long script_now(void *ud)
+{
+    return ((struct script *)ud)->slept_ms;
+}
+
 struct acme_client *script_client(struct script *s, const char *dir_url, const struct canned *replies,
                                   size_t n, struct err *err)
 {
     struct acme_client_opts o = {.directory_url = dir_url, .transport = &s->t,
-                                 .sleep_ms = script_sleep, .sleep_ud = s};
+                                 .sleep_ms = script_sleep,
+                                 .now_ms = script_now, .sleep_ud = s};
 
     memset(s, 0, sizeof(*s));
     s->t.send = script_send;

@@ -21,7 +21,11 @@ struct canned {
     const char *retry_after;
     const char *body;
     const char *expect_url;  /* when set, the request must be for this URL */
+    const char *link;        /* a Link header, or NULL */
 };
+
+/* status of a canned reply that stands for a connection broken mid-exchange (CP_ENET) */
+#define SCRIPT_BROKEN (-1)
 
 struct script {
     struct http_transport t;
@@ -30,7 +34,7 @@ struct script {
     char *sent_method[SCRIPT_MAX];
     char *sent_url[SCRIPT_MAX];
     char *sent_body[SCRIPT_MAX];
-    long slept_ms;
+    long slept_ms;  /* also the script's clock: time passes only by sleeping */
 };
 
 /* Set up s with replies and open a client on DIR_URL through it. */
