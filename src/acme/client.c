@@ -5,7 +5,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "acme/noncepool.h"
 #include "acme/problem.h"
+#include "acme/ratelimit.h"
 #include "http/url.h"
 #include "jose/b64url.h"
 #include "util/str.h"
@@ -24,6 +26,9 @@ struct acme_client {
     void (*sleep_ms)(void *ud, long ms);
     long long (*now_ms)(void *ud);
     void *sleep_ud;
+    struct nonce_pool *nonces;
+    struct ratelimit *limits;
+    volatile sig_atomic_t *cancel;
 };
 
 static int request(struct acme_client *c, const char *method, const char *url, const json_t *payload,
@@ -135,8 +140,31 @@ static void take_nonce(struct acme_client *c, const struct http_response *r)
 
     if (!b64url_alphabet_only(n))
         return;
+    if (c->nonces != NULL) {  /* shared: any worker's next request may use it */
+        nonce_pool_put(c->nonces, n);
+        return;
+    }
     free(c->nonce);
     c->nonce = strdup(n);
+}
+
+bool acme_client_cancelled(const struct acme_client *c)
+{
+    return c->cancel != NULL && *c->cancel != 0;
+}
+
+/* RFC 8555 has no limits of its own; a CA's per-IP limits are per kind of request. */
+static enum rl_class request_class(const struct acme_client *c, const char *url)
+{
+    if (strcmp(url, c->url) == 0)
+        return RL_DIRECTORY;
+    if (c->dir.new_nonce != NULL && strcmp(url, c->dir.new_nonce) == 0)
+        return RL_NEW_NONCE;
+    if (c->dir.new_account != NULL && strcmp(url, c->dir.new_account) == 0)
+        return RL_NEW_ACCOUNT;
+    if (c->dir.new_order != NULL && strcmp(url, c->dir.new_order) == 0)
+        return RL_NEW_ORDER;
+    return RL_OTHER;
 }
 
 static int send_get(struct acme_client *c, const char *method, const char *url,
@@ -164,9 +192,14 @@ static int fetch_nonce(struct acme_client *c, bool *broken, struct err *err)
     struct acme_reply r;
     int rc;
 
+    if (c->nonce == NULL && c->nonces != NULL)
+        c->nonce = nonce_pool_take(c->nonces);
     if (c->nonce != NULL)
         return CP_OK;
+    ratelimit_acquire(c->limits, RL_NEW_NONCE);
     rc = send_get(c, "HEAD", c->dir.new_nonce, &r, err);
+    if (rc == CP_OK && c->nonces != NULL)
+        c->nonce = nonce_pool_take(c->nonces);
     *broken = r.http.broken;
     acme_reply_free(&r);
     if (rc == CP_OK && c->nonce == NULL)
@@ -301,6 +334,9 @@ struct acme_client *acme_client_new(const struct acme_client_opts *o, struct err
     c->sleep_ms = o->sleep_ms ? o->sleep_ms : default_sleep;
     c->now_ms = o->now_ms ? o->now_ms : default_now_ms;
     c->sleep_ud = o->sleep_ud;
+    c->nonces = o->nonces;
+    c->limits = o->limits;
+    c->cancel = o->cancel;
     if (dir_load(c, err) != CP_OK)
         goto fail;
     return c;
@@ -398,8 +434,7 @@ static int reply_error(const struct acme_reply *r, const char *url, struct err *
     if (err != NULL && acme_problem_is(r->json, "accountDoesNotExist")) {
         n = strlen(err->msg);
         snprintf(err->msg + n, sizeof(err->msg) - n,
-                 " (the CA no longer knows this account; register it again with "
-                 "`certpilot account new --agree-tos`)");
+                 " (the CA no longer knows this account; register its key again)");
     }
     return CP_EACME;
 }
@@ -493,6 +528,18 @@ static int not_followed(const struct acme_reply *r, const char *url, struct err 
                    r->status, r->location ? r->location : "(no Location)");
 }
 
+/* After the CA said rateLimited (a 429 with Retry-After), no new order goes
+ * to it until then; the orders already under way finish. */
+static int orders_paused(struct acme_client *c, const char *url, struct err *err)
+{
+    long left = 0;
+
+    if (!ratelimit_orders_paused(c->limits, &left))
+        return CP_OK;
+    return err_set(err, CP_EACME, "%s: not ordering: the CA asked for no new orders for another %ld s "
+                   "(rateLimited)", url, left);
+}
+
 /* The one retry loop of certpilot. Each try is sent afresh (a POST is signed
  * again with a new nonce); what a failed try left is freed before the next. */
 static int request(struct acme_client *c, const char *method, const char *url, const json_t *payload,
@@ -503,8 +550,13 @@ static int request(struct acme_client *c, const char *method, const char *url, c
     long delay;
     int rc;
 
+    if (post && request_class(c, url) == RL_NEW_ORDER && (rc = orders_paused(c, url, err)) != CP_OK)
+        return rc;
     for (;;) {
+        ratelimit_acquire(c->limits, request_class(c, url));
         rc = post ? post_once(c, url, payload, out, err) : send_get(c, method, url, out, err);
+        if (rc == CP_OK && out->status == 429 && acme_problem_is(out->json, "rateLimited"))
+            ratelimit_pause_orders(c->limits, acme_reply_retry_after(out) > 0 ? acme_reply_retry_after(out) : 60);
         if (rc == CP_OK && out->status >= 300 && out->status < 400)
             return not_followed(out, url, err);
         if (rc == CP_OK && out->status < 400)

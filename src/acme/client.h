@@ -10,6 +10,7 @@
 #ifndef CP_ACME_CLIENT_H
 #define CP_ACME_CLIENT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -36,6 +37,8 @@ struct acme_directory {
 };
 
 struct acme_client;
+struct nonce_pool;
+struct ratelimit;
 
 /* The answer to one request. json is set when the body is JSON
  * (application/json or application/problem+json); location from the
@@ -60,6 +63,10 @@ struct acme_client_opts {
     void (*sleep_ms)(void *ud, long ms);
     long long (*now_ms)(void *ud);
     void *sleep_ud;
+    /* Shared by the clients of one run's workers (borrowed, may be NULL): */
+    struct nonce_pool *nonces;         /* Replay-Nonces from every reply, for every client */
+    struct ratelimit *limits;          /* requests per second per kind; new orders paused after rateLimited */
+    volatile sig_atomic_t *cancel;     /* set (SIGINT/SIGTERM): polling stops at its next turn */
 };
 
 /* Fetch the directory (RFC 8555 §7.1.1). CP_ENET / CP_EPROTO name the URL. */
@@ -104,6 +111,9 @@ long acme_reply_retry_after(const struct acme_reply *r);
 void acme_client_sleep(struct acme_client *c, long ms);
 /* The client's clock in milliseconds (monotonic; the test hook when set). */
 long long acme_client_now_ms(struct acme_client *c);
+
+/* Has the caller asked to stop (SIGINT/SIGTERM)? Bounded waits check it. */
+bool acme_client_cancelled(const struct acme_client *c);
 
 /* RFC 8555 §6.1: when the directory is https, every URL the CA hands us must be
  * https too. 0, or CP_EPROTO naming what (e.g. "order Location") and the URL. A

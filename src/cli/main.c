@@ -46,7 +46,10 @@ static void log_to_stderr(void *ud, int level, const char *line)
 
 int cli_fail(const struct err *err)
 {
-    fprintf(stderr, "certpilot: %s\n", err->msg[0] ? err->msg : cp_strerror(err->code));
+    /* the library says what happened; the command line adds what to type */
+    const char *hint = strstr(err->msg, "register its key again") ? " (certpilot account new --agree-tos)" : "";
+
+    fprintf(stderr, "certpilot: %s%s\n", err->msg[0] ? err->msg : cp_strerror(err->code), hint);
     return cp_exit_code(err->code);
 }
 

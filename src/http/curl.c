@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "http/http.h"
+#include "http/share.h"
 #include "util/str.h"
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
@@ -281,6 +282,8 @@ static int configure(struct curl_transport *ct, const struct http_opts *o, struc
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (o->share != NULL)
+        curl_easy_setopt(c, CURLOPT_SHARE, (CURLSH *)http_share_handle(o->share));
     if (o->ca_bundle == NULL)
         return CP_OK;
     if ((rc = check_ca_bundle(o->ca_bundle, err)) != CP_OK)

@@ -43,6 +43,8 @@ struct http_request {
     const char *const *headers;
 };
 
+struct http_share;
+
 struct http_transport {
     /* Send one request; fill resp (which the caller has zeroed or freed).
      * Any complete HTTP response, whatever its status, returns 0.
@@ -61,6 +63,8 @@ struct http_opts {
     size_t max_body;           /* 0: 4 MiB */
     const char *user_agent;    /* NULL: "certpilot/<version>" */
     const struct logger *log;  /* borrowed, may be NULL; logs method, URL, status at debug */
+    struct http_share *share;  /* borrowed, may be NULL: DNS cache and TLS sessions shared with
+                                  other transports (http/share.h) */
 };
 
 /* A libcurl transport. CP_EUSAGE when ca_bundle is set but unreadable. */

@@ -115,9 +115,16 @@ int manage_batch_run(const struct manage_batch_opts *o, struct manage_batch_stat
     unsigned n = o->jobs ? o->jobs : MANAGE_BATCH_DEFAULT_JOBS, started = 0;
     pthread_t threads[MANAGE_BATCH_MAX_JOBS];
     struct pool p = {.o = o};
+    struct manage_batch_opts with_shared = *o;
+    struct err scratch = {0};
 
+    err = err ? err : &scratch;
     if (n > MANAGE_BATCH_MAX_JOBS)
         return err_set(err, CP_EUSAGE, "at most %d parallel jobs", MANAGE_BATCH_MAX_JOBS);
+    /* one nonce pool, one set of rate limits, one DNS cache and TLS session store for all workers */
+    if (with_shared.manage.shared == NULL && (with_shared.manage.shared = manage_shared_new(err)) == NULL)
+        return err->code;
+    p.o = &with_shared;
     pthread_mutex_init(&p.lock, NULL);
     for (; started < n; started++)
         if (pthread_create(&threads[started], NULL, worker, &p) != 0)
@@ -127,6 +134,8 @@ int manage_batch_run(const struct manage_batch_opts *o, struct manage_batch_stat
     for (unsigned i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     pthread_mutex_destroy(&p.lock);
+    if (o->manage.shared == NULL)
+        manage_shared_free(with_shared.manage.shared);
     if (stats != NULL)
         *stats = p.stats;
     if (p.stop_err.code != CP_OK && err != NULL)

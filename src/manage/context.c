@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "acme/noncepool.h"
+#include "acme/ratelimit.h"
+#include "http/share.h"
 #include "http/url.h"
 #include "manage/internal.h"
 #include "util/str.h"
@@ -38,6 +41,42 @@ static int make_ca_id(const char *url, char **out, struct err *err)
     return *out ? CP_OK : err_nomem(err);
 }
 
+struct manage_shared *manage_shared_new(struct err *err)
+{
+    struct manage_shared *s = calloc(1, sizeof(*s));
+
+    if (s == NULL || (s->nonces = nonce_pool_new(0)) == NULL || (s->limits = ratelimit_new(NULL)) == NULL) {
+        manage_shared_free(s);
+        err_nomem(err);
+        return NULL;
+    }
+    if ((s->http = http_share_new(err)) == NULL) {
+        manage_shared_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void manage_shared_free(struct manage_shared *s)
+{
+    if (s == NULL)
+        return;
+    nonce_pool_free(s->nonces);
+    ratelimit_free(s->limits);
+    http_share_free(s->http);
+    free(s);
+}
+
+/* A manager alone still keeps to the CA's request rates. */
+static int own_limits(struct manage *m, struct err *err)
+{
+    if ((m->own_shared = calloc(1, sizeof(*m->own_shared))) == NULL ||
+        (m->own_shared->limits = ratelimit_new(NULL)) == NULL)
+        return err_nomem(err);
+    m->shared = m->own_shared;
+    return CP_OK;
+}
+
 int manage_open(const struct manage_opts *opts, struct manage **out, struct err *err)
 {
     struct manage *m = calloc(1, sizeof(*m));
@@ -55,6 +94,10 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
         if (m->server == NULL || (opts->ca_bundle && !m->ca_bundle) || (opts->user_agent && !m->user_agent))
             rc = err_nomem(err);
     }
+    if (rc == CP_OK && opts->shared != NULL)
+        m->shared = opts->shared;
+    else if (rc == CP_OK)
+        rc = own_limits(m, err);
     if (rc == CP_OK)
         rc = make_ca_id(opts->server, &m->ca_id, err);
     if (rc == CP_OK && (rc = store_open(opts->root, &m->store, err)) != CP_OK)
@@ -81,6 +124,7 @@ void manage_free(struct manage *m)
     free(m->ca_bundle);
     free(m->user_agent);
     free(m->ca_id);
+    manage_shared_free(m->own_shared);
     free(m);
 }
 
@@ -91,8 +135,10 @@ struct store *manage_store(struct manage *m)
 
 int manage_connect(struct manage *m, struct err *err)
 {
-    struct http_opts hopts = {.ca_bundle = m->ca_bundle, .user_agent = m->user_agent, .log = m->log};
-    struct acme_client_opts aopts = {.directory_url = m->server, .log = m->log};
+    struct http_opts hopts = {.ca_bundle = m->ca_bundle, .user_agent = m->user_agent, .log = m->log,
+                              .share = m->shared->http};
+    struct acme_client_opts aopts = {.directory_url = m->server, .log = m->log, .nonces = m->shared->nonces,
+                                     .limits = m->shared->limits, .cancel = m->cancel};
 
     if (m->acme != NULL)
         return CP_OK;

@@ -12,6 +12,12 @@
 #include "jose/jws.h"
 #include "manage/manage.h"
 
+struct manage_shared {
+    struct nonce_pool *nonces;   /* NULL for a manager alone: its client keeps its one nonce */
+    struct ratelimit *limits;
+    struct http_share *http;     /* NULL for a manager alone */
+};
+
 struct manage {
     char *server;
     char *ca_bundle;
@@ -19,6 +25,8 @@ struct manage {
     char *ca_id;                  /* "<host>_<port>" of the directory URL */
     const struct logger *log;     /* borrowed */
     volatile sig_atomic_t *cancel; /* borrowed, may be NULL */
+    struct manage_shared *shared;  /* borrowed, or own_shared */
+    struct manage_shared *own_shared;
     struct store *store;
     struct http_transport *http;  /* NULL until the CA is needed */
     struct acme_client *acme;

@@ -32,13 +32,21 @@
 
 struct manage;
 
+/* What the workers of one run share (borrowed by each manager): nonces from
+ * every reply, the request-rate limits, and libcurl's DNS cache and TLS
+ * sessions. Thread-safe. Made by manage_shared_new. */
+struct manage_shared;
+struct manage_shared *manage_shared_new(struct err *err);
+void manage_shared_free(struct manage_shared *s);
+
 struct manage_opts {
     const char *root;          /* state directory (required) */
     const char *server;        /* ACME directory URL (required) */
     const char *ca_bundle;     /* PEM roots for the CA's TLS instead of the system's; may be NULL */
     const char *user_agent;    /* NULL: "certpilot/<version>" */
     const struct logger *log;  /* borrowed, may be NULL */
-    volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting on DNS; may be NULL */
+    volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting; may be NULL */
+    struct manage_shared *shared;   /* borrowed, may be NULL: a manager of its own limits */
 };
 
 /* Open the state root (created 0700 when missing). The CA is contacted only
