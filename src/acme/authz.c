@@ -107,11 +107,6 @@ const struct acme_challenge *acme_authz_challenge(const struct acme_authz *a, co
     return NULL;
 }
 
-char *acme_authz_name(const struct acme_authz *a)
-{
-    return a->wildcard ? str_printf("*.%s", a->ident) : strdup(a->ident);
-}
-
 int acme_challenge_respond(struct acme_client *c, const struct acme_challenge *ch, struct err *err)
 {
     struct acme_reply r = {0};

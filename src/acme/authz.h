@@ -38,9 +38,6 @@ int acme_authz_fetch(struct acme_client *c, const char *url, struct acme_authz *
 /* The challenge of that type, or NULL. */
 const struct acme_challenge *acme_authz_challenge(const struct acme_authz *a, const char *type);
 
-/* The identifier as ordered: "*.example.com" for a wildcard. Caller frees. */
-char *acme_authz_name(const struct acme_authz *a);
-
 /* RFC 8555 §7.5.1: tell the CA the challenge is ready (POST {}). */
 int acme_challenge_respond(struct acme_client *c, const struct acme_challenge *ch, struct err *err) CP_WUR;
 

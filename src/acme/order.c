@@ -208,10 +208,14 @@ int acme_cert_download(struct acme_client *c, const char *url, char **pem,
         goto out;
     }
     /* RFC 8555 §7.4.2: other chains are offered as Link rel="alternate". */
-    if (alternates != NULL && (n = http_links(&r.http, "alternate", alternates)) >= 0)
+    if (alternates != NULL && (n = http_links(&r.http, "alternate", alternates)) < 0) {
+        rc = err_nomem(err);
+        goto out;
+    }
+    if (alternates != NULL) {
         *nalternates = (size_t)n;
-    if (alternates != NULL)
         drop_unsafe_links(c, *alternates, nalternates);
+    }
     *pem = buf_steal(&r.http.body);
 out:
     acme_reply_free(&r);
