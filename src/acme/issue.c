@@ -366,9 +366,11 @@ static int finalize(struct run *r, struct acme_issue_result *out, struct err *er
     if ((rc = await_order(r, "pending", true, "the order to become ready", err)) != CP_OK ||
         (rc = expect_status(r, "ready", err)) != CP_OK)
         return rc;
-    rc = csr_build(r->req->cert_key, r->req->names, r->req->nnames, &csr, &csr_len, err);
+    if (r->req->csr_der == NULL)  /* else: a CSR someone else made, sent as it is */
+        rc = csr_build(r->req->cert_key, r->req->names, r->req->nnames, &csr, &csr_len, err);
     if (rc == CP_OK)
-        rc = acme_order_finalize(r->c, &r->order, csr, csr_len, err);
+        rc = acme_order_finalize(r->c, &r->order, csr ? csr : r->req->csr_der,
+                                 csr ? csr_len : r->req->csr_der_len, err);
     free(csr);
     if (rc != CP_OK)
         return rc;

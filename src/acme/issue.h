@@ -25,6 +25,9 @@ struct acme_issue_req {
                                     the CA's alternate chains; NULL: the default chain */
     long timeout_s;            /* bound on all polling together; 0: 300 */
     const char *replaces;      /* RFC 9773 §5: the ARI id of the certificate this one replaces, or NULL */
+    const unsigned char *csr_der;  /* a CSR someone else made (its key stays theirs), sent as it is;
+                                      NULL: one is built from cert_key and names */
+    size_t csr_der_len;
 };
 
 struct acme_issue_result {

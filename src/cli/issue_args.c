@@ -23,6 +23,8 @@ static const char issue_usage[] =
     "Options:\n"
     "  -d, --domain NAME    a name for the certificate (repeatable; \"*.example.com\" for a wildcard)\n"
     "  --cert-name NAME     local name (default: the first name, \"*.\" becoming \"_.\")\n"
+    "  --csr FILE           issue for this CSR (PEM or DER): its names and its key, which stays\n"
+    "                       yours (no privkey.pem is stored); no -d then\n"
     "  --key-type T         certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
     "  --account NAME       account to use (default \"default\")\n"
     "  --agree-tos          create the account if it does not exist yet (with --email)\n"
@@ -42,7 +44,7 @@ enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
-    OPT_NO_PROP, OPT_DEPLOY,
+    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -141,6 +143,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_PROFILE: a->req.profile = arg; return CP_OK;
     case OPT_PREFERRED_CHAIN: a->req.preferred_chain = arg; return CP_OK;
     case OPT_BATCH: a->batch = arg; return CP_OK;
+    case OPT_CSR: a->req.csr_file = arg; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]))
             return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]));
@@ -170,8 +173,10 @@ static int check_args(struct issue_args *a, struct err *err)
         return err_set(err, CP_EUSAGE, "--jobs goes with --batch");
     if (a->batch != NULL && a->jobs != 1 && strcmp(solver ? solver : "", "standalone") == 0)
         return err_set(err, CP_EUSAGE, "--standalone in a --batch needs --jobs 1 (one responder per port)");
-    if (a->req.nnames == 0 && a->batch == NULL)
-        return err_set(err, CP_EUSAGE, "issue: give at least one name with -d");
+    if (a->req.csr_file != NULL && (a->req.nnames > 0 || a->req.key_type != NULL || a->batch != NULL))
+        return err_set(err, CP_EUSAGE, "--csr gives the names and the key: no -d, --key-type or --batch with it");
+    if (a->req.nnames == 0 && a->batch == NULL && a->req.csr_file == NULL)
+        return err_set(err, CP_EUSAGE, "issue: give at least one name with -d (or --csr FILE)");
     if (solver == NULL)
         return err_set(err, CP_EUSAGE, "issue: give one of --hook PROG, --dns PROVIDER, --webroot DIR or --standalone");
     if (a->challenge != NULL && strcmp(solver, "hook") != 0)
@@ -218,6 +223,7 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"propagation-timeout", required_argument, NULL, OPT_PROP_TIMEOUT},
         {"no-propagation-check", no_argument, NULL, OPT_NO_PROP},
         {"deploy", required_argument, NULL, OPT_DEPLOY},
+        {"csr", required_argument, NULL, OPT_CSR},
         {NULL, 0, NULL, 0},
     };
     int rc;

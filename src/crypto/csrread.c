@@ -186,3 +186,15 @@ void csr_info_free(struct csr_info *ci)
     free(ci->der);
     memset(ci, 0, sizeof(*ci));
 }
+
+EVP_PKEY *csr_public_key(const struct csr_info *ci, struct err *err)
+{
+    const unsigned char *p = ci->der;
+    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)ci->der_len);
+    EVP_PKEY *key = req ? X509_REQ_get_pubkey(req) : NULL;
+
+    if (key == NULL)
+        err_ssl(err, CP_EINVALID, "CSR: no public key");
+    X509_REQ_free(req);
+    return key;
+}

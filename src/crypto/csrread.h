@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #include "crypto/key.h"
 #include "util/err.h"
 
@@ -28,6 +30,10 @@ struct csr_info {
  * other than DNS names. *out is filled; free it with csr_info_free. */
 int csr_read(const char *data, size_t len, const char *what, struct csr_info *out,
              struct err *err) CP_WUR;
+
+/* The CSR's public key (to check the issued certificate against); caller
+ * EVP_PKEY_free()s. NULL with err set when the DER does not parse. */
+EVP_PKEY *csr_public_key(const struct csr_info *ci, struct err *err);
 
 /* Free what csr_read filled in and zero *ci (accepts NULL and a zeroed struct). */
 void csr_info_free(struct csr_info *ci);

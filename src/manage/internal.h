@@ -45,7 +45,8 @@ int manage_use_key(struct manage *m, const char *pem, size_t len, const char *wh
 
 /* meta.json (docs/META.md): built from a request and the issued certificate. */
 json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *req,
-                          const char *const *names, const char *key_type, const struct cert_info *ci);
+                          const char *const *names, size_t nnames, const char *key_type,
+                          const struct cert_info *ci);
 
 /* manage_deploy with the certificate's lock already held (by manage_issue). */
 int manage_deploy_locked(struct manage *m, const char *name, const char *const *add, size_t nadd,

@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "acme/issue.h"
+#include "crypto/csrread.h"
 #include "crypto/verify.h"
+#include "util/fsio.h"
 #include "manage/internal.h"
 #include "solve/solve.h"
 #include "util/str.h"
@@ -29,6 +31,7 @@ struct issue_job {
     struct acme_issue_result result;
     char *leaf, *chain;
     struct cert_info info;
+    struct csr_info csr;                  /* with csr_file: someone else's CSR */
 };
 
 static void job_free(struct issue_job *j)
@@ -42,6 +45,7 @@ static void job_free(struct issue_job *j)
     acme_issue_result_free(&j->result);
     free(j->leaf);
     free(j->chain);
+    csr_info_free(&j->csr);
     cert_info_free(&j->info);
 }
 
@@ -62,29 +66,63 @@ static int add_name(struct issue_job *j, const char *in, struct err *err)
 }
 
 /* Everything that can be refused is refused before the network or the disk. */
-static int check_request(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+/* A CSR's names become the order's; its key type is the certificate's. */
+static int read_csr(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
-    const char *type = req->solver ? solver_challenge_type(req->solver, &req->settings) : NULL;
-    int rc;
+    char *data = NULL, *what = str_printf("CSR %s", req->csr_file);
+    size_t len = 0;
+    int rc = what ? fs_read(req->csr_file, 1 << 20, &data, &len, err) : err_nomem(err);
 
+    if (rc == CP_OK && req->nnames > 0)
+        rc = err_set(err, CP_EUSAGE, "%s: the names come from the CSR; give no others", what);
+    if (rc == CP_OK)
+        rc = csr_read(data, len, what, &j->csr, err);
+    if (rc == CP_OK && j->csr.n > MANAGE_MAX_NAMES)
+        rc = err_set(err, CP_EUSAGE, "%s: more than %d names", what, MANAGE_MAX_NAMES);
+    for (size_t i = 0; rc == CP_OK && i < j->csr.n; i++)
+        rc = add_name(j, j->csr.names[i], err);
+    j->key_type = j->csr.key_type;
+    free(data);
+    free(what);
+    return rc;
+}
+
+static int check_names(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+{
+    int rc = CP_OK;
+
+    if (req->csr_file != NULL)
+        return read_csr(req, j, err);
     if (req->nnames == 0)
         return err_set(err, CP_EUSAGE, "a certificate needs at least one name");
     if (req->nnames > MANAGE_MAX_NAMES)
         return err_set(err, CP_EUSAGE, "at most %d names per certificate", MANAGE_MAX_NAMES);
-    for (size_t i = 0; i < req->nnames; i++)
-        if ((rc = add_name(j, req->names[i], err)) != CP_OK)
-            return rc;
+    for (size_t i = 0; rc == CP_OK && i < req->nnames; i++)
+        rc = add_name(j, req->names[i], err);
+    if (rc == CP_OK)
+        rc = key_type_parse(req->key_type ? req->key_type : "ec256", &j->key_type, err);
+    return rc;
+}
+
+static int check_request(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+{
+    const char *type = req->solver ? solver_challenge_type(req->solver, &req->settings) : NULL;
+    struct manage_cert_req named = *req;
+    int rc;
+
+    if ((rc = check_names(req, j, err)) != CP_OK)
+        return rc;
     if (req->solver == NULL)
         return err_set(err, CP_EUSAGE, "no challenge solver given");
     /* RFC 8555 §7.1.3: wildcard authorizations only offer dns-01. */
     for (size_t i = 0; type != NULL && i < j->nnames; i++)
         if (j->names[i][0] == '*' && strcmp(type, "dns-01") != 0)
             return err_set(err, CP_EUSAGE, "name %s: a wildcard needs dns-01", j->names[i]);
-    if ((rc = key_type_parse(req->key_type ? req->key_type : "ec256", &j->key_type, err)) != CP_OK)
-        return rc;
     if (req->timeout_s < 0 || req->timeout_s > 86400)
         return err_set(err, CP_EUSAGE, "timeout %ld s is not from 1 to 86400", req->timeout_s);
-    return manage_cert_name(req, &j->cert_name, err);
+    named.names = (const char *const *)j->names;
+    named.nnames = j->nnames;
+    return manage_cert_name(&named, &j->cert_name, err);
 }
 
 /* Use the stored account; with a creation request, create it when missing. */
@@ -159,9 +197,13 @@ static int save(struct manage *m, const struct manage_cert_req *req, struct issu
     size_t pem_len = 0;
     struct tm tm;
     time_t now = time(NULL);
-    json_t *meta = manage_meta_build(m, req, (const char *const *)j->names, key_type_name(j->key_type),
-                                     &j->info);
-    int rc = meta ? key_to_pem(j->cert_key, &pem, &pem_len, err) : err_nomem(err);
+    json_t *meta = manage_meta_build(m, req, (const char *const *)j->names, j->nnames,
+                                     key_type_name(j->key_type), &j->info);
+    int rc = meta == NULL ? err_nomem(err) : CP_OK;
+
+    /* for someone else's CSR there is no key of ours to store */
+    if (rc == CP_OK && req->csr_file == NULL)
+        rc = key_to_pem(j->cert_key, &pem, &pem_len, err);
 
     if (rc == CP_OK)
         keep_deploy_targets(m, j->cert_name, meta);
@@ -171,7 +213,7 @@ static int save(struct manage *m, const struct manage_cert_req *req, struct issu
     if (rc == CP_OK && (version = str_printf("%s-%s", stamp, j->info.serial_hex)) == NULL)
         rc = err_nomem(err);
     if (rc == CP_OK) {
-        struct store_cert_files f = {j->leaf, j->chain, pem, pem_len};
+        struct store_cert_files f = {j->leaf, j->chain, pem, pem_len};  /* pem NULL for a CSR */
         rc = store_cert_save(m->store, j->cert_name, version, &f, meta, err);
     }
     secret_free(pem, pem_len);
@@ -187,6 +229,8 @@ static int certificate_key(struct manage *m, const struct manage_cert_req *req, 
     struct store_cert cur = {0};
     enum key_type have;
 
+    if (req->csr_file != NULL)  /* the CSR's key: only its public half is ever here */
+        return (j->cert_key = csr_public_key(&j->csr, err)) != NULL ? CP_OK : err->code;
     if (req->reuse_key && store_cert_load(m->store, j->cert_name, STORE_READ_KEY, &cur, NULL) == CP_OK) {
         j->cert_key = key_from_pem(cur.privkey, cur.privkey_len, "current certificate key", NULL);
         if (j->cert_key != NULL && (key_type_of(j->cert_key, &have, NULL) != CP_OK || have != j->key_type)) {
@@ -261,7 +305,8 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
         (rc = certificate_key(m, req, j, err)) != CP_OK)
         return rc;
     areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
-                                   req->profile, req->preferred_chain, req->timeout_s, req->replaces};
+                                   req->profile, req->preferred_chain, req->timeout_s, req->replaces,
+                                   j->csr.der, j->csr.der_len};
     log_info(m->log, "ordering a certificate for %zu name%s from %s", j->nnames, j->nnames == 1 ? "" : "s",
              m->server);
     if ((rc = acme_issue(m->acme, &areq, &j->result, err)) != CP_OK || (rc = check_cert(j, err)) != CP_OK)

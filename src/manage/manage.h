@@ -118,6 +118,8 @@ struct manage_cert_req {
     long timeout_s;               /* bound on waiting for the CA; 0: 300 */
     const char *replaces;         /* RFC 9773 §5: ARI id of the certificate this renews, or NULL */
     bool reuse_key;               /* keep the current version's key instead of a new one */
+    const char *csr_file;         /* issue for this CSR (PEM or DER): its names, its key, which
+                                     certpilot never sees (no privkey.pem is stored); names then empty */
     const char *const *deploy;    /* deploy targets to add (stored in meta.json with those it has) */
     size_t ndeploy;
     manage_deploy_cb deploy_cb;   /* told each target's result after the certificate is stored */

@@ -51,21 +51,25 @@ static json_t *names_json(const char *const *names, size_t n)
 }
 
 json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *req,
-                          const char *const *names, const char *key_type, const struct cert_info *ci)
+                          const char *const *names, size_t nnames, const char *key_type,
+                          const struct cert_info *ci)
 {
     char nb[32], na[32], now[32];
 
     manage_format_time(ci->not_before, nb, sizeof(nb));
     manage_format_time(ci->not_after, na, sizeof(na));
     manage_format_time(time(NULL), now, sizeof(now));
-    return json_pack("{s:i, s:o, s:s, s:s, s:s, s:{s:s, s:s?, s:o}, s:s?, s:s?, s:s,"
+    char csr[PATH_MAX];
+    const char *csr_path = req->csr_file && realpath(req->csr_file, csr) ? csr : req->csr_file;
+
+    return json_pack("{s:i, s:o, s:s, s:s, s:s, s:{s:s, s:s?, s:o}, s:s?, s:s?, s:s?, s:s,"
                      " s:{s:s, s:s, s:s, s:s?}}",
-                     "schema", META_SCHEMA, "names", names_json(names, req->nnames),
+                     "schema", META_SCHEMA, "names", names_json(names, nnames),
                      "key_type", key_type, "server", m->server, "account", m->account_name,
                      "solver", "name", req->solver,
                      "challenge", solver_challenge_type(req->solver, &req->settings),
                      "settings", settings_json(&req->settings),
-                     "profile", req->profile, "preferred_chain", req->preferred_chain,
+                     "profile", req->profile, "preferred_chain", req->preferred_chain, "csr", csr_path,
                      "issued", now, "cert", "serial", ci->serial_hex, "not_before", nb,
                      "not_after", na, "ari_id", ci->ari_id);
 }

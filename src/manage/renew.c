@@ -62,7 +62,10 @@ int manage_request_from_meta(const json_t *meta, const char *name, struct manage
         .account = json_string_value(json_object_get(meta, "account")),
         .solver = json_string_value(json_object_get(solver, "name")),
         .profile = json_string_value(json_object_get(meta, "profile")),
-        .preferred_chain = json_string_value(json_object_get(meta, "preferred_chain"))};
+        .preferred_chain = json_string_value(json_object_get(meta, "preferred_chain")),
+        .csr_file = json_string_value(json_object_get(meta, "csr"))};
+    if (out->req.csr_file != NULL)  /* the names come from the CSR again */
+        out->req.nnames = 0;
     if (out->req.solver == NULL)
         return err_set(err, CP_EINVALID, "certificate %s: meta.json names no solver", name);
     return meta_settings(json_object_get(solver, "settings"), out, name, err);

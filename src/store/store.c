@@ -310,9 +310,12 @@ static int write_version(int fd, const char *path, const struct store_cert_files
 
     data[2] = full;
     lens[2] = full ? strlen(full) : 0;
-    /* the key first: nothing else is worth having without it */
+    /* the key first: nothing else is worth having without it (none for a certificate
+     * issued for someone else's CSR: its key never was ours) */
     for (size_t k = 0; rc == CP_OK && k < 4; k++) {
         size_t i = (k + 3) % 4;
+        if (data[i] == NULL)
+            continue;
         if ((what = str_printf("%s/%s", path, cert_files[i])) == NULL)
             rc = err_nomem(err);
         else
@@ -400,13 +403,17 @@ static int make_version(int certfd, const char *certpath, const char *version,
 }
 
 /* Point current at the version, and the four names at current/ (already so after the first). */
-static int switch_current(int certfd, const char *certpath, const char *version, struct err *err)
+static int switch_current(int certfd, const char *certpath, const char *version, bool has_key,
+                          struct err *err)
 {
     char *target = str_printf("archive/%s", version), *path = str_printf("%s/current", certpath);
     char *to = NULL, buf[64];
     int rc = target && path ? fs_symlink_atomic_at(certfd, target, "current", path, err) : err_nomem(err);
 
-    for (size_t i = 0; rc == CP_OK && i < 4; i++) {
+    /* a version without a key has no privkey.pem link, rather than one that leads nowhere */
+    if (rc == CP_OK && !has_key && unlinkat(certfd, cert_files[3], 0) != 0 && errno != ENOENT)
+        rc = err_set(err, CP_EIO, "cannot remove %s/%s: %s", certpath, cert_files[3], strerror(errno));
+    for (size_t i = 0; rc == CP_OK && i < (has_key ? 4 : 3); i++) {
         ssize_t n = readlinkat(certfd, cert_files[i], buf, sizeof(buf) - 1);
         str_free(&path);
         path = str_printf("%s/%s", certpath, cert_files[i]);
@@ -437,7 +444,7 @@ int store_cert_save(const struct store *st, const char *name, const char *versio
     if (rc == CP_OK)
         rc = make_version(certfd, certpath, version, f, err);
     if (rc == CP_OK)
-        rc = switch_current(certfd, certpath, version, err);
+        rc = switch_current(certfd, certpath, version, f->privkey != NULL, err);
     if (rc == CP_OK)
         rc = write_json_at(certfd, "meta.json", metapath, meta, 0644, err);
     close_fd(&certfd);

@@ -63,7 +63,7 @@ int store_account_save_meta(const struct store *st, const char *ca_id, const cha
 struct store_cert_files {
     const char *cert;       /* leaf PEM */
     const char *chain;      /* issuer chain PEM (may be "") */
-    const char *privkey;    /* key PEM */
+    const char *privkey;    /* key PEM; NULL for a certificate issued for someone else's CSR */
     size_t privkey_len;
 };
 
