@@ -533,6 +533,159 @@ int store_cert_versions(const struct store *st, const char *name, char ***versio
     return rc;
 }
 
+/* ---------- accounts: key rollover (RFC 8555 §7.3.5) and listing ---------- */
+
+#define PENDING_KEY "key-new.pem"
+
+static int account_dir_fd(const struct store *st, const char *ca_id, const char *account, bool create,
+                          int *fd, struct err *err)
+{
+    int rc = check_account(ca_id, account, err);
+
+    *fd = -1;
+    return rc == CP_OK ? open_dirs(st, DIRS("accounts", ca_id, account), create, fd, err) : rc;
+}
+
+/* A key file of the account directory: write it new (never over anything) or read it. */
+static int account_key_io(const struct store *st, const char *ca_id, const char *account, const char *file,
+                          const char *wpem, size_t wlen, char **rpem, size_t *rlen, struct err *err)
+{
+    char *dir = store_account_dir(st, ca_id, account), *path = dir ? str_printf("%s/%s", dir, file) : NULL;
+    int fd = -1, rc = path ? account_dir_fd(st, ca_id, account, wpem != NULL, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK && wpem != NULL)
+        rc = fs_write_new_at(fd, file, path, wpem, wlen, 0600, err);
+    else if (rc == CP_OK)
+        rc = fs_read_at(fd, file, path, MAX_KEY_FILE, rpem, rlen, err);
+    close_fd(&fd);
+    free(dir);
+    free(path);
+    return rc;
+}
+
+int store_account_pending_key_save(const struct store *st, const char *ca_id, const char *account,
+                                   const char *pem, size_t len, struct err *err)
+{
+    return account_key_io(st, ca_id, account, PENDING_KEY, pem, len, NULL, NULL, err);
+}
+
+int store_account_pending_key_load(const struct store *st, const char *ca_id, const char *account,
+                                   char **pem, size_t *len, struct err *err)
+{
+    *pem = NULL;
+    *len = 0;
+    return account_key_io(st, ca_id, account, PENDING_KEY, NULL, 0, pem, len, err);
+}
+
+int store_account_pending_key_remove(const struct store *st, const char *ca_id, const char *account,
+                                     struct err *err)
+{
+    char *dir = store_account_dir(st, ca_id, account);
+    int fd = -1, rc = dir ? account_dir_fd(st, ca_id, account, false, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK && unlinkat(fd, PENDING_KEY, 0) != 0 && errno != ENOENT)
+        rc = err_set(err, CP_EIO, "cannot remove %s/%s: %s", dir, PENDING_KEY, strerror(errno));
+    if (rc == CP_OK)
+        rc = fs_fsync_fd(fd, dir, err);
+    close_fd(&fd);
+    free(dir);
+    return rc;
+}
+
+/* Copy the current key.pem to archive/<stamp>-key.pem (0600, never over another
+ * file; a copy already there with the same bytes is a retry and fine). */
+static int archive_key(int fd, const char *dir, const char *stamp, struct err *err)
+{
+    char *file = str_printf("%s-key.pem", stamp), *arch = str_printf("%s/archive", dir);
+    char *path = arch && file ? str_printf("%s/%s", arch, file) : NULL, *cur = NULL, *old = NULL;
+    size_t clen = 0, olen = 0;
+    int afd = -1, rc = path ? CP_OK : err_nomem(err);
+
+    if (rc == CP_OK && !store_name_valid(stamp))
+        rc = err_set(err, CP_EUSAGE, "\"%s\" is not a usable time stamp", stamp);
+    if (rc == CP_OK)
+        rc = fs_read_at(fd, "key.pem", dir, MAX_KEY_FILE, &cur, &clen, err);
+    if (rc == CP_OK)
+        rc = open_dir_at(fd, "archive", arch, true, &afd, err);
+    if (rc == CP_OK && (rc = fs_write_new_at(afd, file, path, cur, clen, 0600, err)) == CP_EEXIST &&
+        fs_read_at(afd, file, path, MAX_KEY_FILE, &old, &olen, NULL) == CP_OK && olen == clen &&
+        memcmp(old, cur, clen) == 0) {
+        err_clear(err);
+        rc = CP_OK;
+    }
+    close_fd(&afd);
+    secret_free(cur, clen);
+    secret_free(old, olen);
+    free(file);
+    free(arch);
+    free(path);
+    return rc;
+}
+
+int store_account_key_promote(const struct store *st, const char *ca_id, const char *account,
+                              const char *stamp, struct err *err)
+{
+    char *dir = store_account_dir(st, ca_id, account);
+    int fd = -1, rc = dir ? account_dir_fd(st, ca_id, account, false, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = archive_key(fd, dir, stamp, err);
+    /* rename(2) is atomic: key.pem is the old key or the new one, never neither */
+    if (rc == CP_OK && renameat(fd, PENDING_KEY, fd, "key.pem") != 0)
+        rc = err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot move %s/%s to key.pem: %s", dir,
+                     PENDING_KEY, strerror(errno));
+    if (rc == CP_OK)
+        rc = fs_fsync_fd(fd, dir, err);
+    close_fd(&fd);
+    free(dir);
+    return rc;
+}
+
+/* The account directories of one CA directory, appended as pairs. */
+static int list_ca(const struct store *st, const char *ca_id, char ***cas, char ***names, size_t *n,
+                   struct err *err)
+{
+    char *path = str_printf("%s/accounts/%s", st->root, ca_id), **acc = NULL;
+    size_t na = 0, nc = *n;
+    int fd = -1, rc = path ? open_dirs(st, DIRS("accounts", ca_id), false, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = list_dirs(fd, path, &acc, &na, err);
+    for (size_t i = 0; rc == CP_OK && i < na; i++, nc = *n)
+        if (add_name(cas, &nc, ca_id) != CP_OK || add_name(names, n, acc[i]) != CP_OK)
+            rc = err_nomem(err);
+    store_names_free(acc, na);
+    free(path);
+    return rc;
+}
+
+int store_account_list(const struct store *st, char ***ca_ids, char ***names, size_t *n, struct err *err)
+{
+    char *path = str_printf("%s/accounts", st->root), **cas = NULL;
+    size_t nca = 0;
+    int fd = -1, rc = path ? open_dirs(st, DIRS("accounts"), false, &fd, err) : err_nomem(err);
+
+    *ca_ids = *names = NULL;
+    *n = 0;
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    } else if (rc == CP_OK) {
+        rc = list_dirs(fd, path, &cas, &nca, err);
+    }
+    for (size_t i = 0; rc == CP_OK && i < nca; i++)
+        rc = list_ca(st, cas[i], ca_ids, names, n, err);
+    if (rc != CP_OK) {
+        store_names_free(*ca_ids, *n);
+        store_names_free(*names, *n);
+        *ca_ids = *names = NULL;
+        *n = 0;
+    }
+    store_names_free(cas, nca);
+    free(path);
+    return rc;
+}
+
 /* ---------- locks ---------- */
 
 struct store_lock {
