@@ -91,8 +91,12 @@ int manage_account_update(struct manage *m, const char *name, const char *const 
     /* RFC 8555 §7.3.2: the contact array sent replaces the account's */
     if (rc == CP_OK)
         rc = acme_account_update_contacts(m->acme, (const char *const *)c, n, out, err);
+    /* a CA may leave an empty list out of the account object */
     if (rc == CP_OK)
-        rc = update_json(m, acct_name(name), out, NULL, NULL, err);
+        rc = update_json(m, acct_name(name), out, "contact",
+                         json_object_get(out->object, "contact") ? json_incref(json_object_get(out->object,
+                                                                                              "contact"))
+                                                                 : json_array(), err);
     store_names_free(c, n);
     return rc;
 }
@@ -152,20 +156,15 @@ static void adopt(struct manage *m, struct new_key *k)
 /* Steps 3 and 4: archive key.pem, rename key-new.pem over it. */
 static int promote(struct manage *m, const char *name, char **archived, struct err *err)
 {
-    char stamp[32], *dir = NULL;
+    char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
     int rc;
 
     if (gmtime_r(&now, &tm) == NULL || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
         return err_set(err, CP_EIO, "cannot read the clock");
-    if ((rc = store_account_key_promote(m->store, m->ca_id, name, stamp, err)) != CP_OK)
+    if ((rc = store_account_key_promote(m->store, m->ca_id, name, stamp, archived, err)) != CP_OK)
         return rc;
-    if (archived != NULL) {
-        dir = store_account_dir(m->store, m->ca_id, name);
-        *archived = dir ? str_printf("%s/archive/%s-key.pem", dir, stamp) : NULL;
-        free(dir);
-    }
     return update_json(m, name, NULL, "key_changed", now_json(), err);
 }
 

@@ -592,14 +592,36 @@ int store_account_pending_key_remove(const struct store *st, const char *ca_id, 
     return rc;
 }
 
-/* Copy the current key.pem to archive/<stamp>-key.pem (0600, never over another
- * file; a copy already there with the same bytes is a retry and fine). */
-static int archive_key(int fd, const char *dir, const char *stamp, struct err *err)
+/* Write key into archive/<file> unless another file is there; the same bytes there
+ * already are a retry (CP_OK), other bytes CP_EEXIST. */
+static int archive_one(int afd, const char *arch, const char *file, const char *key, size_t len,
+                       char **path, struct err *err)
 {
-    char *file = str_printf("%s-key.pem", stamp), *arch = str_printf("%s/archive", dir);
-    char *path = arch && file ? str_printf("%s/%s", arch, file) : NULL, *cur = NULL, *old = NULL;
-    size_t clen = 0, olen = 0;
-    int afd = -1, rc = path ? CP_OK : err_nomem(err);
+    char *old = NULL;
+    size_t olen = 0;
+    int rc;
+
+    if ((*path = str_printf("%s/%s", arch, file)) == NULL)
+        return err_nomem(err);
+    rc = fs_write_new_at(afd, file, *path, key, len, 0600, err);
+    if (rc == CP_EEXIST && fs_read_at(afd, file, *path, MAX_KEY_FILE, &old, &olen, NULL) == CP_OK &&
+        olen == len && memcmp(old, key, len) == 0) {
+        err_clear(err);
+        rc = CP_OK;
+    }
+    secret_free(old, olen);
+    if (rc != CP_OK)
+        str_free(path);
+    return rc;
+}
+
+/* Copy the current key.pem to archive/<stamp>-key.pem (or <stamp>-<n>-key.pem when
+ * a key changed twice in one second): 0600, never over another file. */
+static int archive_key(int fd, const char *dir, const char *stamp, char **archived, struct err *err)
+{
+    char *arch = str_printf("%s/archive", dir), *cur = NULL, *file = NULL;
+    size_t clen = 0;
+    int afd = -1, rc = arch ? CP_OK : err_nomem(err);
 
     if (rc == CP_OK && !store_name_valid(stamp))
         rc = err_set(err, CP_EUSAGE, "\"%s\" is not a usable time stamp", stamp);
@@ -607,36 +629,41 @@ static int archive_key(int fd, const char *dir, const char *stamp, struct err *e
         rc = fs_read_at(fd, "key.pem", dir, MAX_KEY_FILE, &cur, &clen, err);
     if (rc == CP_OK)
         rc = open_dir_at(fd, "archive", arch, true, &afd, err);
-    if (rc == CP_OK && (rc = fs_write_new_at(afd, file, path, cur, clen, 0600, err)) == CP_EEXIST &&
-        fs_read_at(afd, file, path, MAX_KEY_FILE, &old, &olen, NULL) == CP_OK && olen == clen &&
-        memcmp(old, cur, clen) == 0) {
-        err_clear(err);
-        rc = CP_OK;
+    for (int i = 1; rc == CP_OK && *archived == NULL && i < 100; i++) {
+        file = i == 1 ? str_printf("%s-key.pem", stamp) : str_printf("%s-%d-key.pem", stamp, i);
+        rc = file ? archive_one(afd, arch, file, cur, clen, archived, err) : err_nomem(err);
+        if (rc == CP_EEXIST && i < 99) {
+            err_clear(err);
+            rc = CP_OK;
+        }
+        str_free(&file);
     }
     close_fd(&afd);
     secret_free(cur, clen);
-    secret_free(old, olen);
-    free(file);
     free(arch);
-    free(path);
     return rc;
 }
 
 int store_account_key_promote(const struct store *st, const char *ca_id, const char *account,
-                              const char *stamp, struct err *err)
+                              const char *stamp, char **archived, struct err *err)
 {
-    char *dir = store_account_dir(st, ca_id, account);
+    char *dir = store_account_dir(st, ca_id, account), *kept = NULL;
     int fd = -1, rc = dir ? account_dir_fd(st, ca_id, account, false, &fd, err) : err_nomem(err);
 
     if (rc == CP_OK)
-        rc = archive_key(fd, dir, stamp, err);
+        rc = archive_key(fd, dir, stamp, &kept, err);
     /* rename(2) is atomic: key.pem is the old key or the new one, never neither */
     if (rc == CP_OK && renameat(fd, PENDING_KEY, fd, "key.pem") != 0)
         rc = err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot move %s/%s to key.pem: %s", dir,
                      PENDING_KEY, strerror(errno));
     if (rc == CP_OK)
         rc = fs_fsync_fd(fd, dir, err);
+    if (rc == CP_OK && archived != NULL) {
+        *archived = kept;
+        kept = NULL;
+    }
     close_fd(&fd);
+    free(kept);
     free(dir);
     return rc;
 }

@@ -74,10 +74,12 @@ int store_account_pending_key_load(const struct store *st, const char *ca_id, co
 /* Forget a pending key the CA never accepted; none is fine. */
 int store_account_pending_key_remove(const struct store *st, const char *ca_id, const char *account,
                                      struct err *err) CP_WUR;
-/* Archive key.pem as archive/<stamp>-key.pem, then make the pending key key.pem
- * (one rename). Repeatable after a crash: an identical archive copy is fine. */
+/* Archive key.pem as archive/<stamp>-key.pem (<stamp>-<n>-key.pem when that
+ * name is taken by another key), then make the pending key key.pem (one
+ * rename). Repeatable after a crash: an identical archive copy is fine.
+ * *archived (may be NULL; caller frees) gets the archive copy's path. */
 int store_account_key_promote(const struct store *st, const char *ca_id, const char *account,
-                              const char *stamp, struct err *err) CP_WUR;
+                              const char *stamp, char **archived, struct err *err) CP_WUR;
 
 /* Every account directory, for every CA: (*ca_ids)[i], (*names)[i], sorted by
  * CA then name. Free both with store_names_free(…, *n). */
