@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/fsio.h"
@@ -27,6 +28,7 @@
 #define MAX_KEY_FILE (64 * 1024)
 #define MAX_META_FILE (1024 * 1024)
 #define NEW_PREFIX ".new-"
+#define STALE_TEMP_S 60  /* a temp file this old is no live writer's */
 
 struct store {
     char *root;
@@ -350,6 +352,41 @@ static void remove_stale(int archfd)
         closedir(d);
 }
 
+/* Is name a temp entry that fs_write_atomic_at or fs_symlink_atomic_at makes next
+ * to one of a certificate directory's own names ("meta.json.tmp-Ab12Cd", "current.tmp-4242")? */
+static bool is_cert_temp(const char *name)
+{
+    static const char *const own[] = {"meta.json", "current", "cert.pem", "chain.pem", "fullchain.pem",
+                                      "privkey.pem"};
+
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (str_has_prefix(name, own[i]) && str_has_prefix(name + strlen(own[i]), ".tmp-"))
+            return true;
+    return false;
+}
+
+/* Temp files and links a killed run left in certs/<name>/ (found by the kill -9
+ * renewal test: each kill at the wrong moment left one more, for ever). Only old
+ * ones go: meta.json is also written outside the lock, so a young temp file may be
+ * another run's, about to be renamed. */
+static void remove_stale_temps(int certfd)
+{
+    int fd = dup(certfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
+    struct stat sb;
+    time_t now = time(NULL);
+
+    if (d == NULL && fd >= 0)
+        close(fd);
+    while (d != NULL && (de = readdir(d)) != NULL)
+        if (is_cert_temp(de->d_name) && fstatat(certfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+            !S_ISDIR(sb.st_mode) && sb.st_mtime + STALE_TEMP_S < now)
+            unlinkat(certfd, de->d_name, 0);
+    if (d != NULL)
+        closedir(d);
+}
+
 /* Fill the temp directory tmp in archive/ and rename it to version. */
 static int fill_and_rename(int archfd, const char *archpath, const char *tmp, const char *version,
                            const struct store_cert_files *f, struct err *err)
@@ -428,6 +465,8 @@ int store_cert_save(const struct store *st, const char *name, const char *versio
                      "other than letters, digits, '.', '_' and '-'", name, version);
     if (rc == CP_OK)
         rc = open_dirs(st, DIRS("certs", name), true, &certfd, err);
+    if (rc == CP_OK)
+        remove_stale_temps(certfd);
     if (rc == CP_OK)
         rc = make_version(certfd, certpath, version, f, err);
     if (rc == CP_OK)

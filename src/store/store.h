@@ -102,7 +102,8 @@ struct store_cert_files {
  * meta.json. Nothing is left behind when it fails before the switch (a full
  * disk, a read-only directory: the old version stays current and whole).
  * Call with the certificate's lock held: temp directories a killed run left
- * in archive/ (".new-*") are removed here.
+ * in archive/ (".new-*") are removed here, and temp files and links it left
+ * in certs/<name>/ ("meta.json.tmp-*", "current.tmp-*"...) older than a minute.
  */
 int store_cert_save(const struct store *st, const char *name, const char *version,
                     const struct store_cert_files *f, const json_t *meta, struct err *err) CP_WUR;
