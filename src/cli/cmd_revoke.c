@@ -99,6 +99,30 @@ static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err
     return rc;
 }
 
+/* The certificate NAME may stand anywhere among the options: take the first word
+ * that is neither an option nor an option's value out of argv. */
+static const char *take_name(int *argc, char **argv)
+{
+    static const char *const with_value[] = {"--reason", "--cert", "--key", "--account", "--root",
+                                             "--server", "--ca", "--ca-bundle"};
+    const char *name = NULL;
+
+    for (int i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+        bool skip = false;
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+            skip = skip || strcmp(argv[i], with_value[k]) == 0;
+        if (skip) {
+            i++;
+        } else if (argv[i][0] != '-') {
+            name = argv[i];
+            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(char *));
+            (*argc)--;
+            break;
+        }
+    }
+    return name;
+}
+
 int cmd_revoke(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -114,13 +138,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     struct err err = {0};
     int rc;
 
-    /* NAME may come first: `certpilot revoke example.com --reason superseded` */
-    if (argc >= 2 && argv[1][0] != '-') {
-        r.cert_name = argv[1];
-        argv[1] = argv[0];
-        argc--;
-        argv++;
-    }
+    r.cert_name = take_name(&argc, argv);
     rc = cli_parse_options(cli, "revoke", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, revoke_usage, parse_opt,
                            &r, &err);
     if (rc == 1)

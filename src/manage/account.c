@@ -73,6 +73,9 @@ int manage_account_open(struct manage *m, const char *name, struct err *err)
         log_info(m->log, "found account %s at the CA", acct.url);
     if (rc == CP_OK)
         rc = remember_name(m, name, err);
+    /* a key change a crash cut short: the CA may know only the new key (account_ops.c) */
+    if (rc == CP_OK)
+        rc = manage_account_recover_key(m, name, &(bool){false}, NULL, err);
 out:
     acme_account_free(&acct);
     secret_free(pem, len);

@@ -170,7 +170,8 @@ static int promote(struct manage *m, const char *name, char **archived, struct e
 
 /* A key-new.pem a crash left: finish the rollover if the CA took it, drop it if not.
  * *done says it was finished (the account now signs with it). */
-static int recover_pending(struct manage *m, const char *name, bool *done, char **archived, struct err *err)
+int manage_account_recover_key(struct manage *m, const char *name, bool *done, char **archived,
+                               struct err *err)
 {
     struct new_key k = {0};
     struct acme_account a = {0};
@@ -242,7 +243,7 @@ int manage_account_key_change(struct manage *m, const char *name, const char *ke
     if (archived != NULL)
         *archived = NULL;
     if ((rc = manage_account_open(m, name, err)) != CP_OK ||
-        (rc = recover_pending(m, name, &done, NULL, err)) != CP_OK ||
+        (rc = manage_account_recover_key(m, name, &done, NULL, err)) != CP_OK ||
         (rc = make_key(m, key_type, key_file, &k, err)) != CP_OK ||
         (rc = new_key_from_pem(&k, "new account key", err)) != CP_OK ||
         (rc = store_account_pending_key_save(m->store, m->ca_id, name, k.pem, k.len, err)) != CP_OK)
@@ -256,7 +257,7 @@ int manage_account_key_change(struct manage *m, const char *name, const char *ke
         struct err rerr = {0};
         if (store_account_pending_key_remove(m->store, m->ca_id, name, &rerr) != CP_OK)
             log_warn(m->log, "%s", rerr.msg);
-    }  /* any other failure: the CA may have taken it; key-new.pem stays for recover_pending */
+    }  /* any other failure: the CA may have taken it; key-new.pem stays for the next open */
 out:
     new_key_free(&k);
     return rc;

@@ -62,7 +62,7 @@ out=$(cp_certpilot renew --cert-name one.example.test)
 cp_assert_contains "$out" "not due one.example.test"
 
 # By the stored certificate's own key.
-cp_certpilot revoke two.example.test --by-cert-key --reason superseded >/dev/null
+cp_certpilot revoke --reason superseded two.example.test --by-cert-key >/dev/null  # NAME anywhere
 expect_status "$(dir two)/cert.pem" "Revoked 4"
 
 # A file and its key, without any account (another state root with none): a lost account.
