@@ -60,6 +60,16 @@ python3 -c 'import json,sys; sys.exit("revoked" in json.load(open(sys.argv[1])))
     cp_fail "meta.json still says revoked after renewal"
 out=$(cp_certpilot renew --cert-name one.example.test)
 cp_assert_contains "$out" "not due one.example.test"
+# A record of an earlier version's revocation (a run killed between the switch to the
+# new version and the meta.json write) does not force the current one again.
+python3 - "$(dir one)/meta.json" "$serial" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["revoked"] = {"serial": sys.argv[2], "reason": "keyCompromise", "time": "2026-01-01T00:00:00Z"}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+out=$(cp_certpilot renew --cert-name one.example.test)
+cp_assert_contains "$out" "not due one.example.test"
 
 # By the stored certificate's own key.
 cp_certpilot revoke --reason superseded two.example.test --by-cert-key >/dev/null  # NAME anywhere
