@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "acme/revoke.h"
@@ -130,7 +131,7 @@ static int check_not_revoked(const struct revoke_job *j, struct err *err)
     const json_t *rv = json_object_get(j->meta, "revoked");
     const char *serial = json_string_value(json_object_get(rv, "serial"));
 
-    if (serial == NULL || strcmp(serial, j->ci.serial_hex) != 0)
+    if (serial == NULL || strcasecmp(serial, j->ci.serial_hex) != 0)
         return CP_OK;
     const char *why = json_string_value(json_object_get(rv, "reason"));
     const char *when = json_string_value(json_object_get(rv, "time"));

@@ -70,6 +70,16 @@ json.dump(d, open(sys.argv[1], "w"))
 PY
 out=$(cp_certpilot renew --cert-name one.example.test)
 cp_assert_contains "$out" "not due one.example.test"
+# ... while one naming the current serial (as openssl prints it) does.
+cur=$(openssl x509 -in "$(dir one)/cert.pem" -noout -serial | sed 's/^serial=//')
+python3 - "$(dir one)/meta.json" "$cur" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["revoked"] = {"serial": sys.argv[2], "reason": "superseded", "time": "2026-01-01T00:00:00Z"}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+out=$(cp_certpilot renew --cert-name one.example.test)
+cp_assert_contains "$out" "renewed one.example.test (forced: revoked"
 
 # By the stored certificate's own key.
 cp_certpilot revoke --reason superseded two.example.test --by-cert-key >/dev/null  # NAME anywhere
