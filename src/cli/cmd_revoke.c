@@ -58,9 +58,8 @@ static int check_args(const struct manage_revoke_req *r, struct err *err)
 /* The CA that issued a stored certificate is the one that can revoke it. */
 static int open_for(struct cli *cli, const struct manage_revoke_req *r, struct manage **m, struct err *err)
 {
-    struct cli c = *cli;
     json_t *meta = NULL;
-    const char *server;
+    const char *server, *given = cli->server;
     int rc = cli_manage_open(cli, m, err);
 
     if (rc != CP_OK || r->cert_name == NULL || store_cert_load_meta(manage_store(*m), r->cert_name, &meta,
@@ -70,8 +69,9 @@ static int open_for(struct cli *cli, const struct manage_revoke_req *r, struct m
     if (server != NULL && strcmp(server, cli->server) != 0) {
         manage_free(*m);
         *m = NULL;
-        c.server = server;
-        rc = cli_manage_open(&c, m, err);
+        cli->server = server;  /* copied by the manager; cli (and its logger) stays the caller's */
+        rc = cli_manage_open(cli, m, err);
+        cli->server = given;
     }
     json_decref(meta);
     return rc;

@@ -108,4 +108,8 @@ cp_check_err 1 "no certificate named nosuch.example.test"
 cp_expect_fail cp_certpilot revoke --cert "$(dir four)/cert.pem" --key "$(readlink -f "$(dir two)/privkey.pem")"
 cp_check_err 1 "does not belong to the key"
 expect_status "$(dir four)/cert.pem" "Valid -"
+
+# The CA that issued it (meta.json's server) revokes it, whatever --server says.
+cp_certpilot revoke four.example.test --server "https://127.0.0.1:${PEBBLE_URL#https://localhost:}" >/dev/null
+expect_status "$(dir four)/cert.pem" "Revoked -"
 echo "ok"
