@@ -237,24 +237,25 @@ static int account_key_change(struct cli *cli, struct account_args *a, struct er
 }
 
 /* Deactivation cannot be undone: a person says yes on a terminal, a script says --yes. */
-static int confirm(const char *what, struct err *err)
+static int confirm(const char *name, const char *server, struct err *err)
 {
     char line[16] = "";
 
     if (!isatty(STDIN_FILENO))
         return err_set(err, CP_EUSAGE, "account deactivate: no terminal to confirm on; add --yes "
                        "(deactivation cannot be undone)");
-    fprintf(stderr, "Deactivate account %s for good? It cannot be undone. Type \"yes\": ", what);
+    fprintf(stderr, "Deactivate account \"%s\" at %s for good? It cannot be undone. Type \"yes\": ", name,
+            server);
     fflush(stderr);
     if (fgets(line, sizeof(line), stdin) == NULL || strcmp(line, "yes\n") != 0)
-        return err_set(err, CP_EUSAGE, "account deactivate: not confirmed; nothing changed");
+        return err_set(err, CP_EDECLINED, "account deactivate: not confirmed; nothing changed");
     return CP_OK;
 }
 
 static int account_deactivate(struct cli *cli, struct account_args *a, struct err *err)
 {
     struct manage *m = NULL;
-    int rc = a->yes ? CP_OK : confirm(a->nopts.name, err);
+    int rc = a->yes ? CP_OK : confirm(a->nopts.name, cli->server, err);
 
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, err);

@@ -95,6 +95,16 @@ cp_assert_contains "$out" "second"
 # Deactivate: refused without a terminal, done with --yes, final.
 cp_expect_fail cp_certpilot account deactivate </dev/null
 cp_check_err 2 "no terminal to confirm on; add --yes"
+if command -v script >/dev/null 2>&1; then
+    # on a terminal it asks; anything but "yes" changes nothing (exit 1)
+    rc=0
+    printf 'no\n' | script -qec "$(printf '%q ' "$CERTPILOT" --root "$CP_WORK/state" --server "$PEBBLE_URL" \
+        --ca-bundle "$PEBBLE_CA_BUNDLE" account deactivate)" /dev/null >"$CP_WORK/tty.out" 2>&1 || rc=$?
+    [ "$rc" = 1 ] || cp_fail "declined deactivation: exit $rc: $(cat "$CP_WORK/tty.out")"
+    cp_assert_contains "$(cat "$CP_WORK/tty.out")" "Deactivate account \"default\" at $PEBBLE_URL for good?"
+    cp_assert_contains "$(cat "$CP_WORK/tty.out")" "not confirmed; nothing changed"
+    cp_assert_contains "$(cp_certpilot account show)" "status: valid"
+fi
 out=$(cp_certpilot account deactivate --yes)
 cp_assert_contains "$out" "status: deactivated"
 cp_assert_contains "$(cp_certpilot account list)" "deactivated"
