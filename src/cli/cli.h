@@ -106,4 +106,6 @@ int cmd_deploy(struct cli *cli, int argc, char **argv);
 /* Print one deploy target's result (a manage_deploy_cb). */
 void cli_print_deploy(void *user, const struct manage_deploy_report *r);
 
+int cmd_revoke(struct cli *cli, int argc, char **argv);
+
 #endif

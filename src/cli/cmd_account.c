@@ -1,9 +1,10 @@
 /*
- * cli/cmd_account — `certpilot account new|show`.
+ * cli/cmd_account — `certpilot account new|show|update|key-change|deactivate|list`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "util/str.h"
@@ -13,6 +14,10 @@ static const char account_usage[] =
     "                             [--key-type ec256|ec384|rsa2048|rsa3072|rsa4096]\n"
     "                             [--key FILE] [--eab-kid KID --eab-hmac-key KEY]\n"
     "       certpilot account show [--account NAME] [--json]\n"
+    "       certpilot account update [--account NAME] (--email ADDR... | --no-email)\n"
+    "       certpilot account key-change [--account NAME] [--key-type T | --key FILE]\n"
+    "       certpilot account deactivate [--account NAME] [--yes]\n"
+    "       certpilot account list\n"
     "\n"
     "  --account NAME   local name of the account (default \"default\")\n"
     "  --email ADDR     contact address (repeatable)\n"
@@ -21,17 +26,23 @@ static const char account_usage[] =
     "  --key FILE       use this existing account key (PEM); its account is found if it has one\n"
     "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key; the key\n"
     "                   may come from $CERTPILOT_EAB_HMAC_KEY instead, to keep it out of ps)\n"
-    "  --json           print the account object as JSON\n";
+    "  --json           print the account object as JSON\n"
+    "  --no-email       (update) remove every contact address\n"
+    "  --yes            (deactivate) do not ask; needed without a terminal\n"
+    "\n"
+    "update replaces the contacts; key-change moves the account to a new key (of the\n"
+    "current type unless --key-type or --key), keeping the old one in the account's\n"
+    "archive/; deactivate ends the account for good; list shows every stored account.\n";
 
 enum {
     OPT_ACCOUNT = OPT_FIRST_COMMAND_OPT, OPT_EMAIL, OPT_AGREE, OPT_KEYTYPE, OPT_KEYFILE,
-    OPT_EABKID, OPT_EABKEY, OPT_JSON,
+    OPT_EABKID, OPT_EABKEY, OPT_JSON, OPT_NOEMAIL, OPT_YES,
 };
 
 struct account_args {
     struct manage_account_new nopts;
     const char *emails[MANAGE_MAX_CONTACTS];
-    bool json;
+    bool json, no_email, yes;
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -65,6 +76,12 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_JSON:
         a->json = true;
         return CP_OK;
+    case OPT_NOEMAIL:
+        a->no_email = true;
+        return CP_OK;
+    case OPT_YES:
+        a->yes = true;
+        return CP_OK;
     default:
         return cli_bad_option("account", argv, err);
     }
@@ -94,6 +111,8 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
         {"eab-kid", required_argument, NULL, OPT_EABKID},
         {"eab-hmac-key", required_argument, NULL, OPT_EABKEY},
         {"json", no_argument, NULL, OPT_JSON},
+        {"no-email", no_argument, NULL, OPT_NOEMAIL},
+        {"yes", no_argument, NULL, OPT_YES},
         {NULL, 0, NULL, 0},
     };
     int rc;
@@ -133,7 +152,7 @@ static int account_new(struct cli *cli, struct account_args *a, struct err *err)
     return rc;
 }
 
-static void print_account(struct acme_account *acct, enum key_type kt, const char *server)
+static void print_account(struct acme_account *acct, const enum key_type *kt, const char *server)
 {
     char *text = NULL;
     size_t i;
@@ -149,7 +168,8 @@ static void print_account(struct acme_account *acct, enum key_type kt, const cha
         printf("contact: %s\n", text ? text : "?");
         str_free(&text);
     }
-    printf("key type: %s\n", key_type_name(kt));
+    if (kt != NULL)
+        printf("key type: %s\n", key_type_name(*kt));
 }
 
 static int account_show(struct cli *cli, struct account_args *a, struct err *err)
@@ -171,12 +191,128 @@ static int account_show(struct cli *cli, struct account_args *a, struct err *err
         if (text != NULL)
             puts(text);
     } else if (rc == CP_OK) {
-        print_account(&acct, kt, cli->server);
+        print_account(&acct, &kt, cli->server);
     }
     free(text);
     acme_account_free(&acct);
     manage_free(m);
     return rc;
+}
+
+static int account_update(struct cli *cli, struct account_args *a, struct err *err)
+{
+    struct manage *m = NULL;
+    struct acme_account acct = {0};
+    int rc = CP_OK;
+
+    if (a->nopts.nemails == 0 && !a->no_email)
+        return err_set(err, CP_EUSAGE, "account update: give --email ADDR (repeatable), or --no-email "
+                       "to remove every address");
+    if (a->nopts.nemails > 0 && a->no_email)
+        return err_set(err, CP_EUSAGE, "account update: --email and --no-email exclude each other");
+    if ((rc = cli_manage_open(cli, &m, err)) == CP_OK)
+        rc = manage_account_update(m, a->nopts.name, a->emails, a->nopts.nemails, &acct, err);
+    if (rc == CP_OK)
+        print_account(&acct, NULL, cli->server);
+    acme_account_free(&acct);
+    manage_free(m);
+    return rc;
+}
+
+static int account_key_change(struct cli *cli, struct account_args *a, struct err *err)
+{
+    struct manage *m = NULL;
+    char *archived = NULL;
+    int rc = cli_manage_open(cli, &m, err);
+
+    if (rc == CP_OK)
+        rc = manage_account_key_change(m, a->nopts.name, a->nopts.key_type, a->nopts.key_file, &archived, err);
+    if (rc == CP_OK) {
+        printf("account: %s\nkey changed; the old key is kept in %s\n", manage_account_url(m),
+               archived ? archived : "the account's archive/");
+    }
+    free(archived);
+    manage_free(m);
+    return rc;
+}
+
+/* Deactivation cannot be undone: a person says yes on a terminal, a script says --yes. */
+static int confirm(const char *name, const char *server, struct err *err)
+{
+    char line[16] = "";
+
+    if (!isatty(STDIN_FILENO))
+        return err_set(err, CP_EUSAGE, "account deactivate: no terminal to confirm on; add --yes "
+                       "(deactivation cannot be undone)");
+    fprintf(stderr, "Deactivate account \"%s\" at %s for good? It cannot be undone. Type \"yes\": ", name,
+            server);
+    fflush(stderr);
+    if (fgets(line, sizeof(line), stdin) == NULL || strcmp(line, "yes\n") != 0)
+        return err_set(err, CP_EDECLINED, "account deactivate: not confirmed; nothing changed");
+    return CP_OK;
+}
+
+static int account_deactivate(struct cli *cli, struct account_args *a, struct err *err)
+{
+    struct manage *m = NULL;
+    int rc = a->yes ? CP_OK : confirm(a->nopts.name, cli->server, err);
+
+    if (rc == CP_OK)
+        rc = cli_manage_open(cli, &m, err);
+    if (rc == CP_OK)
+        rc = manage_account_deactivate(m, a->nopts.name, err);
+    if (rc == CP_OK)
+        printf("account: %s\nstatus: deactivated\n", manage_account_url(m));
+    manage_free(m);
+    return rc;
+}
+
+/* What account.json holds came from a CA: never let it steer the terminal. */
+static const char *clean(char *s)
+{
+    if (s == NULL)
+        return "-";
+    str_sanitize(s);
+    return s;
+}
+
+static int account_list(struct cli *cli, struct err *err)
+{
+    struct manage *m = NULL;
+    struct manage_account_entry *e = NULL;
+    size_t n = 0;
+    int rc = cli_manage_open(cli, &m, err);
+
+    if (rc == CP_OK)
+        rc = manage_account_list(m, &e, &n, err);
+    if (rc == CP_OK && n > 0)
+        printf("%-28s %-16s %-12s %-8s %s\n", "CA", "NAME", "STATUS", "KEY", "URL");
+    for (size_t i = 0; rc == CP_OK && i < n; i++)
+        printf("%-28s %-16s %-12s %-8s %s\n", e[i].ca_id, e[i].name, clean(e[i].status), e[i].key_type,
+               clean(e[i].url));
+    if (rc == CP_OK && n == 0)
+        fprintf(stderr, "certpilot: no accounts in %s\n", cli->root);
+    manage_account_list_free(e, n);
+    manage_free(m);
+    return rc;
+}
+
+static int dispatch(struct cli *cli, const char *sub, struct account_args *a, struct err *err)
+{
+    if (strcmp(sub, "new") == 0)
+        return account_new(cli, a, err);
+    if (strcmp(sub, "show") == 0)
+        return account_show(cli, a, err);
+    if (strcmp(sub, "update") == 0)
+        return account_update(cli, a, err);
+    if (strcmp(sub, "key-change") == 0)
+        return account_key_change(cli, a, err);
+    if (strcmp(sub, "deactivate") == 0)
+        return account_deactivate(cli, a, err);
+    if (strcmp(sub, "list") == 0)
+        return account_list(cli, err);
+    return err_set(err, CP_EUSAGE, "account: unknown subcommand \"%s\" (new, show, update, key-change, "
+                   "deactivate, list)", sub);
 }
 
 int cmd_account(struct cli *cli, int argc, char **argv)
@@ -190,17 +326,13 @@ int cmd_account(struct cli *cli, int argc, char **argv)
             fputs(account_usage, stdout);
             return 0;
         }
-        err_set(&err, CP_EUSAGE, "account: say new or show (see certpilot account --help)");
+        err_set(&err, CP_EUSAGE, "account: say new, show, update, key-change, deactivate or list (see certpilot account --help)");
         return cli_fail(&err);
     }
     rc = parse_args(cli, &a, argc - 1, argv + 1, &err);
     if (rc == 1)
         return 0;
-    if (rc == CP_OK && strcmp(argv[1], "new") == 0)
-        rc = account_new(cli, &a, &err);
-    else if (rc == CP_OK && strcmp(argv[1], "show") == 0)
-        rc = account_show(cli, &a, &err);
-    else if (rc == CP_OK)
-        rc = err_set(&err, CP_EUSAGE, "account: unknown subcommand \"%s\" (new, show)", argv[1]);
+    if (rc == CP_OK)
+        rc = dispatch(cli, argv[1], &a, &err);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

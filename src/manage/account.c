@@ -59,12 +59,23 @@ int manage_account_open(struct manage *m, const char *name, struct err *err)
     if ((rc = what ? manage_use_key(m, pem, len, what, err) : err_nomem(err)) != CP_OK)
         goto out;
     url = json_string_value(json_object_get(meta, "url"));
+    /* RFC 8555 §7.3.6: a deactivated account is refused by the CA for good; say so here */
+    if (json_object_get(meta, "deactivated") != NULL) {
+        rc = err_set(err, CP_EINVALID, "account \"%s\" (%s) was deactivated on %s and cannot be used; "
+                     "create another account", name, url ? url : "?",
+                     json_string_value(json_object_get(meta, "deactivated")) ? json_string_value(
+                         json_object_get(meta, "deactivated")) : "?");
+        goto out;
+    }
     if (url != NULL)
         rc = acme_client_set_account(m->acme, m->signer, url) == CP_OK ? CP_OK : err_nomem(err);
     else if ((rc = acme_account_find(m->acme, &acct, err)) == CP_OK)
         log_info(m->log, "found account %s at the CA", acct.url);
     if (rc == CP_OK)
         rc = remember_name(m, name, err);
+    /* a key change a crash cut short: the CA may know only the new key (account_ops.c) */
+    if (rc == CP_OK)
+        rc = manage_account_recover_key(m, name, &(bool){false}, NULL, err);
 out:
     acme_account_free(&acct);
     secret_free(pem, len);

@@ -52,6 +52,11 @@ json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *
 int manage_deploy_locked(struct manage *m, const char *name, const char *const *add, size_t nadd,
                          bool force, manage_deploy_cb cb, void *user, struct err *err) CP_WUR;
 
+/* Finish (or drop) a key change a crash interrupted for the open account name
+ * (manage/account_ops.c); no key-new.pem is fine. *done: it was finished. */
+int manage_account_recover_key(struct manage *m, const char *name, bool *done, char **archived,
+                               struct err *err) CP_WUR;
+
 /* Format a UTC time as "2026-11-25T10:15:00Z". */
 void manage_format_time(time_t t, char *buf, size_t len);
 

@@ -254,4 +254,61 @@ const char *manage_ca_url(const char *name);
 /* The server URL meta.json records (borrowed), or NULL. */
 const char *manage_meta_server(const json_t *meta);
 
+/* ===== lifecycle: revocation and account operations (manage/revoke.c,
+ * manage/account_ops.c) ===== */
+
+/* A certificate to revoke: a stored one by name, or a PEM file. */
+struct manage_revoke_req {
+    const char *cert_name;   /* stored certificate (its current version) */
+    const char *cert_file;   /* or a PEM file; marked in the store when it is a stored current version */
+    const char *reason;      /* RFC 5280 name; NULL: unspecified */
+    bool by_cert_key;        /* sign with the stored certificate's own key, not the account */
+    const char *key_file;    /* sign with this certificate key (PEM, owner-only file) */
+    const char *account;     /* NULL: the account meta.json names, else "default" */
+};
+
+struct manage_revoked {
+    char *cert_name;         /* the stored certificate marked revoked, or NULL */
+    char *serial;            /* hex */
+    const char *reason;      /* static RFC 5280 name */
+    time_t at;
+};
+
+/*
+ * RFC 8555 §7.6: revoke, then record "revoked": {serial, reason, time} in
+ * meta.json (the version stays in the archive; the next renewal replaces it).
+ * Holds the certificate's lock so no renewal runs meanwhile. CP_EEXIST
+ * "already revoked" when meta.json or the CA says so.
+ */
+int manage_revoke(struct manage *m, const struct manage_revoke_req *r, struct manage_revoked *out,
+                  struct err *err) CP_WUR;
+void manage_revoked_free(struct manage_revoked *r);
+
+/* RFC 8555 §7.3.2: replace the contacts of account name (NULL: "default");
+ * account.json follows. out gets the account as the CA returns it. */
+int manage_account_update(struct manage *m, const char *name, const char *const *emails, size_t n,
+                          struct acme_account *out, struct err *err) CP_WUR;
+
+/* RFC 8555 §7.3.5 key rollover of account name to a new key of key_type (NULL:
+ * the current key's type) or to the key in key_file. Crash-safe (see
+ * account_ops.c); a rollover a crash interrupted is finished first.
+ * *archived (may be NULL; caller frees) names where the old key was kept. */
+int manage_account_key_change(struct manage *m, const char *name, const char *key_type,
+                              const char *key_file, char **archived, struct err *err) CP_WUR;
+
+/* RFC 8555 §7.3.6: deactivate account name for good; account.json follows. */
+int manage_account_deactivate(struct manage *m, const char *name, struct err *err) CP_WUR;
+
+/* One stored account, as account.json and its key say. */
+struct manage_account_entry {
+    char *ca_id, *name;
+    char *server, *url, *status;   /* from account.json; NULL when unknown */
+    const char *key_type;          /* static name, or "?" */
+};
+
+/* Every stored account, for every CA (no network). Free with manage_account_list_free. */
+int manage_account_list(struct manage *m, struct manage_account_entry **out, size_t *n,
+                        struct err *err) CP_WUR;
+void manage_account_list_free(struct manage_account_entry *e, size_t n);
+
 #endif

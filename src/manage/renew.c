@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "acme/ari.h"
 #include "manage/internal.h"
@@ -93,11 +94,21 @@ static bool key_type_differs(const json_t *meta, const struct manage_cert_req *w
     return a != b;
 }
 
+/* meta.json records a revocation (manage/revoke.c) of the current version; one of
+ * an earlier version (a run killed between the switch and the meta.json write) is not. */
+static bool revoked(const struct manage_cert_view *v)
+{
+    const json_t *rv = json_object_get(v->meta, "revoked");
+    const char *serial = json_string_value(json_object_get(rv, "serial"));
+
+    return rv != NULL && (serial == NULL || strcasecmp(serial, v->info.serial_hex) == 0);
+}
+
 static enum renew_force forced(const struct manage_cert_view *v, const struct manage_cert_req *want, bool user)
 {
     if (user)
         return RENEW_FORCE_USER;
-    if (json_object_get(v->meta, "revoked") != NULL)
+    if (revoked(v))
         return RENEW_FORCE_REVOKED;
     if (renew_names_differ(want->names, want->nnames, (const char *const *)v->info.names, v->info.nnames))
         return RENEW_FORCE_NAMES;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/fsio.h"
@@ -27,6 +28,7 @@
 #define MAX_KEY_FILE (64 * 1024)
 #define MAX_META_FILE (1024 * 1024)
 #define NEW_PREFIX ".new-"
+#define STALE_TEMP_S 60  /* a temp file this old is no live writer's */
 
 struct store {
     char *root;
@@ -359,6 +361,41 @@ static void remove_stale(int archfd)
         closedir(d);
 }
 
+/* Is name a temp entry that fs_write_atomic_at or fs_symlink_atomic_at makes next
+ * to one of a certificate directory's own names ("meta.json.tmp-Ab12Cd", "current.tmp-4242")? */
+static bool is_cert_temp(const char *name)
+{
+    static const char *const own[] = {"meta.json", "current", "cert.pem", "chain.pem", "fullchain.pem",
+                                      "privkey.pem"};
+
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        if (str_has_prefix(name, own[i]) && str_has_prefix(name + strlen(own[i]), ".tmp-"))
+            return true;
+    return false;
+}
+
+/* Temp files and links a killed run left in certs/<name>/ (found by the kill -9
+ * renewal test: each kill at the wrong moment left one more, for ever). Only old
+ * ones go: meta.json is also written outside the lock, so a young temp file may be
+ * another run's, about to be renamed. */
+static void remove_stale_temps(int certfd)
+{
+    int fd = dup(certfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
+    struct stat sb;
+    time_t now = time(NULL);
+
+    if (d == NULL && fd >= 0)
+        close(fd);
+    while (d != NULL && (de = readdir(d)) != NULL)
+        if (is_cert_temp(de->d_name) && fstatat(certfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+            !S_ISDIR(sb.st_mode) && sb.st_mtime + STALE_TEMP_S < now)
+            unlinkat(certfd, de->d_name, 0);
+    if (d != NULL)
+        closedir(d);
+}
+
 /* Fill the temp directory tmp in archive/ and rename it to version. */
 static int fill_and_rename(int archfd, const char *archpath, const char *tmp, const char *version,
                            const struct store_cert_files *f, struct err *err)
@@ -441,6 +478,8 @@ int store_cert_save(const struct store *st, const char *name, const char *versio
                      "other than letters, digits, '.', '_' and '-'", name, version);
     if (rc == CP_OK)
         rc = open_dirs(st, DIRS("certs", name), true, &certfd, err);
+    if (rc == CP_OK)
+        remove_stale_temps(certfd);
     if (rc == CP_OK)
         rc = make_version(certfd, certpath, version, f, err);
     if (rc == CP_OK)
@@ -542,6 +581,186 @@ int store_cert_versions(const struct store *st, const char *name, char ***versio
         *versions = NULL;
         *n = 0;
     }
+    free(path);
+    return rc;
+}
+
+/* ---------- accounts: key rollover (RFC 8555 §7.3.5) and listing ---------- */
+
+#define PENDING_KEY "key-new.pem"
+
+static int account_dir_fd(const struct store *st, const char *ca_id, const char *account, bool create,
+                          int *fd, struct err *err)
+{
+    int rc = check_account(ca_id, account, err);
+
+    *fd = -1;
+    return rc == CP_OK ? open_dirs(st, DIRS("accounts", ca_id, account), create, fd, err) : rc;
+}
+
+/* A key file of the account directory: write it new (never over anything) or read it. */
+static int account_key_io(const struct store *st, const char *ca_id, const char *account, const char *file,
+                          const char *wpem, size_t wlen, char **rpem, size_t *rlen, struct err *err)
+{
+    char *dir = store_account_dir(st, ca_id, account), *path = dir ? str_printf("%s/%s", dir, file) : NULL;
+    int fd = -1, rc = path ? account_dir_fd(st, ca_id, account, wpem != NULL, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK && wpem != NULL)
+        rc = fs_write_new_at(fd, file, path, wpem, wlen, 0600, err);
+    else if (rc == CP_OK)
+        rc = fs_read_at(fd, file, path, MAX_KEY_FILE, rpem, rlen, err);
+    close_fd(&fd);
+    free(dir);
+    free(path);
+    return rc;
+}
+
+int store_account_pending_key_save(const struct store *st, const char *ca_id, const char *account,
+                                   const char *pem, size_t len, struct err *err)
+{
+    return account_key_io(st, ca_id, account, PENDING_KEY, pem, len, NULL, NULL, err);
+}
+
+int store_account_pending_key_load(const struct store *st, const char *ca_id, const char *account,
+                                   char **pem, size_t *len, struct err *err)
+{
+    *pem = NULL;
+    *len = 0;
+    return account_key_io(st, ca_id, account, PENDING_KEY, NULL, 0, pem, len, err);
+}
+
+int store_account_pending_key_remove(const struct store *st, const char *ca_id, const char *account,
+                                     struct err *err)
+{
+    char *dir = store_account_dir(st, ca_id, account);
+    int fd = -1, rc = dir ? account_dir_fd(st, ca_id, account, false, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK && unlinkat(fd, PENDING_KEY, 0) != 0 && errno != ENOENT)
+        rc = err_set(err, CP_EIO, "cannot remove %s/%s: %s", dir, PENDING_KEY, strerror(errno));
+    if (rc == CP_OK)
+        rc = fs_fsync_fd(fd, dir, err);
+    close_fd(&fd);
+    free(dir);
+    return rc;
+}
+
+/* Write key into archive/<file> unless another file is there; the same bytes there
+ * already are a retry (CP_OK), other bytes CP_EEXIST. */
+static int archive_one(int afd, const char *arch, const char *file, const char *key, size_t len,
+                       char **path, struct err *err)
+{
+    char *old = NULL;
+    size_t olen = 0;
+    int rc;
+
+    if ((*path = str_printf("%s/%s", arch, file)) == NULL)
+        return err_nomem(err);
+    rc = fs_write_new_at(afd, file, *path, key, len, 0600, err);
+    if (rc == CP_EEXIST && fs_read_at(afd, file, *path, MAX_KEY_FILE, &old, &olen, NULL) == CP_OK &&
+        olen == len && memcmp(old, key, len) == 0) {
+        err_clear(err);
+        rc = CP_OK;
+    }
+    secret_free(old, olen);
+    if (rc != CP_OK)
+        str_free(path);
+    return rc;
+}
+
+/* Copy the current key.pem to archive/<stamp>-key.pem (or <stamp>-<n>-key.pem when
+ * a key changed twice in one second): 0600, never over another file. */
+static int archive_key(int fd, const char *dir, const char *stamp, char **archived, struct err *err)
+{
+    char *arch = str_printf("%s/archive", dir), *cur = NULL, *file = NULL;
+    size_t clen = 0;
+    int afd = -1, rc = arch ? CP_OK : err_nomem(err);
+
+    if (rc == CP_OK && !store_name_valid(stamp))
+        rc = err_set(err, CP_EUSAGE, "\"%s\" is not a usable time stamp", stamp);
+    if (rc == CP_OK)
+        rc = fs_read_at(fd, "key.pem", dir, MAX_KEY_FILE, &cur, &clen, err);
+    if (rc == CP_OK)
+        rc = open_dir_at(fd, "archive", arch, true, &afd, err);
+    for (int i = 1; rc == CP_OK && *archived == NULL && i < 100; i++) {
+        file = i == 1 ? str_printf("%s-key.pem", stamp) : str_printf("%s-%d-key.pem", stamp, i);
+        rc = file ? archive_one(afd, arch, file, cur, clen, archived, err) : err_nomem(err);
+        if (rc == CP_EEXIST && i < 99) {
+            err_clear(err);
+            rc = CP_OK;
+        }
+        str_free(&file);
+    }
+    close_fd(&afd);
+    secret_free(cur, clen);
+    free(arch);
+    return rc;
+}
+
+int store_account_key_promote(const struct store *st, const char *ca_id, const char *account,
+                              const char *stamp, char **archived, struct err *err)
+{
+    char *dir = store_account_dir(st, ca_id, account), *kept = NULL;
+    int fd = -1, rc = dir ? account_dir_fd(st, ca_id, account, false, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = archive_key(fd, dir, stamp, &kept, err);
+    /* rename(2) is atomic: key.pem is the old key or the new one, never neither */
+    if (rc == CP_OK && renameat(fd, PENDING_KEY, fd, "key.pem") != 0)
+        rc = err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot move %s/%s to key.pem: %s", dir,
+                     PENDING_KEY, strerror(errno));
+    if (rc == CP_OK)
+        rc = fs_fsync_fd(fd, dir, err);
+    if (rc == CP_OK && archived != NULL) {
+        *archived = kept;
+        kept = NULL;
+    }
+    close_fd(&fd);
+    free(kept);
+    free(dir);
+    return rc;
+}
+
+/* The account directories of one CA directory, appended as pairs. */
+static int list_ca(const struct store *st, const char *ca_id, char ***cas, char ***names, size_t *n,
+                   struct err *err)
+{
+    char *path = str_printf("%s/accounts/%s", st->root, ca_id), **acc = NULL;
+    size_t na = 0, nc = *n;
+    int fd = -1, rc = path ? open_dirs(st, DIRS("accounts", ca_id), false, &fd, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = list_dirs(fd, path, &acc, &na, err);
+    for (size_t i = 0; rc == CP_OK && i < na; i++, nc = *n)
+        if (add_name(cas, &nc, ca_id) != CP_OK || add_name(names, n, acc[i]) != CP_OK)
+            rc = err_nomem(err);
+    store_names_free(acc, na);
+    free(path);
+    return rc;
+}
+
+int store_account_list(const struct store *st, char ***ca_ids, char ***names, size_t *n, struct err *err)
+{
+    char *path = str_printf("%s/accounts", st->root), **cas = NULL;
+    size_t nca = 0;
+    int fd = -1, rc = path ? open_dirs(st, DIRS("accounts"), false, &fd, err) : err_nomem(err);
+
+    *ca_ids = *names = NULL;
+    *n = 0;
+    if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    } else if (rc == CP_OK) {
+        rc = list_dirs(fd, path, &cas, &nca, err);
+    }
+    for (size_t i = 0; rc == CP_OK && i < nca; i++)
+        rc = list_ca(st, cas[i], ca_ids, names, n, err);
+    if (rc != CP_OK) {
+        store_names_free(*ca_ids, *n);
+        store_names_free(*names, *n);
+        *ca_ids = *names = NULL;
+        *n = 0;
+    }
+    store_names_free(cas, nca);
     free(path);
     return rc;
 }

@@ -3,7 +3,10 @@
  * backend can replace the filesystem later. Layout under the root:
  *
  *   accounts/<ca-id>/<account>/account.json    what the CA said (URL, contacts)
- *   accounts/<ca-id>/<account>/key.pem         account key, 0600, never overwritten
+ *   accounts/<ca-id>/<account>/key.pem         account key, 0600, never overwritten (a key
+ *                                              change renames key-new.pem over it, below)
+ *   accounts/<ca-id>/<account>/key-new.pem     a key change in progress (RFC 8555 §7.3.5)
+ *   accounts/<ca-id>/<account>/archive/<stamp>-key.pem   every key the account had, 0600
  *   certs/<name>/archive/<version>/            one directory per issued certificate:
  *       cert.pem chain.pem fullchain.pem privkey.pem (0600)
  *   certs/<name>/current -> archive/<version>  switched atomically (rename of a symlink)
@@ -58,6 +61,31 @@ int store_account_save_key(const struct store *st, const char *ca_id, const char
 int store_account_save_meta(const struct store *st, const char *ca_id, const char *account,
                             const json_t *meta, struct err *err) CP_WUR;
 
+/* --- account key rollover: the new key is saved first as key-new.pem (0600,
+ * never over anything), the CA is told, then store_account_key_promote copies
+ * key.pem to archive/<stamp>-key.pem and renames key-new.pem over key.pem. --- */
+
+/* CP_EEXIST when a key change is already pending. */
+int store_account_pending_key_save(const struct store *st, const char *ca_id, const char *account,
+                                   const char *pem, size_t len, struct err *err) CP_WUR;
+/* CP_ENOTFOUND when none is pending; free with secret_free. */
+int store_account_pending_key_load(const struct store *st, const char *ca_id, const char *account,
+                                   char **pem, size_t *len, struct err *err) CP_WUR;
+/* Forget a pending key the CA never accepted; none is fine. */
+int store_account_pending_key_remove(const struct store *st, const char *ca_id, const char *account,
+                                     struct err *err) CP_WUR;
+/* Archive key.pem as archive/<stamp>-key.pem (<stamp>-<n>-key.pem when that
+ * name is taken by another key), then make the pending key key.pem (one
+ * rename). Repeatable after a crash: an identical archive copy is fine.
+ * *archived (may be NULL; caller frees) gets the archive copy's path. */
+int store_account_key_promote(const struct store *st, const char *ca_id, const char *account,
+                              const char *stamp, char **archived, struct err *err) CP_WUR;
+
+/* Every account directory, for every CA: (*ca_ids)[i], (*names)[i], sorted by
+ * CA then name. Free both with store_names_free(…, *n). */
+int store_account_list(const struct store *st, char ***ca_ids, char ***names, size_t *n,
+                       struct err *err) CP_WUR;
+
 /* --- certificates --- */
 
 struct store_cert_files {
@@ -74,7 +102,8 @@ struct store_cert_files {
  * meta.json. Nothing is left behind when it fails before the switch (a full
  * disk, a read-only directory: the old version stays current and whole).
  * Call with the certificate's lock held: temp directories a killed run left
- * in archive/ (".new-*") are removed here.
+ * in archive/ (".new-*") are removed here, and temp files and links it left
+ * in certs/<name>/ ("meta.json.tmp-*", "current.tmp-*"...) older than a minute.
  */
 int store_cert_save(const struct store *st, const char *name, const char *version,
                     const struct store_cert_files *f, const json_t *meta, struct err *err) CP_WUR;

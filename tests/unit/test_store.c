@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -525,6 +527,150 @@ static void test_stale_temp_version(void **state)
     free(root);
 }
 
+/* Set the mtime of root/rel (a link itself, not its target) secs in the past. */
+static void age(const char *root, const char *rel, long secs)
+{
+    char *p = str_printf("%s/%s", root, rel);
+    struct timespec ts[2];
+
+    clock_gettime(CLOCK_REALTIME, &ts[0]);
+    ts[0].tv_sec -= secs;
+    ts[1] = ts[0];
+    assert_int_equal(utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW), 0);
+    free(p);
+}
+
+/* A killed run's temp file and link next to meta.json and current: the next save
+ * removes them once they are old, keeps a young one (maybe a live writer's) and
+ * never touches a name that only looks alike. */
+static void test_stale_temp_files(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *p = NULL;
+    struct store *st = NULL;
+    struct err err = {0};
+    const char *const gone[] = {"meta.json.tmp-Ab12Cd", "current.tmp-4242", "privkey.pem.tmp-Zz9Zz9"};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    save_version(st, "v1", "CERT1\n", CP_OK);
+    write_file(root, "certs/example.test/meta.json.tmp-Ab12Cd", "{\"half");
+    write_file(root, "certs/example.test/privkey.pem.tmp-Zz9Zz9", "KEY");
+    plant_link("archive/v1", root, "certs/example.test/current.tmp-4242");
+    write_file(root, "certs/example.test/meta.json.tmp-Young1", "{}");
+    write_file(root, "certs/example.test/notes.tmp-Old123", "mine");
+    for (size_t i = 0; i < 3; i++) {
+        p = str_printf("certs/example.test/%s", gone[i]);
+        age(root, p, 120);
+        free(p);
+    }
+    age(root, "certs/example.test/notes.tmp-Old123", 120);
+    save_version(st, "v2", "CERT2\n", CP_OK);
+    for (size_t i = 0; i < 3; i++) {
+        p = str_printf("%s/certs/example.test/%s", root, gone[i]);
+        assert_false(fs_exists(p));
+        free(p);
+    }
+    p = str_printf("%s/certs/example.test/meta.json.tmp-Young1", root);
+    assert_true(fs_exists(p));
+    free(p);
+    p = str_printf("%s/certs/example.test/notes.tmp-Old123", root);
+    assert_true(fs_exists(p));
+    free(p);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+}
+
+static char *read_text(const char *root, const char *rel)
+{
+    char *p = str_printf("%s/%s", root, rel), *text = NULL;
+    size_t len = 0;
+
+    assert_int_equal(fs_read(p, 4096, &text, &len, NULL), CP_OK);
+    free(p);
+    return text;
+}
+
+/* RFC 8555 §7.3.5 on disk: the new key waits as key-new.pem, the old one is kept in
+ * archive/ (0600, under another name when the stamp is taken by another key, the same
+ * name again for a retry), one rename makes the new one key.pem. */
+static void test_account_key_rollover(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *pem = NULL, *arch = NULL, *t = NULL;
+    size_t len = 0;
+    struct store *st = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(store_account_save_key(st, "ca_443", "default", "K1", 2, &err), CP_OK);
+    assert_int_equal(store_account_pending_key_load(st, "ca_443", "default", &pem, &len, &err), CP_ENOTFOUND);
+    assert_int_equal(store_account_pending_key_save(st, "ca_443", "default", "K2", 2, &err), CP_OK);
+    assert_int_equal(store_account_pending_key_save(st, "ca_443", "default", "K9", 2, &err), CP_EEXIST);
+    assert_int_equal(store_account_pending_key_load(st, "ca_443", "default", &pem, &len, &err), CP_OK);
+    assert_string_equal(pem, "K2");
+    secret_free(pem, len);
+    assert_int_equal(mode_of(t = str_printf("%s/accounts/ca_443/default/key-new.pem", root)), 0600);
+    free(t);
+    assert_int_equal(store_account_key_promote(st, "ca_443", "default", "20261125T101500Z", &arch, &err), CP_OK);
+    assert_string_equal(arch, t = str_printf("%s/accounts/ca_443/default/archive/20261125T101500Z-key.pem", root));
+    assert_int_equal(mode_of(arch), 0600);
+    free(t);
+    free(arch);
+    assert_string_equal(t = read_text(root, "accounts/ca_443/default/key.pem"), "K2");
+    free(t);
+    assert_string_equal(t = read_text(root, "accounts/ca_443/default/archive/20261125T101500Z-key.pem"), "K1");
+    free(t);
+    /* no pending key: nothing to promote, key.pem stays */
+    assert_int_equal(store_account_key_promote(st, "ca_443", "default", "20261125T101501Z", NULL, &err),
+                     CP_ENOTFOUND);
+    /* a second change in the same second: K2 is kept under another name */
+    assert_int_equal(store_account_pending_key_save(st, "ca_443", "default", "K3", 2, &err), CP_OK);
+    assert_int_equal(store_account_key_promote(st, "ca_443", "default", "20261125T101500Z", &arch, &err), CP_OK);
+    assert_non_null(strstr(arch, "/archive/20261125T101500Z-2-key.pem"));
+    free(arch);
+    assert_string_equal(t = read_text(root, "accounts/ca_443/default/archive/20261125T101500Z-2-key.pem"), "K2");
+    free(t);
+    /* dropping a pending key; none is fine */
+    assert_int_equal(store_account_pending_key_save(st, "ca_443", "default", "K4", 2, &err), CP_OK);
+    assert_int_equal(store_account_pending_key_remove(st, "ca_443", "default", &err), CP_OK);
+    assert_int_equal(store_account_pending_key_remove(st, "ca_443", "default", &err), CP_OK);
+    assert_string_equal(t = read_text(root, "accounts/ca_443/default/key.pem"), "K3");
+    free(t);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+}
+
+static void test_account_list(void **state)
+{
+    char *root = test_tmpdir("cp-store"), **cas = NULL, **names = NULL;
+    size_t n = 9;
+    struct store *st = NULL;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(store_account_list(st, &cas, &names, &n, &err), CP_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_account_save_key(st, "b_443", "default", "K", 1, &err), CP_OK);
+    assert_int_equal(store_account_save_key(st, "a_14000", "zeta", "K", 1, &err), CP_OK);
+    assert_int_equal(store_account_save_key(st, "a_14000", "alpha", "K", 1, &err), CP_OK);
+    assert_int_equal(store_account_list(st, &cas, &names, &n, &err), CP_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(cas[0], "a_14000");
+    assert_string_equal(names[0], "alpha");
+    assert_string_equal(cas[1], "a_14000");
+    assert_string_equal(names[1], "zeta");
+    assert_string_equal(cas[2], "b_443");
+    assert_string_equal(names[2], "default");
+    store_names_free(cas, n);
+    store_names_free(names, n);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+}
+
 /* No .new-* left, current still at the old version, every old file whole. */
 static void assert_old_intact(struct store *st, const char *root)
 {
@@ -673,6 +819,9 @@ int main(void)
         cmocka_unit_test(test_version_redirected),
         cmocka_unit_test(test_lock_symlink),
         cmocka_unit_test(test_stale_temp_version),
+        cmocka_unit_test(test_stale_temp_files),
+        cmocka_unit_test(test_account_key_rollover),
+        cmocka_unit_test(test_account_list),
         cmocka_unit_test(test_journal),
         cmocka_unit_test(test_read_secret),
         /* last: it moves this process into its own mount namespace */

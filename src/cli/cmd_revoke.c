@@ -1,0 +1,151 @@
+/*
+ * cli/cmd_revoke — `certpilot revoke NAME | --cert FILE`: revoke a
+ * certificate at the CA that issued it (the server meta.json names, for a
+ * stored one) and say that the next `certpilot renew` replaces it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char revoke_usage[] =
+    "usage: certpilot revoke NAME [--reason R] [--by-cert-key] [--account NAME]\n"
+    "       certpilot revoke --cert FILE [--key FILE] [--reason R] [--account NAME]\n"
+    "\n"
+    "Revokes the current version of stored certificate NAME (or the certificate in FILE).\n"
+    "The version stays in the archive, marked revoked in meta.json; the next\n"
+    "`certpilot renew` replaces it.\n"
+    "\n"
+    "  --reason R       unspecified (default), keyCompromise, superseded,\n"
+    "                   cessationOfOperation, affiliationChanged\n"
+    "  --by-cert-key    sign with the certificate's own key from the store (no account needed)\n"
+    "  --cert FILE      the certificate to revoke (PEM)\n"
+    "  --key FILE       with --cert: sign with this certificate key (a lost account)\n"
+    "  --account NAME   the account that signs (default: the one that issued it, else \"default\")\n";
+
+enum { OPT_REASON = OPT_FIRST_COMMAND_OPT, OPT_BYKEY, OPT_CERT, OPT_KEY, OPT_ACCOUNT };
+
+static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
+{
+    struct manage_revoke_req *r = ctx;
+
+    switch (opt) {
+    case OPT_REASON: r->reason = arg; return CP_OK;
+    case OPT_BYKEY: r->by_cert_key = true; return CP_OK;
+    case OPT_CERT: r->cert_file = arg; return CP_OK;
+    case OPT_KEY: r->key_file = arg; return CP_OK;
+    case OPT_ACCOUNT: r->account = arg; return CP_OK;
+    default: return cli_bad_option("revoke", argv, err);
+    }
+}
+
+static int check_args(const struct manage_revoke_req *r, struct err *err)
+{
+    if ((r->cert_name == NULL) == (r->cert_file == NULL))
+        return err_set(err, CP_EUSAGE, "revoke: give a certificate NAME or --cert FILE (not both)");
+    if (r->key_file != NULL && r->cert_file == NULL)
+        return err_set(err, CP_EUSAGE, "revoke: --key goes with --cert FILE (for NAME use --by-cert-key)");
+    if (r->by_cert_key && r->cert_name == NULL)
+        return err_set(err, CP_EUSAGE, "revoke: --by-cert-key takes the key from the store: give NAME "
+                       "(for --cert use --key FILE)");
+    if ((r->by_cert_key || r->key_file != NULL) && r->account != NULL)
+        return err_set(err, CP_EUSAGE, "revoke: --account and signing with the certificate's key "
+                       "exclude each other");
+    return CP_OK;
+}
+
+/* The CA that issued a stored certificate is the one that can revoke it. */
+static int open_for(struct cli *cli, const struct manage_revoke_req *r, struct manage **m, struct err *err)
+{
+    json_t *meta = NULL;
+    const char *server, *given = cli->server;
+    int rc = cli_manage_open(cli, m, err);
+
+    if (rc != CP_OK || r->cert_name == NULL || store_cert_load_meta(manage_store(*m), r->cert_name, &meta,
+                                                                    NULL) != CP_OK)
+        return rc;
+    server = manage_meta_server(meta);
+    if (server != NULL && strcmp(server, cli->server) != 0) {
+        manage_free(*m);
+        *m = NULL;
+        cli->server = server;  /* copied by the manager; cli (and its logger) stays the caller's */
+        rc = cli_manage_open(cli, m, err);
+        cli->server = given;
+    }
+    json_decref(meta);
+    return rc;
+}
+
+static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err *err)
+{
+    struct manage *m = NULL;
+    struct manage_revoked out = {0};
+    char when[32];
+    int rc = open_for(cli, r, &m, err);
+
+    if (rc == CP_OK)
+        rc = manage_revoke(m, r, &out, err);
+    if (rc == CP_OK) {
+        cli_format_time(out.at, when, sizeof(when));
+        printf("revoked %s (serial %s, %s) at %s\n", out.cert_name ? out.cert_name : r->cert_file,
+               out.serial, out.reason, when);
+        if (out.cert_name != NULL)
+            printf("the version stays in the archive, marked revoked; the next `certpilot renew` "
+                   "replaces it\n");
+    }
+    manage_revoked_free(&out);
+    manage_free(m);
+    return rc;
+}
+
+/* The certificate NAME may stand anywhere among the options: take the first word
+ * that is neither an option nor an option's value out of argv. */
+static const char *take_name(int *argc, char **argv)
+{
+    static const char *const with_value[] = {"--reason", "--cert", "--key", "--account", "--root",
+                                             "--server", "--ca", "--ca-bundle"};
+    const char *name = NULL;
+
+    for (int i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+        bool skip = false;
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+            skip = skip || strcmp(argv[i], with_value[k]) == 0;
+        if (skip) {
+            i++;
+        } else if (argv[i][0] != '-') {
+            name = argv[i];
+            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(char *));
+            (*argc)--;
+            break;
+        }
+    }
+    return name;
+}
+
+int cmd_revoke(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_GLOBAL_LONGOPTS,
+        {"reason", required_argument, NULL, OPT_REASON},
+        {"by-cert-key", no_argument, NULL, OPT_BYKEY},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"key", required_argument, NULL, OPT_KEY},
+        {"account", required_argument, NULL, OPT_ACCOUNT},
+        {NULL, 0, NULL, 0},
+    };
+    struct manage_revoke_req r = {0};
+    struct err err = {0};
+    int rc;
+
+    r.cert_name = take_name(&argc, argv);
+    rc = cli_parse_options(cli, "revoke", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, revoke_usage, parse_opt,
+                           &r, &err);
+    if (rc == 1)
+        return 0;
+    if (rc == CP_OK)
+        rc = check_args(&r, &err);
+    if (rc == CP_OK)
+        rc = revoke(cli, &r, &err);
+    return rc == CP_OK ? 0 : cli_fail(&err);
+}
