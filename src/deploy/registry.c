@@ -10,7 +10,9 @@ static const struct deploy_type *const types[] = {
     &deploy_files_type,
     &deploy_pkcs12_type,
     &deploy_exec_type,
-    /* &deploy_alicdn_type, &deploy_aliapigw_type, &deploy_alicas_type */
+    &deploy_alicdn_type,
+    &deploy_aliapigw_type,
+    &deploy_alicas_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
