@@ -13,6 +13,7 @@
 #define DEFAULT_PREFIX "certpilot-"
 #define SERIAL_DIGITS 32
 #define ECHO_RUN 16  /* this many key characters in a row in a reply are an echo, not chance */
+#define ECHO_MIN 8   /* shorter runs are words; a run this long that starts like key text is a piece of it */
 
 static int read_signature(const struct kvlist *s, const char *what, enum aliyun_sigver *sig, struct err *err)
 {
@@ -94,25 +95,47 @@ static bool is_b64(char ch)
     return isalnum((unsigned char)ch) || ch == '+' || ch == '/';
 }
 
+/* Does the run [p, p+len) look like a piece of the key: its first (up to) ECHO_RUN characters occur in body? */
+static bool from_key(const char *body, const char *p, size_t len)
+{
+    char window[ECHO_RUN + 1];
+    size_t n = len < ECHO_RUN ? len : ECHO_RUN;
+
+    if (len < ECHO_MIN)
+        return false;
+    memcpy(window, p, n);
+    window[n] = '\0';
+    return strstr(body, window) != NULL;
+}
+
 void ali_scrub(struct err *err, const char *what, const char *key_pem)
 {
     const char *body = key_pem != NULL ? strstr(key_pem, "-----\n") : NULL;
-    size_t run = 0;
+    char out[sizeof(err->msg)];
+    size_t o = 0;
+    bool hit = false;
 
     if (err == NULL || body == NULL)
         return;
-    for (const char *p = err->msg; *p != '\0'; p++) {
-        char window[ECHO_RUN + 1];
-        run = is_b64(*p) ? run + 1 : 0;
-        if (run < ECHO_RUN)
-            continue;
-        memcpy(window, p + 1 - ECHO_RUN, ECHO_RUN);
-        window[ECHO_RUN] = '\0';
-        if (strstr(body, window) != NULL) {
-            err_set(err, err->code, "%s: the reply quoted the private key; its message is not shown", what);
-            return;
+    for (const char *p = err->msg; *p != '\0' && o + 1 < sizeof(out);) {
+        size_t run = 0;
+        while (is_b64(p[run]))
+            run++;
+        if (run > 0 && from_key(body, p, run)) {
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "[private key]");
+            o = o < sizeof(out) ? o : sizeof(out) - 1;
+            hit = true;
+        } else {
+            size_t n = run > 0 ? run : 1;
+            n = n < sizeof(out) - 1 - o ? n : sizeof(out) - 1 - o;
+            memcpy(out + o, p, n);
+            o += n;
         }
+        p += run > 0 ? run : 1;
     }
+    out[o] = '\0';
+    if (hit)
+        err_set(err, err->code, "%s (%s: the reply quoted the private key)", out, what);
 }
 
 /* Lower-case hex of the first 4 bytes of SHA-256(s). */
