@@ -64,6 +64,7 @@ int ali_conn_open(struct ali_conn *c, const char *what, const char *version, con
     co.endpoint = c->endpoint;
     co.creds = c->creds;
     co.ca_bundle = ca != NULL ? ca : opts->ca_bundle;
+    co.http = opts->http;
     if ((c->cli = aliyun_client_new(&co, err)) == NULL)
         return err != NULL && err->code != CP_OK ? err->code : CP_EUSAGE;
     return CP_OK;

@@ -43,7 +43,7 @@ int deploy_unknown_type(const char *name, struct err *err)
 struct deploy_target *deploy_target_new(const char *type, const struct kvlist *settings,
                                         const struct deploy_opts *opts, struct err *err)
 {
-    static const struct deploy_opts none = {NULL, NULL};
+    static const struct deploy_opts none = {NULL, NULL, NULL};
     const struct deploy_type *t = deploy_type_find(type);
 
     if (t == NULL) {

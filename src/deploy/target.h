@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "http/http.h"
 #include "util/err.h"
 #include "util/kv.h"
 #include "util/log.h"
@@ -52,6 +53,9 @@ struct deploy_cert {
 struct deploy_opts {
     const struct logger *log;  /* borrowed, may be NULL */
     const char *ca_bundle;     /* for targets that call an API over HTTPS; NULL: system store */
+    /* The HTTP transport API targets send through (borrowed, outlives the
+     * target; tests pass a scripted one); NULL: each makes its own libcurl one. */
+    struct http_transport *http;
 };
 
 struct deploy_target {

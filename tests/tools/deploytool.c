@@ -29,7 +29,7 @@ static int run_one(const char *spec_text, const struct deploy_cert *c, const str
                    struct err *err)
 {
     struct deploy_spec spec = {0};
-    struct deploy_opts opts = {lg, NULL};
+    struct deploy_opts opts = {lg, NULL, NULL};
     struct deploy_target *t = NULL;
     bool changed = false;
     int rc = deploy_spec_parse(spec_text, &spec, err);
