@@ -77,7 +77,7 @@ static int deploy_one(struct apigw_target *t, const char *domain, const struct d
 static int apigw_run(struct deploy_target *base, const struct deploy_cert *c, bool *changed, struct err *err)
 {
     struct apigw_target *t = (struct apigw_target *)base;
-    char *name = ali_cert_name(t->conn.prefix, c);
+    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c);
     int first = CP_OK;
 
     if (name == NULL)

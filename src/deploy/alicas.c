@@ -53,14 +53,6 @@ static void uploads_free(struct uploads *u)
     memset(u, 0, sizeof(*u));
 }
 
-/* CertificateId is a number in the documented reply; accept a string too. */
-static char *id_text(const json_t *j)
-{
-    if (json_is_integer(j))
-        return str_printf("%lld", (long long)json_integer_value(j));
-    return json_is_string(j) ? str_dup(json_string_value(j)) : NULL;
-}
-
 static int add_page(struct uploads *u, json_t *list, struct err *err)
 {
     json_t *it;
@@ -68,7 +60,7 @@ static int add_page(struct uploads *u, json_t *list, struct err *err)
 
     json_array_foreach(list, i, it) {
         const char *name = json_string_value(json_object_get(it, "Name"));
-        char *id = id_text(json_object_get(it, "CertificateId"));
+        char *id = ali_id_text(json_object_get(it, "CertificateId"));
         struct upload *nv = name != NULL && id != NULL ? realloc(u->v, (u->n + 1) * sizeof(*nv)) : NULL;
         if (nv == NULL) {
             free(id);
@@ -116,7 +108,7 @@ static int upload(struct cas_target *t, const struct deploy_cert *c, const char 
     struct kvlist l = {p, 3};
     struct aliyun_reply r;
     int rc = ali_call(&t->conn, "UploadUserCertificate", &l, c, &r, err);
-    char *id = rc == CP_OK ? id_text(json_object_get(r.json, "CertId")) : NULL;
+    char *id = rc == CP_OK ? ali_id_text(json_object_get(r.json, "CertId")) : NULL;
 
     if (rc == CP_OK)
         log_info(t->conn.log, WHAT ": uploaded %s (CertId %s)", name, id != NULL ? id : "?");
@@ -129,7 +121,7 @@ static int upload(struct cas_target *t, const struct deploy_cert *c, const char 
 static void delete_old(struct cas_target *t, const struct deploy_cert *c, const struct uploads *u,
                        const char *name, bool *changed)
 {
-    char *prefix = ali_name_prefix(t->conn.prefix, c->name);
+    char *prefix = ali_name_prefix(t->conn.prefix, t->conn.tag, c->name);
 
     for (size_t i = 0; prefix != NULL && i < u->n; i++) {
         struct kv p[] = {{"CertId", u->v[i].id}};
@@ -153,7 +145,7 @@ static int cas_run(struct deploy_target *base, const struct deploy_cert *c, bool
 {
     struct cas_target *t = (struct cas_target *)base;
     struct uploads u = {0};
-    char *name = ali_cert_name(t->conn.prefix, c);
+    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c);
     bool there = false;
     int rc = name != NULL ? list_uploads(t, c, &u, err) : err_nomem(err);
 

@@ -91,6 +91,13 @@ int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params
     return rc;
 }
 
+char *ali_id_text(const json_t *j)
+{
+    if (json_is_integer(j))
+        return str_printf("%lld", (long long)json_integer_value(j));
+    return json_is_string(j) ? str_dup(json_string_value(j)) : NULL;
+}
+
 static bool is_b64(char ch)
 {
     return isalnum((unsigned char)ch) || ch == '+' || ch == '/';
@@ -149,28 +156,30 @@ static void short_hash(const char *s, char out[9])
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-char *ali_name_prefix(const char *setting, const char *cert_name)
+char *ali_name_prefix(const char *setting, const char *tag, const char *cert_name)
 {
-    /* the part after "certpilot-", leaving room for the final "-" within ALI_PREFIX_MAX + 1 */
-    size_t room = ALI_PREFIX_MAX - strlen(DEFAULT_PREFIX), len = strlen(cert_name);
-    bool hashed = strchr(cert_name, '_') != NULL || len > room;
-    char part[ALI_PREFIX_MAX + 1], hash[9];
+    char head[ALI_PREFIX_MAX + 1], part[ALI_PREFIX_MAX + 1], hash[9];
+    size_t room, len = strlen(cert_name);
+    bool hashed;
 
     if (setting != NULL)
         return str_printf("%s-", setting);
+    snprintf(head, sizeof(head), DEFAULT_PREFIX "%s%s", tag != NULL ? tag : "", tag != NULL ? "-" : "");
+    room = ALI_PREFIX_MAX - strlen(head);  /* for the name part, within ALI_PREFIX_MAX */
+    hashed = strchr(cert_name, '_') != NULL || len > room;
     snprintf(part, sizeof(part), "%.*s", (int)(hashed ? room - 9 : len), cert_name);
     for (char *p = part; *p != '\0'; p++)
         if (strchr(NAME_CHARS, *p) == NULL)
             *p = '_';
     if (!hashed)
-        return str_printf(DEFAULT_PREFIX "%s-", part);
+        return str_printf("%s%s-", head, part);
     short_hash(cert_name, hash);
-    return str_printf(DEFAULT_PREFIX "%s-%s-", part, hash);
+    return str_printf("%s%s-%s-", head, part, hash);
 }
 
-char *ali_cert_name(const char *setting, const struct deploy_cert *c)
+char *ali_cert_name(const char *setting, const char *tag, const struct deploy_cert *c)
 {
-    char *prefix = ali_name_prefix(setting, c->name), *name = NULL;
+    char *prefix = ali_name_prefix(setting, tag, c->name), *name = NULL;
     size_t n = strlen(c->serial_hex);
     const char *serial = c->serial_hex + (n > SERIAL_DIGITS ? n - SERIAL_DIGITS : 0);
 

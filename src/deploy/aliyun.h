@@ -35,6 +35,7 @@ struct ali_conn {
     struct aliyun_client *cli;
     char *endpoint;
     char *prefix;                  /* the name setting, or NULL */
+    const char *tag;               /* static, in default names ("cdn"), or NULL; set by the target */
 };
 
 /*
@@ -56,19 +57,23 @@ int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params
 
 /*
  * The name prefix of a certificate's uploads: the name setting, or
- * "certpilot-" and the certificate name with '.' as '_', trimmed to
- * ALI_PREFIX_MAX - 1 characters; a name that held '_' or had to be trimmed
- * gets 8 hex digits of its SHA-256 instead of its tail, so two certificate
- * names never share a prefix. Ends with "-". malloc'd; NULL: no memory.
+ * "certpilot-", the tag and "-" (when tag is not NULL), and the certificate
+ * name with '.' as '_', trimmed to ALI_PREFIX_MAX characters in all; a name
+ * that held '_' or had to be trimmed gets 8 hex digits of its SHA-256
+ * instead of its tail, so two certificate names never share a prefix.
+ * Ends with "-". malloc'd; NULL: no memory.
  */
-char *ali_name_prefix(const char *setting, const char *cert_name);
+char *ali_name_prefix(const char *setting, const char *tag, const char *cert_name);
 
 /* The name of one version: the prefix and the last 32 hex digits of the
  * serial, at most ALI_NAME_MAX characters. malloc'd; NULL: no memory. */
-char *ali_cert_name(const char *setting, const struct deploy_cert *c);
+char *ali_cert_name(const char *setting, const char *tag, const struct deploy_cert *c);
 
 /* Is name an upload of this prefix: the prefix followed by 1 to 32 upper-case hex digits? */
 bool ali_is_upload_of(const char *name, const char *prefix);
+
+/* An id Alibaba sends as a number or a string (CertId), as text; malloc'd; NULL when j is neither. */
+char *ali_id_text(const json_t *j);
 
 /* Does the first certificate of pem (what Alibaba says it serves) equal c's leaf, byte for byte? */
 bool ali_same_leaf(const char *pem, const struct deploy_cert *c);

@@ -309,18 +309,38 @@ def cdn_domain(st, p):
     return name
 
 
+def cas_store(st, name, cert, key, leaf, source):
+    """File a certificate in CAS, as an upload through CAS or CDN does; names are unique."""
+    if any(u["Name"] == name for u in st.cas.values()):
+        raise ApiError("NameRepeat", "The certificate name already exists.")
+    st.next_cert_id += 1
+    st.cas[st.next_cert_id] = dict({"CertificateId": st.next_cert_id, "Name": name, "Cert": cert,
+                                    "Key": key, "Source": source}, **leaf_facts(leaf))
+    return st.cas[st.next_cert_id]
+
+
 def cdn_set_ssl(st, p):
+    """CertType upload files the chain and key in CAS under CertName; cas points at a filed one."""
     name = cdn_domain(st, p)
     if p.req("SSLProtocol") != "on":
         raise ApiError("InvalidSSLProtocol.ValueNotSupported", "The fake only turns HTTPS on.")
-    if p.opt("CertType", "upload") != "upload":
-        raise ApiError("InvalidCertType.ValueNotSupported", "The fake takes CertType upload only.")
-    cert_name = p.req("CertName")
-    pub, pri = p.req("SSLPub"), p.req("SSLPri")
-    leaf, _ = check_pair(pub, pri, "SSLPub")
+    ctype = p.opt("CertType", "upload")
+    if ctype == "upload":
+        cert, key = p.req("SSLPub"), p.req("SSLPri")
+        leaf, _ = check_pair(cert, key, "SSLPub")
+        u = cas_store(st, p.req("CertName"), cert, key, leaf, "cdn")
+    elif ctype == "cas":
+        try:
+            u = st.cas.get(int(p.req("CertId")))
+        except ValueError:
+            u = None
+        if u is None or p.opt("CertRegion", "cn-hangzhou") != "cn-hangzhou":
+            raise ApiError("Certificate.NotFound", "The certificate does not exist in this region.", 404)
+    else:
+        raise ApiError("InvalidCertType.ValueNotSupported", "CertType must be upload or cas.")
     d = st.cdn[name]
-    d.update({"CertName": cert_name, "SSLPub": pub, "SSLPri": pri, "ServerCertificateStatus": "on",
-              "sets": d["sets"] + 1}, **leaf_facts(leaf))
+    d.update({"CertName": u["Name"], "CertId": u["CertificateId"], "SSLPub": u["Cert"], "SSLPri": u["Key"],
+              "ServerCertificateStatus": "on", "CertType": ctype, "sets": d["sets"] + 1})
     return {}
 
 
@@ -328,10 +348,10 @@ def cdn_describe_cert(st, p):
     name = cdn_domain(st, p)
     d = st.cdn[name]
     info = {"DomainName": name, "ServerCertificateStatus": d["ServerCertificateStatus"],
-            "DomainCnameStatus": "ok", "CertType": "upload", "Status": "success"}
+            "DomainCnameStatus": "ok", "Status": "success"}
     if d["ServerCertificateStatus"] == "on":
-        info.update({"CertName": d["CertName"], "ServerCertificate": d["SSLPub"],
-                     "CertExpireTime": d["NotAfter"], "CertDomainName": name})
+        info.update({"CertName": d["CertName"], "ServerCertificate": d["SSLPub"], "CertType": d["CertType"],
+                     "CertId": str(d["CertId"]), "CertRegion": "cn-hangzhou", "CertDomainName": name})
     return {"CertInfos": {"CertInfo": [info]}}
 
 
@@ -372,14 +392,9 @@ def cas_upload(st, p):
     name = p.req("Name")
     if not CAS_NAME.match(name):
         raise ApiError("InvalidParameter.Name", "The name must be 1 to 64 letters, digits, '_' or '-'.")
-    if any(u["Name"] == name for u in st.cas.values()):
-        raise ApiError("NameRepeat", "A certificate with this name exists.")
     cert, key = p.req("Cert"), p.req("Key")
     leaf, _ = check_pair(cert, key, "Cert")
-    st.next_cert_id += 1
-    st.cas[st.next_cert_id] = dict({"CertificateId": st.next_cert_id, "Name": name, "Cert": cert,
-                                    "Key": key}, **leaf_facts(leaf))
-    return {"CertId": st.next_cert_id}
+    return {"CertId": cas_store(st, name, cert, key, leaf, "cas")["CertificateId"]}
 
 
 def cas_list(st, p):

@@ -244,6 +244,15 @@ class Certificates(unittest.TestCase):
         self.assertEqual((info["ServerCertificateStatus"], info["ServerCertificate"], info["CertName"]),
                          ("on", self.cert, "n-1"))
         self.assertEqual(self.st.cdn["cdn.example.test"]["SSLPri"], self.key)
+        # the upload is filed in CAS under its name, which is then taken
+        self.assertEqual([u["Name"] for u in self.st.cas.values()], ["n-1"])
+        self.assertEqual(self.code("2018-05-10", "SetCdnDomainSSLCertificate", DomainName="cdn.example.test",
+                                   CertName="n-1", CertType="upload", SSLProtocol="on", SSLPub=self.cert,
+                                   SSLPri=self.key), "NameRepeat")
+        self.call("2018-05-10", "SetCdnDomainSSLCertificate", DomainName="cdn.example.test", CertType="cas",
+                  CertId=info["CertId"], SSLProtocol="on")
+        self.assertEqual(self.code("2018-05-10", "SetCdnDomainSSLCertificate", DomainName="cdn.example.test",
+                                   CertType="cas", CertId="1", SSLProtocol="on"), "Certificate.NotFound")
         self.assertEqual(self.code("2018-05-10", "DescribeDomainCertificateInfo", DomainName="x.test"),
                          "InvalidDomain.NotFound")
 

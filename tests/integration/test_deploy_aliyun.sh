@@ -4,7 +4,8 @@
 # driven through deploytool, signed V3 and V2. What the fake stored is compared
 # with the issued certificate (the leaf's SHA-256 fingerprint, the whole chain)
 # and key (the public key's hash). A version already in place is not uploaded
-# again; a failing target is one clear line and the others still run;
+# again; CDN gets one upload per version (the other domains its CertId); a
+# failing target is one clear line and the others still run;
 # delete_old removes only earlier uploads of the same prefix. Neither the
 # access key secret nor any piece of the private key appears in any output,
 # debug logging (-v) included.
@@ -88,15 +89,19 @@ check_stored() {
 last32() { if [ "${#1}" -le 32 ]; then echo "$1"; else echo "${1: -32}"; fi; }
 serial=$(openssl x509 -in "$live/cert.pem" -noout -serial | cut -d= -f2)
 want_name=certpilot-shop_example_test-$(last32 "$serial")
+want_cdn=certpilot-cdn-shop_example_test-$(last32 "$serial")
 
-cp_log "== alicdn, V3: two domains in the compact form; the chain, key and name the fake holds"
+cp_log "== alicdn, V3: two domains in the compact form, one upload; the chain, key and name the fake holds"
 deploy "alicdn:cdn.shop.example.test,img.shop.example.test,$C" || cp_fail "alicdn failed: $ERR"
 expect_res "alicdn: changed"
 for d in cdn img; do
     check_stored "j['cdn']['$d.shop.example.test']['SSLPub']" "j['cdn']['$d.shop.example.test']['SSLPri']" "alicdn $d"
-    [ "$(fake "j['cdn']['$d.shop.example.test']['CertName']")" = "$want_name" ] ||
-        cp_fail "alicdn $d: CertName $(fake "j['cdn']['$d.shop.example.test']['CertName']"), expected $want_name"
+    [ "$(fake "j['cdn']['$d.shop.example.test']['CertName']")" = "$want_cdn" ] ||
+        cp_fail "alicdn $d: CertName $(fake "j['cdn']['$d.shop.example.test']['CertName']"), expected $want_cdn"
 done
+# CDN refuses a second upload under one name: the second domain takes the stored certificate's CertId
+[ "$(fake "j['cdn']['cdn.shop.example.test']['CertType'] + ' ' + j['cdn']['img.shop.example.test']['CertType']")" = "upload cas" ] ||
+    cp_fail "expected one upload and one CertId reference"
 grep -q ' v3 -> 200 Cdn.SetCdnDomainSSLCertificate' "$CP_WORK/fake.log" || cp_fail "no V3 CDN upload was seen"
 [ "$(grep -c 'Cdn.DescribeDomainCertificateInfo' "$CP_WORK/fake.log")" = 4 ] ||
     cp_fail "expected a check before and after each upload (4 DescribeDomainCertificateInfo)"
@@ -106,8 +111,10 @@ deploy "alicdn:domain=cdn.shop.example.test\\,img.shop.example.test,$C" || cp_fa
 expect_res "alicdn: unchanged"
 [ "$(fake "j['cdn']['cdn.shop.example.test']['sets']")" = 1 ] || cp_fail "alicdn uploaded the same version twice"
 
-cp_log "== alicdn, V2"
-deploy "alicdn:v2.shop.example.test,signature=v2,$C" || cp_fail "alicdn V2 failed: $ERR"
+cp_log "== alicdn, V2; a second alicdn target of the certificate needs a name of its own"
+deploy "alicdn:v2.shop.example.test,signature=v2,$C" && cp_fail "a second upload under one name was accepted"
+cp_assert_contains "$ERR" "deploytool: alicdn: NameRepeat: The certificate name already exists. (RequestId "
+deploy "alicdn:v2.shop.example.test,signature=v2,name=cdnv2,$C" || cp_fail "alicdn V2 failed: $ERR"
 expect_res "alicdn: changed"
 check_stored "j['cdn']['v2.shop.example.test']['SSLPub']" "j['cdn']['v2.shop.example.test']['SSLPri']" "alicdn V2"
 grep -q ' v2 -> 200 Cdn.SetCdnDomainSSLCertificate' "$CP_WORK/fake.log" || cp_fail "no V2 CDN upload was seen"
@@ -139,7 +146,8 @@ expect_res "alicas: changed"
 grep -q ' v2 -> 200 CAS.UploadUserCertificate' "$CP_WORK/fake.log" || cp_fail "no V2 CAS upload"
 deploy "alicas:$C" || cp_fail "alicas failed: $ERR"
 expect_res "alicas: unchanged"
-[ "$(fake "len(j['cas'])")" = 3 ] || cp_fail "expected 3 uploads: $(fake "[u['Name'] for u in j['cas']]")"
+# CDN's two uploads are in the certificate service too
+[ "$(fake "len(j['cas'])")" = 5 ] || cp_fail "expected 5 uploads: $(fake "[u['Name'] for u in j['cas']]")"
 
 cp_log "== a new version; SetDomainCertificate fails (its message quoting the key): the others still deploy"
 cp_certpilot issue -d "$name" -d www.shop.example.test --cert-name "$name" --hook "$hook" >/dev/null
@@ -165,8 +173,9 @@ expect_res "aliapigw: changed"
 cp_log "== delete_old removed only the earlier upload of the same prefix"
 want_name2=certpilot-shop_example_test-$(last32 "$serial2")
 names=$(fake "' '.join(sorted(u['Name'] for u in j['cas']))")
-[ "$names" = "$(printf '%s\n' "$want_name2" "mirror-$(last32 "$serial")" "other-site-$(last32 "$serial")" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')" ] ||
-    cp_fail "CAS holds: $names"
+want=$(printf '%s\n' "$want_name2" "mirror-$(last32 "$serial")" "other-site-$(last32 "$serial")" "$want_cdn" \
+    "cdnv2-$(last32 "$serial")" "certpilot-cdn-shop_example_test-$(last32 "$serial2")" | LC_ALL=C sort | tr '\n' ' ')
+[ "$names" = "${want% }" ] || cp_fail "CAS holds: $names; expected: $want"
 grep -q ' v3 -> 200 CAS.DeleteUserCertificate' "$CP_WORK/fake.log" || cp_fail "no DeleteUserCertificate was seen"
 
 cp_log "== a delete that fails is a warning; the run succeeds"

@@ -202,9 +202,9 @@ static void expect_error(const char *spec, int code, const char *msg)
 
 /* ---------- names ---------- */
 
-static void expect_prefix(const char *setting, const char *cert_name, const char *want)
+static void expect_prefix(const char *setting, const char *tag, const char *cert_name, const char *want)
 {
-    char *p = ali_name_prefix(setting, cert_name);
+    char *p = ali_name_prefix(setting, tag, cert_name);
 
     assert_string_equal(p, want);
     assert_true(strlen(p) <= ALI_PREFIX_MAX + 1);
@@ -217,25 +217,30 @@ static void test_names(void **state)
     char *n;
 
     (void)state;
-    expect_prefix(NULL, "shop.example.com", "certpilot-shop_example_com-");
-    expect_prefix("shop", "shop.example.com", "shop-");
+    expect_prefix(NULL, NULL, "shop.example.com", "certpilot-shop_example_com-");
+    expect_prefix(NULL, "cdn", "shop.example.com", "certpilot-cdn-shop_example_com-");
+    expect_prefix("shop", "cdn", "shop.example.com", "shop-");
     /* a '_' in the name: "a.b" and "a_b" must not share a prefix */
-    expect_prefix(NULL, "a.b", "certpilot-a_b-");
-    expect_prefix(NULL, "a_b", "certpilot-a_b-648fa9b3-");
+    expect_prefix(NULL, NULL, "a.b", "certpilot-a_b-");
+    expect_prefix(NULL, NULL, "a_b", "certpilot-a_b-648fa9b3-");
     /* too long: trimmed, and the hash of the whole name keeps two such names apart */
-    expect_prefix(NULL, "www.averyveryverylongname.example.com", "certpilot-www_averyver-ab71aa72-");
-    expect_prefix(NULL, "www.averyveryverylongname.example.net", "certpilot-www_averyver-4130d0b0-");
-    n = ali_cert_name(NULL, &c);
+    expect_prefix(NULL, NULL, "www.averyveryverylongname.example.com", "certpilot-www_averyver-ab71aa72-");
+    expect_prefix(NULL, NULL, "www.averyveryverylongname.example.net", "certpilot-www_averyver-4130d0b0-");
+    expect_prefix(NULL, "cdn", "www.averyveryverylongname.example.com", "certpilot-cdn-www_aver-ab71aa72-");
+    n = ali_cert_name(NULL, NULL, &c);
     assert_string_equal(n, "certpilot-shop_example_com-0A1B");
     free(n);
     /* a 40-digit serial: its last 32 digits; never over 64 characters */
     c.name = "www.averyveryverylongname.example.com";
     c.serial_hex = "0123456789ABCDEF0123456789ABCDEF01234567";
-    n = ali_cert_name(NULL, &c);
+    n = ali_cert_name(NULL, NULL, &c);
     assert_string_equal(n, "certpilot-www_averyver-ab71aa72-89ABCDEF0123456789ABCDEF01234567");
     assert_true(strlen(n) <= ALI_NAME_MAX);
     free(n);
-    n = ali_cert_name("abcdefghijklmnopqrstuvwxyz01234", &c);  /* the longest name setting */
+    n = ali_cert_name(NULL, "cdn", &c);
+    assert_int_equal(strlen(n), ALI_NAME_MAX);
+    free(n);
+    n = ali_cert_name("abcdefghijklmnopqrstuvwxyz01234", NULL, &c);  /* the longest name setting */
     assert_int_equal(strlen(n), ALI_NAME_MAX);
     free(n);
 }
@@ -364,17 +369,19 @@ static void test_settings_errors(void **state)
 
 /* ---------- alicdn ---------- */
 
-/* DescribeDomainCertificateInfo's reply: HTTPS on with pem, or off. */
-static json_t *cdn_info(const char *domain, const char *pem, const char *cert_name)
+/* DescribeDomainCertificateInfo's reply: HTTPS on with pem (stored as cert_id), or off. */
+static json_t *cdn_info(const char *domain, const char *pem, const char *cert_name, const char *cert_id)
 {
     if (pem == NULL)
         return json_pack("{s:s,s:{s:[{s:s,s:s}]}}", "RequestId", "R-D", "CertInfos", "CertInfo", "DomainName",
                          domain, "ServerCertificateStatus", "off");
-    return json_pack("{s:s,s:{s:[{s:s,s:s,s:s,s:s}]}}", "RequestId", "R-D", "CertInfos", "CertInfo", "DomainName",
-                     domain, "ServerCertificateStatus", "on", "ServerCertificate", pem, "CertName", cert_name);
+    return json_pack("{s:s,s:{s:[{s:s,s:s,s:s,s:s,s:s,s:s}]}}", "RequestId", "R-D", "CertInfos", "CertInfo",
+                     "DomainName", domain, "ServerCertificateStatus", "on", "ServerCertificate", pem, "CertName",
+                     cert_name, "CertId", cert_id, "CertRegion", "ap-southeast-1");
 }
 
-static void test_alicdn_upload_verify_skip(void **state)
+/* One domain serves this version already: the other is pointed at its CertId; the key is not sent. */
+static void test_alicdn_reuses_stored(void **state)
 {
     struct version v, old;
     struct scripted s;
@@ -388,10 +395,10 @@ static void test_alicdn_upload_verify_skip(void **state)
     make_version(&v, "shop.example.com", "0A1B");
     make_version(&old, "shop.example.com", "0A1A");
     scripted_init(&s);
-    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "whatever"));    /* another version */
-    queue_ok(&s);                                                               /* the upload */
-    queue(&s, 200, cdn_info("cdn.example.com", v.fullchain, "whatever"));      /* now served */
-    queue(&s, 200, cdn_info("img.example.com", v.fullchain, "whatever"));      /* already served */
+    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "whatever", "76"));  /* another version */
+    queue(&s, 200, cdn_info("img.example.com", v.fullchain, "whatever", "77"));    /* this one */
+    queue_ok(&s);
+    queue(&s, 200, cdn_info("cdn.example.com", v.fullchain, "whatever", "77"));
     t = build("alicdn:cdn.example.com,img.example.com", &s, &err);
     assert_non_null(t);
     assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_OK);
@@ -399,20 +406,62 @@ static void test_alicdn_upload_verify_skip(void **state)
     assert_int_equal(s.next, 4);
     assert_request(&s, 0, url, "DescribeDomainCertificateInfo");
     assert_param(&s, 0, "DomainName", "cdn.example.com");
-    assert_request(&s, 1, url, "SetCdnDomainSSLCertificate");
-    assert_param(&s, 1, "DomainName", "cdn.example.com");
-    assert_param(&s, 1, "CertName", "certpilot-shop_example_com-0A1B");
-    assert_param(&s, 1, "CertType", "upload");
-    assert_param(&s, 1, "SSLProtocol", "on");
-    assert_param(&s, 1, "SSLPub", v.fullchain);
-    assert_param(&s, 1, "SSLPri", v.key);
-    assert_request(&s, 2, url, "DescribeDomainCertificateInfo");
+    assert_param(&s, 1, "DomainName", "img.example.com");
+    assert_request(&s, 2, url, "SetCdnDomainSSLCertificate");
+    assert_param(&s, 2, "DomainName", "cdn.example.com");
+    assert_param(&s, 2, "CertType", "cas");
+    assert_param(&s, 2, "CertId", "77");
+    assert_param(&s, 2, "CertRegion", "ap-southeast-1");
+    assert_param(&s, 2, "SSLProtocol", "on");
+    assert_null(form_get(s.body[2], "SSLPri"));
+    assert_null(form_get(s.body[2], "SSLPub"));
     assert_request(&s, 3, url, "DescribeDomainCertificateInfo");
-    assert_param(&s, 3, "DomainName", "img.example.com");
     deploy_target_free(t);
     scripted_done(&s);
     free_version(&v);
     free_version(&old);
+}
+
+/* No domain has it: one upload (chain and key), checked; the next domain gets its CertId. */
+static void test_alicdn_uploads_once(void **state)
+{
+    struct version v;
+    struct scripted s;
+    struct err err = {0};
+    struct deploy_target *t;
+    bool changed = false;
+
+    (void)state;
+    set_creds();
+    make_version(&v, "shop.example.com", "0A1B");
+    scripted_init(&s);
+    queue(&s, 200, cdn_info("a.example.com", NULL, NULL, NULL));
+    queue(&s, 200, cdn_info("b.example.com", NULL, NULL, NULL));
+    queue_ok(&s);
+    queue(&s, 200, cdn_info("a.example.com", v.fullchain, "certpilot-cdn-shop_example_com-0A1B", "55"));
+    queue_ok(&s);
+    queue(&s, 200, cdn_info("b.example.com", v.fullchain, "certpilot-cdn-shop_example_com-0A1B", "55"));
+    t = build("alicdn:domain=a.example.com\\,b.example.com", &s, &err);
+    assert_non_null(t);
+    assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_OK);
+    assert_true(changed);
+    assert_int_equal(s.next, 6);
+    assert_request(&s, 2, "https://cdn.aliyuncs.com/", "SetCdnDomainSSLCertificate");
+    assert_param(&s, 2, "DomainName", "a.example.com");
+    assert_param(&s, 2, "CertName", "certpilot-cdn-shop_example_com-0A1B");
+    assert_param(&s, 2, "CertType", "upload");
+    assert_param(&s, 2, "SSLProtocol", "on");
+    assert_param(&s, 2, "SSLPub", v.fullchain);
+    assert_param(&s, 2, "SSLPri", v.key);
+    assert_param(&s, 3, "DomainName", "a.example.com");
+    assert_param(&s, 4, "DomainName", "b.example.com");
+    assert_param(&s, 4, "CertType", "cas");
+    assert_param(&s, 4, "CertId", "55");
+    assert_null(form_get(s.body[4], "SSLPri"));
+    assert_param(&s, 5, "DomainName", "b.example.com");
+    deploy_target_free(t);
+    scripted_done(&s);
+    free_version(&v);
 }
 
 /* No ServerCertificate in the reply: the CertName of this version decides. */
@@ -429,7 +478,7 @@ static void test_alicdn_name_fallback(void **state)
     make_version(&v, "shop.example.com", "0A1B");
     scripted_init(&s);
     reply = json_pack("{s:{s:[{s:s,s:s,s:s}]}}", "CertInfos", "CertInfo", "DomainName", "cdn.example.com",
-                      "ServerCertificateStatus", "on", "CertName", "certpilot-shop_example_com-0A1B");
+                      "ServerCertificateStatus", "on", "CertName", "certpilot-cdn-shop_example_com-0A1B");
     queue(&s, 200, reply);
     t = build("alicdn:cdn.example.com,signature=v2", &s, NULL);
     assert_int_equal(deploy_target_run(t, &v.view, &changed, NULL), CP_OK);
@@ -455,13 +504,13 @@ static void test_alicdn_verify_times_out(void **state)
     make_version(&v, "shop.example.com", "0A1B");
     make_version(&old, "shop.example.com", "0A1A");
     scripted_init(&s);
-    queue(&s, 200, cdn_info("cdn.example.com", NULL, NULL));
+    queue(&s, 200, cdn_info("cdn.example.com", NULL, NULL, NULL));
     queue_ok(&s);
-    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "x"));
-    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "x"));
+    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "x", "1"));
+    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "x", "1"));
     t = build("alicdn:cdn.example.com,verify_timeout=1", &s, &err);
     assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_EPROTO);
-    assert_string_equal(err.msg, "alicdn: cdn.example.com does not serve serial 0A1B 1 s after the upload "
+    assert_string_equal(err.msg, "alicdn: cdn.example.com does not serve serial 0A1B 1 s after the change "
                                  "(DescribeDomainCertificateInfo)");
     assert_true(changed);
     assert_int_equal(s.next, 4);
@@ -491,19 +540,21 @@ static void test_alicdn_one_domain_fails(void **state)
     set_creds();
     make_version(&v, "shop.example.com", "0A1B");
     scripted_init(&s);
-    queue(&s, 200, cdn_info("a.example.com", NULL, NULL));
+    queue(&s, 200, cdn_info("a.example.com", NULL, NULL, NULL));
+    queue(&s, 200, cdn_info("b.example.com", NULL, NULL, NULL));
     echo = str_printf("SSLPri %.40s is not valid", strchr(v.key, '\n') + 1);  /* a careless server */
     queue(&s, 400, error_reply("InvalidSSLPri", echo));
-    queue(&s, 200, cdn_info("b.example.com", NULL, NULL));
     queue_ok(&s);
-    queue(&s, 200, cdn_info("b.example.com", v.fullchain, "x"));
+    queue(&s, 200, cdn_info("b.example.com", v.fullchain, "x", "9"));
     t = build("alicdn:a.example.com,b.example.com", &s, &err);
     assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_EPROTO);
     assert_string_equal(err.msg, "alicdn: InvalidSSLPri: SSLPri [private key] is not valid (RequestId R-E) "
                                  "(alicdn: the reply quoted the private key)");
     assert_true(changed);
     assert_int_equal(s.next, 5);
+    assert_param(&s, 2, "DomainName", "a.example.com");
     assert_param(&s, 3, "DomainName", "b.example.com");
+    assert_param(&s, 3, "CertType", "upload");
     free(echo);
     deploy_target_free(t);
     scripted_done(&s);
@@ -631,7 +682,8 @@ int main(void)
         cmocka_unit_test(test_scrub),
         cmocka_unit_test(test_spec_forms),
         cmocka_unit_test(test_settings_errors),
-        cmocka_unit_test(test_alicdn_upload_verify_skip),
+        cmocka_unit_test(test_alicdn_reuses_stored),
+        cmocka_unit_test(test_alicdn_uploads_once),
         cmocka_unit_test(test_alicdn_name_fallback),
         cmocka_unit_test(test_alicdn_verify_times_out),
         cmocka_unit_test(test_alicdn_one_domain_fails),
