@@ -36,39 +36,47 @@ static bool is_id(const char *s)
     return *s != '\0' && strlen(s) <= 64 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(s);
 }
 
-static int shows_version(struct apigw_target *t, const char *domain, const struct deploy_cert *c, bool *yes,
+/* One run: this version, its name and key as sent. */
+struct apigw_run {
+    const struct deploy_cert *c;
+    char *name;
+    char *key;  /* secret */
+    size_t key_len;
+};
+
+static int shows_version(struct apigw_target *t, const char *domain, const struct apigw_run *v, bool *yes,
                          struct err *err)
 {
     struct kv p[] = {{"GroupId", t->group}, {"DomainName", domain}};
     struct kvlist l = {p, 2};
     struct aliyun_reply r;
-    int rc = ali_call(&t->conn, "DescribeDomain", &l, c, &r, err);
+    int rc = ali_call(&t->conn, "DescribeDomain", &l, v->key, &r, err);
 
-    *yes = rc == CP_OK && ali_same_leaf(json_string_value(json_object_get(r.json, "CertificateBody")), c);
+    *yes = rc == CP_OK && ali_same_leaf(json_string_value(json_object_get(r.json, "CertificateBody")), v->c);
     aliyun_reply_free(&r);
     return rc;
 }
 
-static int deploy_one(struct apigw_target *t, const char *domain, const struct deploy_cert *c, const char *name,
-                      bool *changed, struct err *err)
+static int deploy_one(struct apigw_target *t, const char *domain, const struct apigw_run *v, bool *changed,
+                      struct err *err)
 {
-    struct kv p[] = {{"GroupId", t->group}, {"DomainName", domain}, {"CertificateName", name},
-                     {"CertificateBody", c->fullchain_pem}, {"CertificatePrivateKey", c->key_pem}};
+    struct kv p[] = {{"GroupId", t->group}, {"DomainName", domain}, {"CertificateName", v->name},
+                     {"CertificateBody", v->c->fullchain_pem}, {"CertificatePrivateKey", v->key}};
     struct kvlist l = {p, sizeof(p) / sizeof(p[0])};
     struct aliyun_reply r;
     bool yes = false;
-    int rc = shows_version(t, domain, c, &yes, err);
+    int rc = shows_version(t, domain, v, &yes, err);
 
     if (rc != CP_OK || yes) {
         if (yes)
-            log_info(t->conn.log, WHAT ": %s already has serial %s", domain, c->serial_hex);
+            log_info(t->conn.log, WHAT ": %s already has serial %s", domain, v->c->serial_hex);
         return rc;
     }
-    rc = ali_call(&t->conn, "SetDomainCertificate", &l, c, &r, err);
+    rc = ali_call(&t->conn, "SetDomainCertificate", &l, v->key, &r, err);
     aliyun_reply_free(&r);
     if (rc == CP_OK) {
         *changed = true;
-        log_info(t->conn.log, WHAT ": %s: uploaded %s", domain, name);
+        log_info(t->conn.log, WHAT ": %s: uploaded %s", domain, v->name);
     }
     return rc;
 }
@@ -77,14 +85,13 @@ static int deploy_one(struct apigw_target *t, const char *domain, const struct d
 static int apigw_run(struct deploy_target *base, const struct deploy_cert *c, bool *changed, struct err *err)
 {
     struct apigw_target *t = (struct apigw_target *)base;
-    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c);
-    int first = CP_OK;
+    struct apigw_run v = {c, ali_cert_name(t->conn.prefix, t->conn.tag, c), NULL, 0};
+    int first = v.name != NULL ? ali_key_pem(c, WHAT, &v.key, &v.key_len, err) : err_nomem(err);
+    bool ready = first == CP_OK;
 
-    if (name == NULL)
-        return err_nomem(err);
-    for (size_t i = 0; i < t->ndomains; i++) {
+    for (size_t i = 0; ready && i < t->ndomains; i++) {
         struct err e = {0};
-        int rc = deploy_one(t, t->domains[i], c, name, changed, &e);
+        int rc = deploy_one(t, t->domains[i], &v, changed, &e);
         if (rc == CP_OK)
             continue;
         if (first == CP_OK)
@@ -92,7 +99,8 @@ static int apigw_run(struct deploy_target *base, const struct deploy_cert *c, bo
         else
             log_error(t->conn.log, "%s", e.msg);
     }
-    free(name);
+    secret_free(v.key, v.key_len);
+    free(v.name);
     return first;
 }
 

@@ -77,7 +77,7 @@ static int add_page(struct uploads *u, json_t *list, struct err *err)
 }
 
 /* Every upload of the account, page by page (CurrentPage from 1, ShowSize, TotalCount). */
-static int list_uploads(struct cas_target *t, const struct deploy_cert *c, struct uploads *u, struct err *err)
+static int list_uploads(struct cas_target *t, const char *key, struct uploads *u, struct err *err)
 {
     char page[24];
     struct kv p[] = {{"OrderType", "UPLOAD"}, {"CurrentPage", page}, {"ShowSize", PAGE_SIZE}};
@@ -88,7 +88,7 @@ static int list_uploads(struct cas_target *t, const struct deploy_cert *c, struc
         struct aliyun_reply r;
         json_t *list;
         snprintf(page, sizeof(page), "%d", n);
-        if ((rc = ali_call(&t->conn, "ListUserCertificateOrder", &l, c, &r, err)) != CP_OK)
+        if ((rc = ali_call(&t->conn, "ListUserCertificateOrder", &l, key, &r, err)) != CP_OK)
             break;
         list = json_object_get(r.json, "CertificateOrderList");
         if (!json_is_array(list))
@@ -102,12 +102,13 @@ static int list_uploads(struct cas_target *t, const struct deploy_cert *c, struc
     return rc;
 }
 
-static int upload(struct cas_target *t, const struct deploy_cert *c, const char *name, struct err *err)
+static int upload(struct cas_target *t, const struct deploy_cert *c, const char *name, const char *key,
+                  struct err *err)
 {
-    struct kv p[] = {{"Name", name}, {"Cert", c->fullchain_pem}, {"Key", c->key_pem}};
+    struct kv p[] = {{"Name", name}, {"Cert", c->fullchain_pem}, {"Key", key}};
     struct kvlist l = {p, 3};
     struct aliyun_reply r;
-    int rc = ali_call(&t->conn, "UploadUserCertificate", &l, c, &r, err);
+    int rc = ali_call(&t->conn, "UploadUserCertificate", &l, key, &r, err);
     char *id = rc == CP_OK ? ali_id_text(json_object_get(r.json, "CertId")) : NULL;
 
     if (rc == CP_OK)
@@ -130,7 +131,7 @@ static void delete_old(struct cas_target *t, const struct deploy_cert *c, const 
         struct err e = {0};
         if (strcmp(u->v[i].name, name) == 0 || !ali_is_upload_of(u->v[i].name, prefix))
             continue;
-        if (ali_call(&t->conn, "DeleteUserCertificate", &l, c, &r, &e) == CP_OK) {
+        if (ali_call(&t->conn, "DeleteUserCertificate", &l, NULL, &r, &e) == CP_OK) {
             log_info(t->conn.log, WHAT ": deleted the earlier upload %s (CertId %s)", u->v[i].name, u->v[i].id);
             *changed = true;
         } else {
@@ -145,19 +146,24 @@ static int cas_run(struct deploy_target *base, const struct deploy_cert *c, bool
 {
     struct cas_target *t = (struct cas_target *)base;
     struct uploads u = {0};
-    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c);
+    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c), *key = NULL;
+    size_t key_len = 0;
     bool there = false;
-    int rc = name != NULL ? list_uploads(t, c, &u, err) : err_nomem(err);
+    int rc = name != NULL ? ali_key_pem(c, WHAT, &key, &key_len, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = list_uploads(t, key, &u, err);
 
     for (size_t i = 0; rc == CP_OK && i < u.n; i++)
         there |= strcmp(u.v[i].name, name) == 0;
     if (rc == CP_OK && there)
         log_info(t->conn.log, WHAT ": %s is already uploaded", name);
-    if (rc == CP_OK && !there && (rc = upload(t, c, name, err)) == CP_OK)
+    if (rc == CP_OK && !there && (rc = upload(t, c, name, key, err)) == CP_OK)
         *changed = true;
     if (rc == CP_OK && t->delete_old)
         delete_old(t, c, &u, name, changed);
     uploads_free(&u);
+    secret_free(key, key_len);
     free(name);
     return rc;
 }

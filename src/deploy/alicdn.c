@@ -26,6 +26,7 @@
 #include "crypto/cert.h"
 #include "deploy/aliyun.h"
 #include "deploy/common.h"
+#include "util/str.h"
 
 #define WHAT "alicdn"
 #define CDN_VERSION "2018-05-10"
@@ -43,16 +44,19 @@ struct cdn_target {
     long verify_timeout;
 };
 
-/* One run: this version, its upload name, and where CDN keeps it once uploaded. */
+/* One run: this version, its upload name and key as sent, and where CDN keeps it once uploaded. */
 struct cdn_run {
     const struct deploy_cert *c;
     char *name;
+    char *key;  /* secret */
+    size_t key_len;
     char *cert_id, *cert_region;  /* from a domain that serves this version; NULL until known */
     bool changed;
 };
 
 static void cdn_run_free(struct cdn_run *r)
 {
+    secret_free(r->key, r->key_len);
     free(r->name);
     free(r->cert_id);
     free(r->cert_region);
@@ -117,7 +121,7 @@ static int serves(struct cdn_target *t, const char *domain, struct cdn_run *r, b
     struct kv p[] = {{"DomainName", domain}};
     struct kvlist l = {p, 1};
     struct aliyun_reply rep;
-    int rc = ali_call(&t->conn, "DescribeDomainCertificateInfo", &l, r->c, &rep, err);
+    int rc = ali_call(&t->conn, "DescribeDomainCertificateInfo", &l, r->key, &rep, err);
     json_t *info = rc == CP_OK ? cert_info(rep.json, domain) : NULL;
 
     *yes = rc == CP_OK && shows_version(info, r);
@@ -131,10 +135,10 @@ static int serves(struct cdn_target *t, const char *domain, struct cdn_run *r, b
 static int set_upload(struct cdn_target *t, const char *domain, const struct cdn_run *r, struct err *err)
 {
     struct kv p[] = {{"DomainName", domain}, {"CertName", r->name}, {"CertType", "upload"},
-                     {"SSLProtocol", "on"}, {"SSLPub", r->c->fullchain_pem}, {"SSLPri", r->c->key_pem}};
+                     {"SSLProtocol", "on"}, {"SSLPub", r->c->fullchain_pem}, {"SSLPri", r->key}};
     struct kvlist l = {p, sizeof(p) / sizeof(p[0])};
     struct aliyun_reply rep;
-    int rc = ali_call(&t->conn, "SetCdnDomainSSLCertificate", &l, r->c, &rep, err);
+    int rc = ali_call(&t->conn, "SetCdnDomainSSLCertificate", &l, r->key, &rep, err);
 
     aliyun_reply_free(&rep);
     return rc;
@@ -147,7 +151,7 @@ static int set_stored(struct cdn_target *t, const char *domain, const struct cdn
                      {"SSLProtocol", "on"}, {"CertRegion", r->cert_region}};
     struct kvlist l = {p, r->cert_region != NULL ? 5 : 4};
     struct aliyun_reply rep;
-    int rc = ali_call(&t->conn, "SetCdnDomainSSLCertificate", &l, r->c, &rep, err);
+    int rc = ali_call(&t->conn, "SetCdnDomainSSLCertificate", &l, r->key, &rep, err);
 
     aliyun_reply_free(&rep);
     return rc;
@@ -233,9 +237,12 @@ static int run_all(struct cdn_target *t, struct cdn_run *r, int *state, struct e
 static int cdn_run(struct deploy_target *base, const struct deploy_cert *c, bool *changed, struct err *err)
 {
     struct cdn_target *t = (struct cdn_target *)base;
-    struct cdn_run r = {c, ali_cert_name(t->conn.prefix, t->conn.tag, c), NULL, NULL, false};
+    struct cdn_run r = {c, ali_cert_name(t->conn.prefix, t->conn.tag, c), NULL, 0, NULL, NULL, false};
     int *state = calloc(t->ndomains, sizeof(*state));
-    int rc = r.name != NULL && state != NULL ? run_all(t, &r, state, err) : err_nomem(err);
+    int rc = r.name != NULL && state != NULL ? ali_key_pem(c, WHAT, &r.key, &r.key_len, err) : err_nomem(err);
+
+    if (rc == CP_OK)
+        rc = run_all(t, &r, state, err);
 
     *changed |= r.changed;
     free(state);

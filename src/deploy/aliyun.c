@@ -7,6 +7,7 @@
 #include <openssl/sha.h>
 
 #include "crypto/cert.h"
+#include "crypto/key.h"
 #include "util/str.h"
 
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
@@ -81,13 +82,28 @@ void ali_conn_close(struct ali_conn *c)
     memset(c, 0, sizeof(*c));
 }
 
-int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const struct deploy_cert *cert,
+int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const char *key_sent,
              struct aliyun_reply *out, struct err *err)
 {
     int rc = aliyun_call(c->cli, action, params, out, err);
 
     if (rc != CP_OK)
-        ali_scrub(err, c->what, cert->key_pem);
+        ali_scrub(err, c->what, key_sent);
+    return rc;
+}
+
+int ali_key_pem(const struct deploy_cert *c, const char *what, char **out, size_t *len, struct err *err)
+{
+    EVP_PKEY *key = key_from_pem(c->key_pem, c->key_len, "the private key", err);
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    rc = key != NULL ? key_to_pem_traditional(key, out, len, err) : CP_EINVALID;
+
+    EVP_PKEY_free(key);
+    if (rc != CP_OK)
+        err_prefix(err, "%s: ", what);
     return rc;
 }
 

@@ -49,11 +49,19 @@ int ali_conn_open(struct ali_conn *c, const char *what, const char *version, con
 void ali_conn_close(struct ali_conn *c);
 
 /*
- * aliyun_call, and an error line that quotes any run of the private key's
- * base64 (a server echoing a parameter) replaced by a line that does not.
+ * aliyun_call; in its error line every piece of key_sent (the key as sent,
+ * may be NULL) that a server echoed is replaced (ali_scrub).
  */
-int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const struct deploy_cert *cert,
+int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const char *key_sent,
              struct aliyun_reply *out, struct err *err) CP_WUR;
+
+/*
+ * The private key in the form Alibaba's certificate pages ask for: the
+ * traditional PEM ("BEGIN RSA PRIVATE KEY" / "BEGIN EC PRIVATE KEY"); CDN
+ * documents that it wants RSA keys so, not PKCS#8. A secret: free with
+ * secret_free(*out, *len). CP_EINVALID / CP_ECRYPTO "<what>: ...".
+ */
+int ali_key_pem(const struct deploy_cert *c, const char *what, char **out, size_t *len, struct err *err) CP_WUR;
 
 /*
  * The name prefix of a certificate's uploads: the name setting, or

@@ -6,9 +6,10 @@
 # and key (the public key's hash). A version already in place is not uploaded
 # again; CDN gets one upload per version (the other domains its CertId); a
 # failing target is one clear line and the others still run;
-# delete_old removes only earlier uploads of the same prefix. Neither the
-# access key secret nor any piece of the private key appears in any output,
-# debug logging (-v) included.
+# delete_old removes only earlier uploads of the same prefix. The key goes
+# out in the traditional PEM form Alibaba documents. Neither the access key
+# secret nor any piece of the private key (in either form) appears in any
+# output, debug logging (-v) included.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -187,6 +188,15 @@ cp_assert_contains "$ERR" "alicas: InternalError: "
 cp_assert_contains "$ERR" "; the earlier upload $want_name2 stays"
 faults '{}'
 
+cp_log "== an RSA key goes out as BEGIN RSA PRIVATE KEY (CDN's documented form), the same key"
+cp_certpilot issue -d rsa.example.test --key-type rsa2048 --hook "$hook" >/dev/null
+"$DEPLOYTOOL" "$state" rsa.example.test "alicas:rsa,$C" >"$CP_WORK/rsa.out" 2>&1 || cp_fail "RSA: $(cat "$CP_WORK/rsa.out")"
+cat "$CP_WORK/rsa.out" >>"$ALL"
+rsa_key="[u for u in j['cas'] if u['Name'].startswith('rsa-')][0]['Key']"
+[ "$(fake "$rsa_key.splitlines()[0]")" = "-----BEGIN RSA PRIVATE KEY-----" ] || cp_fail "the RSA key was not sent as PKCS#1"
+[ "$(fake "$rsa_key" | key_hash)" = "$(key_hash <"$state/certs/rsa.example.test/privkey.pem")" ] ||
+    cp_fail "another RSA key was uploaded"
+
 cp_log "== settings and credential errors"
 cp_expect_fail "$DEPLOYTOOL" "$state" "$name" "aliapigw:api.shop.example.test,group=$group"
 cp_check_err 2 "deploytool: aliapigw: region is not set (the API group's region, such as cn-hangzhou)"
@@ -211,9 +221,14 @@ cat "$CP_WORK/fake.log" >>"$ALL"
 for s in sk-Right-Secret-4711 wrong-Secret-4711; do
     if grep -qF -- "$s" "$ALL"; then cp_fail "the secret $s leaked"; fi
 done
-for pem in "$live"/archive/*/privkey.pem; do
-    grep -v -- '-----' "$pem" | tr -d '\n' | fold -w 16 | while IFS= read -r piece; do
-        [ "${#piece}" -lt 16 ] || ! grep -qF -- "$piece" "$ALL" || cp_fail "a piece of $pem leaked: $piece"
+# both encodings: the stored PKCS#8 and the traditional PEM the targets send
+for pem in "$live"/archive/*/privkey.pem "$state"/certs/rsa.example.test/archive/*/privkey.pem; do
+    { cat "$pem"; openssl pkey -in "$pem" -traditional; } | grep -v -- '-----' | while IFS= read -r line; do
+        printf '%s' "$line" | fold -w 16 | while IFS= read -r piece; do
+            [ "${#piece}" -lt 16 ] || ! grep -qF -- "$piece" "$ALL" || cp_fail "a piece of $pem leaked: $piece"
+        done
     done
 done
+[ "$(fake "j['cas'][0]['Key'].splitlines()[0]")" = "-----BEGIN EC PRIVATE KEY-----" ] ||
+    cp_fail "the key was not sent in the traditional PEM form"
 echo "ok"

@@ -31,6 +31,8 @@
 
 struct version {
     char *key, *cert, *fullchain;
+    char *trad;  /* the key as the targets send it: traditional PEM */
+    size_t trad_len;
     const char *names[1];
     struct deploy_cert view;
 };
@@ -44,6 +46,8 @@ static void make_version(struct version *v, const char *name, const char *serial
     memset(v, 0, sizeof(*v));
     assert_non_null(key);
     assert_int_equal(key_to_pem(key, &v->key, &len, NULL), CP_OK);
+    assert_int_equal(key_to_pem_traditional(key, &v->trad, &v->trad_len, NULL), CP_OK);
+    assert_true(str_has_prefix(v->trad, "-----BEGIN EC PRIVATE KEY-----\n"));
     v->cert = test_make_cert(key, serial, sizeof(serial));
     v->fullchain = str_printf("%s%s", v->cert, v->cert);  /* any second certificate will do */
     v->names[0] = name;
@@ -55,6 +59,7 @@ static void make_version(struct version *v, const char *name, const char *serial
 static void free_version(struct version *v)
 {
     secret_free(v->key, v->view.key_len);
+    secret_free(v->trad, v->trad_len);
     free(v->cert);
     free(v->fullchain);
 }
@@ -297,6 +302,34 @@ static void test_scrub(void **state)
     assert_string_equal(e.msg, "alicdn: InvalidParameter: SSLPri is malformed (RequestId R-1)");
 }
 
+/* Alibaba's pages ask for "BEGIN RSA PRIVATE KEY", not PKCS#8: the same key, re-encoded. */
+static void test_key_form(void **state)
+{
+    EVP_PKEY *key = key_generate(KEY_RSA_2048, NULL), *back = NULL;
+    struct deploy_cert c = {.name = "x"};
+    char *pkcs8 = NULL, *trad = NULL;
+    size_t len = 0, tlen = 0;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(key_to_pem(key, &pkcs8, &len, NULL), CP_OK);
+    c.key_pem = pkcs8;
+    c.key_len = len;
+    assert_int_equal(ali_key_pem(&c, "alicas", &trad, &tlen, NULL), CP_OK);
+    assert_true(str_has_prefix(trad, "-----BEGIN RSA PRIVATE KEY-----\n"));
+    assert_non_null(back = key_from_pem(trad, tlen, "converted", NULL));
+    assert_int_equal(EVP_PKEY_eq(key, back), 1);
+    secret_free(trad, tlen);
+    c.key_pem = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n";
+    c.key_len = strlen(c.key_pem);
+    assert_int_not_equal(ali_key_pem(&c, "alicas", &trad, &tlen, &err), CP_OK);
+    assert_true(str_has_prefix(err.msg, "alicas: the private key: "));
+    assert_null(trad);
+    secret_free(pkcs8, len);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(back);
+}
+
 /* ---------- the compact forms and settings ---------- */
 
 static void expect_settings(const char *spec, const char *want)
@@ -452,7 +485,7 @@ static void test_alicdn_uploads_once(void **state)
     assert_param(&s, 2, "CertType", "upload");
     assert_param(&s, 2, "SSLProtocol", "on");
     assert_param(&s, 2, "SSLPub", v.fullchain);
-    assert_param(&s, 2, "SSLPri", v.key);
+    assert_param(&s, 2, "SSLPri", v.trad);
     assert_param(&s, 3, "DomainName", "a.example.com");
     assert_param(&s, 4, "DomainName", "b.example.com");
     assert_param(&s, 4, "CertType", "cas");
@@ -542,7 +575,7 @@ static void test_alicdn_one_domain_fails(void **state)
     scripted_init(&s);
     queue(&s, 200, cdn_info("a.example.com", NULL, NULL, NULL));
     queue(&s, 200, cdn_info("b.example.com", NULL, NULL, NULL));
-    echo = str_printf("SSLPri %.40s is not valid", strchr(v.key, '\n') + 1);  /* a careless server */
+    echo = str_printf("SSLPri %.40s is not valid", strchr(v.trad, '\n') + 1);  /* a careless server */
     queue(&s, 400, error_reply("InvalidSSLPri", echo));
     queue_ok(&s);
     queue(&s, 200, cdn_info("b.example.com", v.fullchain, "x", "9"));
@@ -593,7 +626,7 @@ static void test_aliapigw(void **state)
     assert_param(&s, 1, "DomainName", "api.example.com");
     assert_param(&s, 1, "CertificateName", "shop-0A1B");
     assert_param(&s, 1, "CertificateBody", v.fullchain);
-    assert_param(&s, 1, "CertificatePrivateKey", v.key);
+    assert_param(&s, 1, "CertificatePrivateKey", v.trad);
     assert_request(&s, 2, url, "DescribeDomain");
     assert_param(&s, 2, "DomainName", "v2.example.com");
     deploy_target_free(t);
@@ -643,7 +676,7 @@ static void test_alicas_upload_and_delete_old(void **state)
     assert_request(&s, 2, url, "UploadUserCertificate");
     assert_param(&s, 2, "Name", "certpilot-shop_example_com-0A1B");
     assert_param(&s, 2, "Cert", v.fullchain);
-    assert_param(&s, 2, "Key", v.key);
+    assert_param(&s, 2, "Key", v.trad);
     assert_request(&s, 3, url, "DeleteUserCertificate");
     assert_param(&s, 3, "CertId", "11");  /* only the earlier upload of this prefix */
     deploy_target_free(t);
@@ -680,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_is_upload_of),
         cmocka_unit_test(test_get_list),
         cmocka_unit_test(test_scrub),
+        cmocka_unit_test(test_key_form),
         cmocka_unit_test(test_spec_forms),
         cmocka_unit_test(test_settings_errors),
         cmocka_unit_test(test_alicdn_reuses_stored),
