@@ -2,7 +2,7 @@
  * deploy/aliapigw — Alibaba Cloud API Gateway (CloudAPI 2016-07-14): the
  * full chain and key set on each custom domain of one API group with
  * SetDomainCertificate, skipped when DescribeDomain already shows this
- * version's certificate.
+ * version's certificate, and checked with it afterwards.
  *
  * Settings: domain (main, repeatable, or a comma list), group (the
  * GroupId), region (endpoint apigateway.<region>.aliyuncs.com; required
@@ -74,10 +74,14 @@ static int deploy_one(struct apigw_target *t, const char *domain, const struct a
     }
     rc = ali_call(&t->conn, "SetDomainCertificate", &l, v->key, &r, err);
     aliyun_reply_free(&r);
-    if (rc == CP_OK) {
-        *changed = true;
-        log_info(t->conn.log, WHAT ": %s: uploaded %s", domain, v->name);
-    }
+    if (rc != CP_OK)
+        return rc;
+    *changed = true;
+    log_info(t->conn.log, WHAT ": %s: uploaded %s", domain, v->name);
+    /* the gateway applies it at once: one look back confirms it took */
+    if ((rc = shows_version(t, domain, v, &yes, err)) == CP_OK && !yes)
+        rc = err_set(err, CP_EPROTO, WHAT ": %s does not show serial %s after SetDomainCertificate (DescribeDomain)",
+                     domain, v->c->serial_hex);
     return rc;
 }
 

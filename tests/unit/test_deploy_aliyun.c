@@ -612,12 +612,14 @@ static void test_aliapigw(void **state)
     queue(&s, 200, json_pack("{s:s,s:s}", "RequestId", "R", "DomainName", "api.example.com"));  /* no certificate */
     queue_ok(&s);
     queue(&s, 200, json_pack("{s:s,s:s,s:s}", "RequestId", "R", "CertificateBody", v.fullchain,
-                             "CertificatePrivateKey", v.key));
+                             "CertificatePrivateKey", v.trad));  /* the look back */
+    queue(&s, 200, json_pack("{s:s,s:s,s:s}", "RequestId", "R", "CertificateBody", v.fullchain,
+                             "CertificatePrivateKey", v.trad));  /* v2: already there */
     t = build("aliapigw:api.example.com,v2.example.com,region=cn-hangzhou,group=0123abcd,name=shop", &s, &err);
     assert_non_null(t);
     assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_OK);
     assert_true(changed);
-    assert_int_equal(s.next, 3);
+    assert_int_equal(s.next, 4);
     assert_request(&s, 0, url, "DescribeDomain");
     assert_param(&s, 0, "GroupId", "0123abcd");
     assert_param(&s, 0, "DomainName", "api.example.com");
@@ -628,10 +630,40 @@ static void test_aliapigw(void **state)
     assert_param(&s, 1, "CertificateBody", v.fullchain);
     assert_param(&s, 1, "CertificatePrivateKey", v.trad);
     assert_request(&s, 2, url, "DescribeDomain");
-    assert_param(&s, 2, "DomainName", "v2.example.com");
+    assert_param(&s, 2, "DomainName", "api.example.com");
+    assert_request(&s, 3, url, "DescribeDomain");
+    assert_param(&s, 3, "DomainName", "v2.example.com");
     deploy_target_free(t);
     scripted_done(&s);
     free_version(&v);
+}
+
+/* The gateway accepted the call but still shows the old certificate. */
+static void test_aliapigw_did_not_take(void **state)
+{
+    struct version v, old;
+    struct scripted s;
+    struct err err = {0};
+    struct deploy_target *t;
+    bool changed = false;
+
+    (void)state;
+    set_creds();
+    make_version(&v, "shop.example.com", "0A1B");
+    make_version(&old, "shop.example.com", "0A1A");
+    scripted_init(&s);
+    queue(&s, 200, json_pack("{s:s,s:s}", "RequestId", "R", "CertificateBody", old.fullchain));
+    queue_ok(&s);
+    queue(&s, 200, json_pack("{s:s,s:s}", "RequestId", "R", "CertificateBody", old.fullchain));
+    t = build("aliapigw:api.example.com,endpoint=127.0.0.1:1,group=0123abcd", &s, &err);
+    assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_EPROTO);
+    assert_string_equal(err.msg, "aliapigw: api.example.com does not show serial 0A1B after SetDomainCertificate "
+                                 "(DescribeDomain)");
+    assert_string_equal(s.url[0], "https://127.0.0.1:1/");
+    deploy_target_free(t);
+    scripted_done(&s);
+    free_version(&v);
+    free_version(&old);
 }
 
 /* ---------- alicas ---------- */
@@ -722,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_alicdn_verify_times_out),
         cmocka_unit_test(test_alicdn_one_domain_fails),
         cmocka_unit_test(test_aliapigw),
+        cmocka_unit_test(test_aliapigw_did_not_take),
         cmocka_unit_test(test_alicas_upload_and_delete_old),
         cmocka_unit_test(test_alicas_already_there),
     };
