@@ -136,23 +136,34 @@ static int endpoint_of(const struct kvlist *s, char **out, struct err *err)
     return *out != NULL ? CP_OK : err_nomem(err);
 }
 
-static int read_settings(struct apigw_target *t, const struct kvlist *s, const struct deploy_opts *opts,
-                         struct err *err)
+/* Domains first: a mistaken "REGION:GROUP:DOMAIN" form shows up as a domain that is not one. */
+static int read_domains_and_group(struct apigw_target *t, const struct kvlist *s, struct err *err)
 {
     const char *group = kv_get(s, "group");
-    char *endpoint = NULL;
-    int rc = kv_check_known(s, known, WHAT, err);
+    int rc = ali_get_list(s, "domain", &t->domains, &t->ndomains, err);
 
+    if (rc == CP_OK)
+        rc = ali_check_domains(WHAT, t->domains, t->ndomains, err);
+    if (rc == CP_OK && t->ndomains == 0)
+        rc = err_set(err, CP_EUSAGE, WHAT ": domain is not set (the group's custom domain names)");
     if (rc == CP_OK && group == NULL)
         rc = err_set(err, CP_EUSAGE, WHAT ": group is not set (the API group's GroupId)");
     if (rc == CP_OK && !is_id(group))
-        rc = err_set(err, CP_EUSAGE, WHAT ": group \"%s\" is not a GroupId (letters, digits, '-')", group);
+        rc = err_set(err, CP_EUSAGE, WHAT ": group \"%s\" is not a GroupId (lower-case letters, digits, '-')",
+                     group);
     if (rc == CP_OK && (t->group = str_dup(group)) == NULL)
         rc = err_nomem(err);
+    return rc;
+}
+
+static int read_settings(struct apigw_target *t, const struct kvlist *s, const struct deploy_opts *opts,
+                         struct err *err)
+{
+    char *endpoint = NULL;
+    int rc = kv_check_known(s, known, WHAT, err);
+
     if (rc == CP_OK)
-        rc = ali_get_list(s, "domain", &t->domains, &t->ndomains, err);
-    if (rc == CP_OK && t->ndomains == 0)
-        rc = err_set(err, CP_EUSAGE, WHAT ": domain is not set (the group's custom domain names)");
+        rc = read_domains_and_group(t, s, err);
     if (rc == CP_OK)
         rc = endpoint_of(s, &endpoint, err);
     if (rc == CP_OK)

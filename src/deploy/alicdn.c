@@ -271,6 +271,8 @@ static int read_settings(struct cdn_target *t, const struct kvlist *s, const str
         rc = kv_get_long(s, "verify_timeout", 0, 3600, &t->verify_timeout, WHAT, err);
     if (rc == CP_OK)
         rc = ali_get_list(s, "domain", &t->domains, &t->ndomains, err);
+    if (rc == CP_OK)
+        rc = ali_check_domains(WHAT, t->domains, t->ndomains, err);
     if (rc == CP_OK && t->ndomains == 0)
         rc = err_set(err, CP_EUSAGE, WHAT ": domain is not set (the CDN domain names to install on)");
     if (rc == CP_OK)

@@ -269,3 +269,15 @@ void ali_list_free(char **v, size_t n)
         free(v[i]);
     free(v);
 }
+
+int ali_check_domains(const char *what, char *const *v, size_t n, struct err *err)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
+
+    for (size_t i = 0; i < n; i++) {
+        const char *d = v[i] + (str_has_prefix(v[i], "*.") ? 2 : v[i][0] == '.');
+        if (*d == '\0' || *d == '.' || strlen(v[i]) > 253 || strspn(d, ok) != strlen(d))
+            return err_set(err, CP_EUSAGE, "%s: domain \"%s\" is not a domain name", what, v[i]);
+    }
+    return CP_OK;
+}

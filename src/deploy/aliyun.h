@@ -94,6 +94,10 @@ bool ali_same_leaf(const char *pem, const struct deploy_cert *c);
 int ali_get_list(const struct kvlist *s, const char *key, char ***out, size_t *n, struct err *err) CP_WUR;
 void ali_list_free(char **v, size_t n);
 
+/* Every value a domain name (letters, digits, '-', '.', '_', a leading "*." or "." for wildcards)?
+ * CP_EUSAGE "<what>: domain \"x\" is not a domain name" otherwise. */
+int ali_check_domains(const char *what, char *const *v, size_t n, struct err *err) CP_WUR;
+
 /* Replace every run of base64 characters in err's line that is a piece of
  * key_pem's body (8 or more characters in a row found in it) by "[private key]". */
 void ali_scrub(struct err *err, const char *what, const char *key_pem);

@@ -372,6 +372,10 @@ static void test_settings_errors(void **state)
     expect_error("alicdn:a.example.com,endpoint=https://cdn.aliyuncs.com", CP_EUSAGE,
                  "alicdn: endpoint \"https://cdn.aliyuncs.com\" must be a host name with an optional :port "
                  "(no scheme or path)");
+    expect_error("aliapigw:cn-hangzhou:0123abcd:api.example.com", CP_EUSAGE,
+                 "aliapigw: domain \"cn-hangzhou:0123abcd:api.example.com\" is not a domain name");
+    expect_error("alicdn:domain=a.example.com/x", CP_EUSAGE, "alicdn: domain \"a.example.com/x\" is not a domain name");
+    expect_error("alicdn:domain=*.", CP_EUSAGE, "alicdn: domain \"*.\" is not a domain name");
     expect_error("aliapigw:api.example.com,region=cn-hangzhou", CP_EUSAGE,
                  "aliapigw: group is not set (the API group's GroupId)");
     expect_error("aliapigw:api.example.com,group=0123abcd", CP_EUSAGE,
@@ -381,11 +385,16 @@ static void test_settings_errors(void **state)
     expect_error("aliapigw:group=0123abcd,region=cn-hangzhou", CP_EUSAGE,
                  "aliapigw: domain is not set (the group's custom domain names)");
     expect_error("aliapigw:api.example.com,group=a b,region=cn-hangzhou", CP_EUSAGE,
-                 "aliapigw: group \"a b\" is not a GroupId (letters, digits, '-')");
+                 "aliapigw: group \"a b\" is not a GroupId (lower-case letters, digits, '-')");
     expect_error("alicas:shop.example", CP_EUSAGE,
                  "alicas: name \"shop.example\" must be 1 to 31 letters, digits, '_' or '-'");
     expect_error("alicas:delete_old=maybe", CP_EUSAGE, "alicas: delete_old \"maybe\" is not yes or no");
     expect_error("alicas:region=Cn", CP_EUSAGE, "alicas: region \"Cn\" is not a region id such as ap-southeast-1");
+    {
+        struct deploy_target *t = build("alicdn:*.example.com,.img.example.com,EXAMPLE.org", NULL, NULL);
+        assert_non_null(t);
+        deploy_target_free(t);
+    }
     unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
     unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
     unsetenv("ALIBABA_CLOUD_CREDENTIALS_FILE");
