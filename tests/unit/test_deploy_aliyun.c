@@ -562,6 +562,34 @@ static void test_alicdn_verify_times_out(void **state)
     free_version(&old);
 }
 
+/* CDN takes a moment: the check asks again after a pause and then sees the new certificate. */
+static void test_alicdn_verify_waits(void **state)
+{
+    struct version v, old;
+    struct scripted s;
+    struct err err = {0};
+    struct deploy_target *t;
+    bool changed = false;
+
+    (void)state;
+    set_creds();
+    make_version(&v, "shop.example.com", "0A1B");
+    make_version(&old, "shop.example.com", "0A1A");
+    scripted_init(&s);
+    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "x", "1"));
+    queue_ok(&s);
+    queue(&s, 200, cdn_info("cdn.example.com", old.fullchain, "x", "1"));
+    queue(&s, 200, cdn_info("cdn.example.com", v.fullchain, "x", "2"));
+    t = build("alicdn:cdn.example.com,verify_timeout=1", &s, &err);
+    assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_OK);
+    assert_true(changed);
+    assert_int_equal(s.next, 4);
+    deploy_target_free(t);
+    scripted_done(&s);
+    free_version(&v);
+    free_version(&old);
+}
+
 static json_t *error_reply(const char *code, const char *message)
 {
     return json_pack("{s:s,s:s,s:s,s:s}", "RequestId", "R-E", "HostId", "cdn.aliyuncs.com", "Code", code,
@@ -761,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_alicdn_uploads_once),
         cmocka_unit_test(test_alicdn_name_fallback),
         cmocka_unit_test(test_alicdn_verify_times_out),
+        cmocka_unit_test(test_alicdn_verify_waits),
         cmocka_unit_test(test_alicdn_one_domain_fails),
         cmocka_unit_test(test_aliapigw),
         cmocka_unit_test(test_aliapigw_did_not_take),
