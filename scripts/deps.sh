@@ -9,7 +9,8 @@
 # DNS tests give each BIND a loopback address of its own). The tests
 # start their own instances on loopback; the packaged services are not needed,
 # so when this script's install starts them, it stops them again. Test fakes
-# (tests/fakes/) are python3 with its standard library.
+# (tests/fakes/) are python3 with its standard library, and python3-cryptography
+# (the Alibaba fake checks that an uploaded key belongs to its certificate).
 set -euo pipefail
 
 PACKAGES=(

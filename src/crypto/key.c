@@ -1,6 +1,7 @@
 #include "crypto/key.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,19 +136,21 @@ EVP_PKEY *key_generate(enum key_type t, struct err *err)
     return key;
 }
 
-int key_to_pem(EVP_PKEY *key, char **out, size_t *len, struct err *err)
+/* PEM of key in a wiped buffer, written by PKCS#8 or the traditional writer. */
+static int key_pem_with(EVP_PKEY *key, bool traditional, char **out, size_t *len, struct err *err)
 {
     BIO *bio = NULL;
     BUF_MEM *mem = NULL;
-    int rc = CP_OK;
+    int rc = CP_OK, ok;
 
     *out = NULL;
     *len = 0;
     /* A secure-memory BIO wipes its buffer when freed. */
     bio = BIO_new(BIO_s_secmem());
     /* PKCS#8 (BEGIN PRIVATE KEY) is what PEM_write_bio_PrivateKey emits. */
-    if (bio == NULL || PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL) != 1 ||
-        BIO_get_mem_ptr(bio, &mem) != 1) {
+    ok = bio != NULL && (traditional ? PEM_write_bio_PrivateKey_traditional(bio, key, NULL, NULL, 0, NULL, NULL)
+                                     : PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) == 1;
+    if (!ok || BIO_get_mem_ptr(bio, &mem) != 1) {
         rc = err_ssl(err, CP_ECRYPTO, "cannot encode the private key as PEM");
         goto out;
     }
@@ -161,6 +164,16 @@ int key_to_pem(EVP_PKEY *key, char **out, size_t *len, struct err *err)
 out:
     BIO_free(bio);
     return rc;
+}
+
+int key_to_pem(EVP_PKEY *key, char **out, size_t *len, struct err *err)
+{
+    return key_pem_with(key, false, out, len, err);
+}
+
+int key_to_pem_traditional(EVP_PKEY *key, char **out, size_t *len, struct err *err)
+{
+    return key_pem_with(key, true, out, len, err);
 }
 
 /* Never prompt on the terminal for a passphrase: encrypted keys are refused. */

@@ -35,6 +35,11 @@ EVP_PKEY *key_generate(enum key_type t, struct err *err);
  * with secret_free(*out, *len) (util/str.h) so the bytes are wiped. */
 int key_to_pem(EVP_PKEY *key, char **out, size_t *len, struct err *err) CP_WUR;
 
+/* The same key in the traditional PEM form ("BEGIN RSA PRIVATE KEY",
+ * PKCS#1; "BEGIN EC PRIVATE KEY", SEC 1), which some cloud APIs insist on.
+ * Free with secret_free as above. */
+int key_to_pem_traditional(EVP_PKEY *key, char **out, size_t *len, struct err *err) CP_WUR;
+
 /* Parse a PEM private key (PKCS#8, or traditional EC/RSA). what names the
  * source for messages ("account key /path/key.pem"). Only supported types
  * are accepted. Caller EVP_PKEY_free()s. */

@@ -77,4 +77,4 @@ static struct deploy_target *exec_new(const struct kvlist *s, const struct deplo
     return &t->base;
 }
 
-const struct deploy_type deploy_exec_type = {WHAT, exec_new, "command", NULL};
+const struct deploy_type deploy_exec_type = {WHAT, exec_new, "command", NULL, false};

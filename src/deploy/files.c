@@ -261,4 +261,4 @@ static int files_run(struct deploy_target *base, const struct deploy_cert *c, bo
 
 static const char *const flags[] = {"shell", NULL};
 
-const struct deploy_type deploy_files_type = {WHAT, files_new, "dir", flags};
+const struct deploy_type deploy_files_type = {WHAT, files_new, "dir", flags, false};

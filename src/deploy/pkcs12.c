@@ -193,4 +193,4 @@ static int p12_run(struct deploy_target *base, const struct deploy_cert *c, bool
 
 static const char *const flags[] = {"legacy", NULL};
 
-const struct deploy_type deploy_pkcs12_type = {WHAT, p12_new, "path", flags};
+const struct deploy_type deploy_pkcs12_type = {WHAT, p12_new, "path", flags, false};

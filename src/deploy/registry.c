@@ -10,7 +10,9 @@ static const struct deploy_type *const types[] = {
     &deploy_files_type,
     &deploy_pkcs12_type,
     &deploy_exec_type,
-    /* &deploy_alicdn_type, &deploy_aliapigw_type, &deploy_alicas_type */
+    &deploy_alicdn_type,
+    &deploy_aliapigw_type,
+    &deploy_alicas_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
@@ -41,7 +43,7 @@ int deploy_unknown_type(const char *name, struct err *err)
 struct deploy_target *deploy_target_new(const char *type, const struct kvlist *settings,
                                         const struct deploy_opts *opts, struct err *err)
 {
-    static const struct deploy_opts none = {NULL, NULL};
+    static const struct deploy_opts none = {NULL, NULL, NULL};
     const struct deploy_type *t = deploy_type_find(type);
 
     if (t == NULL) {

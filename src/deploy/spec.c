@@ -113,7 +113,7 @@ static int strip_flags(const struct deploy_type *t, struct deploy_spec *s, const
     return rc;
 }
 
-/* A bare value: a flag, or the type's primary setting (once). */
+/* A bare value: a flag, or the type's primary setting (once, unless it repeats). */
 static int bare_item(const struct deploy_type *t, struct deploy_spec *s, const char *p,
                      const char *end, struct err *err)
 {
@@ -126,7 +126,7 @@ static int bare_item(const struct deploy_type *t, struct deploy_spec *s, const c
     if (t->primary == NULL)
         return err_set(err, CP_EUSAGE, "deploy target %s: \"%.*s\" is not key=value", t->name,
                        (int)(end - p), p);
-    if (kv_get(&(struct kvlist){s->items, s->n}, t->primary) != NULL)
+    if (!t->primary_repeats && kv_get(&(struct kvlist){s->items, s->n}, t->primary) != NULL)
         return err_set(err, CP_EUSAGE, "deploy target %s: %s is given twice", t->name, t->primary);
     if ((rc = strip_flags(t, s, p, &end, err)) != CP_OK)
         return rc;

@@ -2,7 +2,7 @@
  * deploy/target — install targets behind one interface: put one stored
  * certificate version where a server uses it (files + reload command, a
  * PKCS#12 file for IIS, an exec hook; Alibaba Cloud CDN, API Gateway and
- * certificate service later).
+ * the certificate service).
  *
  * Adding a target is one new file: it defines a `const struct deploy_type`
  * (name, constructor, the settings its compact form fills) and adds one
@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "http/http.h"
 #include "util/err.h"
 #include "util/kv.h"
 #include "util/log.h"
@@ -52,6 +53,9 @@ struct deploy_cert {
 struct deploy_opts {
     const struct logger *log;  /* borrowed, may be NULL */
     const char *ca_bundle;     /* for targets that call an API over HTTPS; NULL: system store */
+    /* The HTTP transport API targets send through (borrowed, outlives the
+     * target; tests pass a scripted one); NULL: each makes its own libcurl one. */
+    struct http_transport *http;
 };
 
 struct deploy_target {
@@ -74,13 +78,14 @@ struct deploy_type {
     deploy_ctor make;          /* checks the settings; NULL with err on a bad one */
     const char *primary;       /* the setting a bare value of the compact form fills ("path"), or NULL */
     const char *const *flags;  /* boolean settings a bare word (or ":word") turns on; NULL-terminated */
+    bool primary_repeats;      /* more bare values add more of the primary ("alicdn:a.com,b.com") */
 };
 
 /*
  * Build the target of type type from settings (borrowed: read during the
  * call only; the target copies what it keeps). NULL on failure with
  * CP_EUSAGE "<type>: ..." naming the bad setting, or "unknown deploy
- * target \"x\" (known: files, pkcs12, exec)". opts may be NULL.
+ * target \"x\" (known: files, pkcs12, ...)". opts may be NULL.
  */
 struct deploy_target *deploy_target_new(const char *type, const struct kvlist *settings,
                                         const struct deploy_opts *opts, struct err *err);
@@ -104,7 +109,8 @@ const struct deploy_type *deploy_type_at(size_t i);
  *
  *   TYPE[:ITEM[,ITEM]...]
  *   ITEM = key=value         a setting
- *        | value             the type's primary setting (files: dir, pkcs12: path, exec: command)
+ *        | value             the type's primary setting (files: dir, pkcs12: path, exec: command;
+ *                            alicdn, aliapigw: domain, repeatable; alicas: name)
  *        | flag              a boolean setting of the type turned on ("legacy" -> legacy=yes)
  *
  * The primary value may carry flags after colons: "pkcs12:/srv/site.pfx:legacy".
@@ -115,6 +121,9 @@ const struct deploy_type *deploy_type_at(size_t i);
  *   files:fullchain=/etc/haproxy/site.crt,key=/etc/haproxy/site.key,mode=0640,group=haproxy
  *   pkcs12:/srv/iis/site.pfx:legacy,password_env=PFX_PASS
  *   exec:/usr/local/bin/on-deploy --quiet
+ *   alicdn:cdn.example.com,img.example.com
+ *   aliapigw:api.example.com,region=cn-hangzhou,group=0123abcd
+ *   alicas:shop:delete_old
  *
  * The form is parsed only here; the settings are checked by deploy_target_new.
  */

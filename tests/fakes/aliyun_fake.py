@@ -12,15 +12,22 @@ Every request is verified the way Alibaba documents it before any action runs:
 Failures answer with Alibaba's error JSON {RequestId, HostId, Code, Message, Recommend}.
 
 Products are a dispatch table keyed by API version (PRODUCTS); each maps action names to
-handlers(state, params) -> dict. Alidns (2015-01-09) is implemented; accepted TXT records are
-mirrored into pebble-challtestsrv (POST /set-txt, /clear-txt) so they resolve in the test DNS.
+handlers(state, params) -> dict. Alidns (2015-01-09): accepted TXT records are mirrored into
+pebble-challtestsrv (POST /set-txt, /clear-txt) so they resolve in the test DNS. CDN
+(2018-05-10), CloudAPI (2016-07-14) and CAS (2020-04-07) take certificates: POST with a form
+body only (a parameter in the URL is refused), the chain and key must parse and belong together
+(python3-cryptography), and what was accepted is kept for the test to compare.
 
 usage: aliyun_fake.py --port PORT --cert CERT --key KEY --config CONFIG.json [--challtestsrv URL]
 CONFIG.json: {"keys": {"ID": {"secret": "...", "token": "... or absent"}},
-              "domains": [{"name": "example.com", "min_ttl": 600}], "page_size_max": 100}
+              "domains": [{"name": "example.com", "min_ttl": 600}], "page_size_max": 100,
+              "cdn_domains": ["cdn.example.com"], "apigw_groups": {"GROUPID": ["api.example.com"]}}
 Test control (no signature, loopback only): POST /_fake/faults {"fail_add": N,
-"throttle_once": ["Action", ...]} fails the Nth AddDomainRecord from now / throttles the next
-call of each action once; GET /_fake/records lists every record.
+"throttle_once": ["Action", ...], "fail_actions": ["Action", ...], "echo_key": false} fails the
+Nth AddDomainRecord from now / throttles the next call of each action once / fails every call of
+each action (with echo_key, its Message quotes the private key, as a careless server might);
+GET /_fake/records lists every record; GET /_fake/cdn, /_fake/apigw, /_fake/cas what each
+certificate product holds (chains and keys included: this is a test fake).
 """
 import argparse
 import base64
@@ -29,6 +36,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import re
 import ssl
 import sys
 import threading
@@ -108,6 +116,14 @@ class State:
         self.nonces = set()
         self.fail_add = 0  # fail the Nth AddDomainRecord from now (0: never)
         self.throttle_once = set()
+        self.fail_actions = set()
+        self.echo_key = False
+        self.cdn = {d.lower(): {"ServerCertificateStatus": "off", "sets": 0}
+                    for d in config.get("cdn_domains", [])}
+        self.apigw = {g: {d.lower(): {"sets": 0} for d in ds}
+                      for g, ds in config.get("apigw_groups", {}).items()}
+        self.cas = {}  # CertificateId -> upload, insertion ordered
+        self.next_cert_id = 9000000
         self.challtestsrv = challtestsrv
 
     def record_fqdn(self, rec):
@@ -258,8 +274,152 @@ def alidns_describe_sub_domain_records(st, p):
     return record_reply(st, p, items)
 
 
-# The dispatch table: API version -> product name and its actions. Deploy targets add
-# CDN (2018-05-10), CloudAPI (2016-07-14) and CAS (2020-04-07) here.
+# ---- certificates: CDN 2018-05-10, CloudAPI 2016-07-14, CAS 2020-04-07 ----
+
+def check_pair(chain_pem, key_pem, what):
+    """The chain parses, the key parses, and the key is the leaf's; -> (leaf, key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    try:
+        certs = x509.load_pem_x509_certificates(chain_pem.encode())
+    except ValueError:
+        raise ApiError("InvalidParameter.Certificate", "The %s certificate is not valid PEM." % what) from None
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ApiError("InvalidParameter.PrivateKey", "The %s private key is not valid PEM." % what) from None
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if key.public_key().public_bytes(*fmt) != certs[0].public_key().public_bytes(*fmt):
+        raise ApiError("InvalidParameter.KeyMismatch", "The private key does not match the certificate.")
+    return certs[0], key
+
+
+def leaf_facts(leaf):
+    from cryptography.hazmat.primitives import hashes
+    end = leaf.not_valid_after_utc if hasattr(leaf, "not_valid_after_utc") else leaf.not_valid_after
+    return {"SerialNo": "%X" % leaf.serial_number,
+            "Sha2": leaf.fingerprint(hashes.SHA256()).hex().upper(),
+            "NotAfter": end.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def cdn_domain(st, p):
+    name = p.req("DomainName").lower()
+    if name not in st.cdn:
+        raise ApiError("InvalidDomain.NotFound", "The domain does not exist or does not belong to you.", 404)
+    return name
+
+
+def cas_store(st, name, cert, key, leaf, source):
+    """File a certificate in CAS, as an upload through CAS or CDN does; names are unique."""
+    if any(u["Name"] == name for u in st.cas.values()):
+        raise ApiError("NameRepeat", "The certificate name already exists.")
+    st.next_cert_id += 1
+    st.cas[st.next_cert_id] = dict({"CertificateId": st.next_cert_id, "Name": name, "Cert": cert,
+                                    "Key": key, "Source": source}, **leaf_facts(leaf))
+    return st.cas[st.next_cert_id]
+
+
+def cdn_set_ssl(st, p):
+    """CertType upload files the chain and key in CAS under CertName; cas points at a filed one."""
+    name = cdn_domain(st, p)
+    if p.req("SSLProtocol") != "on":
+        raise ApiError("InvalidSSLProtocol.ValueNotSupported", "The fake only turns HTTPS on.")
+    ctype = p.opt("CertType", "upload")
+    if ctype == "upload":
+        cert, key = p.req("SSLPub"), p.req("SSLPri")
+        leaf, _ = check_pair(cert, key, "SSLPub")
+        u = cas_store(st, p.req("CertName"), cert, key, leaf, "cdn")
+    elif ctype == "cas":
+        try:
+            u = st.cas.get(int(p.req("CertId")))
+        except ValueError:
+            u = None
+        if u is None or p.opt("CertRegion", "cn-hangzhou") != "cn-hangzhou":
+            raise ApiError("Certificate.NotFound", "The certificate does not exist in this region.", 404)
+    else:
+        raise ApiError("InvalidCertType.ValueNotSupported", "CertType must be upload or cas.")
+    d = st.cdn[name]
+    d.update({"CertName": u["Name"], "CertId": u["CertificateId"], "SSLPub": u["Cert"], "SSLPri": u["Key"],
+              "ServerCertificateStatus": "on", "CertType": ctype, "sets": d["sets"] + 1})
+    return {}
+
+
+def cdn_describe_cert(st, p):
+    name = cdn_domain(st, p)
+    d = st.cdn[name]
+    info = {"DomainName": name, "ServerCertificateStatus": d["ServerCertificateStatus"],
+            "DomainCnameStatus": "ok", "Status": "success"}
+    if d["ServerCertificateStatus"] == "on":
+        info.update({"CertName": d["CertName"], "ServerCertificate": d["SSLPub"], "CertType": d["CertType"],
+                     "CertId": str(d["CertId"]), "CertRegion": "cn-hangzhou", "CertDomainName": name})
+    return {"CertInfos": {"CertInfo": [info]}}
+
+
+def apigw_domain(st, p):
+    group = st.apigw.get(p.req("GroupId"))
+    if group is None:
+        raise ApiError("NotFoundApiGroup", "Cannot find the API group.", 404)
+    name = p.req("DomainName").lower()
+    if name not in group:
+        raise ApiError("NotFoundDomain", "The domain is not bound to this API group.", 404)
+    return group[name]
+
+
+def apigw_set_cert(st, p):
+    d = apigw_domain(st, p)
+    cert_name = p.req("CertificateName")
+    body, key = p.req("CertificateBody"), p.req("CertificatePrivateKey")
+    leaf, _ = check_pair(body, key, "CertificateBody")
+    d.update({"CertificateName": cert_name, "CertificateBody": body, "CertificatePrivateKey": key,
+              "CertificateId": uuid.uuid4().hex, "sets": d["sets"] + 1}, **leaf_facts(leaf))
+    return {}
+
+
+def apigw_describe_domain(st, p):
+    d = apigw_domain(st, p)
+    reply = {"GroupId": p.req("GroupId"), "DomainName": p.req("DomainName").lower(),
+             "DomainBindingStatus": "BINDING", "DomainCNAMEStatus": "RESOLVED"}
+    for k in ("CertificateId", "CertificateName", "CertificateBody", "CertificatePrivateKey"):
+        if k in d:
+            reply[k] = d[k]
+    return reply
+
+
+CAS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def cas_upload(st, p):
+    name = p.req("Name")
+    if not CAS_NAME.match(name):
+        raise ApiError("InvalidParameter.Name", "The name must be 1 to 64 letters, digits, '_' or '-'.")
+    cert, key = p.req("Cert"), p.req("Key")
+    leaf, _ = check_pair(cert, key, "Cert")
+    return {"CertId": cas_store(st, name, cert, key, leaf, "cas")["CertificateId"]}
+
+
+def cas_list(st, p):
+    if p.opt("OrderType", "CPACK") != "UPLOAD":
+        items = []
+    else:
+        items = [{k: u[k] for k in ("CertificateId", "Name", "SerialNo", "Sha2")}
+                 for u in st.cas.values()]
+    number = p.int("CurrentPage", 1, 1, 1000000)
+    size = min(p.int("ShowSize", 50, 1, 100), st.page_size_max)
+    return {"CertificateOrderList": items[(number - 1) * size:number * size], "TotalCount": len(items),
+            "CurrentPage": number, "ShowSize": size}
+
+
+def cas_delete(st, p):
+    try:
+        cid = int(p.req("CertId"))
+    except ValueError:
+        cid = -1
+    if st.cas.pop(cid, None) is None:
+        raise ApiError("NotFound", "The certificate does not exist.", 404)
+    return {}
+
+
+# The dispatch table: API version -> product name and its actions.
 PRODUCTS = {
     "2015-01-09": ("Alidns", {
         "DescribeDomains": alidns_describe_domains,
@@ -269,7 +429,23 @@ PRODUCTS = {
         "DescribeDomainRecords": alidns_describe_domain_records,
         "DescribeSubDomainRecords": alidns_describe_sub_domain_records,
     }),
+    "2018-05-10": ("Cdn", {
+        "SetCdnDomainSSLCertificate": cdn_set_ssl,
+        "DescribeDomainCertificateInfo": cdn_describe_cert,
+    }),
+    "2016-07-14": ("CloudAPI", {
+        "SetDomainCertificate": apigw_set_cert,
+        "DescribeDomain": apigw_describe_domain,
+    }),
+    "2020-04-07": ("CAS", {
+        "UploadUserCertificate": cas_upload,
+        "ListUserCertificateOrder": cas_list,
+        "DeleteUserCertificate": cas_delete,
+    }),
 }
+# Products whose parameters may carry a private key: POST with a form body, nothing in the URL.
+POST_ONLY = {"2018-05-10", "2016-07-14", "2020-04-07"}
+KEY_PARAMS = ("SSLPri", "CertificatePrivateKey", "Key")
 
 
 # ---- request verification ----
@@ -373,10 +549,18 @@ def dispatch(st, req):
     if handler is None:
         raise ApiError("InvalidAction.NotFound", "Specified api is not found, please check your url "
                        "and method.", 404)
+    if version in POST_ONLY and (req.method != "POST" or req.query):
+        raise ApiError("UnsupportedHTTPMethod", "This fake takes %s only as a POST with a form body; "
+                       "nothing may travel in the URL." % action)
     if action in st.throttle_once:
         st.throttle_once.discard(action)
         raise ApiError("Throttling.User", "Request was denied due to user flow control.")
-    return product[0], action, handler(st, Params(pairs))
+    params = Params(pairs)
+    if action in st.fail_actions:
+        echo = next((params.opt(k) for k in KEY_PARAMS if params.opt(k)), "") if st.echo_key else ""
+        raise ApiError("InternalError", "The request processing has failed due to some unknown error."
+                       + (" Parameter: " + echo.replace("\n", " ")[:200] if echo else ""), 500)
+    return product[0], action, handler(st, params)
 
 
 # ---- HTTP ----
@@ -433,9 +617,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 f = json.loads(body or b"{}")
                 st.fail_add = int(f.get("fail_add", 0))
                 st.throttle_once = set(f.get("throttle_once", []))
+                st.fail_actions = set(f.get("fail_actions", []))
+                st.echo_key = bool(f.get("echo_key", False))
                 return self.send_json(200, {"ok": True})
             if path == "/_fake/records":
                 return self.send_json(200, list(st.records.values()))
+            if path == "/_fake/cdn":
+                return self.send_json(200, st.cdn)
+            if path == "/_fake/apigw":
+                return self.send_json(200, st.apigw)
+            if path == "/_fake/cas":
+                return self.send_json(200, list(st.cas.values()))
         self.send_json(404, {"error": "no such control path"})
 
     def handle_any(self):

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The Alibaba Cloud fake checked against the published vectors (tests/data/aliyun/) and its
 request verification driven offline: accepted and refused V2/V3 requests, replay, stale
-timestamps, STS tokens, paging and the Alidns actions (without challtestsrv)."""
+timestamps, STS tokens, paging and the Alidns actions (without challtestsrv); the certificate
+products (CDN, CloudAPI, CAS): POST only, chain and key checked and kept, the fault switch."""
 import datetime
 import hashlib
 import os
@@ -79,19 +80,23 @@ CONFIG = {"keys": {"AK": {"secret": "sk"}, "STS.AK": {"secret": "ssk", "token": 
           "page_size_max": 2}
 
 
-def v2_request(action, params, key="AK", secret="sk", stamp=None, nonce=None, extra=()):
-    pairs = [("Action", action), ("Version", "2015-01-09"), ("Format", "JSON"), ("AccessKeyId", key),
+def v2_request(action, params, key="AK", secret="sk", stamp=None, nonce=None, extra=(), version="2015-01-09",
+               method="POST"):
+    pairs = [("Action", action), ("Version", version), ("Format", "JSON"), ("AccessKeyId", key),
              ("SignatureMethod", "HMAC-SHA1"), ("SignatureNonce", nonce or uuid.uuid4().hex),
              ("SignatureVersion", "1.0"), ("Timestamp", stamp or now())] + list(extra) + list(params)
-    sig = fake.v2_signature(secret, fake.v2_string_to_sign("POST", pairs))
+    sig = fake.v2_signature(secret, fake.v2_string_to_sign(method, pairs))
     body = (fake.canonical_query(pairs) + "&Signature=" + fake.pct(sig)).encode()
+    if method == "GET":  # everything in the URL
+        return fake.Request("GET", "/?" + body.decode(), {}, b"")
     return fake.Request("POST", "/", {"Content-Type": "application/x-www-form-urlencoded"}, body)
 
 
-def v3_request(action, params, key="AK", secret="sk", token=None, nonce=None, chunk_hash=None):
+def v3_request(action, params, key="AK", secret="sk", token=None, nonce=None, chunk_hash=None,
+               version="2015-01-09"):
     body = fake.canonical_query(params).encode()
     headers = {"Host": "127.0.0.1:1", "Content-Type": "application/x-www-form-urlencoded",
-               "x-acs-action": action, "x-acs-version": "2015-01-09", "x-acs-date": now(),
+               "x-acs-action": action, "x-acs-version": version, "x-acs-date": now(),
                "x-acs-signature-nonce": nonce or uuid.uuid4().hex,
                "x-acs-content-sha256": chunk_hash or hashlib.sha256(body).hexdigest()}
     if token:
@@ -193,6 +198,104 @@ class Alidns(unittest.TestCase):
         self.assertEqual(e.exception.code, "DomainRecordNotBelongToUser")
         left = self.call("DescribeDomainRecords", DomainName="example.com", PageSize="500")
         self.assertEqual(left["TotalCount"], 2)
+
+
+def make_pair(cn="shop.example.test"):
+    """A self-signed certificate and its key, PEM text (python3-cryptography)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    day = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(day)
+            .not_valid_after(day + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()).decode())
+
+
+class Certificates(unittest.TestCase):
+    """CDN, CloudAPI and CAS: POST only, chain and key checked and kept, faults."""
+
+    def setUp(self):
+        self.st = fake.State(dict(CONFIG, cdn_domains=["cdn.example.test"],
+                                  apigw_groups={"g1": ["api.example.test"]}), "")
+        self.cert, self.key = make_pair()
+
+    def call(self, version, action, v2=False, **params):
+        make = v2_request if v2 else v3_request
+        return fake.dispatch(self.st, make(action, sorted(params.items()), version=version))[2]
+
+    def code(self, version, action, **params):
+        try:
+            self.call(version, action, **params)
+        except fake.ApiError as e:
+            return e.code
+        return None
+
+    def test_cdn(self):
+        self.call("2018-05-10", "SetCdnDomainSSLCertificate", v2=True, DomainName="cdn.example.test",
+                  CertName="n-1", CertType="upload", SSLProtocol="on", SSLPub=self.cert, SSLPri=self.key)
+        info = self.call("2018-05-10", "DescribeDomainCertificateInfo", DomainName="cdn.example.test")
+        info = info["CertInfos"]["CertInfo"][0]
+        self.assertEqual((info["ServerCertificateStatus"], info["ServerCertificate"], info["CertName"]),
+                         ("on", self.cert, "n-1"))
+        self.assertEqual(self.st.cdn["cdn.example.test"]["SSLPri"], self.key)
+        # the upload is filed in CAS under its name, which is then taken
+        self.assertEqual([u["Name"] for u in self.st.cas.values()], ["n-1"])
+        self.assertEqual(self.code("2018-05-10", "SetCdnDomainSSLCertificate", DomainName="cdn.example.test",
+                                   CertName="n-1", CertType="upload", SSLProtocol="on", SSLPub=self.cert,
+                                   SSLPri=self.key), "NameRepeat")
+        self.call("2018-05-10", "SetCdnDomainSSLCertificate", DomainName="cdn.example.test", CertType="cas",
+                  CertId=info["CertId"], SSLProtocol="on")
+        self.assertEqual(self.code("2018-05-10", "SetCdnDomainSSLCertificate", DomainName="cdn.example.test",
+                                   CertType="cas", CertId="1", SSLProtocol="on"), "Certificate.NotFound")
+        self.assertEqual(self.code("2018-05-10", "DescribeDomainCertificateInfo", DomainName="x.test"),
+                         "InvalidDomain.NotFound")
+
+    def test_key_must_match(self):
+        _, other = make_pair()
+        self.assertEqual(self.code("2016-07-14", "SetDomainCertificate", GroupId="g1",
+                                   DomainName="api.example.test", CertificateName="n",
+                                   CertificateBody=self.cert, CertificatePrivateKey=other),
+                         "InvalidParameter.KeyMismatch")
+        self.assertEqual(self.code("2016-07-14", "SetDomainCertificate", GroupId="g1",
+                                   DomainName="api.example.test", CertificateName="n",
+                                   CertificateBody="junk", CertificatePrivateKey=self.key),
+                         "InvalidParameter.Certificate")
+        self.assertEqual(self.code("2016-07-14", "SetDomainCertificate", GroupId="g1",
+                                   DomainName="api.example.test", CertificateName="n",
+                                   CertificateBody=self.cert), "MissingParameter")
+
+    def test_post_only(self):
+        get = v2_request("DescribeDomainCertificateInfo", [("DomainName", "cdn.example.test")],
+                         version="2018-05-10", method="GET")
+        with self.assertRaises(fake.ApiError) as e:
+            fake.dispatch(self.st, get)
+        self.assertEqual(e.exception.code, "UnsupportedHTTPMethod")
+
+    def test_cas(self):
+        ids = [self.call("2020-04-07", "UploadUserCertificate", Name="p-%d" % i, Cert=self.cert,
+                         Key=self.key)["CertId"] for i in range(3)]
+        self.assertEqual(self.code("2020-04-07", "UploadUserCertificate", Name="p-0", Cert=self.cert,
+                                   Key=self.key), "NameRepeat")
+        self.assertEqual(self.code("2020-04-07", "UploadUserCertificate", Name="a.b", Cert=self.cert,
+                                   Key=self.key), "InvalidParameter.Name")
+        page2 = self.call("2020-04-07", "ListUserCertificateOrder", OrderType="UPLOAD", CurrentPage="2")
+        self.assertEqual(([u["Name"] for u in page2["CertificateOrderList"]], page2["TotalCount"]), (["p-2"], 3))
+        self.call("2020-04-07", "DeleteUserCertificate", CertId=str(ids[0]))
+        self.assertEqual(self.code("2020-04-07", "DeleteUserCertificate", CertId=str(ids[0])), "NotFound")
+        self.assertEqual([u["Name"] for u in self.st.cas.values()], ["p-1", "p-2"])
+
+    def test_fault_echoes_the_key(self):
+        self.st.fail_actions, self.st.echo_key = {"UploadUserCertificate"}, True
+        with self.assertRaises(fake.ApiError) as e:
+            self.call("2020-04-07", "UploadUserCertificate", Name="p", Cert=self.cert, Key=self.key)
+        self.assertEqual(e.exception.code, "InternalError")
+        self.assertIn(self.key.split("\n")[1][:20], e.exception.message)
 
 
 if __name__ == "__main__":

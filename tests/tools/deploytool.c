@@ -6,8 +6,10 @@
  * usage: deploytool [-v] ROOT NAME SPEC...
  *   ROOT  the state root (as certpilot --root), NAME the certificate,
  *   SPEC  a target in the compact form ("files:/etc/tls,reload=...").
- * prints: "<type>: changed" or "<type>: unchanged" per target.
- * exit:   0 ok, 1 a target failed, 2 usage or a bad setting.
+ * prints: "<type>: changed" or "<type>: unchanged" per target on stdout, and
+ *         "deploytool: <error>" on stderr for each target that failed; a
+ *         failed target does not stop the ones after it.
+ * exit:   that of the first failure: 0 ok, 1 a target failed, 2 usage or a bad setting.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +29,7 @@ static int run_one(const char *spec_text, const struct deploy_cert *c, const str
                    struct err *err)
 {
     struct deploy_spec spec = {0};
-    struct deploy_opts opts = {lg, NULL};
+    struct deploy_opts opts = {lg, NULL, NULL};
     struct deploy_target *t = NULL;
     bool changed = false;
     int rc = deploy_spec_parse(spec_text, &spec, err);
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
     struct err err = {0};
     struct store *st = NULL;
     struct deploy_stored cert = {0};
-    int i = 1, rc;
+    int i = 1, rc, first = CP_OK;
 
     if (i < argc && strcmp(argv[i], "-v") == 0) {
         lg.level = CP_LOG_DEBUG;
@@ -62,11 +64,17 @@ int main(int argc, char **argv)
     rc = store_open(argv[i], &st, &err);
     if (rc == CP_OK)
         rc = deploy_stored_load(st, argv[i + 1], &cert, &err);
-    for (int j = i + 2; rc == CP_OK && j < argc; j++)
-        rc = run_one(argv[j], &cert.view, &lg, &err);
-    fflush(stdout);
     if (rc != CP_OK)
         fprintf(stderr, "deploytool: %s\n", err.msg);
+    for (int j = i + 2; rc == CP_OK && j < argc; j++) {
+        int one = run_one(argv[j], &cert.view, &lg, &err);
+        fflush(stdout);
+        if (one != CP_OK) {
+            fprintf(stderr, "deploytool: %s\n", err.msg);
+            first = first != CP_OK ? first : one;
+        }
+    }
+    rc = rc != CP_OK ? rc : first;
     deploy_stored_free(&cert);
     store_free(st);
     return cp_exit_code(rc);

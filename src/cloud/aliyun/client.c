@@ -36,9 +36,10 @@ struct attempt {
     size_t nhdr;
 };
 
+/* The body may carry a private key (deploy targets): wiped, not just freed. */
 static void attempt_free(struct attempt *a)
 {
-    free(a->body);
+    secret_free(a->body, a->body != NULL ? strlen(a->body) : 0);
     free(a->url);
     for (size_t i = 0; i < a->nhdr; i++)
         free(a->hdr[i]);
@@ -142,7 +143,7 @@ static int build_v2(const struct aliyun_client *c, const char *action, const str
                    : (a->body = str_printf("%s&Signature=%s", query, esig)) == NULL) ||
         add_header(a, "Accept", "application/json") != CP_OK)
         rc = err_nomem(err);
-    free(query);
+    secret_free(query, query != NULL ? strlen(query) : 0);
     free(sig);
     free(esig);
     return rc;

@@ -219,8 +219,9 @@ static char *v2_string_to_sign(const char *method, const struct kvlist *params)
 
     if (query != NULL && (enc = aliyun_pct_encode(query)) != NULL)
         sts = str_printf("%s&%%2F&%s", method, enc);
-    free(query);
-    free(enc);
+    /* the parameters may hold a private key (deploy targets) */
+    secret_free(query, query != NULL ? strlen(query) : 0);
+    secret_free(enc, enc != NULL ? strlen(enc) : 0);
     return sts;
 }
 
@@ -261,12 +262,12 @@ int aliyun_sign_v2(const char *method, const struct kvlist *params, const char *
         return err_nomem(err);
     rc = v2_hmac_b64(secret, sts, signature);
     if (rc != CP_OK) {
-        free(sts);
+        secret_free(sts, strlen(sts));
         return rc == CP_ENOMEM ? err_nomem(err) : err_ssl(err, rc, "HMAC-SHA1 of the request");
     }
     if (string_to_sign != NULL)
         *string_to_sign = sts;
     else
-        free(sts);
+        secret_free(sts, strlen(sts));
     return CP_OK;
 }

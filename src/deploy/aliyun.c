@@ -1,0 +1,283 @@
+#include "deploy/aliyun.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "crypto/cert.h"
+#include "crypto/key.h"
+#include "util/str.h"
+
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+#define DEFAULT_PREFIX "certpilot-"
+#define SERIAL_DIGITS 32
+#define ECHO_RUN 16  /* this many key characters in a row in a reply are an echo, not chance */
+#define ECHO_MIN 8   /* shorter runs are words; a run this long that starts like key text is a piece of it */
+
+static int read_signature(const struct kvlist *s, const char *what, enum aliyun_sigver *sig, struct err *err)
+{
+    const char *v = kv_get(s, "signature");
+
+    *sig = ALIYUN_SIG_V3;
+    if (v == NULL || strcmp(v, "v3") == 0)
+        return CP_OK;
+    if (strcmp(v, "v2") == 0) {
+        *sig = ALIYUN_SIG_V2;
+        return CP_OK;
+    }
+    return err_set(err, CP_EUSAGE, "%s: signature must be v3 or v2, not \"%s\"", what, v);
+}
+
+/* The name setting: Alibaba accepts letters, digits, '_' and '-' in certificate names. */
+static int read_prefix(struct ali_conn *c, const struct kvlist *s, struct err *err)
+{
+    const char *v = kv_get(s, "name");
+
+    if (v == NULL)
+        return CP_OK;
+    if (*v == '\0' || strlen(v) > ALI_PREFIX_MAX || strspn(v, NAME_CHARS) != strlen(v))
+        return err_set(err, CP_EUSAGE, "%s: name \"%s\" must be 1 to %d letters, digits, '_' or '-'", c->what,
+                       v, ALI_PREFIX_MAX);
+    c->prefix = str_dup(v);
+    return c->prefix != NULL ? CP_OK : err_nomem(err);
+}
+
+int ali_conn_open(struct ali_conn *c, const char *what, const char *version, const char *default_endpoint,
+                  const struct kvlist *s, const struct deploy_opts *opts, struct err *err)
+{
+    struct aliyun_client_opts co = {.product = what, .version = version, .method = "POST", .log = opts->log};
+    const char *ep = kv_get(s, "endpoint"), *ca = kv_get(s, "ca_bundle");
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    c->what = what;
+    c->log = opts->log;
+    if ((rc = read_signature(s, what, &co.sig, err)) != CP_OK || (rc = read_prefix(c, s, err)) != CP_OK)
+        return rc;
+    if ((c->endpoint = str_dup(ep != NULL ? ep : default_endpoint)) == NULL)
+        return err_nomem(err);
+    if ((rc = aliyun_creds_load(aliyun_process_env, NULL, kv_get(s, "access_key_id"), &c->creds, err)) != CP_OK) {
+        err_prefix(err, "%s: ", what);
+        return rc;
+    }
+    co.endpoint = c->endpoint;
+    co.creds = c->creds;
+    co.ca_bundle = ca != NULL ? ca : opts->ca_bundle;
+    co.http = opts->http;
+    if ((c->cli = aliyun_client_new(&co, err)) == NULL)
+        return err != NULL && err->code != CP_OK ? err->code : CP_EUSAGE;
+    return CP_OK;
+}
+
+void ali_conn_close(struct ali_conn *c)
+{
+    if (c == NULL)
+        return;
+    aliyun_client_free(c->cli);
+    aliyun_creds_free(c->creds);
+    free(c->endpoint);
+    free(c->prefix);
+    memset(c, 0, sizeof(*c));
+}
+
+int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const char *key_sent,
+             struct aliyun_reply *out, struct err *err)
+{
+    int rc = aliyun_call(c->cli, action, params, out, err);
+
+    if (rc != CP_OK)
+        ali_scrub(err, c->what, key_sent);
+    return rc;
+}
+
+int ali_key_pem(const struct deploy_cert *c, const char *what, char **out, size_t *len, struct err *err)
+{
+    EVP_PKEY *key = key_from_pem(c->key_pem, c->key_len, "the private key", err);
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    rc = key != NULL ? key_to_pem_traditional(key, out, len, err) : CP_EINVALID;
+
+    EVP_PKEY_free(key);
+    if (rc != CP_OK)
+        err_prefix(err, "%s: ", what);
+    return rc;
+}
+
+char *ali_id_text(const json_t *j)
+{
+    if (json_is_integer(j))
+        return str_printf("%lld", (long long)json_integer_value(j));
+    return json_is_string(j) ? str_dup(json_string_value(j)) : NULL;
+}
+
+static bool is_b64(char ch)
+{
+    return isalnum((unsigned char)ch) || ch == '+' || ch == '/';
+}
+
+/* Does the run [p, p+len) look like a piece of the key: its first (up to) ECHO_RUN characters occur in body? */
+static bool from_key(const char *body, const char *p, size_t len)
+{
+    char window[ECHO_RUN + 1];
+    size_t n = len < ECHO_RUN ? len : ECHO_RUN;
+
+    if (len < ECHO_MIN)
+        return false;
+    memcpy(window, p, n);
+    window[n] = '\0';
+    return strstr(body, window) != NULL;
+}
+
+void ali_scrub(struct err *err, const char *what, const char *key_pem)
+{
+    const char *body = key_pem != NULL ? strstr(key_pem, "-----\n") : NULL;
+    char out[sizeof(err->msg)];
+    size_t o = 0;
+    bool hit = false;
+
+    if (err == NULL || body == NULL)
+        return;
+    for (const char *p = err->msg; *p != '\0' && o + 1 < sizeof(out);) {
+        size_t run = 0;
+        while (is_b64(p[run]))
+            run++;
+        if (run > 0 && from_key(body, p, run)) {
+            o += (size_t)snprintf(out + o, sizeof(out) - o, "[private key]");
+            o = o < sizeof(out) ? o : sizeof(out) - 1;
+            hit = true;
+        } else {
+            size_t n = run > 0 ? run : 1;
+            n = n < sizeof(out) - 1 - o ? n : sizeof(out) - 1 - o;
+            memcpy(out + o, p, n);
+            o += n;
+        }
+        p += run > 0 ? run : 1;
+    }
+    out[o] = '\0';
+    if (hit)
+        err_set(err, err->code, "%s (%s: the reply quoted the private key)", out, what);
+}
+
+/* Lower-case hex of the first 4 bytes of SHA-256(s). */
+static void short_hash(const char *s, char out[9])
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+
+    SHA256((const unsigned char *)s, strlen(s), md);
+    for (int i = 0; i < 4; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+char *ali_name_prefix(const char *setting, const char *tag, const char *cert_name)
+{
+    char head[ALI_PREFIX_MAX + 1], part[ALI_PREFIX_MAX + 1], hash[9];
+    size_t room, len = strlen(cert_name);
+    bool hashed;
+
+    if (setting != NULL)
+        return str_printf("%s-", setting);
+    snprintf(head, sizeof(head), DEFAULT_PREFIX "%s%s", tag != NULL ? tag : "", tag != NULL ? "-" : "");
+    room = ALI_PREFIX_MAX - strlen(head);  /* for the name part, within ALI_PREFIX_MAX */
+    hashed = strchr(cert_name, '_') != NULL || len > room;
+    snprintf(part, sizeof(part), "%.*s", (int)(hashed ? room - 9 : len), cert_name);
+    for (char *p = part; *p != '\0'; p++)
+        if (strchr(NAME_CHARS, *p) == NULL)
+            *p = '_';
+    if (!hashed)
+        return str_printf("%s%s-", head, part);
+    short_hash(cert_name, hash);
+    return str_printf("%s%s-%s-", head, part, hash);
+}
+
+char *ali_cert_name(const char *setting, const char *tag, const struct deploy_cert *c)
+{
+    char *prefix = ali_name_prefix(setting, tag, c->name), *name = NULL;
+    size_t n = strlen(c->serial_hex);
+    const char *serial = c->serial_hex + (n > SERIAL_DIGITS ? n - SERIAL_DIGITS : 0);
+
+    if (prefix != NULL)
+        name = str_printf("%s%s", prefix, serial);
+    free(prefix);
+    return name;
+}
+
+bool ali_is_upload_of(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    const char *rest = name + n;
+
+    if (strncmp(name, prefix, n) != 0 || *rest == '\0' || strlen(rest) > SERIAL_DIGITS)
+        return false;
+    return strspn(rest, "0123456789ABCDEF") == strlen(rest);
+}
+
+bool ali_same_leaf(const char *pem, const struct deploy_cert *c)
+{
+    unsigned char *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    bool same = false;
+
+    if (pem != NULL && cert_pem_to_der(pem, strlen(pem), &a, &alen, NULL) == CP_OK &&
+        cert_pem_to_der(c->cert_pem, strlen(c->cert_pem), &b, &blen, NULL) == CP_OK)
+        same = alen == blen && memcmp(a, b, alen) == 0;
+    free(a);
+    free(b);
+    return same;
+}
+
+static int push(char ***v, size_t *n, const char *p, size_t len)
+{
+    char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+    if (nv == NULL)
+        return CP_ENOMEM;
+    *v = nv;
+    if ((nv[*n] = strndup(p, len)) == NULL)
+        return CP_ENOMEM;
+    (*n)++;
+    return CP_OK;
+}
+
+int ali_get_list(const struct kvlist *s, const char *key, char ***out, size_t *n, struct err *err)
+{
+    static const char sep[] = ", \t";
+
+    *out = NULL;
+    *n = 0;
+    for (size_t i = 0; s != NULL && i < s->n; i++) {
+        if (strcmp(s->items[i].key, key) != 0)
+            continue;
+        for (const char *p = s->items[i].value; *(p += strspn(p, sep)) != '\0'; p += strcspn(p, sep)) {
+            if (push(out, n, p, strcspn(p, sep)) != CP_OK) {
+                ali_list_free(*out, *n);
+                *out = NULL;
+                *n = 0;
+                return err_nomem(err);
+            }
+        }
+    }
+    return CP_OK;
+}
+
+void ali_list_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int ali_check_domains(const char *what, char *const *v, size_t n, struct err *err)
+{
+    static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._";
+
+    for (size_t i = 0; i < n; i++) {
+        const char *d = v[i] + (str_has_prefix(v[i], "*.") ? 2 : v[i][0] == '.');
+        if (*d == '\0' || *d == '.' || strlen(v[i]) > 253 || strspn(d, ok) != strlen(d))
+            return err_set(err, CP_EUSAGE, "%s: domain \"%s\" is not a domain name", what, v[i]);
+    }
+    return CP_OK;
+}
