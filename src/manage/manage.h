@@ -105,7 +105,7 @@ typedef void (*manage_deploy_cb)(void *user, const struct manage_deploy_report *
 /* A certificate to issue: what the command line, a config section or a C
  * program says. Everything is borrowed for the call. */
 struct manage_cert_req {
-    const char *const *names;     /* DNS names, "*.example.com" for a wildcard */
+    const char *const *names;     /* DNS names ("*.example.com" for a wildcard), IP addresses */
     size_t nnames;
     const char *cert_name;        /* NULL: the first name, "*." becoming "_." */
     const char *key_type;         /* NULL: ec256 */

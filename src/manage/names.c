@@ -58,7 +58,7 @@ int manage_name_normalise(const char *in, char **out, struct err *err)
     *out = NULL;
     if (ident_ip_parse(host, &ip) && host != in)
         return err_set(err, CP_EUSAGE, "name \"%s\": an IP address cannot be a wildcard", in);
-    if (ident_ip_parse(host, &ip))
+    if (ip.len != 0)
         return normalise_ip(in, &ip, out, err);
     if (n == 0 || n > 253 || host[n - 1] == '.' || strchr(host, '.') == NULL || numeric_top(host))
         return err_set(err, CP_EUSAGE, "name \"%s\": not a fully qualified domain name nor an IP address", in);
