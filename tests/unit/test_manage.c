@@ -170,6 +170,8 @@ static void test_ip_names(void **state)
     expect_name("::", "::");
     expect_name("fe80:0:0:0:0:0:0:0", "fe80::");
     expect_name("::2", "::2");
+    expect_name("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1");  /* RFC 5952 §4.2.2: one 0 stays */
+    expect_name("0:0:1:0:0:0:1:0", "0:0:1::1:0");                  /* §4.2.3: the longest run */
     expect_bad_name("*.192.0.2.1", "name \"*.192.0.2.1\": an IP address cannot be a wildcard");
     expect_bad_name("*.::1", "name \"*.::1\": an IP address cannot be a wildcard");
     expect_bad_name("::ffff:192.0.2.1", "name \"::ffff:192.0.2.1\": an IPv4-mapped IPv6 address; "
