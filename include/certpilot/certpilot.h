@@ -133,7 +133,7 @@ struct cp_setting {
 #define CP_CERT_REQUEST_VERSION 1
 struct cp_cert_request {
     unsigned version;               /* CP_CERT_REQUEST_VERSION */
-    const char *const *names;       /* DNS names; "*.example.com" for a wildcard */
+    const char *const *names;       /* DNS names ("*.example.com" for a wildcard) and IP addresses (RFC 8738) */
     size_t nnames;
     const char *cert_name;          /* local name; NULL: the first name ("*." becomes "_.") */
     const char *key_type;           /* certificate key; NULL: "ec256" */

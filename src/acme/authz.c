@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include "jose/b64url.h"
+#include "util/ident.h"
 #include "util/str.h"
 
 static void chal_free(struct acme_challenge *ch)
@@ -50,6 +51,27 @@ static int chal_parse(struct acme_challenge *ch, json_t *obj)
     return CP_OK;
 }
 
+/* RFC 8555 §9.7.7 "dns", RFC 8738 §3 "ip": an address is kept in its canonical
+ * text, so it compares (and reaches a solver) in one form whatever the CA wrote. */
+static int ident_parse(struct acme_authz *a, const json_t *id, struct err *err)
+{
+    const char *type = json_string_value(json_object_get(id, "type"));
+    const char *value = json_string_value(json_object_get(id, "value"));
+    struct ident_ip ip;
+    char text[IDENT_IP_TEXT_MAX];
+
+    if (type == NULL || (strcmp(type, "dns") != 0 && strcmp(type, "ip") != 0))
+        return err_set(err, CP_EPROTO, "authorization %s: identifier type is not dns or ip", a->url);
+    a->ip = strcmp(type, "ip") == 0;
+    if (a->ip && !ident_ip_parse(value, &ip))
+        return err_set(err, CP_EPROTO, "authorization %s: ip identifier is not an IP address", a->url);
+    if (a->ip)
+        ident_ip_format(ip.addr, ip.len, text);
+    if ((a->ident = strdup(a->ip ? text : value)) == NULL)
+        return err_nomem(err);
+    return CP_OK;
+}
+
 static int authz_parse(struct acme_authz *a, json_t *obj, struct err *err)
 {
     const json_t *id = json_object_get(obj, "identifier");
@@ -62,12 +84,13 @@ static int authz_parse(struct acme_authz *a, json_t *obj, struct err *err)
 
     if (value == NULL || status == NULL || !json_is_array(chals))
         return err_set(err, CP_EPROTO, "authorization %s: reply is not an authorization object", a->url);
+    if ((rc = ident_parse(a, id, err)) != CP_OK)
+        return rc;
     a->object = json_incref(obj);
-    a->ident = strdup(value);
     a->status = strdup(status);
     a->wildcard = json_is_true(json_object_get(obj, "wildcard"));
     a->chal = calloc(json_array_size(chals) + 1, sizeof(*a->chal));
-    if (!a->ident || !a->status || !a->chal)
+    if (!a->status || !a->chal)
         return err_nomem(err);
     json_array_foreach(chals, i, v) {
         rc = chal_parse(&a->chal[a->nchal++], v);

@@ -23,7 +23,9 @@ struct acme_challenge {
 
 struct acme_authz {
     char *url;
-    char *ident;     /* identifier value as the CA gives it (no "*." for wildcards) */
+    char *ident;     /* identifier value as the CA gives it (no "*." for wildcards);
+                        an "ip" identifier's address in its canonical text (RFC 8738 §3) */
+    bool ip;         /* the identifier's type is "ip" (else "dns") */
     bool wildcard;
     char *status;    /* pending, valid, invalid, deactivated, expired, revoked */
     struct acme_challenge *chal;
@@ -31,7 +33,8 @@ struct acme_authz {
     json_t *object;
 };
 
-/* Read the authorization at url (POST-as-GET). *retry_after_s as in acme_order_refresh. */
+/* Read the authorization at url (POST-as-GET). *retry_after_s as in acme_order_refresh.
+ * CP_EPROTO when the identifier's type is not "dns" or "ip", or an "ip" value is no address. */
 int acme_authz_fetch(struct acme_client *c, const char *url, struct acme_authz *out,
                      long *retry_after_s, struct err *err) CP_WUR;
 

@@ -9,6 +9,7 @@
 #include "acme/problem.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
+#include "util/ident.h"
 #include "util/str.h"
 
 /* One authorization of the order and what we presented for it. */
@@ -114,20 +115,22 @@ static int slot_prepare(struct run *r, struct slot *s, struct err *err)
 
 /* RFC 8555 §7.1.4: an authorization is for one identifier of our order. One
  * for anything else (another name, a "name" that looks like an option) is
- * refused before any solver sees it. Names compare case-insensitively. */
+ * refused before any solver sees it. Names compare case-insensitively; an
+ * "ip" identifier (RFC 8738 §3, in canonical text) only matches an address of
+ * the order, a "dns" one only a DNS name: "192.0.2.1" as a DNS name is not ours. */
 static int authz_is_ours(const struct run *r, const struct acme_authz *a, struct err *err)
 {
-    const json_t *id = json_object_get(a->object, "identifier");
-    const char *type = json_string_value(json_object_get(id, "type"));
-
-    for (size_t i = 0; type != NULL && strcmp(type, "dns") == 0 && i < r->req->nnames; i++) {
+    for (size_t i = 0; i < r->req->nnames; i++) {
         const char *name = r->req->names[i];
         bool wild = str_has_prefix(name, "*.");
-        if (wild == a->wildcard && strcasecmp(wild ? name + 2 : name, a->ident) == 0)
+        if (ident_is_ip(name) != a->ip)
+            continue;
+        if (a->ip ? !a->wildcard && ident_ip_equal(name, a->ident)
+                  : wild == a->wildcard && strcasecmp(wild ? name + 2 : name, a->ident) == 0)
             return CP_OK;
     }
     return err_set(err, CP_EPROTO, "authorization %s is for %s \"%s%s\", not a name of this order; refused",
-                   a->url, type ? type : "(no type)", a->wildcard ? "*." : "", a->ident);
+                   a->url, a->ip ? "ip" : "dns", a->wildcard ? "*." : "", a->ident);
 }
 
 static int fetch_authzs(struct run *r, struct err *err)

@@ -16,7 +16,7 @@
 #include "solve/solve.h"
 
 struct acme_issue_req {
-    const char *const *names;  /* DNS names, wildcards as "*.example.com" */
+    const char *const *names;  /* DNS names, wildcards as "*.example.com"; IP addresses in canonical text */
     size_t nnames;
     struct solver *solver;     /* borrowed; its type picks the challenge */
     EVP_PKEY *cert_key;        /* borrowed; the certificate's key (not the account key) */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jose/b64url.h"
+#include "util/ident.h"
 #include "util/str.h"
 
 void acme_order_free(struct acme_order *o)
@@ -91,12 +92,14 @@ static int order_parse(struct acme_client *c, struct acme_order *o, json_t *obj,
     return order_urls_check(c, o, err);
 }
 
+/* RFC 8555 §7.1.3 / RFC 8738 §3: {"type": "dns"|"ip", "value": ...}; an
+ * address goes in its canonical text, as manage/names left it. */
 static json_t *identifiers(const char *const *names, size_t n)
 {
     json_t *arr = json_array();
 
     for (size_t i = 0; arr != NULL && i < n; i++) {
-        json_t *id = json_pack("{s:s, s:s}", "type", "dns", "value", names[i]);
+        json_t *id = json_pack("{s:s, s:s}", "type", ident_type(names[i]), "value", names[i]);
         if (id == NULL || json_array_append_new(arr, id) != 0) {
             json_decref(arr);
             return NULL;

@@ -1,6 +1,6 @@
 /*
  * acme/order — RFC 8555 §7.1.3 / §7.4 order objects: create for a set of
- * DNS names, read back, finalize with a CSR, download the certificate
+ * DNS names and IP addresses, read back, finalize with a CSR, download the certificate
  * chain (with the alternate chains the CA links to).
  */
 #ifndef CP_ACME_ORDER_H
@@ -22,7 +22,8 @@ struct acme_order {
     json_t *object;
 };
 
-/* newOrder for names (type "dns"). profile may be NULL (draft-aaron-acme-profiles).
+/* newOrder for names (type "dns"; "ip" for an address in canonical text, RFC 8738).
+ * profile may be NULL (draft-aaron-acme-profiles).
  * replaces, when not NULL, is the RFC 9773 §4.1 identifier of the certificate
  * this order renews (RFC 9773 §5); CAs without ARI ignore it. */
 int acme_order_create(struct acme_client *c, const char *const *names, size_t n,

@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "crypto/key.h"
 #include "store/store.h"
+#include "util/ident.h"
 
 #define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
@@ -74,9 +75,12 @@ const char *value_email(const char *v)
 }
 
 /* RFC 1035 §2.3.1 host names (letters, digits, hyphens; labels of 1..63),
- * with the "*." of a wildcard in front (RFC 8555 §7.1.3). */
+ * with the "*." of a wildcard in front (RFC 8555 §7.1.3), or an IP address
+ * (RFC 8738; manage/names checks the rest, as for -d). */
 static const char *check_dns_name(const char *v)
 {
+    if (ident_is_ip(v))
+        return NULL;
     const char *p = strncmp(v, "*.", 2) == 0 ? v + 2 : v;
     size_t label = 0;
 

@@ -14,6 +14,7 @@
 #include <openssl/x509v3.h>
 
 #include "jose/b64url.h"
+#include "util/ident.h"
 #include "util/buf.h"
 #include "util/str.h"
 
@@ -52,8 +53,30 @@ static char *bio_to_str(BIO *bio)
     return s;
 }
 
+/* One SAN entry as text: a dNSName as it is, an iPAddress (RFC 8738 §3) in its
+ * canonical text. *out stays NULL for other types and malformed addresses. */
+static int san_text(const GENERAL_NAME *gn, char **out)
+{
+    const ASN1_STRING *s = gn->type == GEN_DNS ? gn->d.dNSName : gn->type == GEN_IPADD ? gn->d.iPAddress : NULL;
+    char text[IDENT_IP_TEXT_MAX];
+
+    *out = NULL;
+    if (s == NULL)
+        return CP_OK;
+    if (gn->type == GEN_IPADD) {
+        if (!ident_ip_format(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), text))
+            return CP_OK;
+        return (*out = strdup(text)) != NULL ? CP_OK : CP_ENOMEM;
+    }
+    /* An embedded NUL would truncate the name into a different one. */
+    if (memchr(ASN1_STRING_get0_data(s), '\0', (size_t)ASN1_STRING_length(s)) != NULL)
+        return CP_EINVALID;
+    *out = strndup((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s));
+    return *out != NULL ? CP_OK : CP_ENOMEM;
+}
+
 /* RFC 8555 §7.4: the identifiers a certificate covers are its SAN dNSNames
- * (never the subject CN). */
+ * and iPAddresses (never the subject CN). */
 static int collect_names(X509 *x, struct cert_info *ci)
 {
     int crit = -1;
@@ -67,19 +90,8 @@ static int collect_names(X509 *x, struct cert_info *ci)
     if (n > 0 && (ci->names = calloc((size_t)n, sizeof(char *))) == NULL)
         rc = CP_ENOMEM;
     for (int i = 0; rc == CP_OK && i < n; i++) {
-        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(gens, i);
-        const ASN1_IA5STRING *s;
-
-        if (gn->type != GEN_DNS)
-            continue;
-        s = gn->d.dNSName;
-        /* An embedded NUL would truncate the name into a different one. */
-        if (memchr(ASN1_STRING_get0_data(s), '\0', (size_t)ASN1_STRING_length(s)) != NULL)
-            rc = CP_EINVALID;
-        else if ((ci->names[ci->nnames] = strndup((const char *)ASN1_STRING_get0_data(s),
-                                                  (size_t)ASN1_STRING_length(s))) == NULL)
-            rc = CP_ENOMEM;
-        else
+        rc = san_text(sk_GENERAL_NAME_value(gens, i), &ci->names[ci->nnames]);
+        if (rc == CP_OK && ci->names[ci->nnames] != NULL)
             ci->nnames++;
     }
     GENERAL_NAMES_free(gens);

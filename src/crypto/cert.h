@@ -14,7 +14,8 @@
 #include "util/err.h"
 
 struct cert_info {
-    char **names;       /* subjectAltName dNSNames in certificate order (malloc'd array of malloc'd strings) */
+    char **names;       /* subjectAltName dNSNames and iPAddresses (canonical text, RFC 8738) in
+                           certificate order (malloc'd array of malloc'd strings) */
     size_t nnames;
     time_t not_before;  /* UTC */
     time_t not_after;   /* UTC */

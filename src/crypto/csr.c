@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/ident.h"
+
 /* RFC 5280 §4.2.1.6: dNSName is an IA5String and names must be in their
  * ASCII (A-label) form, so anything outside printable ASCII is a user error. */
 static int check_names(const char *const *names, size_t n, struct err *err)
@@ -40,6 +42,29 @@ static GENERAL_NAME *dns_name(const char *name)
     return gn;
 }
 
+/* RFC 8738 §3 / RFC 5280 §4.2.1.6: an address goes in an iPAddress
+ * GeneralName (4 or 16 octets, network order), never in a dNSName. */
+static GENERAL_NAME *ip_name(const struct ident_ip *ip)
+{
+    GENERAL_NAME *gn = GENERAL_NAME_new();
+    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+
+    if (gn == NULL || os == NULL || ASN1_OCTET_STRING_set(os, ip->addr, (int)ip->len) != 1) {
+        GENERAL_NAME_free(gn);
+        ASN1_OCTET_STRING_free(os);
+        return NULL;
+    }
+    GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
+    return gn;
+}
+
+static GENERAL_NAME *general_name(const char *name)
+{
+    struct ident_ip ip;
+
+    return ident_ip_parse(name, &ip) ? ip_name(&ip) : dns_name(name);
+}
+
 /* RFC 2986 §4.1 attributes: an extensionRequest holding subjectAltName with
  * every name, in the order given. */
 static int add_san(X509_REQ *req, const char *const *names, size_t n)
@@ -50,7 +75,7 @@ static int add_san(X509_REQ *req, const char *const *names, size_t n)
     int ok = gens != NULL && exts != NULL;
 
     for (size_t i = 0; ok && i < n; i++) {
-        GENERAL_NAME *gn = dns_name(names[i]);
+        GENERAL_NAME *gn = general_name(names[i]);
         if (gn == NULL || sk_GENERAL_NAME_push(gens, gn) <= 0) {
             GENERAL_NAME_free(gn);
             ok = 0;
@@ -67,12 +92,18 @@ static int add_san(X509_REQ *req, const char *const *names, size_t n)
     return ok ? CP_OK : CP_ECRYPTO;
 }
 
-/* RFC 5280 ub-common-name is 64: a longer first name only lives in the SAN. */
-static int set_subject(X509_REQ *req, const char *first)
+/* RFC 5280 ub-common-name is 64: a longer first name only lives in the SAN.
+ * The CN holds the first DNS name; an address never goes there (RFC 8738 §3
+ * puts it in an iPAddress SAN), so with addresses alone the subject is empty. */
+static int set_subject(X509_REQ *req, const char *const *names, size_t n)
 {
     X509_NAME *subj = X509_REQ_get_subject_name(req);
+    const char *first = NULL;
 
-    if (strlen(first) > 64)
+    for (size_t i = 0; first == NULL && i < n; i++)
+        if (!ident_is_ip(names[i]))
+            first = names[i];
+    if (first == NULL || strlen(first) > 64)
         return CP_OK;
     if (X509_NAME_add_entry_by_NID(subj, NID_commonName, MBSTRING_ASC,
                                    (const unsigned char *)first, -1, -1, 0) != 1)
@@ -113,7 +144,7 @@ int csr_build(EVP_PKEY *key, const char *const *names, size_t n,
     if ((req = X509_REQ_new()) == NULL)
         return err_nomem(err);
     if (X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
-        set_subject(req, names[0]) != CP_OK || add_san(req, names, n) != CP_OK ||
+        set_subject(req, names, n) != CP_OK || add_san(req, names, n) != CP_OK ||
         X509_REQ_set_pubkey(req, key) != 1) {
         rc = err_ssl(err, CP_ECRYPTO, "cannot build the CSR for %s", names[0]);
         goto out;

@@ -12,8 +12,9 @@
 
 /*
  * RFC 8555 §7.4: a CSR carrying every name as a subjectAltName dNSName
- * (wildcards as given, "*.example.com"); the subject CN is the first name
- * when it fits in 64 characters, so no name appears only in the CN.
+ * (wildcards as given, "*.example.com"), an IP address (RFC 8738 §3) as an
+ * iPAddress; the subject CN is the first DNS name when it fits in 64
+ * characters (none: an empty subject), so no name appears only in the CN.
  * Signed with key (SHA-256). *der is malloc'd, caller frees.
  * CP_EUSAGE for zero names or an empty name.
  */

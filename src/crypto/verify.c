@@ -10,6 +10,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "util/ident.h"
+
 /* Every certificate of a PEM text, in order. CP_EINVALID when one does not
  * parse or (need_one) there is none. */
 static int read_all(const char *pem, bool need_one, STACK_OF(X509) **out, struct err *err)
@@ -40,27 +42,54 @@ static int read_all(const char *pem, bool need_one, STACK_OF(X509) **out, struct
     return CP_OK;
 }
 
-static bool in_list(const char *name, size_t len, const char *const *names, size_t n)
+/* Is the SAN entry g the order's name, of its type? A dNSName matches a DNS
+ * name (case-insensitively), an iPAddress an address (RFC 8738 §3, by its
+ * octets): a dNSName "192.0.2.1" never stands for the address. */
+static bool san_is(const GENERAL_NAME *g, const char *name)
+{
+    struct ident_ip ip;
+    bool is_ip = ident_ip_parse(name, &ip);
+    const ASN1_STRING *s = g->type == GEN_IPADD ? g->d.iPAddress : g->type == GEN_DNS ? g->d.dNSName : NULL;
+    size_t len = s != NULL ? (size_t)ASN1_STRING_length(s) : 0;
+
+    if (s == NULL || is_ip != (g->type == GEN_IPADD))
+        return false;
+    if (is_ip)
+        return len == ip.len && memcmp(ASN1_STRING_get0_data(s), ip.addr, len) == 0;
+    return len == strlen(name) && strncasecmp((const char *)ASN1_STRING_get0_data(s), name, len) == 0;
+}
+
+static bool in_list(const GENERAL_NAME *g, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+        if (san_is(g, names[i]))
             return true;
     return false;
 }
 
-/* Is names[i] one of the leaf's dNSNames? */
 static bool in_sans(const GENERAL_NAMES *gens, const char *name)
 {
-    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        if (g->type == GEN_DNS && (size_t)ASN1_STRING_length(g->d.dNSName) == strlen(name) &&
-            strncasecmp((const char *)ASN1_STRING_get0_data(g->d.dNSName), name, strlen(name)) == 0)
+    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++)
+        if (san_is(sk_GENERAL_NAME_value(gens, i), name))
             return true;
-    }
     return false;
 }
 
-/* RFC 8555 §7.4: the SAN set equals the order's identifiers. */
+/* The SAN entry g was not ordered: say which, as text. */
+static int not_ordered(const GENERAL_NAME *g, struct err *err)
+{
+    const ASN1_STRING *s = g->type == GEN_IPADD ? g->d.iPAddress : g->d.dNSName;
+    char text[IDENT_IP_TEXT_MAX];
+
+    if (g->type == GEN_DNS)
+        return err_set(err, CP_EPROTO, "certificate holds the name %.*s, which was not ordered",
+                       ASN1_STRING_length(s), (const char *)ASN1_STRING_get0_data(s));
+    if (!ident_ip_format(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), text))
+        return err_set(err, CP_EPROTO, "certificate holds an IP address of %d octets", ASN1_STRING_length(s));
+    return err_set(err, CP_EPROTO, "certificate holds the IP address %s, which was not ordered", text);
+}
+
+/* RFC 8555 §7.4: the SAN set equals the order's identifiers, type by type. */
 static int check_names(X509 *leaf, const char *const *names, size_t n, struct err *err)
 {
     GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
@@ -68,16 +97,15 @@ static int check_names(X509 *leaf, const char *const *names, size_t n, struct er
 
     for (int i = 0; rc == CP_OK && i < sk_GENERAL_NAME_num(gens); i++) {
         const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        const ASN1_IA5STRING *s = g->type == GEN_DNS ? g->d.dNSName : NULL;
-        if (s == NULL)
-            rc = err_set(err, CP_EPROTO, "certificate holds a subjectAltName that is not a DNS name");
-        else if (!in_list((const char *)ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s), names, n))
-            rc = err_set(err, CP_EPROTO, "certificate holds the name %.*s, which was not ordered",
-                         ASN1_STRING_length(s), (const char *)ASN1_STRING_get0_data(s));
+        if (g->type != GEN_DNS && g->type != GEN_IPADD)
+            rc = err_set(err, CP_EPROTO, "certificate holds a subjectAltName that is not a DNS name or IP address");
+        else if (!in_list(g, names, n))
+            rc = not_ordered(g, err);
     }
     for (size_t i = 0; rc == CP_OK && i < n; i++)
         if (!in_sans(gens, names[i]))
-            rc = err_set(err, CP_EPROTO, "certificate lacks the name %s", names[i]);
+            rc = err_set(err, CP_EPROTO, "certificate lacks the %s %s", ident_is_ip(names[i]) ? "IP address" : "name",
+                         names[i]);
     GENERAL_NAMES_free(gens);
     return rc;
 }

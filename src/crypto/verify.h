@@ -17,9 +17,11 @@
 
 /*
  * leaf_pem: the end-entity certificate; chain_pem: the rest, leaf's issuer
- * first ("" allowed: no chain). names: the order's DNS identifiers (wildcards
- * as "*.example.com"). The leaf's subjectAltName must hold exactly these names
- * (compared case-insensitively, repeats ignored) and nothing of another type;
+ * first ("" allowed: no chain). names: the order's identifiers (DNS names,
+ * wildcards as "*.example.com"; IP addresses, RFC 8738). The leaf's
+ * subjectAltName must hold exactly these: each DNS name as a dNSName (compared
+ * case-insensitively), each address as an iPAddress (compared by octets),
+ * repeats ignored, nothing of another type;
  * its public key must be key's; its basicConstraints must not say CA; now
  * must lie in [notBefore, notAfter). Each chain certificate must be the issuer
  * (X509_check_issued) and signer (X509_verify) of the one before it.

@@ -37,7 +37,7 @@ static bool up_to_date(const json_t *entry, const char *serial)
 static int run_one(struct deploy_run *r, const char *spec, bool *changed, struct err *err)
 {
     struct deploy_spec ds = {0};
-    struct deploy_opts o = {r->m->log, NULL};
+    struct deploy_opts o = {.log = r->m->log};
     struct deploy_target *t = NULL;
     int rc = deploy_spec_parse(spec, &ds, err);
 

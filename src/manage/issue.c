@@ -118,6 +118,9 @@ static int check_request(const struct manage_cert_req *req, struct issue_job *j,
     for (size_t i = 0; type != NULL && i < j->nnames; i++)
         if (j->names[i][0] == '*' && strcmp(type, "dns-01") != 0)
             return err_set(err, CP_EUSAGE, "name %s: a wildcard needs dns-01", j->names[i]);
+    for (size_t i = 0; i < j->nnames; i++)
+        if ((rc = manage_name_check_challenge(j->names[i], type, err)) != CP_OK)
+            return rc;
     if (req->timeout_s < 0 || req->timeout_s > 86400)
         return err_set(err, CP_EUSAGE, "timeout %ld s is not from 1 to 86400", req->timeout_s);
     named.names = (const char *const *)j->names;

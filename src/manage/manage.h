@@ -105,7 +105,7 @@ typedef void (*manage_deploy_cb)(void *user, const struct manage_deploy_report *
 /* A certificate to issue: what the command line, a config section or a C
  * program says. Everything is borrowed for the call. */
 struct manage_cert_req {
-    const char *const *names;     /* DNS names, "*.example.com" for a wildcard */
+    const char *const *names;     /* DNS names ("*.example.com" for a wildcard), IP addresses */
     size_t nnames;
     const char *cert_name;        /* NULL: the first name, "*." becoming "_." */
     const char *key_type;         /* NULL: ec256 */
@@ -134,8 +134,13 @@ struct manage_issued {
     char deploy_error[1024];
 };
 
-/* Lower-case and check a DNS name ("*." for a wildcard). CP_EUSAGE names it. */
+/* Lower-case and check a DNS name ("*." for a wildcard), or give an IP address
+ * (RFC 8738) its canonical text (IPv6 as RFC 5952). CP_EUSAGE names it. */
 int manage_name_normalise(const char *in, char **out, struct err *err) CP_WUR;
+
+/* Can a challenge of type (NULL: not known yet) prove control of the
+ * normalised name? An IP address needs http-01. CP_EUSAGE names it. */
+int manage_name_check_challenge(const char *name, const char *type, struct err *err) CP_WUR;
 
 /* The certificate name a request gets (req->cert_name or derived from the
  * first name), checked. CP_EUSAGE when it cannot be stored under. */

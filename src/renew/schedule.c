@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/ident.h"
+
 static const char *const reason_text[] = {
     [RENEW_REASON_ARI_WINDOW] = "ARI window",
     [RENEW_REASON_ARI_PASSED] = "ARI window has passed",
@@ -113,10 +115,12 @@ int renew_schedule(const struct renew_input *in, struct renew_plan *out, struct 
     return CP_OK;
 }
 
+/* An address may be written in several forms ("2001:DB8:0::1"): it matches
+ * by value (a certificate's addresses are canonical text, crypto/cert.h). */
 static bool contains(const char *const *list, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcasecmp(list[i], name) == 0)
+        if (strcasecmp(list[i], name) == 0 || ident_ip_equal(list[i], name))
             return true;
     return false;
 }

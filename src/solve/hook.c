@@ -1,7 +1,8 @@
 /*
  * solve/hook — the exec hook solver, uacme's contract:
  *   PROG begin|done|failed TYPE IDENT TOKEN AUTH
- * with the same values in CERTPILOT_* environment variables. Values are
+ * with the same values in CERTPILOT_* environment variables, and
+ * CERTPILOT_IDENT_TYPE=dns|ip (IDENT is an address for an RFC 8738 identifier). Values are
  * checked against their formats first: they reach another program, which
  * may well be a shell script.
  *
@@ -16,6 +17,7 @@
 
 #include "util/exec.h"
 #include "solve/solve.h"
+#include "util/ident.h"
 #include "util/str.h"
 
 struct hook_solver {
@@ -41,11 +43,25 @@ static bool safe(const char *s, const char *extra)
     return true;
 }
 
+/* RFC 8738 §3: an address reaches a hook only in its canonical text, whose
+ * characters are digits, a-f, '.' and ':'; nothing else passes. */
+static bool safe_ip(const char *s)
+{
+    struct ident_ip ip;
+    char text[IDENT_IP_TEXT_MAX];
+
+    return ident_ip_parse(s, &ip) && ident_ip_format(ip.addr, ip.len, text) && strcmp(s, text) == 0 &&
+           strspn(s, "0123456789abcdef.:") == strlen(s);
+}
+
 static int check_chal(const struct chal *c, struct err *err)
 {
-    /* TYPE is "dns-01"-like; IDENT is a DNS name (RFC 8555 §7.1.4, no "*." here);
-     * TOKEN is base64url (§8.1); AUTH is base64url or "token.thumbprint" */
-    if (!safe(c->type, "-") || !safe(c->ident, "-._") || !safe(c->token, "-_") || !safe(c->auth, "-_."))
+    /* TYPE is "dns-01"-like; IDENT is a DNS name (RFC 8555 §7.1.4, no "*." here)
+     * or an address (safe_ip); TOKEN is base64url (§8.1); AUTH is base64url or
+     * "token.thumbprint" */
+    bool ident_ok = ident_is_ip(c->ident) ? safe_ip(c->ident) : safe(c->ident, "-._");
+
+    if (!safe(c->type, "-") || !ident_ok || !safe(c->token, "-_") || !safe(c->auth, "-_."))
         return err_set(err, CP_EINVALID, "refusing to pass unexpected characters to a hook "
                        "(identifier \"%s\")", c->ident ? c->ident : "");
     return CP_OK;
@@ -55,7 +71,7 @@ static int run(struct hook_solver *h, const char *method, const struct chal *c, 
                struct err *err)
 {
     const char *argv[] = {h->prog, method, c->type, c->ident, c->token, c->auth, NULL};
-    char *env[6] = {NULL};
+    char *env[7] = {NULL};
     int rc;
 
     env[0] = str_printf("CERTPILOT_METHOD=%s", method);
@@ -63,11 +79,13 @@ static int run(struct hook_solver *h, const char *method, const struct chal *c, 
     env[2] = str_printf("CERTPILOT_IDENT=%s", c->ident);
     env[3] = str_printf("CERTPILOT_TOKEN=%s", c->token);
     env[4] = str_printf("CERTPILOT_AUTH=%s", c->auth);
-    if (!env[0] || !env[1] || !env[2] || !env[3] || !env[4])
+    /* argv stays uacme's; the identifier's type (RFC 8738 "ip" or "dns") is extra */
+    env[5] = str_printf("CERTPILOT_IDENT_TYPE=%s", ident_type(c->ident));
+    if (!env[0] || !env[1] || !env[2] || !env[3] || !env[4] || !env[5])
         rc = err_nomem(err);
     else
         rc = exec_run(argv, (const char *const *)env, h->timeout_s, status, err);
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < 6; i++)
         free(env[i]);
     return rc;
 }

@@ -25,7 +25,7 @@
 /* One challenge to present; the values of the exec hook contract. */
 struct chal {
     const char *type;   /* "dns-01", "http-01" */
-    const char *ident;  /* identifier without a leading "*." */
+    const char *ident;  /* identifier without a leading "*."; an IP address (RFC 8738) in canonical text */
     const char *token;  /* the challenge token (base64url) */
     const char *auth;   /* http-01: the key authorization "token.thumbprint";
                            dns-01: base64url(SHA-256(key authorization)), the TXT value */

@@ -238,6 +238,11 @@ static void test_cert_settings(void **state)
     assert_string_equal(s.ca.value, "letsencrypt");
     assert_int_equal(s.server.line, 0);
     config_free(cfg);
+    /* RFC 8738: addresses are names too (manage/names checks them as it does -d) */
+    cfg = parse_ok("[cert:ip]\nnames = 192.0.2.1, 2001:DB8::1, a.example\n");
+    assert_int_equal(cfg->certs[0].names.n, 3);
+    assert_string_equal(cfg->certs[0].names.items[1].value, "2001:DB8::1");
+    config_free(cfg);
 }
 
 /* The shipped example parses; it holds secrets, so only mode 0600 will do. */

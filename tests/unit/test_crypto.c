@@ -287,6 +287,51 @@ static void test_csr_three_names(void **state)
     EVP_PKEY_free(key);
 }
 
+/* RFC 8738 §3: an address travels as an iPAddress SAN (its octets), never a
+ * dNSName, and stays out of the CN: the CN is the first DNS name. */
+static void test_csr_ip_names(void **state)
+{
+    static const char *const names[] = {"192.0.2.1", "a.example", "2001:db8::1"};
+    static const unsigned char v4[] = {192, 0, 2, 1};
+    static const unsigned char v6[] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const int types[] = {GEN_IPADD, GEN_DNS, GEN_IPADD};
+    EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
+    STACK_OF(X509_EXTENSION) *exts;
+    GENERAL_NAMES *gens;
+    unsigned char *der = NULL;
+    size_t len = 0;
+    X509_REQ *req;
+    char cn[64];
+
+    (void)state;
+    assert_int_equal(csr_build(key, names, 3, &der, &len, NULL), CP_OK);
+    req = parse_csr(der, len);
+    assert_int_equal(X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req), NID_commonName, cn, sizeof(cn)),
+                     9);
+    assert_string_equal(cn, "a.example");
+    exts = X509_REQ_get_extensions(req);
+    gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+    assert_int_equal(sk_GENERAL_NAME_num(gens), 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(sk_GENERAL_NAME_value(gens, i)->type, types[i]);
+    assert_int_equal(ASN1_STRING_length(sk_GENERAL_NAME_value(gens, 0)->d.iPAddress), 4);
+    assert_memory_equal(ASN1_STRING_get0_data(sk_GENERAL_NAME_value(gens, 0)->d.iPAddress), v4, 4);
+    assert_int_equal(ASN1_STRING_length(sk_GENERAL_NAME_value(gens, 2)->d.iPAddress), 16);
+    assert_memory_equal(ASN1_STRING_get0_data(sk_GENERAL_NAME_value(gens, 2)->d.iPAddress), v6, 16);
+    GENERAL_NAMES_free(gens);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    X509_REQ_free(req);
+    free(der);
+    /* addresses alone: an empty subject */
+    assert_int_equal(csr_build(key, names, 1, &der, &len, NULL), CP_OK);
+    req = parse_csr(der, len);
+    assert_int_equal(X509_NAME_entry_count(X509_REQ_get_subject_name(req)), 0);
+    assert_int_equal(X509_REQ_verify(req, key), 1);
+    X509_REQ_free(req);
+    free(der);
+    EVP_PKEY_free(key);
+}
+
 static void test_csr_rsa_signature(void **state)
 {
     static const char *const names[] = {"example.org"};
@@ -465,7 +510,7 @@ static void test_cert_info(void **state)
     EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
     struct cert_spec spec = {key,
                              "DNS:example.com, IP:192.0.2.1, email:a@example.com, "
-                             "DNS:*.example.com",
+                             "DNS:*.example.com, IP:2001:DB8:0:0:0:0:0:1",
                              1, rfc9773_serial, sizeof(rfc9773_serial)};
     char *pem = make_cert(&spec);
     struct cert_info ci;
@@ -477,9 +522,12 @@ static void test_cert_info(void **state)
     assert_int_equal(cert_info_from_pem(pem, strlen(pem), &ci, NULL), CP_OK);
     assert_int_equal(unsetenv("TZ"), 0);
     tzset();
-    assert_int_equal(ci.nnames, 2);
+    /* RFC 8738: addresses too, in canonical text; other SAN types are not identifiers */
+    assert_int_equal(ci.nnames, 4);
     assert_string_equal(ci.names[0], "example.com");
-    assert_string_equal(ci.names[1], "*.example.com");
+    assert_string_equal(ci.names[1], "192.0.2.1");
+    assert_string_equal(ci.names[2], "*.example.com");
+    assert_string_equal(ci.names[3], "2001:db8::1");
     assert_int_equal(ci.not_before, NOT_BEFORE);
     assert_int_equal(ci.not_after, NOT_AFTER);
     assert_string_equal(ci.serial_hex, "87654321");
@@ -691,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_key_from_pem_rejects_unsupported),
         cmocka_unit_test(test_key_generate_rejects_bad_type),
         cmocka_unit_test(test_csr_three_names),
+        cmocka_unit_test(test_csr_ip_names),
         cmocka_unit_test(test_csr_rsa_signature),
         cmocka_unit_test(test_csr_long_first_name),
         cmocka_unit_test(test_csr_rejects_bad_names),

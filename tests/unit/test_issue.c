@@ -92,15 +92,16 @@ static void recorder_init(struct recorder *r, struct script *s, int decline_at)
 }
 
 
-static void run_issue_t(const struct canned *replies, size_t n, int decline_at, int expect_rc, long timeout_s,
-                        struct script *s, struct recorder *rec, struct err *err)
+static const char *const default_names[] = {"a.test", "*.a.test"};
+
+static void run_issue_for(const char *const *names, const struct canned *replies, size_t n, int decline_at,
+                          int expect_rc, long timeout_s, struct script *s, struct recorder *rec, struct err *err)
 {
-    const char *names[] = {"a.test", "*.a.test"};
     EVP_PKEY *account = key_generate(KEY_EC_P256, err), *certkey = key_generate(KEY_EC_P256, err);
     struct jws_signer *sg = jws_signer_new(account, err);
     struct acme_client *c = script_client(s, DIR_URL, replies, n, err);
     struct acme_issue_result res;
-    struct acme_issue_req req = {names, 2, &rec->base, certkey, NULL, "Wanted Root", timeout_s};
+    struct acme_issue_req req = {names, 2, &rec->base, certkey, NULL, "Wanted Root", timeout_s, NULL};
 
     assert_non_null(c);
     recorder_init(rec, s, decline_at);
@@ -115,6 +116,12 @@ static void run_issue_t(const struct canned *replies, size_t n, int decline_at, 
     jws_signer_free(sg);
     EVP_PKEY_free(account);
     EVP_PKEY_free(certkey);
+}
+
+static void run_issue_t(const struct canned *replies, size_t n, int decline_at, int expect_rc, long timeout_s,
+                        struct script *s, struct recorder *rec, struct err *err)
+{
+    run_issue_for(default_names, replies, n, decline_at, expect_rc, timeout_s, s, rec, err);
 }
 
 static void run_issue(const struct canned *replies, size_t n, int decline_at, int expect_rc,
@@ -330,7 +337,7 @@ static void test_finalize_valid_no_poll(void **state)
 }
 
 /* An authorization for a name we did not order never reaches the solver. */
-static void check_foreign_authz(const char *ident, const char *want)
+static void check_foreign_authz_typed(const char *type, const char *ident, const char *want)
 {
     char body[600];
     const struct canned r[] = {
@@ -346,15 +353,20 @@ static void check_foreign_authz(const char *ident, const char *want)
     struct err err = {0};
 
     snprintf(body, sizeof(body),
-             "{\"identifier\":{\"type\":\"dns\",\"value\":\"%s\"},\"status\":\"pending\",\"wildcard\":true,"
+             "{\"identifier\":{\"type\":\"%s\",\"value\":\"%s\"},\"status\":\"pending\",\"wildcard\":true,"
              "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"https://ca.test/c/x\",\"status\":\"pending\","
-             "\"token\":\"tx\"}]}", ident);
+             "\"token\":\"tx\"}]}", type, ident);
     run_issue(r, sizeof(r) / sizeof(r[0]), 0, CP_EPROTO, &s, &rec, &err);
     assert_string_equal(err.msg, want);
     assert_string_equal(rec.log, "");
     /* ours is deactivated (RFC 8555 §7.5.2); the foreign one is left alone */
     assert_int_equal(s.next, 6);
     script_done(&s);
+}
+
+static void check_foreign_authz(const char *ident, const char *want)
+{
+    check_foreign_authz_typed("dns", ident, want);
 }
 
 static void test_authz_foreign_identifier(void **state)
@@ -365,6 +377,48 @@ static void test_authz_foreign_identifier(void **state)
                                            "not a name of this order; refused");
     check_foreign_authz("-rf", "authorization https://ca.test/a/2 is for dns \"*.-rf\", not a name of this "
                                "order; refused");
+}
+
+/* RFC 8738 §3: an "ip" identifier matches only an address of the order (by value; the
+ * solver gets the canonical text), a "dns" one only a DNS name. */
+static void test_authz_ip_identifier(void **state)
+{
+    static const char *const names[] = {"a.test", "2001:db8::1"};
+    const struct canned r[] = {
+        {200, JSON, NULL, NULL, NULL, DIRECTORY},
+        {200, NULL, "n0", NULL, NULL, NULL},
+        {201, JSON, "n1", ORDER_URL, NULL, ORDER("pending", "")},
+        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},
+        {200, JSON, "n3", NULL, NULL,
+         "{\"identifier\":{\"type\":\"ip\",\"value\":\"2001:DB8:0:0::1\"},\"status\":\"pending\","
+         "\"challenges\":[{\"type\":\"dns-01\",\"url\":\"https://ca.test/c/x\",\"status\":\"pending\","
+         "\"token\":\"tx\"}]}", A2},
+        {200, JSON, "n4", NULL, NULL, "{\"status\":\"deactivated\"}", A2},
+    };
+    struct script s;
+    struct recorder rec;
+    struct err err = {0};
+    json_t *p;
+
+    (void)state;
+    run_issue_for(names, r, sizeof(r) / sizeof(r[0]), 1, CP_EDECLINED, 60, &s, &rec, &err);
+    assert_string_equal(err.msg, "hook declined 2001:db8::1");
+    p = script_payload(&s, 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(p, "identifiers"), 1),
+                                                          "type")), "ip");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(p, "identifiers"), 0),
+                                                          "type")), "dns");
+    json_decref(p);
+    script_done(&s);
+    /* the address spelled as a DNS name, a DNS name sent as "ip", an "ip" that is no address */
+    check_foreign_authz_typed("dns", "2001:db8::1", "authorization https://ca.test/a/2 is for dns "
+                              "\"*.2001:db8::1\", not a name of this order; refused");
+    check_foreign_authz_typed("ip", "192.0.2.1", "authorization https://ca.test/a/2 is for ip \"*.192.0.2.1\", "
+                              "not a name of this order; refused");
+    check_foreign_authz_typed("ip", "a.test", "authorization https://ca.test/a/2: ip identifier is not an IP "
+                              "address");
+    check_foreign_authz_typed("email", "a.test", "authorization https://ca.test/a/2: identifier type is not "
+                              "dns or ip");
 }
 
 static void test_too_many_authz(void **state)
@@ -463,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_poll_retry_after_past_date),
         cmocka_unit_test(test_finalize_valid_no_poll),
         cmocka_unit_test(test_authz_foreign_identifier),
+        cmocka_unit_test(test_authz_ip_identifier),
         cmocka_unit_test(test_too_many_authz),
         cmocka_unit_test(test_http_urls_refused),
         cmocka_unit_test(test_alternate_failure_falls_back),

@@ -134,6 +134,68 @@ static void test_cert_names(void **state)
     assert_int_equal(manage_name_normalise("example", &out, NULL), CP_EUSAGE);
 }
 
+static void expect_name(const char *in, const char *want)
+{
+    char *out = NULL;
+
+    assert_int_equal(manage_name_normalise(in, &out, NULL), CP_OK);
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void expect_bad_name(const char *in, const char *msg)
+{
+    struct err err = {0};
+    char *out = NULL;
+
+    assert_int_equal(manage_name_normalise(in, &out, &err), CP_EUSAGE);
+    assert_null(out);
+    assert_string_equal(err.msg, msg);
+}
+
+/* RFC 8738: addresses in canonical text (RFC 5952 for IPv6), no wildcards, http-01 only. */
+static void test_ip_names(void **state)
+{
+    const char *v6[] = {"2001:DB8:0:0::1", "a.test"};
+    const char *lo[] = {"::1"};
+    struct manage_cert_req req = {.names = v6, .nnames = 2, .solver = "standalone"};
+    struct err err = {0};
+    char *out = NULL;
+
+    (void)state;
+    expect_name("192.0.2.1", "192.0.2.1");
+    expect_name("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+    expect_name("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
+    expect_name("2001:0db8:0:1:0:0:0:0", "2001:db8:0:1::");
+    expect_name("::", "::");
+    expect_name("fe80:0:0:0:0:0:0:0", "fe80::");
+    expect_name("::2", "::2");
+    expect_name("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1");  /* RFC 5952 §4.2.2: one 0 stays */
+    expect_name("0:0:1:0:0:0:1:0", "0:0:1::1:0");                  /* §4.2.3: the longest run */
+    expect_bad_name("*.192.0.2.1", "name \"*.192.0.2.1\": an IP address cannot be a wildcard");
+    expect_bad_name("*.::1", "name \"*.::1\": an IP address cannot be a wildcard");
+    expect_bad_name("::ffff:192.0.2.1", "name \"::ffff:192.0.2.1\": an IPv4-mapped IPv6 address; "
+                    "give the IPv4 address");
+    expect_bad_name("192.0.2.256", "name \"192.0.2.256\": not a fully qualified domain name nor an IP address");
+    expect_bad_name("1.2.3", "name \"1.2.3\": not a fully qualified domain name nor an IP address");
+    expect_bad_name("2001:db8::1::2", "name \"2001:db8::1::2\": not a fully qualified domain name nor an "
+                    "IP address");
+    expect_name("a.b2", "a.b2");
+    assert_int_equal(manage_name_check_challenge("192.0.2.1", "http-01", &err), CP_OK);
+    assert_int_equal(manage_name_check_challenge("a.test", "dns-01", &err), CP_OK);
+    assert_int_equal(manage_name_check_challenge("2001:db8::1", "dns-01", &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "name 2001:db8::1: an IP address needs http-01 (RFC 8738)");
+    /* the certificate name of an IPv6 address: canonical text, ':' as '_' */
+    assert_int_equal(manage_cert_name(&req, &out, NULL), CP_OK);
+    assert_string_equal(out, "2001_db8__1");
+    free(out);
+    req.names = lo;
+    req.nnames = 1;
+    assert_int_equal(manage_cert_name(&req, &out, NULL), CP_OK);
+    assert_string_equal(out, "__1");
+    free(out);
+}
+
 /* The public API: versions checked, a NULL error allowed, the read side of an empty root. */
 static void test_public_api(void **state)
 {
@@ -177,6 +239,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_before_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_checked, setup, teardown),
         cmocka_unit_test(test_cert_names),
+        cmocka_unit_test(test_ip_names),
         cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

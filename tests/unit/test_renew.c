@@ -305,6 +305,9 @@ static void test_names_differ(void **state)
     assert_true(renew_names_differ(c, 1, d, 2));  /* a wildcard is a name of its own */
     assert_true(renew_names_differ(c, 1, NULL, 0));
     assert_false(renew_names_differ(NULL, 0, NULL, 0));
+    /* an address in another spelling is the same address; another one is not */
+    assert_false(renew_names_differ((const char *[]){"2001:DB8:0::1"}, 1, (const char *[]){"2001:db8::1"}, 1));
+    assert_true(renew_names_differ((const char *[]){"2001:db8::2"}, 1, (const char *[]){"2001:db8::1"}, 1));
 }
 
 static void test_reason_text_unknown(void **state)

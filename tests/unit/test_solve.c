@@ -99,6 +99,41 @@ static void test_hook_refuses_odd_values(void **state)
     free(dir);
 }
 
+/* RFC 8738: an address reaches a hook only in canonical text, with CERTPILOT_IDENT_TYPE=ip. */
+static void test_hook_ip_identifier(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *logpath = str_printf("%s/log", dir), *log;
+    char *hook = write_hook(dir, "echo \"type=$CERTPILOT_IDENT_TYPE $3\" >>\"$(dirname \"$0\")/types\"");
+    char *typespath = str_printf("%s/types", dir);
+    static const char *const refused[] = {"2001:DB8::1", "2001:db8:0::1", "::ffff:1.2.3.4", "fe80::1%eth0",
+                                          "192.0.2.1;id", ":1", "1:2:3:4:5:6:7:8:9"};
+    struct err err = {0};
+    struct solver *s = solver_hook_new(hook, "http-01", 10, NULL, &err);
+    struct chal c = http_chal;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        c.ident = refused[i];
+        assert_int_equal(s->present(s, &c, &err), CP_EINVALID);
+        assert_non_null(strstr(err.msg, "refusing to pass unexpected characters to a hook"));
+    }
+    assert_false(fs_exists(logpath));
+    c.ident = "2001:db8::1";
+    assert_int_equal(s->present(s, &c, &err), CP_OK);
+    c.ident = "192.0.2.1";
+    assert_int_equal(s->present(s, &c, &err), CP_OK);
+    assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
+    log = test_slurp(typespath);
+    assert_string_equal(log, "type=ip 2001:db8::1\ntype=ip 192.0.2.1\ntype=dns www.example.test\n");
+    free(log);
+    solver_free(s);
+    free(hook);
+    free(logpath);
+    free(typespath);
+    test_rm_rf(dir);
+    free(dir);
+}
+
 static void test_hook_not_executable(void **state)
 {
     char *dir = test_tmpdir("cp-solve"), *path = str_printf("%s/plain", dir);
@@ -670,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_hook_contract),
         cmocka_unit_test(test_hook_declines),
         cmocka_unit_test(test_hook_refuses_odd_values),
+        cmocka_unit_test(test_hook_ip_identifier),
         cmocka_unit_test(test_hook_not_executable),
         cmocka_unit_test(test_hook_vanished),
         cmocka_unit_test(test_hook_timeout),

@@ -122,8 +122,10 @@ static int pki_teardown(void **state)
 
 static const char *const names[] = {"a.test", "*.a.test"};
 
-/* Verify a leaf built from s (issued by the intermediate unless s says otherwise) against chain. */
-static int verify(struct pki *p, struct spec s, const char *chain, time_t now, struct err *err)
+/* Verify a leaf built from s (issued by the intermediate unless s says otherwise) against chain,
+ * for the order's identifiers want. */
+static int verify_for(struct pki *p, struct spec s, const char *const *want, size_t n, const char *chain,
+                      time_t now, struct err *err)
 {
     X509 *leaf;
     char *pem;
@@ -135,10 +137,15 @@ static int verify(struct pki *p, struct spec s, const char *chain, time_t now, s
     s.issuer_key = s.issuer_key ? s.issuer_key : p->int_key;
     leaf = make(&s);
     pem = pem_of(&leaf, 1);
-    rc = cert_verify_issued(pem, chain, names, 2, p->leaf_key, now, err);
+    rc = cert_verify_issued(pem, chain, want, n, p->leaf_key, now, err);
     free(pem);
     X509_free(leaf);
     return rc;
+}
+
+static int verify(struct pki *p, struct spec s, const char *chain, time_t now, struct err *err)
+{
+    return verify_for(p, s, names, 2, chain, now, err);
 }
 
 static void test_verify_good(void **state)
@@ -169,7 +176,38 @@ static void test_verify_extra_name(void **state)
     expect(p, (struct spec){.san = "DNS:a.test,DNS:*.a.test,DNS:evil.attacker.test"}, p->chain, NOW,
            "certificate holds the name evil.attacker.test, which was not ordered");
     expect(p, (struct spec){.san = "DNS:a.test,DNS:*.a.test,IP:127.0.0.1"}, p->chain, NOW,
-           "certificate holds a subjectAltName that is not a DNS name");
+           "certificate holds the IP address 127.0.0.1, which was not ordered");
+    expect(p, (struct spec){.san = "DNS:a.test,DNS:*.a.test,email:a@a.test"}, p->chain, NOW,
+           "certificate holds a subjectAltName that is not a DNS name or IP address");
+}
+
+static const char *const ip_names[] = {"a.test", "192.0.2.1", "2001:db8::1"};
+
+static void expect_ip(struct pki *p, const char *san, const char *msg)
+{
+    struct err err = {0};
+
+    assert_int_equal(verify_for(p, (struct spec){.san = san}, ip_names, 3, p->chain, NOW, &err), CP_EPROTO);
+    assert_string_equal(err.msg, msg);
+}
+
+/* RFC 8738 §3: each address as an iPAddress, each name as a dNSName, nothing more or less. */
+static void test_verify_ip(void **state)
+{
+    struct pki *p = *state;
+    struct err err = {0};
+
+    assert_int_equal(verify_for(p, (struct spec){.san = "DNS:a.test,IP:192.0.2.1,IP:2001:DB8:0::1"}, ip_names,
+                                3, p->chain, NOW, &err), CP_OK);
+    expect_ip(p, "DNS:a.test,IP:192.0.2.1,IP:2001:db8::1,IP:192.0.2.2",
+              "certificate holds the IP address 192.0.2.2, which was not ordered");
+    expect_ip(p, "DNS:a.test,IP:192.0.2.1,IP:2001:db8::1,IP:::ffff:192.0.2.1",
+              "certificate holds the IP address ::ffff:c000:201, which was not ordered");
+    expect_ip(p, "DNS:a.test,IP:192.0.2.1", "certificate lacks the IP address 2001:db8::1");
+    /* type confusion: a dNSName that spells an address is not the address */
+    expect_ip(p, "DNS:a.test,DNS:192.0.2.1,IP:2001:db8::1",
+              "certificate holds the name 192.0.2.1, which was not ordered");
+    expect_ip(p, "IP:192.0.2.1,IP:2001:db8::1", "certificate lacks the name a.test");
 }
 
 static void test_verify_missing_name(void **state)
@@ -247,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_verify_good),
         cmocka_unit_test(test_verify_extra_name),
         cmocka_unit_test(test_verify_missing_name),
+        cmocka_unit_test(test_verify_ip),
         cmocka_unit_test(test_verify_wrong_key),
         cmocka_unit_test(test_verify_leaf_is_ca),
         cmocka_unit_test(test_verify_validity),
