@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# certpilot renew follows RFC 9773 (ARI) through tests/fakes/ari_proxy.py in
+# front of Pebble: a window in the future is not due yet (a time chosen inside
+# it, kept in meta.json and shown by list); the CA's Retry-After holds the next
+# question back; a window already past renews at once, with "replaces" naming
+# the old certificate, and the CA's explanationURL is shown.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+cp_harness_init
+cp_require python3
+cp_start_pebble
+hook=$CP_SOURCE_DIR/examples/hooks/challtestsrv
+
+port=$("$FREEPORT")
+control=$CP_WORK/ari-control.json
+log=$CP_WORK/ari-proxy.requests
+echo '{"window": null}' >"$control"
+pebble_port=${PEBBLE_URL##*:}
+pebble_port=${pebble_port%%/*}
+python3 "$CP_SOURCE_DIR/tests/fakes/ari_proxy.py" --listen "$port" \
+    --upstream "127.0.0.1:$pebble_port" --ca-bundle "$PEBBLE_CA_BUNDLE" \
+    --cert "$CP_WORK/tls/cert.pem" --key "$CP_WORK/tls/key.pem" \
+    --control "$control" --log "$log" >"$CP_WORK/ari-proxy.log" 2>&1 &
+CP_PIDS+=("$!")
+PEBBLE_URL=https://localhost:$port/dir
+cp_wait_url "$PEBBLE_URL" --cacert "$PEBBLE_CA_BUNDLE" || cp_fail "the ARI proxy did not start"
+
+cp_certpilot account new --agree-tos >/dev/null
+cp_certpilot issue -d ari.example.test --hook "$hook" >/dev/null 2>&1
+meta=$CP_WORK/state/certs/ari.example.test/meta.json
+asked() { grep -c '^ari ' "$log" || true; }
+
+# A window in the future: not due; the chosen time lies inside the window.
+echo '{"window": {"start_in": 86400, "end_in": 172800}, "retry_after": "3600",
+       "explanation": "https://ca.example/why"}' >"$control"
+out=$(cp_certpilot renew 2>/dev/null)
+grep -q "^not due ari.example.test until .*(ARI window)" <<<"$out" || cp_fail "future window: $out"
+grep -q "the CA explains: https://ca.example/why" <<<"$out" || cp_fail "no explanation shown: $out"
+python3 - "$meta" <<'PY' || cp_fail "meta.json ari: $(cat "$meta")"
+import json, sys, datetime
+a = json.load(open(sys.argv[1]))["ari"]
+t = lambda k: datetime.datetime.strptime(a[k], "%Y-%m-%dT%H:%M:%SZ")
+assert t("window_start") <= t("chosen") <= t("window_end"), a
+now = datetime.datetime.utcnow()
+assert 3500 <= (t("next_check") - now).total_seconds() <= 3700, a
+PY
+cp_certpilot list | grep -q "ari.example.test .*renews .*(ARI window)" || cp_fail "list: $(cp_certpilot list)"
+
+# Retry-After holds the next question back: the window moving into the past is not seen yet.
+n=$(asked)
+echo '{"window": {"start_in": -172800, "end_in": -86400}}' >"$control"
+out=$(cp_certpilot renew 2>/dev/null)
+[ "$(asked)" = "$n" ] || cp_fail "renewalInfo asked again before its Retry-After"
+grep -q "^not due ari.example.test" <<<"$out" || cp_fail "renewed before asking again: $out"
+
+# Once the Retry-After has passed (edited here), the past window renews at once, replacing the old one.
+python3 - "$meta" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1])); m["ari"]["next_check"] = "2000-01-01T00:00:00Z"
+json.dump(m, open(sys.argv[1], "w"))
+PY
+old_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cert"]["ari_id"])' "$meta")
+out=$(cp_certpilot renew 2>/dev/null)
+grep -q "^renewed ari.example.test (ARI window has passed)" <<<"$out" || cp_fail "past window: $out"
+grep -qx "newOrder replaces=$old_id" "$log" || cp_fail "no replaces=$old_id in: $(cat "$log")"
+cp_verify_cert "$CP_WORK/state/certs/ari.example.test" ari.example.test || cp_fail "renewed certificate"
+echo "ok"
