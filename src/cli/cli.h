@@ -32,6 +32,8 @@ struct cli {
     const char *config_path;  /* --config or $CERTPILOT_CONFIG; NULL: /etc/certpilot/certpilot.ini if it exists */
     struct config *config;    /* loaded after the options, or NULL */
     long config_jobs;         /* [certpilot] jobs, 0 when unset */
+    const char *user_agent;       /* NULL: certpilot/VERSION */
+    const char *accept_language;  /* NULL: none */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */

@@ -28,11 +28,14 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
     struct issue_args a;
     struct manage *m = NULL;
     struct manage_issued r = {0};
+    struct acmeini_run ini = {0};
     struct err err = {0};
     int rc = issue_args_parse(cli, &a, argc, argv, &err);
 
     if (rc == 1)
         return 0;
+    if (rc == CP_OK && a.acme_ini != NULL)
+        rc = cli_acmeini_apply(cli, &a, &ini, &err);
     if (rc == CP_OK && a.batch != NULL)
         return cli_issue_batch(cli, &a, &err) == CP_OK ? 0 : cli_fail(&err);
     if (rc == CP_OK)
@@ -46,5 +49,6 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
         rc = err_set(&err, r.deploy_rc, "%s", r.deploy_error);
     manage_issued_free(&r);
     manage_free(m);
+    cli_acmeini_free(&ini);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

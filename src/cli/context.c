@@ -25,6 +25,7 @@ void cli_format_time(time_t t, char *buf, size_t len)
 struct manage_opts cli_manage_opts(const struct cli *cli)
 {
     return (struct manage_opts){.root = cli->root, .server = cli->server, .ca_bundle = cli->ca_bundle,
+                                .user_agent = cli->user_agent, .accept_language = cli->accept_language,
                                 .log = &cli->log, .cancel = cli->interrupted};
 }
 
@@ -52,6 +53,8 @@ static void apply_globals(struct cli *cli, const struct config_settings *g)
         cli->server = manage_ca_url(g->ca.value);
     if (!cli->ca_bundle_set && g->ca_bundle.value != NULL)
         cli->ca_bundle = g->ca_bundle.value;
+    if (g->user_agent.value != NULL)
+        cli->user_agent = g->user_agent.value;
     if (g->jobs.line > 0)
         cli->config_jobs = g->jobs.value;
 }

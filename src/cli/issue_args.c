@@ -35,6 +35,12 @@ static const char issue_usage[] =
     "  --deploy TARGET      install the certificate there after every issue and renewal\n"
     "                       (repeatable; TARGET as for `certpilot deploy --to`)\n"
     "\n"
+    "From the seed articles' acme.ini (`certpilot run` is the same command):\n"
+    "  --acme-ini FILE      ACMEDirectory, AccountKeyFile (its account is found or created),\n"
+    "                       CSRFile, ChainFile (the full chain is written there), Contacts,\n"
+    "                       UserAgent, Language; give the challenge method as above\n"
+    "  --section NAME       the section to read (default: the file's only one)\n"
+    "\n"
     "Many certificates in one run:\n"
     "  --batch FILE         one certificate a line: its names separated by spaces, and\n"
     "                       optionally cert-name=NAME; '#' starts a comment; - reads stdin\n"
@@ -44,7 +50,7 @@ enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
-    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR,
+    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -144,9 +150,11 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_PREFERRED_CHAIN: a->req.preferred_chain = arg; return CP_OK;
     case OPT_BATCH: a->batch = arg; return CP_OK;
     case OPT_CSR: a->req.csr_file = arg; return CP_OK;
+    case OPT_ACME_INI: a->acme_ini = arg; return CP_OK;
+    case OPT_SECTION: a->section = arg; return CP_OK;
     case OPT_DEPLOY:
-        if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]))
-            return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]));
+        if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
+            return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]) - 1);
         a->deploy[a->req.ndeploy++] = arg;
         return CP_OK;
     case OPT_DNS: return set_solver(a, "dns", "provider", arg, err);
@@ -173,9 +181,13 @@ static int check_args(struct issue_args *a, struct err *err)
         return err_set(err, CP_EUSAGE, "--jobs goes with --batch");
     if (a->batch != NULL && a->jobs != 1 && strcmp(solver ? solver : "", "standalone") == 0)
         return err_set(err, CP_EUSAGE, "--standalone in a --batch needs --jobs 1 (one responder per port)");
+    if (a->acme_ini != NULL && (a->req.nnames > 0 || a->req.csr_file != NULL || a->batch != NULL))
+        return err_set(err, CP_EUSAGE, "--acme-ini gives the CSR: no -d, --csr or --batch with it");
+    if (a->section != NULL && a->acme_ini == NULL)
+        return err_set(err, CP_EUSAGE, "--section goes with --acme-ini");
     if (a->req.csr_file != NULL && (a->req.nnames > 0 || a->req.key_type != NULL || a->batch != NULL))
         return err_set(err, CP_EUSAGE, "--csr gives the names and the key: no -d, --key-type or --batch with it");
-    if (a->req.nnames == 0 && a->batch == NULL && a->req.csr_file == NULL)
+    if (a->req.nnames == 0 && a->batch == NULL && a->req.csr_file == NULL && a->acme_ini == NULL)
         return err_set(err, CP_EUSAGE, "issue: give at least one name with -d (or --csr FILE)");
     if (solver == NULL)
         return err_set(err, CP_EUSAGE, "issue: give one of --hook PROG, --dns PROVIDER, --webroot DIR or --standalone");
@@ -224,6 +236,8 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"no-propagation-check", no_argument, NULL, OPT_NO_PROP},
         {"deploy", required_argument, NULL, OPT_DEPLOY},
         {"csr", required_argument, NULL, OPT_CSR},
+        {"acme-ini", required_argument, NULL, OPT_ACME_INI},
+        {"section", required_argument, NULL, OPT_SECTION},
         {NULL, 0, NULL, 0},
     };
     int rc;

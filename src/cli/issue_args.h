@@ -26,13 +26,27 @@ struct issue_args {
     const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
     size_t dns_settings;                  /* options that only --dns takes */
-    const char *deploy[32];               /* --deploy SPEC */
+    const char *deploy[33];               /* --deploy SPEC (one more for acme.ini's ChainFile) */
+    const char *acme_ini;                 /* --acme-ini FILE: the seed articles' format */
+    const char *section;                  /* --section NAME in it */
     const char *batch;                    /* --batch FILE: one certificate a line */
     unsigned jobs;                        /* --jobs N: certificates at once in a batch */
 };
 
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */
 int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **argv, struct err *err);
+
+/* What --acme-ini read, owned until the issue is done. */
+struct acmeini_run {
+    struct acmeini *ini;
+    char *csr, *key, *chain, *user_agent;
+    const char *contacts[MANAGE_MAX_CONTACTS];
+    char account[64];
+};
+
+/* Read --acme-ini and fill the request and the global options from it. */
+int cli_acmeini_apply(struct cli *cli, struct issue_args *a, struct acmeini_run *run, struct err *err) CP_WUR;
+void cli_acmeini_free(struct acmeini_run *run);
 
 /* `issue --batch FILE`: every line's certificate, a.jobs at once. */
 int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err);

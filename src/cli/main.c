@@ -18,6 +18,7 @@ static const char usage_text[] =
     "  list          list stored certificates with their expiry and next renewal (--json)\n"
     "  renew         renew every certificate that is due (--force, --cert-name NAME)\n"
     "  deploy        install a certificate with its targets (--cert-name NAME, --to TARGET)\n"
+    "  run           issue from the seed articles' acme.ini (--acme-ini FILE, a method)\n"
 
     "  revoke        revoke a certificate: NAME or --cert FILE (--reason R, --by-cert-key)\n"
     "  account update|key-change|deactivate|list  contacts, key rollover, end, every account\n"
@@ -205,6 +206,7 @@ int main(int argc, char **argv)
     static const struct { const char *name; int (*fn)(struct cli *, int, char **); } cmds[] = {
         {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list}, {"renew", cmd_renew},
         {"deploy", cmd_deploy},
+        {"run", cmd_issue},  /* the seed articles' name for it: certpilot run --acme-ini FILE */
         {"revoke", cmd_revoke},
     };
     struct cli cli;

@@ -228,6 +228,9 @@ static int put_all(struct files_target *t, const struct deploy_cert *c, bool *co
     char *comb = NULL;
     int rc = CP_OK;
 
+    if (c->key_pem == NULL && (t->path[K_KEY] != NULL || t->path[K_COMBINED] != NULL))
+        return err_set(err, CP_EUSAGE, WHAT ": certificate %s has no private key here (it was issued for a CSR): "
+                       "no key file can be written", c->name);
     if (t->path[K_COMBINED] != NULL && (data[K_COMBINED] = comb = combined(c, &len[K_COMBINED])) == NULL)
         return err_nomem(err);
     for (int k = 0; rc == CP_OK && k < K_COUNT; k++)

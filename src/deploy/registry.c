@@ -57,5 +57,9 @@ int deploy_target_run(struct deploy_target *t, const struct deploy_cert *c, bool
                       struct err *err)
 {
     *changed = false;
+    /* files writes only what it is told, exec hands over paths: the others install the key */
+    if (c->key_pem == NULL && strcmp(t->type, "files") != 0 && strcmp(t->type, "exec") != 0)
+        return err_set(err, CP_EUSAGE, "%s: certificate %s has no private key here (it was issued for a CSR)",
+                       t->type, c->name);
     return t->run(t, c, changed, err);
 }

@@ -37,7 +37,7 @@ int deploy_stored_load(const struct store *st, const char *name, struct deploy_s
     memset(out, 0, sizeof(*out));
     if ((out->name = strdup(name)) == NULL)
         return err_nomem(err);
-    if ((rc = store_cert_load(st, name, STORE_READ_KEY, &out->stored, err)) != CP_OK)
+    if ((rc = store_cert_load(st, name, STORE_READ_KEY_IF_ANY, &out->stored, err)) != CP_OK)
         return rc;
     for (int i = 0; i < 4; i++)
         if ((out->path[i] = store_cert_version_path(st, name, out->stored.version, file_name[i])) == NULL)

@@ -25,6 +25,7 @@ struct curl_transport {
     CURL *curl;
     size_t max_body;
     const struct logger *log;
+    char *language;                /* "Accept-Language: ..." or NULL */
     char errbuf[CURL_ERROR_SIZE];  /* libcurl's detail for the last failure */
 };
 
@@ -155,7 +156,7 @@ static bool broken_midway(CURLcode cc)
 }
 
 /* Per-request headers: our Content-Type or none at all, no Expect, then the caller's. */
-static struct curl_slist *request_headers(const struct http_request *req)
+static struct curl_slist *request_headers(const struct curl_transport *t, const struct http_request *req)
 {
     struct curl_slist *h = NULL;
     char *ct = NULL;
@@ -169,6 +170,8 @@ static struct curl_slist *request_headers(const struct http_request *req)
     /* no "Expect: 100-continue" round trip for our small bodies */
     if (h != NULL)
         h = append_or_free(h, "Expect:");
+    if (h != NULL && t->language != NULL)
+        h = append_or_free(h, t->language);
     for (size_t i = 0; h != NULL && req->headers != NULL && req->headers[i] != NULL; i++)
         h = append_or_free(h, req->headers[i]);
     return h;
@@ -221,7 +224,7 @@ static int curl_send(struct http_transport *t, const struct http_request *req,
     memset(resp, 0, sizeof(*resp));
     if (!known_method(req->method) || req->url == NULL)
         return err_set(err, CP_EUSAGE, "HTTP method %s is not supported", req->method ? req->method : "(none)");
-    if ((hdrs = request_headers(req)) == NULL)
+    if ((hdrs = request_headers(ct, req)) == NULL)
         return err_nomem(err);
     prepare(ct, req, hdrs, &s);
     cc = curl_easy_perform(ct->curl);
@@ -246,6 +249,7 @@ static void curl_free_transport(struct http_transport *t)
     if (ct == NULL)
         return;
     curl_easy_cleanup(ct->curl);
+    free(ct->language);
     free(ct);
     curl_global_cleanup();  /* reference-counted by libcurl: one per http_curl_new */
 }
@@ -312,6 +316,12 @@ struct http_transport *http_curl_new(const struct http_opts *o, struct err *err)
     ct->base.send = curl_send;
     ct->base.free = curl_free_transport;
     ct->max_body = o->max_body > 0 ? o->max_body : DEFAULT_MAX_BODY;
+    if (o->accept_language != NULL && strpbrk(o->accept_language, "\r\n") == NULL &&
+        (ct->language = str_printf("Accept-Language: %s", o->accept_language)) == NULL) {
+        curl_free_transport(&ct->base);
+        err_nomem(err);
+        return NULL;
+    }
     ct->log = o->log;
     if (configure(ct, o, err) != CP_OK) {
         curl_free_transport(&ct->base);

@@ -62,6 +62,7 @@ struct http_opts {
     long timeout_s;            /* whole request; 0: 60 s */
     size_t max_body;           /* 0: 4 MiB */
     const char *user_agent;    /* NULL: "certpilot/<version>" */
+    const char *accept_language;  /* sent as Accept-Language (RFC 8555 §6.7: problem text language); NULL: none */
     const struct logger *log;  /* borrowed, may be NULL; logs method, URL, status at debug */
     struct http_share *share;  /* borrowed, may be NULL: DNS cache and TLS sessions shared with
                                   other transports (http/share.h) */

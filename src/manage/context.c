@@ -91,7 +91,9 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
         m->server = strdup(opts->server);
         m->ca_bundle = str_dup(opts->ca_bundle);
         m->user_agent = str_dup(opts->user_agent);
-        if (m->server == NULL || (opts->ca_bundle && !m->ca_bundle) || (opts->user_agent && !m->user_agent))
+        m->accept_language = str_dup(opts->accept_language);
+        if (m->server == NULL || (opts->ca_bundle && !m->ca_bundle) || (opts->user_agent && !m->user_agent) ||
+            (opts->accept_language && !m->accept_language))
             rc = err_nomem(err);
     }
     if (rc == CP_OK && opts->shared != NULL)
@@ -123,6 +125,7 @@ void manage_free(struct manage *m)
     free(m->server);
     free(m->ca_bundle);
     free(m->user_agent);
+    free(m->accept_language);
     free(m->ca_id);
     manage_shared_free(m->own_shared);
     free(m);
@@ -136,7 +139,7 @@ struct store *manage_store(struct manage *m)
 int manage_connect(struct manage *m, struct err *err)
 {
     struct http_opts hopts = {.ca_bundle = m->ca_bundle, .user_agent = m->user_agent, .log = m->log,
-                              .share = m->shared->http};
+                              .share = m->shared->http, .accept_language = m->accept_language};
     struct acme_client_opts aopts = {.directory_url = m->server, .log = m->log, .nonces = m->shared->nonces,
                                      .limits = m->shared->limits, .cancel = m->cancel};
 

@@ -22,6 +22,7 @@ struct manage {
     char *server;
     char *ca_bundle;
     char *user_agent;
+    char *accept_language;
     char *ca_id;                  /* "<host>_<port>" of the directory URL */
     const struct logger *log;     /* borrowed */
     volatile sig_atomic_t *cancel; /* borrowed, may be NULL */

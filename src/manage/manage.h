@@ -45,6 +45,7 @@ struct manage_opts {
     const char *ca_bundle;     /* PEM roots for the CA's TLS instead of the system's; may be NULL */
     const char *user_agent;    /* NULL: "certpilot/<version>" */
     const struct logger *log;  /* borrowed, may be NULL */
+    const char *accept_language;  /* Accept-Language for the CA's problem texts, or NULL */
     volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting; may be NULL */
     struct manage_shared *shared;   /* borrowed, may be NULL: a manager of its own limits */
 };

@@ -878,10 +878,12 @@ static int read_version(const struct store *st, const char *name, int verfd, uns
     char *path = NULL;
     int rc = CP_OK;
 
-    for (size_t i = 0; rc == CP_OK && i < ((flags & STORE_READ_KEY) ? 4 : 3); i++) {
+    for (size_t i = 0; rc == CP_OK && i < ((flags & (STORE_READ_KEY | STORE_READ_KEY_IF_ANY)) ? 4 : 3); i++) {
         path = str_printf("%s/certs/%s/archive/%s/%s", st->root, name, out->version, cert_files[i]);
         rc = path ? fs_read_at(verfd, cert_files[i], path, MAX_META_FILE, dst[i], lens[i], err)
                   : err_nomem(err);
+        if (rc == CP_ENOTFOUND && i == 3 && !(flags & STORE_READ_KEY))
+            rc = CP_OK;  /* no key of ours in this version */
         if (rc == CP_ENOTFOUND)
             rc = err_set(err, CP_EINVALID, "%s is missing", path);
         str_free(&path);

@@ -136,7 +136,8 @@ struct store_cert {
 };
 
 enum store_read_flags {
-    STORE_READ_KEY = 1,  /* also read privkey.pem */
+    STORE_READ_KEY = 1,           /* also read privkey.pem */
+    STORE_READ_KEY_IF_ANY = 2,    /* read privkey.pem when the version has one (a CSR's has none) */
 };
 
 /* Read the current version of certificate name. CP_ENOTFOUND when there is
