@@ -30,6 +30,7 @@ struct batch {
     const char *path;
     unsigned long lineno, total, ended, failed;
     bool progress;  /* stderr is a terminal */
+    unsigned long handed, allowed;  /* jobs handed out, and how many the CA's order limit leaves */
     struct timespec start;
 };
 
@@ -82,6 +83,8 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
     size_t cap = 0;
     ssize_t n;
 
+    if (b->handed == b->allowed)
+        return 0;  /* the CA's limit on new orders: said up front */
     for (;;) {
         char *text = NULL;
         if ((n = getline(&text, &cap, b->in)) < 0) {
@@ -108,8 +111,10 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
         cap = 0;
     }
     job->user = lj;
-    if (parse_line(b, lj, job, err) == CP_OK)
+    if (parse_line(b, lj, job, err) == CP_OK) {
+        b->handed++;
         return 1;
+    }
     free(lj->text);
     free(lj);
     job->user = NULL;
@@ -174,6 +179,32 @@ static int ensure_account(struct cli *cli, const struct issue_args *a, struct er
     return rc;
 }
 
+/* Let's Encrypt allows an account 300 new orders per 3 hours: a batch that would
+ * pass it says so before it starts and stops there, rather than failing half-way. */
+static int order_budget(struct cli *cli, const struct issue_args *a, struct batch *b, struct err *err)
+{
+    long limit = a->orders_limit;
+    unsigned long recent = 0;
+    struct manage *m = NULL;
+    int rc;
+
+    b->allowed = (unsigned long)-1;
+    if (limit == 0 && strstr(cli->server, ".api.letsencrypt.org/") != NULL)
+        limit = 300;
+    if (limit == 0)
+        return CP_OK;
+    if ((rc = cli_manage_open(cli, &m, err)) == CP_OK)
+        rc = manage_recent_issues(m, time(NULL) - 3 * 3600, &recent, err);
+    manage_free(m);
+    if (rc != CP_OK)
+        return rc;
+    b->allowed = recent >= (unsigned long)limit ? 0 : (unsigned long)limit - recent;
+    if (b->total > b->allowed)
+        log_warn(&cli->log, "%lu certificates, but the CA allows %ld new orders per 3 hours and %lu were made "
+                 "in the last 3 hours: issuing %lu, then stopping", b->total, limit, recent, b->allowed);
+    return CP_OK;
+}
+
 int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
 {
     struct batch b = {.cli = cli, .a = a, .path = a->batch};
@@ -189,6 +220,11 @@ int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
     if (b.in == NULL)
         return err_set(err, CP_EUSAGE, "--batch %s: %s", a->batch, strerror(errno));
     b.total = count_lines(a->batch);
+    if ((rc = order_budget(cli, a, &b, err)) != CP_OK) {
+        if (b.in != stdin)
+            fclose(b.in);
+        return rc;
+    }
     b.progress = isatty(STDERR_FILENO) && !cli->quiet;
     if (cli->verbose == 0)
         cli->log.level = CP_LOG_WARN;  /* one result line per certificate says enough */
@@ -199,7 +235,10 @@ int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
         fclose(b.in);
     if (b.progress)
         fputs("\r\033[K", stderr);
-    if (rc == CP_OK)
+    if (rc == CP_OK && b.total > b.handed && b.handed == b.allowed)
+        rc = err_set(err, CP_EACME, "%lu issued, 0 failed; %lu not started: the CA's limit on new orders per 3 hours",
+                     st.ok, b.total - b.handed);
+    else if (rc == CP_OK)
         fprintf(stderr, "certpilot: %lu issued, 0 failed\n", st.ok);
     return rc;
 }

@@ -44,13 +44,15 @@ static const char issue_usage[] =
     "Many certificates in one run:\n"
     "  --batch FILE         one certificate a line: its names separated by spaces, and\n"
     "                       optionally cert-name=NAME; '#' starts a comment; - reads stdin\n"
-    "  --jobs N             certificates issued at once (default 8, at most 64)\n";
+    "  --jobs N             certificates issued at once (default 8, at most 64)\n"
+    "  --orders-limit N     new orders the CA allows an account per 3 hours (default 300 for\n"
+    "                       Let's Encrypt, none otherwise): a longer batch says so and stops there\n";
 
 enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
-    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION,
+    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -151,6 +153,13 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_BATCH: a->batch = arg; return CP_OK;
     case OPT_CSR: a->req.csr_file = arg; return CP_OK;
     case OPT_ACME_INI: a->acme_ini = arg; return CP_OK;
+    case OPT_ORDERS_LIMIT: {
+        char *end = NULL;
+        a->orders_limit = strtol(arg, &end, 10);
+        if (end == arg || *end != '\0' || a->orders_limit < 1 || a->orders_limit > 1000000)
+            return err_set(err, CP_EUSAGE, "--orders-limit: \"%s\" is not a number from 1 to 1000000", arg);
+        return CP_OK;
+    }
     case OPT_SECTION: a->section = arg; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
@@ -238,6 +247,7 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"csr", required_argument, NULL, OPT_CSR},
         {"acme-ini", required_argument, NULL, OPT_ACME_INI},
         {"section", required_argument, NULL, OPT_SECTION},
+        {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
         {NULL, 0, NULL, 0},
     };
     int rc;

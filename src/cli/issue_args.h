@@ -31,6 +31,7 @@ struct issue_args {
     const char *section;                  /* --section NAME in it */
     const char *batch;                    /* --batch FILE: one certificate a line */
     unsigned jobs;                        /* --jobs N: certificates at once in a batch */
+    long orders_limit;                    /* --orders-limit N per 3 hours; 0: the CA's known limit */
 };
 
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */

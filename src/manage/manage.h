@@ -170,6 +170,10 @@ struct manage_cert_view {
     json_t *meta;           /* meta.json (schema in docs/META.md), or NULL */
 };
 
+/* How many certificate versions from this manager's CA were stored since
+ * since (for the CA's limit on new orders per account and hours). */
+int manage_recent_issues(struct manage *m, time_t since, unsigned long *count, struct err *err) CP_WUR;
+
 /* Read the current version of one stored certificate. */
 int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view *out,
                      struct err *err) CP_WUR;

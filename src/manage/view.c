@@ -2,8 +2,10 @@
  * manage/view — the read side: a stored certificate's current version,
  * parsed from its own cert.pem (the truth) with its meta.json beside it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "manage/internal.h"
 
@@ -38,4 +40,42 @@ void manage_cert_view_free(struct manage_cert_view *v)
     cert_info_free(&v->info);
     json_decref(v->meta);
     memset(v, 0, sizeof(*v));
+}
+
+/* A version's name starts with its UTC time, "20261125T101500Z-<serial>". */
+static bool version_since(const char *version, time_t since)
+{
+    struct tm tm = {0};
+    int used = 0;
+
+    if (sscanf(version, "%4d%2d%2dT%2d%2d%2dZ-%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &used) != 6 || used != 17)
+        return false;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm) >= since;
+}
+
+int manage_recent_issues(struct manage *m, time_t since, unsigned long *count, struct err *err)
+{
+    char **names = NULL, **versions = NULL;
+    size_t n = 0, nv = 0;
+    int rc = store_cert_list(m->store, &names, &n, err);
+
+    *count = 0;
+    for (size_t i = 0; rc == CP_OK && i < n; i++) {
+        json_t *meta = NULL;
+        const char *server = NULL;
+        if (store_cert_load_meta(m->store, names[i], &meta, NULL) == CP_OK)
+            server = json_string_value(json_object_get(meta, "server"));
+        if (server != NULL && strcmp(server, m->server) == 0 &&
+            store_cert_versions(m->store, names[i], &versions, &nv, NULL) == CP_OK) {
+            for (size_t k = 0; k < nv; k++)
+                *count += version_since(versions[k], since);
+            store_names_free(versions, nv);
+        }
+        json_decref(meta);
+    }
+    store_names_free(names, n);
+    return rc;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Many certificates in one run: 50 certificates with --jobs 8 through one
 # process, every one checked; a bad line fails alone (the others are issued),
-# the exit code says a failure happened and a summary line counts them.
+# the exit code says a failure happened and a summary line counts them; the
+# CA's limit on new orders is announced up front and kept.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +38,14 @@ for i in $(seq 1 50); do
 done
 # Only one account was made, before the workers started.
 [ "$(ls "$CP_WORK"/state/accounts/*/ | wc -l)" = 1 ] || cp_fail "more than one account"
+
+# The CA's limit on new orders per 3 hours: 50 were just issued; with a limit of 53
+# a batch of 5 says so up front, issues 3 and stops there.
+printf 'l%s.example.test\n' 1 2 3 4 5 >"$CP_WORK/limited.txt"
+cp_expect_fail cp_certpilot issue --batch "$CP_WORK/limited.txt" --orders-limit 53 --hook "$hook"
+cp_check_err 1 "2 not started: the CA's limit on new orders per 3 hours"
+cp_assert_contains "$CP_LAST_ERR" "the CA allows 53 new orders per 3 hours and 50 were made in the last 3 hours: issuing 3"
+[ "$(grep -c '^ok ' <<<"$CP_LAST_OUT")" = 3 ] || cp_fail "expected 3 issued under the limit: $CP_LAST_OUT"
 
 # Bad flags are refused before anything runs.
 cp_expect_fail cp_certpilot issue --batch "$list" -d x.example.test --hook "$hook"
