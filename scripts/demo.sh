@@ -78,9 +78,11 @@ run() {
 step "Creating an ACME account"
 run account new --agree-tos --email demo@example.test
 
-step "Issuing one certificate for example.test, *.example.test, www.example.test (dns-01)"
+step "Issuing one certificate for example.test, *.example.test, www.example.test (dns-01), installed as files and as a PKCS#12"
+mkdir -p "$STATE/installed"
 start=$(date +%s%N)
-run issue -d example.test -d '*.example.test' -d www.example.test --hook "$hook"
+run issue -d example.test -d '*.example.test' -d www.example.test --hook "$hook" \
+    --deploy "files:$STATE/installed" --deploy "pkcs12:$STATE/installed/site.pfx"
 ms=$((($(date +%s%N) - start) / 1000000))
 note "issued in $ms ms"
 
@@ -108,6 +110,13 @@ if openssl verify -CAfile "$STATE/pebble-root.pem" -untrusted "$dir/chain.pem" "
 else
     die "the certificate does not verify against Pebble's root"
 fi
+
+step "Deployed"
+note "files:      $(cd "$STATE/installed" && ls cert.pem chain.pem fullchain.pem privkey.pem | paste -sd' ') in $STATE/installed"
+note "PKCS#12:    $STATE/installed/site.pfx ($(openssl pkcs12 -in "$STATE/installed/site.pfx" -passin pass: -nokeys 2>/dev/null | grep -c 'BEGIN CERTIFICATE') certificates, empty password, AES-256)"
+
+step "Renewing it (--force: a fresh certificate is not due for years), deployed again"
+run renew --force
 
 step "certpilot list"
 "$CERTPILOT" --root "$STATE" list
