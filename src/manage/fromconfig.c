@@ -119,9 +119,7 @@ int manage_request_from_config(const struct config *cfg, const struct config_cer
                                       .reuse_key = c->reuse_key.line > 0 && c->reuse_key.value};
     o->renew_before_s = s.renew_before.line > 0 ? s.renew_before.value : 0;
     o->server = s.server.value != NULL ? s.server.value : s.ca.value != NULL ? manage_ca_url(s.ca.value) : NULL;
-    if (c->csr.value != NULL)
-        return err_set(err, CP_EUSAGE, "%s:%d: [cert:%s] csr is not supported for renewal from the config yet",
-                       cfg->path, c->csr.line, c->name.value);
+    o->req.csr_file = c->csr.value;  /* the config refuses names with it */
     if ((rc = lists(c, o, err)) != CP_OK || (rc = solver(cfg, &s, o, err)) != CP_OK)
         return rc;
     o->req.settings = (struct kvlist){o->settings, o->nsettings};

@@ -453,3 +453,20 @@ CONF
     done
     cp_fail "named in $dir did not answer SOA $zone on $addr:$port within 10 s"
 }
+
+# cp_start_ari_proxy CONTROL LOG: tests/fakes/ari_proxy.py in front of the running
+# Pebble (which has no ARI), answering renewalInfo from the JSON file CONTROL and
+# logging to LOG; sets ARI_PROXY_URL (the proxied directory).
+cp_start_ari_proxy() {
+    local port pebble_port
+    port=$("$FREEPORT")
+    pebble_port=${PEBBLE_URL##*:}
+    pebble_port=${pebble_port%%/*}
+    python3 "$CP_SOURCE_DIR/tests/fakes/ari_proxy.py" --listen "$port" \
+        --upstream "127.0.0.1:$pebble_port" --ca-bundle "$PEBBLE_CA_BUNDLE" \
+        --cert "$CP_WORK/tls/cert.pem" --key "$CP_WORK/tls/key.pem" \
+        --control "$1" --log "$2" >"$CP_WORK/ari-proxy.log" 2>&1 &
+    CP_PIDS+=("$!")
+    ARI_PROXY_URL=https://localhost:$port/dir
+    cp_wait_url "$ARI_PROXY_URL" --cacert "$PEBBLE_CA_BUNDLE" || cp_fail "the ARI proxy did not start"
+}

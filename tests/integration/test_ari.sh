@@ -14,19 +14,11 @@ cp_start_pebble
 hook=$CP_SOURCE_DIR/examples/hooks/challtestsrv
 
 # The proxy on a free loopback port, with the harness's TLS certificate for localhost.
-port=$("$FREEPORT")
 control=$CP_WORK/ari-control.json
 log=$CP_WORK/ari-proxy.requests
 echo '{"window": null}' >"$control"
-pebble_port=${PEBBLE_URL##*:}
-pebble_port=${pebble_port%%/*}
-python3 "$CP_SOURCE_DIR/tests/fakes/ari_proxy.py" --listen "$port" \
-    --upstream "127.0.0.1:$pebble_port" --ca-bundle "$PEBBLE_CA_BUNDLE" \
-    --cert "$CP_WORK/tls/cert.pem" --key "$CP_WORK/tls/key.pem" \
-    --control "$control" --log "$log" >"$CP_WORK/ari-proxy.log" 2>&1 &
-CP_PIDS+=("$!")
-PROXY_URL=https://localhost:$port/dir
-cp_wait_url "$PROXY_URL" --cacert "$PEBBLE_CA_BUNDLE" || cp_fail "the ARI proxy did not start"
+cp_start_ari_proxy "$control" "$log"
+PROXY_URL=$ARI_PROXY_URL
 PEBBLE_URL=$PROXY_URL  # every certpilot call below goes through the proxy
 curl -sS --cacert "$PEBBLE_CA_BUNDLE" "$PROXY_URL" | grep -q '"renewalInfo"' ||
     cp_fail "the proxy's directory has no renewalInfo"

@@ -25,12 +25,17 @@ jobs = 2
 [cert:site]
 names = site.example.test, $1
 
+[cert:fromcsr]
+csr = $CP_WORK/req.pem
+
 [cert:api]
 domains = api.example.test
 key_type = rsa2048
 deploy = files:$CP_WORK/tls-out
 INI
 }
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$CP_WORK/req.key" \
+    -subj "/CN=csr.example.test" -out "$CP_WORK/req.pem" 2>/dev/null
 write_ini www.site.example.test
 run() { "$CERTPILOT" --config "$ini" "$@"; }
 
@@ -42,6 +47,8 @@ cp_verify_cert "$CP_WORK/state/certs/site" site.example.test www.site.example.te
 cp_verify_cert "$CP_WORK/state/certs/api" api.example.test || cp_fail "api certificate"
 openssl x509 -noout -text -in "$CP_WORK/state/certs/api/cert.pem" | grep -q rsaEncryption || cp_fail "api key type"
 cmp -s "$CP_WORK/state/certs/api/cert.pem" "$CP_WORK/tls-out/cert.pem" || cp_fail "api not deployed"
+[ "$(openssl x509 -noout -pubkey -in "$CP_WORK/state/certs/fromcsr/cert.pem" | openssl sha256)" = \
+  "$(openssl pkey -pubout -in "$CP_WORK/req.key" | openssl sha256)" ] || cp_fail "the csr section's certificate"
 
 out=$(run renew 2>&1) || cp_fail "second renew: $out"
 grep -q "^not due site until .*(the configured time before expiry left)" <<<"$out" || cp_fail "site due again: $out"

@@ -12,19 +12,11 @@ cp_require python3
 cp_start_pebble
 hook=$CP_SOURCE_DIR/examples/hooks/challtestsrv
 
-port=$("$FREEPORT")
 control=$CP_WORK/ari-control.json
 log=$CP_WORK/ari-proxy.requests
 echo '{"window": null}' >"$control"
-pebble_port=${PEBBLE_URL##*:}
-pebble_port=${pebble_port%%/*}
-python3 "$CP_SOURCE_DIR/tests/fakes/ari_proxy.py" --listen "$port" \
-    --upstream "127.0.0.1:$pebble_port" --ca-bundle "$PEBBLE_CA_BUNDLE" \
-    --cert "$CP_WORK/tls/cert.pem" --key "$CP_WORK/tls/key.pem" \
-    --control "$control" --log "$log" >"$CP_WORK/ari-proxy.log" 2>&1 &
-CP_PIDS+=("$!")
-PEBBLE_URL=https://localhost:$port/dir
-cp_wait_url "$PEBBLE_URL" --cacert "$PEBBLE_CA_BUNDLE" || cp_fail "the ARI proxy did not start"
+cp_start_ari_proxy "$control" "$log"
+PEBBLE_URL=$ARI_PROXY_URL
 
 cp_certpilot account new --agree-tos >/dev/null
 cp_certpilot issue -d ari.example.test --hook "$hook" >/dev/null 2>&1
