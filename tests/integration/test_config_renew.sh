@@ -35,7 +35,7 @@ deploy = files:$CP_WORK/tls-out
 INI
 }
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$CP_WORK/req.key" \
-    -subj "/CN=csr.example.test" -out "$CP_WORK/req.pem" 2>/dev/null
+    -subj "/CN=csr.example.test" -addext "subjectAltName=DNS:csr.example.test" -out "$CP_WORK/req.pem" 2>/dev/null
 write_ini www.site.example.test
 run() { "$CERTPILOT" --config "$ini" "$@"; }
 
