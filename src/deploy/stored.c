@@ -35,10 +35,10 @@ int deploy_stored_load(const struct store *st, const char *name, struct deploy_s
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((out->name = strdup(name)) == NULL)
-        return err_nomem(err);
     if ((rc = store_cert_load(st, name, STORE_READ_KEY_IF_ANY, &out->stored, err)) != CP_OK)
         return rc;
+    if ((out->name = strdup(name)) == NULL)
+        return err_nomem(err);
     for (int i = 0; i < 4; i++)
         if ((out->path[i] = store_cert_version_path(st, name, out->stored.version, file_name[i])) == NULL)
             return err_nomem(err);

@@ -35,8 +35,11 @@ pc=$(ls "$prefix"/lib*/pkgconfig/certpilot.pc 2>/dev/null | head -n 1)
 export PKG_CONFIG_PATH=${pc%/certpilot.pc}
 mkdir "$CP_WORK/outside"
 cp "$CP_SOURCE_DIR/examples/embed.c" "$CP_WORK/outside/"
+# a sanitizer build's library needs the sanitizer runtime in the program too
+san=()
+[ "${CP_SANITIZE:-OFF}" != ON ] || san=(-fsanitize=address,undefined)
 # shellcheck disable=SC2046 # pkg-config output is meant to be split
-(cd "$CP_WORK/outside" && cc -std=c11 -Wall -Werror embed.c $(pkg-config --cflags --libs certpilot) -o embed) ||
+(cd "$CP_WORK/outside" && cc -std=c11 -Wall -Werror "${san[@]}" embed.c $(pkg-config --cflags --libs certpilot) -o embed) ||
     cp_fail "embed.c does not build against the installed library"
 "$CP_WORK/outside/embed" "$CP_WORK/state2" "$PEBBLE_URL" "$PEBBLE_CA_BUNDLE" "$hook" out.example.test >/dev/null ||
     cp_fail "the out-of-tree embed could not issue"

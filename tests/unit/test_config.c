@@ -711,7 +711,7 @@ static char *req_pem(X509_REQ *req)
 
     assert_int_equal(PEM_write_bio_X509_REQ(bio, req), 1);
     n = BIO_get_mem_data(bio, &data);
-    s = strndup(data, (size_t)n);
+    s = test_memdup_str(data, (size_t)n);
     BIO_free(bio);
     return s;
 }

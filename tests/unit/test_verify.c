@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "support/files.h"
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -77,7 +79,7 @@ static char *pem_of(X509 *const *xs, size_t n)
     for (size_t i = 0; i < n; i++)
         assert_int_equal(PEM_write_bio_X509(bio, xs[i]), 1);
     len = BIO_get_mem_data(bio, &data);
-    out = strndup(len > 0 ? data : "", len > 0 ? (size_t)len : 0);
+    out = test_memdup_str(len > 0 ? data : "", len > 0 ? (size_t)len : 0);
     BIO_free(bio);
     return out;
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "support/files.h"
 #include <openssl/bn.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -52,7 +54,7 @@ char *test_make_cert(EVP_PKEY *key, const unsigned char *serial, size_t n)
     assert_true(X509_sign(x, key, EVP_sha256()) > 0);
     assert_int_equal(PEM_write_bio_X509(bio, x), 1);
     assert_int_equal(BIO_get_mem_ptr(bio, &mem), 1);
-    pem = strndup(mem->data, mem->length);
+    pem = test_memdup_str(mem->data, mem->length);
     assert_non_null(pem);
     BIO_free(bio);
     BN_free(bn);

@@ -38,3 +38,13 @@ char *test_slurp(const char *path)
     assert_int_equal(fs_read(path, 1 << 20, &data, &len, NULL), CP_OK);
     return data;
 }
+
+char *test_memdup_str(const void *p, size_t n)
+{
+    char *s = malloc(n + 1);
+
+    assert_non_null(s);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
