@@ -31,6 +31,7 @@ struct batch {
     unsigned long lineno, total, ended, failed;
     bool progress;  /* stderr is a terminal */
     unsigned long handed, allowed;  /* jobs handed out, and how many the CA's order limit leaves */
+    unsigned long deploy_failed;    /* issued, but a deploy target failed */
     struct timespec start;
 };
 
@@ -148,6 +149,8 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     if (rc == CP_OK) {
         cli_format_time(issued->info.not_after, na, sizeof(na));
         printf("ok %s expires %s\n", issued->cert_name, na);
+        if (issued->deploy_rc != CP_OK)
+            b->deploy_failed++;
     } else {
         b->failed++;
         printf("failed %s:%lu %s: %s\n", b->path, lj->lineno, lj->names[0] ? lj->names[0] : "?",
@@ -230,12 +233,16 @@ int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
         cli->log.level = CP_LOG_WARN;  /* one result line per certificate says enough */
     clock_gettime(CLOCK_MONOTONIC, &b.start);
     a->req.create = NULL;  /* the account exists now */
+    a->req.deploy_cb = cli_print_deploy;
     rc = manage_batch_run(&o, &st, err);
     if (b.in != stdin)
         fclose(b.in);
     if (b.progress)
         fputs("\r\033[K", stderr);
-    if (rc == CP_OK && b.total > b.handed && b.handed == b.allowed)
+    if (rc == CP_OK && b.deploy_failed > 0)
+        rc = err_set(err, CP_EIO, "%lu issued, 0 failed; %lu could not be deployed everywhere "
+                     "(certpilot deploy retries)", st.ok, b.deploy_failed);
+    else if (rc == CP_OK && b.total > b.handed && b.handed == b.allowed)
         rc = err_set(err, CP_EACME, "%lu issued, 0 failed; %lu not started: the CA's limit on new orders per 3 hours",
                      st.ok, b.total - b.handed);
     else if (rc == CP_OK)

@@ -30,7 +30,7 @@ static const char usage_text[] =
     "  --ca-bundle FILE  trust the CAs in this PEM file instead of the system's (e.g. a test CA)\n"
     "  --config FILE     settings and certificates (default $CERTPILOT_CONFIG or\n"
     "                    /etc/certpilot/certpilot.ini when it exists; see certpilot.ini(5))\n"
-    "  -v, --verbose     more detail (twice for protocol traces)\n"
+    "  -v, --verbose     more detail (each request and its status)\n"
     "  -q, --quiet       errors only\n"
     "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"
     "  --version         print the version\n"
