@@ -13,6 +13,9 @@
 
 #include <cmocka.h>
 
+#include "support/files.h"
+#include "util/str.h"
+
 #include "acme/account.h"
 #include "crypto/key.h"
 #include "jose/b64url.h"
@@ -38,6 +41,18 @@ struct fx {
     struct jws_signer *sg, *new_sg;
 };
 
+static EVP_PKEY *test_rsa_key(void)
+{
+    char *path = str_printf("%s/keys/rsa2048.pem", getenv("CP_TEST_DATA") ? getenv("CP_TEST_DATA") : "tests/data");
+    char *pem = test_slurp(path);
+    EVP_PKEY *k = key_from_pem(pem, strlen(pem), path, NULL);
+
+    assert_non_null(k);
+    free(pem);
+    free(path);
+    return k;
+}
+
 static void fx_open(struct fx *f, const struct canned *r, size_t n, const char *kid)
 {
     struct err err = {0};
@@ -45,7 +60,7 @@ static void fx_open(struct fx *f, const struct canned *r, size_t n, const char *
     f->c = script_client(&f->s, DIR_URL, r, n, &err);
     assert_non_null(f->c);
     f->key = key_generate(KEY_EC_P256, NULL);
-    f->new_key = key_generate(KEY_RSA_2048, NULL);
+    f->new_key = test_rsa_key();  /* a fixed one: generating RSA keys is slow under valgrind */
     f->sg = jws_signer_new(f->key, NULL);
     f->new_sg = jws_signer_new(f->new_key, NULL);
     assert_non_null(f->sg);
