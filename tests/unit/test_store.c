@@ -710,7 +710,7 @@ static void test_save_full_or_readonly(void **state)
     FILE *f;
 
     (void)state;
-    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+    if (unshare(CLONE_NEWNS) != 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
         mount("tmpfs", root, "tmpfs", 0, "size=256k,mode=0700") != 0) {
         test_rm_rf(root);
         free(fill);
@@ -730,7 +730,7 @@ static void test_save_full_or_readonly(void **state)
     free(want);
     assert_old_intact(st, root);
     unlink(fill);
-    assert_int_equal(mount(NULL, root, NULL, MS_REMOUNT | MS_RDONLY, "size=256k"), 0);
+    assert_int_equal(mount("tmpfs", root, "tmpfs", MS_REMOUNT | MS_RDONLY, "size=256k"), 0);
     save_version_msg(st, "v3", "CERT3\n", CP_EIO, &err);
     want = str_printf("cannot create a directory in %s/certs/example.test/archive: Read-only file system", root);
     assert_string_equal(err.msg, want);
