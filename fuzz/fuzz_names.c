@@ -36,7 +36,8 @@ static char *leaf_pem(EVP_PKEY *key)
     X509_sign(x, key, EVP_sha256());
     PEM_write_bio_X509(bio, x);
     n = BIO_get_mem_data(bio, &data);
-    pem = n > 0 ? strndup(data, (size_t)n) : NULL;
+    if (n > 0 && (pem = calloc(1, (size_t)n + 1)) != NULL)  /* the BIO's data has no NUL */
+        memcpy(pem, data, (size_t)n);
     BIO_free(bio);
     X509_free(x);
     return pem;

@@ -22,7 +22,7 @@ CC=clang cmake -S . -B "$BUILD" -DCERTPILOT_FUZZ=ON -DCERTPILOT_TESTS=OFF -DCERT
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j"${FUZZ_JOBS:-2}" >/dev/null
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 mkdir -p "$BUILD/artifacts"
 failed=()

@@ -46,4 +46,4 @@ if [ ${#failed[@]} -gt 0 ]; then
     echo "== FAILED: ${failed[*]}" >&2
     exit 1
 fi
-echo "== all tests passed (build/ and build-asan/)"
+echo "== all tests passed (build/, build-asan/, valgrind, fuzzers)"
