@@ -14,7 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     struct acme_client *c = fuzz_client(&ft);
     struct acme_authz a;
     const struct acme_challenge *ch;
-    char *name = NULL;
     long ra = 0;
 
     if (c == NULL)
@@ -23,8 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
         ch = acme_authz_challenge(&a, "dns-01");
         if (ch != NULL && ch->url == NULL)
             abort();
-        name = acme_authz_name(&a);
-        free(name);
+        if (a.ident == NULL)  /* a parsed authorization always names its identifier */
+            abort();
     }
     acme_authz_free(&a);
     acme_client_free(c);
