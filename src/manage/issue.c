@@ -12,9 +12,9 @@
 #include "acme/issue.h"
 #include "crypto/csrread.h"
 #include "crypto/verify.h"
-#include "util/fsio.h"
 #include "manage/internal.h"
 #include "solve/solve.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 /* What one issue holds; freed in one place. */
@@ -65,7 +65,6 @@ static int add_name(struct issue_job *j, const char *in, struct err *err)
     return CP_OK;
 }
 
-/* Everything that can be refused is refused before the network or the disk. */
 /* A CSR's names become the order's; its key type is the certificate's. */
 static int read_csr(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
@@ -104,6 +103,7 @@ static int check_names(const struct manage_cert_req *req, struct issue_job *j, s
     return rc;
 }
 
+/* Everything that can be refused is refused before the network or the disk. */
 static int check_request(const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
     const char *type = req->solver ? solver_challenge_type(req->solver, &req->settings) : NULL;
