@@ -125,7 +125,7 @@ dns_run() {
     )
 }
 
-median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END {
+median() { [ $# -gt 0 ] || { echo -; return; }; printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END {
     if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 secs() { awk -v n="$1" 'BEGIN { if (n + 0 > 0) printf "%.3f", n / 1e9; else printf "-" }'; }
 
@@ -169,7 +169,7 @@ dns_client() {
     ROW[$c]=$(printf '%-10s %-12s %5s %8s %8s %8s %7s %8s' "$c" "$v" "$ok/$COUNT" "$(secs "${WALL[$c]}")" \
         "$(secs "$(printf '%s\n' "${wall[@]}" | sort -n | head -n 1)")" \
         "$(secs "$(printf '%s\n' "${wall[@]}" | sort -n | tail -n 1)")" \
-        "$(awk -v m="$(median "${cpu[@]}")" 'BEGIN { if (m + 0 >= 0 && m != "-") printf "%.3f", m / 1000; else printf "-" }')" \
+        "$(awk -v m="$(median "${cpu[@]}")" 'BEGIN { if (m ~ /^[0-9.]+$/) printf "%.3f", m / 1000; else printf "-" }')" \
         "$(kib "$(median "${self[@]}" | cut -d. -f1)")")
     [ "$to" = 0 ] || ROW[$c]="${ROW[$c]}  ($to timed out at $lim s)"
     if [ "$c" = certpilot ] && [ "$ok" != "$COUNT" ]; then FAILED_CP=1; fi
