@@ -10,24 +10,28 @@
 #       --with-slow-peers;
 #   (c) certpilot alone, --jobs J, for COUNT_C/10, 3*COUNT_C/10 and COUNT_C
 #       certificates: wall, CPU, peak RSS of the whole process, requests and
-#       time per certificate, to show that time grows linearly with N.
+#       time per certificate, to show that time grows linearly with N;
+#   (d) a name and its wildcard through RFC 2136 on a local BIND, certpilot
+#       against lego, median of COUNT_D: bench/dns.sh, run with its own Pebble.
 # Pebble's own CPU time over each row is printed too: it is the floor no client
 # can go below. See bench/README.md for how to read the tables.
 #
 # usage: bench/batch.sh [--count-b N] [--count-c N] [--jobs N] [--clients LIST]
 #                       [--with-slow-peers] [--scenarios LIST] [--quick]
-#                       [--timeout SECONDS] [--no-install] [--out FILE] [--keep]
+#                       [--count-d N] [--timeout SECONDS] [--no-install] [--out FILE] [--keep]
 #
 # --clients LIST     clients of (a) and (b) (default "certpilot uacme")
 # --with-slow-peers  also lego and certbot in (b), one process per certificate
-# --scenarios LIST   which of "a b c" to run (default all)
-# --quick            a smoke run: --count-b 8 --count-c 20 unless given
+# --scenarios LIST   which of "a b c d" to run (default all)
+# --count-d N        certificates per client in (d) (default 3)
+# --quick            a smoke run: --count-b 8 --count-c 20 --count-d 1 unless given,
+#                    and (d) without lego's slow defaults
 # Environment: CERTPILOT, FREEPORT (as for tests/integration/lib.sh).
 # Exit status: 0 when certpilot issued every certificate it was asked for,
 # 1 otherwise, 2 usage.
 set -uo pipefail
 
-COUNT_B="" COUNT_C="" JOBS=8 CLIENTS="certpilot uacme" SLOW=0 SCENARIOS="a b c" QUICK=0
+COUNT_B="" COUNT_C="" COUNT_D="" JOBS=8 CLIENTS="certpilot uacme" SLOW=0 SCENARIOS="a b c d" QUICK=0
 RUNS_A=5        # runs of scenario (a); the median is printed
 RUN_TIMEOUT=120 # seconds for one single-certificate run
 INSTALL=1 INSTR=0 OUT=""
@@ -39,11 +43,12 @@ usage() {
 number() { case $2 in '' | *[!0-9]*) echo "bench: $1 needs a number" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --count-b | --count-c | --jobs | --clients | --scenarios | --timeout | --out) [ $# -ge 2 ] || usage ;;
+    --count-b | --count-c | --count-d | --jobs | --clients | --scenarios | --timeout | --out) [ $# -ge 2 ] || usage ;;
     esac
     case $1 in
     --count-b) number "$1" "$2"; COUNT_B=$2; shift 2 ;;
     --count-c) number "$1" "$2"; COUNT_C=$2; shift 2 ;;
+    --count-d) number "$1" "$2"; COUNT_D=$2; shift 2 ;;
     --jobs) number "$1" "$2"; JOBS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
     --with-slow-peers) SLOW=1; shift ;;
@@ -57,8 +62,8 @@ while [ $# -gt 0 ]; do
     *) echo "bench: unknown argument: $1" >&2; usage ;;
     esac
 done
-if [ "$QUICK" = 1 ]; then : "${COUNT_B:=8}" "${COUNT_C:=20}"; fi
-: "${COUNT_B:=100}" "${COUNT_C:=1000}"
+if [ "$QUICK" = 1 ]; then : "${COUNT_B:=8}" "${COUNT_C:=20}" "${COUNT_D:=1}"; fi
+: "${COUNT_B:=100}" "${COUNT_C:=1000}" "${COUNT_D:=3}"
 if [ "$COUNT_B" -lt 1 ] || [ "$COUNT_C" -lt 1 ] || [ "$COUNT_C" -gt 100000 ]; then
     echo "bench: --count-b and --count-c must be at least 1 (--count-c at most 100000)" >&2
     exit 2
@@ -68,7 +73,7 @@ for c in $CLIENTS; do
     case $c in certpilot | uacme | lego | certbot) ;; *) echo "bench: unknown client $c" >&2; exit 2 ;; esac
 done
 for s in $SCENARIOS; do
-    case $s in a | b | c) ;; *) echo "bench: unknown scenario $s (a, b or c)" >&2; exit 2 ;; esac
+    case $s in a | b | c | d) ;; *) echo "bench: unknown scenario $s (a, b, c or d)" >&2; exit 2 ;; esac
 done
 [ -z "$OUT" ] || OUT=$(realpath -m "$OUT")
 PEERS_B=$CLIENTS # clients of (b)
@@ -441,6 +446,18 @@ scenario_c() {
         echo "Requests per certificate by endpoint:"
         printf '  %s\n' "${C_BREAK[@]}"
     } | emit
+}
+
+# ------------------------------------------------------------ scenario (d) ----
+# bench/dns.sh with its own BIND and a Pebble resolving through it (this
+# script's Pebble resolves through challtestsrv); its table goes to the output.
+scenario_d() {
+    local args=(--count "$COUNT_D" --timeout "$RUN_TIMEOUT")
+    [ "$INSTALL" = 1 ] || args+=(--no-install)
+    [ "${CP_KEEP:-0}" != 1 ] || args+=(--keep)
+    [ "$QUICK" = 0 ] || args+=(--clients "certpilot lego-fast")
+    blog "(d) bench/dns.sh ${args[*]}"
+    bash "$BENCH/dns.sh" "${args[@]}" | emit || FAILED_CP=1
 }
 
 # The hook's own cost, part of every client's CPU and wall: 5 x (begin + done)

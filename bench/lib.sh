@@ -6,7 +6,8 @@
 # The caller sets, before sourcing: SRC (repository root, also the current
 # directory), BENCH ($SRC/bench), CLIENTS (clients to install when missing),
 # INSTR (1: also install valgrind), INSTALL (0: install nothing). Then it calls
-# bench_setup, which starts Pebble and sets MEASURE, DNS_PORT, CP_MISSING.
+# bench_setup, which starts Pebble and sets MEASURE, DNS_PORT, CP_MISSING
+# (calling the caller's bench_before_pebble first, when it has one).
 # shellcheck disable=SC2034 # PRE/CMD/ENVS and others are read by the callers
 
 blog() { printf 'bench: %s\n' "$*" >&2; }
@@ -70,6 +71,9 @@ bench_setup() {
     # shellcheck source-path=SCRIPTDIR/.. source=tests/integration/lib.sh
     source tests/integration/lib.sh
     cp_harness_init # its EXIT trap stops Pebble and removes the work dir
+    # A caller that needs something before Pebble (bench/dns.sh: the BIND that
+    # Pebble resolves through) defines bench_before_pebble.
+    if declare -F bench_before_pebble >/dev/null; then bench_before_pebble; fi
     export PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
     cp_start_pebble
     # The machine's own trust settings must not steer any client: each is given
