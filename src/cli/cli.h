@@ -75,6 +75,12 @@ int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, c
                       const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
                       struct err *err);
 
+/* The same, taking one word that is not an option (a certificate NAME, anywhere
+ * among the options) into *name when it is there. */
+int cli_parse_options_name(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
+                           const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
+                           const char **name, struct err *err);
+
 /* Read the config file (cli->config_path, else the default one when it exists)
  * and take its global settings where no flag or variable gave them. */
 int cli_load_config(struct cli *cli, struct err *err) CP_WUR;

@@ -12,7 +12,7 @@
 #define MAX_TARGETS 32
 
 static const char deploy_usage[] =
-    "usage: certpilot deploy --cert-name NAME [--to TARGET]... [--force]\n"
+    "usage: certpilot deploy NAME [--to TARGET]... [--force]   (or --cert-name NAME)\n"
     "\n"
     "Installs the current version of certificate NAME with its deploy targets: those\n"
     "given with --to (added to the certificate, so renewals deploy there too) and those\n"
@@ -75,13 +75,18 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
     struct deploy_args a = {0};
     struct manage *m = NULL;
     struct err err = {0};
-    int rc = cli_parse_options(cli, "deploy", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, deploy_usage, parse_opt,
-                               &a, &err);
+    const char *positional = NULL;
+    int rc = cli_parse_options_name(cli, "deploy", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, deploy_usage,
+                                    parse_opt, &a, &positional, &err);
 
     if (rc == 1)
         return 0;
+    if (rc == CP_OK && positional != NULL && a.name != NULL && strcmp(positional, a.name) != 0)
+        rc = err_set(&err, CP_EUSAGE, "deploy: two certificate names (%s and %s)", positional, a.name);
+    if (rc == CP_OK && positional != NULL)
+        a.name = positional;
     if (rc == CP_OK && a.name == NULL)
-        rc = err_set(&err, CP_EUSAGE, "deploy: say which certificate with --cert-name NAME");
+        rc = err_set(&err, CP_EUSAGE, "deploy: say which certificate (certpilot deploy NAME)");
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
     if (rc == CP_OK)

@@ -99,30 +99,6 @@ static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err
     return rc;
 }
 
-/* The certificate NAME may stand anywhere among the options: take the first word
- * that is neither an option nor an option's value out of argv. */
-static const char *take_name(int *argc, char **argv)
-{
-    static const char *const with_value[] = {"--reason", "--cert", "--key", "--account", "--root",
-                                             "--server", "--ca", "--ca-bundle"};
-    const char *name = NULL;
-
-    for (int i = 1; i < *argc && strcmp(argv[i], "--") != 0; i++) {
-        bool skip = false;
-        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
-            skip = skip || strcmp(argv[i], with_value[k]) == 0;
-        if (skip) {
-            i++;
-        } else if (argv[i][0] != '-') {
-            name = argv[i];
-            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof(char *));
-            (*argc)--;
-            break;
-        }
-    }
-    return name;
-}
-
 int cmd_revoke(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -138,9 +114,8 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     struct err err = {0};
     int rc;
 
-    r.cert_name = take_name(&argc, argv);
-    rc = cli_parse_options(cli, "revoke", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, revoke_usage, parse_opt,
-                           &r, &err);
+    rc = cli_parse_options_name(cli, "revoke", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, revoke_usage, parse_opt,
+                                &r, &r.cert_name, &err);
     if (rc == 1)
         return 0;
     if (rc == CP_OK)

@@ -17,7 +17,7 @@ static const char usage_text[] =
     "  issue         get a certificate: -d NAME... and one of --hook PROG, --webroot DIR, --standalone\n"
     "  list          list stored certificates with their expiry and next renewal (--json)\n"
     "  renew         renew every certificate that is due (--force, --cert-name NAME)\n"
-    "  deploy        install a certificate with its targets (--cert-name NAME, --to TARGET)\n"
+    "  deploy        install a certificate with its targets: NAME (--to TARGET, --force)\n"
     "  run           issue from the seed articles' acme.ini (--acme-ini FILE, a method)\n"
 
     "  revoke        revoke a certificate: NAME or --cert FILE (--reason R, --by-cert-key)\n"
@@ -105,13 +105,15 @@ int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err
     }
 }
 
-int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
-                      const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
-                      struct err *err)
+int cli_parse_options_name(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
+                           const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
+                           const char **name, struct err *err)
 {
     int opt, r;
 
-    optind = 1;
+    /* 0, not 1: glibc then reads the ordering again, so words that are not options
+     * are moved to the end (a NAME may stand anywhere) after main's "+" scan */
+    optind = 0;
     while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage, stdout);
@@ -122,10 +124,19 @@ int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, c
         if (r == 0 && (r = fn(ctx, opt, optarg, argv, err)) != CP_OK)
             return r;
     }
+    if (name != NULL && optind < argc)
+        *name = argv[optind++];
     if (optind < argc)
         return err_set(err, CP_EUSAGE, "%s: unexpected argument \"%s\"", cmd, argv[optind]);
     cli_apply_verbosity(cli);
     return cli_load_config(cli, err);
+}
+
+int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *opts, const char *usage, cli_option_fn fn, void *ctx,
+                      struct err *err)
+{
+    return cli_parse_options_name(cli, cmd, argc, argv, shortopts, opts, usage, fn, ctx, NULL, err);
 }
 
 /* The one piece of global state in the program: a signal handler can reach

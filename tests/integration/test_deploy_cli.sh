@@ -39,7 +39,7 @@ cp_certpilot deploy --cert-name d.example.test >"$CP_WORK/d.out"
 grep -q "deploy files:$out/nginx: up to date" "$CP_WORK/d.out" || cp_fail "files redeployed: $(cat "$CP_WORK/d.out")"
 grep -q "deploy exec:$CP_WORK/on-deploy: installed" "$CP_WORK/d.out" || cp_fail "exec not retried: $(cat "$CP_WORK/d.out")"
 grep -q "^$s1 d.example.test$" "$CP_WORK/deployed.log" || cp_fail "the hook did not see the certificate"
-cp_certpilot deploy --cert-name d.example.test --force >"$CP_WORK/d.out"
+cp_certpilot deploy --force d.example.test >"$CP_WORK/d.out"
 grep -q "deploy files:$out/nginx: unchanged" "$CP_WORK/d.out" || cp_fail "--force: $(cat "$CP_WORK/d.out")"
 
 # A renewal installs everywhere by itself.
