@@ -1,4 +1,5 @@
 #include "acme/client.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,14 @@ static int request(struct acme_client *c, const char *method, const char *url, c
 
 static void default_sleep(void *ud, long ms)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
     (void)ud;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    clock_sleep_ms(ms);
 }
 
 static long long default_now_ms(void *ud)
 {
-    struct timespec ts;
-
     (void)ud;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ms();
 }
 
 long long acme_client_now_ms(struct acme_client *c)

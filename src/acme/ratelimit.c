@@ -1,4 +1,5 @@
 #include "acme/ratelimit.h"
+#include "util/clock.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,20 +25,14 @@ struct ratelimit {
 
 static long long mono_ms(void *ud)
 {
-    struct timespec ts;
-
     (void)ud;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ms();
 }
 
 static void nano_sleep(void *ud, long ms)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
     (void)ud;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    clock_sleep_ms(ms);
 }
 
 struct ratelimit *ratelimit_new(const struct ratelimit_opts *o)

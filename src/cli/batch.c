@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/issue_args.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 #define MAX_LINE 65536
@@ -147,7 +148,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     if (b->progress)
         fputs("\r\033[K", stderr);
     if (rc == CP_OK) {
-        cli_format_time(issued->info.not_after, na, sizeof(na));
+        clock_format_utc(issued->info.not_after, na, sizeof(na));
         printf("ok %s expires %s\n", issued->cert_name, na);
         if (issued->deploy_rc != CP_OK)
             b->deploy_failed++;

@@ -102,9 +102,6 @@ struct manage_opts cli_manage_opts(const struct cli *cli);
  * only when a command needs it). */
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
 
-/* Print a UTC time as "2026-11-25T10:15:00Z" into buf. */
-void cli_format_time(time_t t, char *buf, size_t len);
-
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);

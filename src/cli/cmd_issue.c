@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli/issue_args.h"
+#include "util/clock.h"
 
 static void print_result(struct manage *m, const struct manage_issued *r)
 {
@@ -19,7 +20,7 @@ static void print_result(struct manage *m, const struct manage_issued *r)
         printf("%s: %s\n", files[i][0], p ? p : "?");
         free(p);
     }
-    cli_format_time(r->info.not_after, na, sizeof(na));
+    clock_format_utc(r->info.not_after, na, sizeof(na));
     printf("expires: %s\n", na);
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 static const char list_usage[] =
@@ -48,8 +49,8 @@ static json_t *info_json(const char *name, const struct cert_info *ci, long days
 
     for (size_t i = 0; names != NULL && i < ci->nnames; i++)
         json_array_append_new(names, json_string(ci->names[i]));
-    cli_format_time(ci->not_after, na, sizeof(na));
-    cli_format_time(rr->at, at, sizeof(at));
+    clock_format_utc(ci->not_after, na, sizeof(na));
+    clock_format_utc(rr->at, at, sizeof(at));
     return json_pack("{s:s, s:o, s:s, s:I, s:s, s:{s:s, s:b, s:s, s:s*}, s:O*}", "name", name, "names", names,
                      "not_after", na, "days_left", (json_int_t)days, "serial", ci->serial_hex,
                      "renewal", "at", at, "due", rr->due, "why", rr->why,
@@ -63,8 +64,8 @@ static void print_line(const char *name, const struct cert_info *ci, long days,
     char na[32], at[32];
     unsigned n[3];
 
-    cli_format_time(ci->not_after, na, sizeof(na));
-    cli_format_time(rr->at, at, sizeof(at));
+    clock_format_utc(ci->not_after, na, sizeof(na));
+    clock_format_utc(rr->at, at, sizeof(at));
     printf("%-30s %s %5ld days  ", name, na, days);
     for (size_t i = 0; i < ci->nnames; i++)
         printf("%s%s", i ? "," : "", ci->names[i]);

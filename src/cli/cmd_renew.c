@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 #include "config/config.h"
 #include "manage/batch.h"
 
@@ -147,12 +148,12 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     if (res->rc != CP_OK) {
         printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (rr->renewed) {
-        cli_format_time(rr->issued.info.not_after, when, sizeof(when));
+        clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
         printf("renewed %s (%s) expires %s\n", job->renew, rr->why, when);
         if (rr->issued.deploy_rc != CP_OK)
             r->deploy_failed++;
     } else {
-        cli_format_time(rr->at, when, sizeof(when));
+        clock_format_utc(rr->at, when, sizeof(when));
         printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
     }
     if (rr != NULL && rr->explanation[0] != '\0')

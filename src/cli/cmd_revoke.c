@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 
 static const char revoke_usage[] =
     "usage: certpilot revoke NAME [--reason R] [--by-cert-key] [--account NAME]\n"
@@ -87,7 +88,7 @@ static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err
     if (rc == CP_OK)
         rc = manage_revoke(m, r, &out, err);
     if (rc == CP_OK) {
-        cli_format_time(out.at, when, sizeof(when));
+        clock_format_utc(out.at, when, sizeof(when));
         printf("revoked %s (serial %s, %s) at %s\n", out.cert_name ? out.cert_name : r->cert_file,
                out.serial, out.reason, when);
         if (out.cert_name != NULL)

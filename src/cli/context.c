@@ -14,14 +14,6 @@ void cli_apply_verbosity(struct cli *cli)
     cli->log.level = cli->quiet ? CP_LOG_WARN : cli->verbose > 0 ? CP_LOG_DEBUG : CP_LOG_INFO;
 }
 
-void cli_format_time(time_t t, char *buf, size_t len)
-{
-    struct tm tm;
-
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "?");
-}
-
 struct manage_opts cli_manage_opts(const struct cli *cli)
 {
     return (struct manage_opts){.root = cli->root, .server = cli->server, .ca_bundle = cli->ca_bundle,

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "crypto/cert.h"
+#include "util/clock.h"
 #include "deploy/aliyun.h"
 #include "deploy/common.h"
 #include "util/str.h"
@@ -157,14 +158,6 @@ static int set_stored(struct cdn_target *t, const char *domain, const struct cdn
     return rc;
 }
 
-static void sleep_s(long s)
-{
-    struct timespec ts = {s, 0};
-
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 /* Ask until the domain shows the new version, for at most verify_timeout seconds. */
 static int verify(struct cdn_target *t, const char *domain, struct cdn_run *r, struct err *err)
 {
@@ -178,7 +171,7 @@ static int verify(struct cdn_target *t, const char *domain, struct cdn_run *r, s
         if (waited + step > t->verify_timeout)
             return err_set(err, CP_EPROTO, WHAT ": %s does not serve serial %s %ld s after the change "
                            "(DescribeDomainCertificateInfo)", domain, r->c->serial_hex, t->verify_timeout);
-        sleep_s(step);
+        clock_sleep_ms(step * 1000L);
     }
     return rc;
 }

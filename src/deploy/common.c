@@ -1,4 +1,5 @@
 #include "deploy/common.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -198,12 +199,10 @@ static char *join_names(const struct deploy_cert *c)
 
 static char *rfc3339(time_t t)
 {
-    struct tm tm;
     char s[32];
 
-    if (gmtime_r(&t, &tm) == NULL || strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return strdup("");
-    return strdup(s);
+    clock_format_utc(t, s, sizeof(s));
+    return strdup(s[0] == '?' ? "" : s);
 }
 
 #define OR_EMPTY(s) ((s) != NULL ? (s) : "")

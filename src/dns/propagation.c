@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "dns/propagation.h"
+#include "util/clock.h"
 #include "util/str.h"
 
 #define POLL_FIRST_MS 50
@@ -37,10 +38,7 @@ struct wait {
 
 static long now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+    return (long)clock_mono_ms();
 }
 
 static bool first_of_name(const struct dns_txt *recs, size_t i)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "jose/b64url.h"
+#include "util/clock.h"
 #include "manage/internal.h"
 #include "util/fsio.h"
 #include "util/str.h"
@@ -204,7 +205,7 @@ static int save_meta(struct manage *m, const char *name, const struct acme_accou
     json_t *meta;
     int rc;
 
-    manage_format_time(time(NULL), when, sizeof(when));
+    clock_format_utc(time(NULL), when, sizeof(when));
     meta = json_pack("{s:s, s:s, s:s, s:O?, s:s}", "url", a->url, "server", m->server,
                      "status", a->status, "contact", json_object_get(a->object, "contact"),
                      "created", when);

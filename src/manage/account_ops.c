@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "manage/internal.h"
+#include "util/clock.h"
 #include "util/fsio.h"
 #include "util/str.h"
 
@@ -63,7 +64,7 @@ static json_t *now_json(void)
 {
     char when[32];
 
-    manage_format_time(time(NULL), when, sizeof(when));
+    clock_format_utc(time(NULL), when, sizeof(when));
     return json_string(when);
 }
 

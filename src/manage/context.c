@@ -14,14 +14,6 @@
 #include "manage/internal.h"
 #include "util/str.h"
 
-void manage_format_time(time_t t, char *buf, size_t len)
-{
-    struct tm tm;
-
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "?");
-}
-
 /* "<host>_<port>" names the CA's folder under accounts/. */
 static int make_ca_id(const char *url, char **out, struct err *err)
 {

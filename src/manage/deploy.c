@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "deploy/stored.h"
+#include "util/clock.h"
 #include "deploy/target.h"
 #include "manage/internal.h"
 #include "util/str.h"
@@ -54,7 +55,7 @@ static void record(json_t *entry, const char *serial, int rc, const struct err *
 {
     char now[32];
 
-    manage_format_time(time(NULL), now, sizeof(now));
+    clock_format_utc(time(NULL), now, sizeof(now));
     json_object_set_new(entry, "last", json_pack("{s:s, s:s, s:b, s:s?}", "time", now, "serial", serial,
                                                  "ok", rc == CP_OK, "error", rc == CP_OK ? NULL : err->msg));
 }

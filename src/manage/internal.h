@@ -58,7 +58,4 @@ int manage_deploy_locked(struct manage *m, const char *name, const char *const *
 int manage_account_recover_key(struct manage *m, const char *name, bool *done, char **archived,
                                struct err *err) CP_WUR;
 
-/* Format a UTC time as "2026-11-25T10:15:00Z". */
-void manage_format_time(time_t t, char *buf, size_t len);
-
 #endif

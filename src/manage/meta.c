@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "manage/internal.h"
+#include "util/clock.h"
 #include "solve/solve.h"
 
 #define META_SCHEMA 1
@@ -56,9 +57,9 @@ json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *
 {
     char nb[32], na[32], now[32];
 
-    manage_format_time(ci->not_before, nb, sizeof(nb));
-    manage_format_time(ci->not_after, na, sizeof(na));
-    manage_format_time(time(NULL), now, sizeof(now));
+    clock_format_utc(ci->not_before, nb, sizeof(nb));
+    clock_format_utc(ci->not_after, na, sizeof(na));
+    clock_format_utc(time(NULL), now, sizeof(now));
     char csr[PATH_MAX];
     const char *csr_path = req->csr_file && realpath(req->csr_file, csr) ? csr : req->csr_file;
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "acme/ari.h"
+#include "util/clock.h"
 #include "manage/internal.h"
 #include "renew/schedule.h"
 #include "util/str.h"
@@ -130,7 +131,7 @@ static void set_time(json_t *obj, const char *key, time_t t)
 {
     char buf[32];
 
-    manage_format_time(t, buf, sizeof(buf));
+    clock_format_utc(t, buf, sizeof(buf));
     json_object_set_new(obj, key, json_string(buf));
 }
 

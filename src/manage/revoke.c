@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "acme/revoke.h"
+#include "util/clock.h"
 #include "manage/internal.h"
 #include "util/fsio.h"
 #include "util/str.h"
@@ -145,7 +146,7 @@ static int mark_revoked(struct manage *m, struct revoke_job *j, const char *reas
 {
     char when[32];
 
-    manage_format_time(at, when, sizeof(when));
+    clock_format_utc(at, when, sizeof(when));
     if (j->meta == NULL && (j->meta = json_object()) == NULL)
         return err_nomem(err);
     if (json_object_set_new(j->meta, "revoked", json_pack("{s:s, s:s, s:s}", "serial", j->ci.serial_hex,

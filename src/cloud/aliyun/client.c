@@ -3,6 +3,7 @@
  * product, error replies to one line, bounded retries while throttled.
  */
 #include "cloud/aliyun/client.h"
+#include "util/clock.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -260,11 +261,8 @@ static int one_attempt(struct aliyun_client *c, const char *action, const struct
 
 static void real_sleep(void *ud, long ms)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
     (void)ud;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    clock_sleep_ms(ms);
 }
 
 int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist *params,
