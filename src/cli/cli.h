@@ -62,6 +62,9 @@ enum {
 /* Handle a global option; 1 when opt was one, 0 when not, CP_EUSAGE on a bad value. */
 int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err);
 
+/* A flag's number from min to max into *out; CP_EUSAGE naming the flag otherwise. */
+int cli_number(const char *flag, const char *arg, long min, long max, long *out, struct err *err) CP_WUR;
+
 /* A command's handler for one of its own options (not a global one). */
 typedef int (*cli_option_fn)(void *ctx, int opt, const char *arg, char **argv, struct err *err);
 

@@ -51,8 +51,8 @@ struct renew_run {
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
 {
     struct renew_run *r = ctx;
-    char *end = NULL;
-    long v;
+    long v = 0;
+    int rc;
 
     switch (opt) {
     case OPT_CERTNAME:
@@ -62,19 +62,11 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
         return CP_OK;
     case OPT_FORCE: r->force = true; return CP_OK;
     case OPT_REUSE: r->reuse_key = true; return CP_OK;
-    case OPT_INTERVAL:
-        v = strtol(arg, &end, 10);
-        if (end == arg || *end != '\0' || v < 0 || v > 30L * 86400)
-            return err_set(err, CP_EUSAGE, "--interval: \"%s\" is not a number of seconds", arg);
-        r->interval_s = v;
-        return CP_OK;
+    case OPT_INTERVAL: return cli_number("--interval", arg, 0, 30L * 86400, &r->interval_s, err);
     case OPT_JOBS:
-        v = strtol(arg, &end, 10);
-        if (end == arg || *end != '\0' || v < 1 || v > MANAGE_BATCH_MAX_JOBS)
-            return err_set(err, CP_EUSAGE, "--jobs: \"%s\" is not a number from 1 to %d", arg,
-                           MANAGE_BATCH_MAX_JOBS);
+        rc = cli_number("--jobs", arg, 1, MANAGE_BATCH_MAX_JOBS, &v, err);
         r->jobs = (unsigned)v;
-        return CP_OK;
+        return rc;
     default: return cli_bad_option("renew", argv, err);
     }
 }

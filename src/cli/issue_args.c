@@ -104,27 +104,13 @@ static int add_listen(struct issue_args *a, const char *arg, struct err *err)
     return add_setting(a, "--listen", "listen", arg, err);
 }
 
-static int parse_timeout(struct issue_args *a, const char *arg, struct err *err)
-{
-    char *end = NULL;
-    long v = strtol(arg, &end, 10);
-
-    if (end == arg || *end != '\0' || v < 1 || v > 86400)
-        return err_set(err, CP_EUSAGE, "--timeout: \"%s\" is not a number of seconds (1-86400)", arg);
-    a->req.timeout_s = v;
-    return CP_OK;
-}
-
 static int parse_jobs(struct issue_args *a, const char *arg, struct err *err)
 {
-    char *end = NULL;
-    long v = strtol(arg, &end, 10);
+    long v = 0;
+    int rc = cli_number("--jobs", arg, 1, MANAGE_BATCH_MAX_JOBS, &v, err);
 
-    if (end == arg || *end != '\0' || v < 1 || v > MANAGE_BATCH_MAX_JOBS)
-        return err_set(err, CP_EUSAGE, "--jobs: \"%s\" is not a number from 1 to %d", arg,
-                       MANAGE_BATCH_MAX_JOBS);
     a->jobs = (unsigned)v;
-    return CP_OK;
+    return rc;
 }
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -147,19 +133,13 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_WEBROOT: return set_solver(a, "webroot", "path", arg, err);
     case OPT_STANDALONE: return set_solver(a, "standalone", NULL, NULL, err);
     case OPT_LISTEN: return add_listen(a, arg, err);
-    case OPT_TIMEOUT: return parse_timeout(a, arg, err);
+    case OPT_TIMEOUT: return cli_number("--timeout", arg, 1, 86400, &a->req.timeout_s, err);
     case OPT_PROFILE: a->req.profile = arg; return CP_OK;
     case OPT_PREFERRED_CHAIN: a->req.preferred_chain = arg; return CP_OK;
     case OPT_BATCH: a->batch = arg; return CP_OK;
     case OPT_CSR: a->req.csr_file = arg; return CP_OK;
     case OPT_ACME_INI: a->acme_ini = arg; return CP_OK;
-    case OPT_ORDERS_LIMIT: {
-        char *end = NULL;
-        a->orders_limit = strtol(arg, &end, 10);
-        if (end == arg || *end != '\0' || a->orders_limit < 1 || a->orders_limit > 1000000)
-            return err_set(err, CP_EUSAGE, "--orders-limit: \"%s\" is not a number from 1 to 1000000", arg);
-        return CP_OK;
-    }
+    case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &a->orders_limit, err);
     case OPT_SECTION: a->section = arg; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)

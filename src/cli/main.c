@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/str.h"
 
 static const char usage_text[] =
     "usage: certpilot [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
@@ -66,6 +67,13 @@ int cli_bad_option(const char *cmd, char **argv, struct err *err)
                        cmd, optopt, cmd);
     return err_set(err, CP_EUSAGE, "%s: option %s is unknown or needs a value (see certpilot %s --help)",
                    cmd, opt, cmd);
+}
+
+int cli_number(const char *flag, const char *arg, long min, long max, long *out, struct err *err)
+{
+    if (!str_to_long(arg, min, max, out))
+        return err_set(err, CP_EUSAGE, "%s: \"%s\" is not a number from %ld to %ld", flag, arg, min, max);
+    return CP_OK;
 }
 
 int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err)

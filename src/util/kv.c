@@ -1,8 +1,9 @@
 #include "util/kv.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/str.h"
 
 const char *kv_get(const struct kvlist *l, const char *key)
 {
@@ -74,16 +75,9 @@ int kv_get_long(const struct kvlist *l, const char *key, long min, long max, lon
                 const char *what, struct err *err)
 {
     const char *v = kv_get(l, key);
-    char *end = NULL;
-    long n;
 
-    if (v == NULL)
-        return CP_OK;
-    errno = 0;
-    n = strtol(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+    if (v != NULL && !str_to_long(v, min, max, out))
         return err_set(err, CP_EUSAGE, "%s: %s \"%s\" is not a number from %ld to %ld", what, key,
                        v, min, max);
-    *out = n;
     return CP_OK;
 }

@@ -1,5 +1,6 @@
 #include "util/str.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,4 +117,19 @@ void secret_free(void *p, size_t len)
         return;
     OPENSSL_cleanse(p, len);
     free(p);
+}
+
+bool str_to_long(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    long n;
+
+    if (s == NULL)
+        return false;
+    errno = 0;
+    n = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || n < min || n > max)
+        return false;
+    *out = n;
+    return true;
 }

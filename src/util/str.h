@@ -26,6 +26,9 @@ void str_sanitize(char *s);
 
 bool str_has_prefix(const char *s, const char *prefix);
 
+/* s is a whole decimal number from min to max (no sign games, no overflow, nothing after it). */
+bool str_to_long(const char *s, long min, long max, long *out);
+
 /* Free and NULL a pointer: `str_free(&p)`. */
 void str_free(char **p);
 
