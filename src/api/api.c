@@ -11,8 +11,6 @@
 #include "manage/manage.h"
 #include "util/str.h"
 
-#define DEFAULT_ROOT "/var/lib/certpilot"
-#define DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
 #define MAX_SETTINGS 64
 
 struct cp_ctx {
@@ -54,8 +52,9 @@ int cp_ctx_open(cp_ctx **out, const struct cp_ctx_options *opts, struct cp_error
     if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
         return give_error(&(struct err){CP_ENOMEM, "out of memory"}, err);
     ctx->log = (struct logger){opts->log_level, opts->log, opts->log_user};
-    mo = (struct manage_opts){.root = opts->root ? opts->root : DEFAULT_ROOT,
-                              .server = opts->directory_url ? opts->directory_url : DEFAULT_SERVER,
+    mo = (struct manage_opts){.root = opts->root ? opts->root : MANAGE_DEFAULT_ROOT,
+                              .server = opts->directory_url ? opts->directory_url
+                                                            : manage_ca_url(MANAGE_DEFAULT_CA),
                               .ca_bundle = opts->ca_bundle, .user_agent = opts->user_agent, .log = &ctx->log};
     if (manage_open(&mo, &ctx->m, &e) != CP_OK) {
         free(ctx);

@@ -15,8 +15,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define CLI_DEFAULT_ROOT "/var/lib/certpilot"
-#define CLI_DEFAULT_CA "letsencrypt"
 
 /* Options every command accepts. */
 struct cli {

@@ -25,7 +25,7 @@ static const char usage_text[] =
     "  account update|key-change|deactivate|list  contacts, key rollover, end, every account\n"
     "\n"
     "Global options (before or after the command):\n"
-    "  --root DIR        state directory (default $CERTPILOT_ROOT or " CLI_DEFAULT_ROOT ")\n"
+    "  --root DIR        state directory (default $CERTPILOT_ROOT or " MANAGE_DEFAULT_ROOT ")\n"
     "  --server URL      ACME directory URL (default $CERTPILOT_SERVER or Let's Encrypt)\n"
     "  --ca NAME         letsencrypt | letsencrypt-staging\n"
     "  --ca-bundle FILE  trust the CAs in this PEM file instead of the system's (e.g. a test CA)\n"
@@ -180,8 +180,8 @@ static void cli_init(struct cli *cli)
     const char *server = getenv("CERTPILOT_SERVER");
 
     memset(cli, 0, sizeof(*cli));
-    cli->root = root && *root ? root : CLI_DEFAULT_ROOT;
-    cli->server = server && *server ? server : manage_ca_url(CLI_DEFAULT_CA);
+    cli->root = root && *root ? root : MANAGE_DEFAULT_ROOT;
+    cli->server = server && *server ? server : manage_ca_url(MANAGE_DEFAULT_CA);
     cli->ca_bundle = getenv("CERTPILOT_CA_BUNDLE");
     cli->root_set = root && *root;
     cli->server_set = server && *server;

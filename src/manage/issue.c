@@ -32,6 +32,7 @@ struct issue_job {
     char *leaf, *chain;
     struct cert_info info;
     struct csr_info csr;                  /* with csr_file: someone else's CSR */
+    bool has_targets;                     /* the stored meta.json lists deploy targets */
 };
 
 static void job_free(struct issue_job *j)
@@ -179,13 +180,8 @@ static void deploy_new(struct manage *m, const struct manage_cert_req *req, stru
                        struct manage_issued *out)
 {
     struct err err = {0};
-    json_t *meta = NULL;
-    bool any = req->ndeploy > 0;
 
-    if (!any && store_cert_load_meta(m->store, j->cert_name, &meta, NULL) == CP_OK)
-        any = json_array_size(json_object_get(meta, "deploy")) > 0;
-    json_decref(meta);
-    if (!any)
+    if (req->ndeploy == 0 && !j->has_targets)
         return;
     out->deploy_rc = manage_deploy_locked(m, j->cert_name, req->deploy, req->ndeploy, false, req->deploy_cb,
                                           req->deploy_user, &err);
@@ -208,8 +204,10 @@ static int save(struct manage *m, const struct manage_cert_req *req, struct issu
     if (rc == CP_OK && req->csr_file == NULL)
         rc = key_to_pem(j->cert_key, &pem, &pem_len, err);
 
-    if (rc == CP_OK)
+    if (rc == CP_OK) {
         keep_deploy_targets(m, j->cert_name, meta);
+        j->has_targets = json_array_size(json_object_get(meta, "deploy")) > 0;
+    }
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     /* the serial keeps two issues in the same second apart */

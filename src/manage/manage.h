@@ -29,6 +29,8 @@
 #define MANAGE_MAX_CONTACTS 16    /* contact addresses of an account */
 #define MANAGE_DEFAULT_ACCOUNT "default"
 #define MANAGE_DEFAULT_TIMEOUT_S 300
+#define MANAGE_DEFAULT_ROOT "/var/lib/certpilot"  /* the state directory */
+#define MANAGE_DEFAULT_CA "letsencrypt"           /* by name: manage_ca_url() */
 
 struct manage;
 
