@@ -76,17 +76,12 @@ int cp_account_ensure(cp_ctx *ctx, const struct cp_account_options *o, struct cp
 {
     struct err e = {0};
     struct manage_account_new a;
-    int rc;
 
     if (o == NULL || o->version != CP_ACCOUNT_OPTIONS_VERSION)
         return bad_version("cp_account_options", o ? o->version : 0, CP_ACCOUNT_OPTIONS_VERSION, err);
-    rc = manage_account_open(ctx->m, o->name, &e);
-    if (rc != CP_ENOTFOUND)
-        return rc == CP_OK ? CP_OK : give_error(&e, err);
     a = (struct manage_account_new){o->name, o->emails, o->nemails, o->agree_tos != 0, o->key_type,
                                     o->key_file, o->eab_kid, o->eab_hmac_key};
-    err_clear(&e);
-    if (manage_account_create(ctx->m, &a, NULL, &e) != CP_OK)
+    if (manage_account_ensure(ctx->m, o->name, &a, &e) != CP_OK)
         return give_error(&e, err);
     return CP_OK;
 }

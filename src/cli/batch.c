@@ -168,17 +168,10 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
 static int ensure_account(struct cli *cli, const struct issue_args *a, struct err *err)
 {
     struct manage *m = NULL;
-    const char *how = NULL;
     int rc = cli_manage_open(cli, &m, err);
 
     if (rc == CP_OK)
-        rc = manage_account_open(m, a->req.account, err);
-    if (rc == CP_ENOTFOUND && a->req.create != NULL) {
-        struct manage_account_new create = *a->req.create;
-        create.name = a->req.account;
-        err_clear(err);
-        rc = manage_account_create(m, &create, &how, err);
-    }
+        rc = manage_account_ensure(m, a->req.account, a->req.create, err);
     manage_free(m);
     return rc;
 }

@@ -86,6 +86,27 @@ out:
     return rc;
 }
 
+int manage_account_ensure(struct manage *m, const char *name, const struct manage_account_new *create,
+                          struct err *err)
+{
+    struct err scratch = {0};
+    struct manage_account_new o;
+    const char *how = NULL;
+    int rc;
+
+    err = err ? err : &scratch;
+    rc = manage_account_open(m, name, err);
+    if (rc != CP_ENOTFOUND || create == NULL)
+        return rc;
+    o = *create;
+    o.name = name;
+    err_clear(err);
+    log_info(m->log, "creating account \"%s\"", account_name(name));
+    if ((rc = manage_account_create(m, &o, &how, err)) == CP_OK)
+        log_info(m->log, "account %s %s", manage_account_url(m), how);
+    return rc;
+}
+
 const char *manage_account_name(const struct manage *m)
 {
     return m->account_name;

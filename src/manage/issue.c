@@ -129,24 +129,6 @@ static int check_request(const struct manage_cert_req *req, struct issue_job *j,
     return manage_cert_name(&named, &j->cert_name, err);
 }
 
-/* Use the stored account; with a creation request, create it when missing. */
-static int open_account(struct manage *m, const struct manage_cert_req *req, struct err *err)
-{
-    const char *how = NULL;
-    struct manage_account_new create;
-    int rc = manage_account_open(m, req->account, err);
-
-    if (rc != CP_ENOTFOUND || req->create == NULL)
-        return rc;
-    create = *req->create;
-    create.name = req->account;
-    log_info(m->log, "creating account \"%s\"", req->account ? req->account : MANAGE_DEFAULT_ACCOUNT);
-    rc = manage_account_create(m, &create, &how, err);
-    if (rc == CP_OK)
-        log_info(m->log, "account %s %s", manage_account_url(m), how);
-    return rc;
-}
-
 /* RFC 8555 §7.4.2: what the CA sent is checked before anything is stored: exactly our
  * names, our key, not a CA, a chain that links, valid now (crypto/verify.c). */
 static int check_cert(struct issue_job *j, struct err *err)
@@ -302,7 +284,7 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     /* the solver first: a bad setting or a busy port fails before the CA is asked */
     if ((rc = make_solver(m, req, j, err)) != CP_OK)
         return rc;
-    if ((rc = recover(m, j, err)) != CP_OK || (rc = open_account(m, req, err)) != CP_OK ||
+    if ((rc = recover(m, j, err)) != CP_OK || (rc = manage_account_ensure(m, req->account, req->create, err)) != CP_OK ||
         (rc = certificate_key(m, req, j, err)) != CP_OK)
         return rc;
     areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,

@@ -83,6 +83,11 @@ int manage_account_open(struct manage *m, const char *name, struct err *err) CP_
 int manage_account_create(struct manage *m, const struct manage_account_new *o, const char **how,
                           struct err *err) CP_WUR;
 
+/* Open the stored account name (NULL: "default"); when there is none and create
+ * is given, create it as create says (its name is taken from name). */
+int manage_account_ensure(struct manage *m, const char *name, const struct manage_account_new *create,
+                          struct err *err) CP_WUR;
+
 /* The open account's local name (borrowed; NULL before one is open). */
 const char *manage_account_name(const struct manage *m);
 
