@@ -36,6 +36,14 @@ struct batch {
     struct timespec start;
 };
 
+/* A line that is neither blank nor a comment. */
+static bool names_a_certificate(const char *line)
+{
+    const char *p = line + strspn(line, " \t\r\n");
+
+    return *p != '\0' && *p != '#';
+}
+
 /* Certificates in the file (lines with a name), for the progress line. */
 static unsigned long count_lines(const char *path)
 {
@@ -45,8 +53,7 @@ static unsigned long count_lines(const char *path)
     unsigned long n = 0;
 
     while (f != NULL && getline(&line, &cap, f) > 0) {
-        char *p = line + strspn(line, " \t\r\n");
-        n += *p != '\0' && *p != '#';
+        n += names_a_certificate(line);
     }
     free(line);
     if (f != NULL)
@@ -98,8 +105,7 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
             free(text);
             return err_set(err, CP_EUSAGE, "%s:%lu: line longer than %d bytes", b->path, b->lineno, MAX_LINE);
         }
-        char *p = text + strspn(text, " \t\r\n");
-        bool blank = *p == '\0' || *p == '#';
+        bool blank = !names_a_certificate(text);
         if (!blank && (lj = calloc(1, sizeof(*lj))) == NULL) {
             free(text);
             return err_nomem(err);
