@@ -359,22 +359,37 @@ static int download(struct run *r, struct acme_issue_result *out, struct err *er
     return rc;
 }
 
-static int finalize(struct run *r, struct acme_issue_result *out, struct err *err)
+/* §7.4: the CSR (built here unless the request brings one) to the finalize URL. */
+static int send_csr(struct run *r, bool *not_ready, struct err *err)
 {
     unsigned char *csr = NULL;
     size_t csr_len = 0;
-    int rc;
+    int rc = CP_OK;
 
-    /* the order was read before the authorizations were validated */
-    if ((rc = await_order(r, "pending", true, "the order to become ready", err)) != CP_OK ||
-        (rc = expect_status(r, "ready", err)) != CP_OK)
-        return rc;
     if (r->req->csr_der == NULL)  /* else: a CSR someone else made, sent as it is */
         rc = csr_build(r->req->cert_key, r->req->names, r->req->nnames, &csr, &csr_len, err);
     if (rc == CP_OK)
         rc = acme_order_finalize(r->c, &r->order, csr ? csr : r->req->csr_der,
-                                 csr ? csr_len : r->req->csr_der_len, err);
+                                 csr ? csr_len : r->req->csr_der_len, not_ready, err);
     free(csr);
+    return rc;
+}
+
+static int finalize(struct run *r, struct acme_issue_result *out, struct err *err)
+{
+    bool not_ready = false;
+    int rc;
+
+    /* every authorization is valid, so the order is ready (§7.1.6): finalize at
+     * once, and read the order only when the CA says it is not ready yet */
+    if ((rc = send_csr(r, &not_ready, err)) != CP_OK && not_ready) {
+        log_info(acme_client_log(r->c), "the CA says the order is not ready yet; waiting for it");
+        err_clear(err);
+        if ((rc = await_order(r, "pending", true, "the order to become ready", err)) != CP_OK ||
+            (rc = expect_status(r, "ready", err)) != CP_OK)
+            return rc;
+        rc = send_csr(r, NULL, err);
+    }
     if (rc != CP_OK)
         return rc;
     if ((rc = await_order(r, "processing", false, "the certificate to be issued", err)) != CP_OK ||

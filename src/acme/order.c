@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acme/problem.h"
 #include "jose/b64url.h"
 #include "util/ident.h"
 #include "util/str.h"
@@ -153,7 +154,7 @@ int acme_order_refresh(struct acme_client *c, struct acme_order *o, long *retry_
 }
 
 int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsigned char *csr,
-                        size_t csr_len, struct err *err)
+                        size_t csr_len, bool *not_ready, struct err *err)
 {
     struct acme_reply r = {0};
     char *b64 = b64url_encode(csr, csr_len);
@@ -165,6 +166,8 @@ int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsig
         return err_nomem(err);
     }
     rc = acme_post(c, o->finalize, payload, &r, err);
+    if (not_ready != NULL)
+        *not_ready = rc == CP_EACME && acme_problem_is(r.json, "orderNotReady");
     if (rc == CP_OK)
         rc = order_parse(c, o, r.json, err);
     if (rc != CP_OK)

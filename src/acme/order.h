@@ -6,6 +6,7 @@
 #ifndef CP_ACME_ORDER_H
 #define CP_ACME_ORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -34,9 +35,11 @@ int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
 int acme_order_refresh(struct acme_client *c, struct acme_order *o, long *retry_after_s,
                        struct err *err) CP_WUR;
 
-/* §7.4: POST the CSR (DER) to the finalize URL; o is updated from the reply. */
+/* §7.4: POST the CSR (DER) to the finalize URL; o is updated from the reply.
+ * When the CA answers orderNotReady (the order is not "ready" yet), *not_ready
+ * (may be NULL) is set besides the CP_EACME. */
 int acme_order_finalize(struct acme_client *c, struct acme_order *o, const unsigned char *csr,
-                        size_t csr_len, struct err *err) CP_WUR;
+                        size_t csr_len, bool *not_ready, struct err *err) CP_WUR;
 
 /* §7.4.2: download the PEM chain at url. Alternate chain URLs (Link
  * rel="alternate") are returned in *alternates (malloc'd array of

@@ -35,7 +35,7 @@ MODES = {
     "http-finalize": "the order's finalize URL is http://",
     "http-certificate": "the order's certificate URL is http://",
     "http-alternate": "the certificate's Link rel=alternate is http://",
-    "redirect": "order polls answer 302 to another path",
+    "redirect": "order polls and finalize answer 302 to another path",
     "other-host": "order URLs on 127.0.0.1 instead of localhost (allowed)",
     "leaf-ca": "the leaf certificate says CA:TRUE",
     "chain-broken": "the chain's intermediate did not sign the leaf",
@@ -43,6 +43,7 @@ MODES = {
     "foreign-authz": "authorizations for evil.other.test and -rf besides ours",
     "many-authz": "the order lists 500 authorizations",
     "alt-fail": "the alternate chain answers 500",
+    "finalize-not-ready": "the order turns ready only once it is read again; finalize before that is orderNotReady",
     "problem-escape": "newOrder fails with terminal escapes and bidi controls in the problem",
 }
 
@@ -267,6 +268,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def post_fin(self, rest, payload):
         st = self.st
+        if st.mode == "redirect":
+            return self.reply(302, headers=[("Location", st.base + "/redirected")])
+        # RFC 8555 §7.4: only a ready order may be finalized
+        if st.order_status == "pending" and len(st.valid) == len(st.authz_ids) and st.mode != "finalize-not-ready":
+            st.order_status = "ready"
+        if st.order_status != "ready":
+            return self.problem(403, "orderNotReady", "order is %s, not ready" % st.order_status)
         st.chain = self.issue(b64u_decode(payload["csr"]))
         st.order_status = "processing" if st.mode.startswith("retry-after") else "valid"
         self.reply(200, self.order_object(), headers=[("Location", st.url("/order/1"))])

@@ -62,10 +62,18 @@ refused() {
     cp_log "ok: $mode refused: $(grep '^certpilot:' <<<"$CP_LAST_ERR")"
 }
 
-# 0. the fake itself works: a well-behaved run stores a certificate
+# 0. the fake itself works: a well-behaved run stores a certificate, finalizing once
 evil_start ok
 issue -q >/dev/null || cp_fail "issuance against the well-behaved fake failed"
 [ -s "$STATE/certs/a.evil.test/cert.pem" ] || cp_fail "ok: no certificate stored"
+# the authorizations are valid, so the order is finalized without being read first
+[ "$(stat fin)" = 1 ] && [ "$(stat order-poll)" = 0 ] ||
+    cp_fail "ok: finalize $(stat fin) time(s), order read $(stat order-poll) time(s); want 1 and 0"
+# a CA whose order turns ready late says orderNotReady: the order is read, then finalized again
+evil_start finalize-not-ready
+issue -v 2>"$CP_WORK/notready.err" >/dev/null || cp_fail "finalize-not-ready: issuance failed: $(cat "$CP_WORK/notready.err")"
+[ "$(stat fin)" = 2 ] || cp_fail "finalize-not-ready: finalize was sent $(stat fin) time(s), want 2"
+cp_assert_contains "$(cat "$CP_WORK/notready.err")" "the CA says the order is not ready yet"
 
 # 1. Retry-After: clamped, never below the back-off step nor past the timeout
 for mode in retry-after-huge retry-after-zero retry-after-past; do
@@ -86,7 +94,7 @@ refused http-authz 'order authorization URL "http://localhost'
 refused http-finalize 'order finalize URL "http://localhost'
 refused http-challenge 'challenge URL "http://localhost'
 refused http-certificate 'order certificate URL "http://localhost'
-refused redirect "order/1: HTTP 302 redirect to https://localhost:"
+refused redirect "fin/1: HTTP 302 redirect to https://localhost:"
 cp_assert_contains "$CP_LAST_ERR" "/redirected refused (ACME needs no redirects)"
 [ "$(stat redirected)" = 0 ] || cp_fail "redirect: certpilot followed the redirect"
 # an http:// alternate is never fetched; the default chain is kept
