@@ -18,6 +18,7 @@
 #include "dns/resolve.h"
 #include "jose/b64url.h"
 #include "solve/solve.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 #define JOURNAL_PREFIX "dns-journal-"
@@ -309,10 +310,12 @@ struct solver *solver_dns_new(const struct solver_dns_opts *o, struct err *err)
     return &d->base;
 }
 
-/* A journal of a process still running is its own business. */
+/* A journal of a process still running is its own business; this one's too:
+ * in a batch, another worker's order may be using it right now. (A journal a
+ * dead process left under the pid we have now waits for the next run.) */
 static bool pid_running(long pid)
 {
-    return pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    return pid > 0 && (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 /* Remove what one journal lists, then the journal. *skipped when it is not ours to clean. */
@@ -365,8 +368,8 @@ int solver_dns_recover(const struct solver_dns_opts *o, size_t *removed, struct 
             continue;
         if ((path = str_printf("%s/%s", o->state_dir, de->d_name)) == NULL)
             rc = err_nomem(err);
-        else
-            rc = recover_one(o, path, &count, err);
+        else if ((rc = recover_one(o, path, &count, err)) != CP_OK && !fs_exists(path))
+            rc = CP_OK;  /* another worker of this process cleaned it first */
         free(path);
     }
     closedir(dir);

@@ -482,6 +482,7 @@ static void test_solver_dns_recover(void **state)
     char *dead = str_printf("%s/dns-journal-1-1.json", e->dir);
     char *alive = str_printf("%s/dns-journal-2-2.json", e->dir);
     char *other = str_printf("%s/dns-journal-3-3.json", e->dir);
+    char *mine = str_printf("%s/dns-journal-4-4.json", e->dir);
     struct err err = {0};
     size_t removed = 9;
 
@@ -489,12 +490,17 @@ static void test_solver_dns_recover(void **state)
     assert_int_equal(dns_journal_write(dead, "fake", 2147483000L, &rec, 1, &err), CP_OK);
     assert_int_equal(dns_journal_write(alive, "fake", (long)getppid(), &rec, 1, &err), CP_OK);
     assert_int_equal(dns_journal_write(other, "rfc2136", 2147483000L, &rec, 1, &err), CP_OK);
+    /* another order of this very process (a batch) is using its journal */
+    assert_int_equal(dns_journal_write(mine, "fake", (long)getpid(), &rec, 1, &err), CP_OK);
     assert_int_equal(solver_dns_recover(&e->opts, &removed, &err), CP_OK);
     assert_int_equal(removed, 1);
     assert_string_equal(e->prov.log, "-left-1(id-9) ");
     assert_int_equal(fs_exists(dead), 0);
     assert_int_equal(fs_exists(alive), 1);
     assert_int_equal(fs_exists(other), 1);
+    assert_int_equal(fs_exists(mine), 1);
+    unlink(mine);
+    free(mine);
     free(dead);
     free(alive);
     free(other);
