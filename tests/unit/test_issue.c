@@ -149,8 +149,7 @@ static void test_flow_order(void **state)
         {200, JSON, "n7", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2"), A2},
         /* second round: only the pending one is asked again */
         {200, JSON, "n8", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},
-        /* the order held is stale: refreshed without waiting */
-        {200, JSON, "n9", NULL, NULL, ORDER("ready", ""), ORDER_URL},
+        /* every authorization is valid: finalize at once, without reading the order */
         {200, JSON, "na", NULL, NULL, ORDER("processing", ""), "https://ca.test/fin"},
         {200, JSON, "nb", NULL, NULL, ORDER("valid", ",\"certificate\":\"https://ca.test/cert/1\""), ORDER_URL},
         {200, "application/pem-certificate-chain", "nc", NULL, NULL, "PEM DATA\n", "https://ca.test/cert/1"},
@@ -170,7 +169,7 @@ static void test_flow_order(void **state)
        10 ms before asking the processing order again */
     assert_int_equal(s.slept_ms, 10 + 3000 + 10);
     /* finalize carries a CSR */
-    p = script_payload(&s, 11);
+    p = script_payload(&s, 10);
     assert_non_null(json_string_value(json_object_get(p, "csr")));
     json_decref(p);
     assert_int_equal(s.next, sizeof(r) / sizeof(r[0]));
@@ -245,7 +244,6 @@ static void test_flow_invalid_authz(void **state)
     {200, JSON, "n5", NULL, NULL, "{}"},                                                          \
     {200, JSON, "n6", NULL, retry_after, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},   \
     {200, JSON, "n7", NULL, retry_after, AUTHZ("a.test", "true", "valid", "valid", "t2"), A2},    \
-    {200, JSON, "n8", NULL, retry_after, ORDER("ready", ""), ORDER_URL},                          \
     {200, JSON, "n9", NULL, retry_after, ORDER("processing", ""), "https://ca.test/fin"}
 #define STILL_PROCESSING(ra) {200, JSON, "nx", NULL, ra, ORDER("processing", ""), ORDER_URL}
 
@@ -268,7 +266,7 @@ static void test_poll_retry_after_huge(void **state)
     /* 10 ms before the authorizations and before the first order poll, then
        the whole rest of the 30 s at once, and no request after the deadline */
     assert_int_equal(s.slept_ms, 30000);
-    assert_int_equal(s.next, 13);
+    assert_int_equal(s.next, 12);
     script_done(&s);
 }
 
@@ -291,7 +289,7 @@ static void check_fast_retry_after(const char *ra)
     /* 10 ms before the authorizations; polls of the processing order after
        10+20+...+5120 ms (10 polls, 10.23 s), then 8 s, then the 1.76 s left:
        12 polls, and the clock stopped at exactly 20 s */
-    assert_int_equal(s.next, 11 + 12);
+    assert_int_equal(s.next, 10 + 12);
     assert_int_equal(s.slept_ms, 20000);
     script_done(&s);
 }
@@ -320,7 +318,6 @@ static void test_finalize_valid_no_poll(void **state)
         {201, JSON, "n1", ORDER_URL, NULL, ORDER("pending", "")},
         {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},
         {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2"), A2},
-        {200, JSON, "n4", NULL, NULL, ORDER("ready", ""), ORDER_URL},
         {200, JSON, "n5", NULL, NULL, VALID_ORDER, "https://ca.test/fin"},
         {200, "application/pem-certificate-chain", "n6", NULL, NULL, "PEM DATA\n", CERT_URL},
     };
@@ -330,9 +327,37 @@ static void test_finalize_valid_no_poll(void **state)
 
     (void)state;
     run_issue(r, sizeof(r) / sizeof(r[0]), 0, CP_OK, &s, &rec, &err);
-    assert_int_equal(s.next, 8);
+    assert_int_equal(s.next, 7);
     assert_int_equal(s.slept_ms, 0);
     assert_string_equal(rec.log, "wait @5;");
+    script_done(&s);
+}
+
+/* A CA that says orderNotReady to finalize: the order is read until it is
+ * ready, and finalize is sent again. */
+static void test_finalize_not_ready(void **state)
+{
+    const struct canned r[] = {
+        {200, JSON, NULL, NULL, NULL, DIRECTORY},
+        {200, NULL, "n0", NULL, NULL, NULL},
+        {201, JSON, "n1", ORDER_URL, NULL, ORDER("pending", "")},
+        {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},
+        {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2"), A2},
+        {403, "application/problem+json", "n4", NULL, NULL,
+         "{\"type\":\"urn:ietf:params:acme:error:orderNotReady\",\"detail\":\"not yet\"}", "https://ca.test/fin"},
+        {200, JSON, "n5", NULL, NULL, ORDER("pending", ""), ORDER_URL},
+        {200, JSON, "n6", NULL, NULL, ORDER("ready", ""), ORDER_URL},
+        {200, JSON, "n7", NULL, NULL, VALID_ORDER, "https://ca.test/fin"},
+        {200, "application/pem-certificate-chain", "n8", NULL, NULL, "PEM DATA\n", CERT_URL},
+    };
+    struct script s;
+    struct recorder rec;
+    struct err err = {0};
+
+    (void)state;
+    run_issue(r, sizeof(r) / sizeof(r[0]), 0, CP_OK, &s, &rec, &err);
+    assert_int_equal(s.next, sizeof(r) / sizeof(r[0]));
+    assert_int_equal(s.slept_ms, 10);  /* the pending order is read again after 10 ms */
     script_done(&s);
 }
 
@@ -488,7 +513,6 @@ static void test_alternate_failure_falls_back(void **state)
         {201, JSON, "n1", ORDER_URL, NULL, ORDER("pending", "")},
         {200, JSON, "n2", NULL, NULL, AUTHZ("a.test", "false", "valid", "valid", "t1"), A1},
         {200, JSON, "n3", NULL, NULL, AUTHZ("a.test", "true", "valid", "valid", "t2"), A2},
-        {200, JSON, "n4", NULL, NULL, ORDER("ready", ""), ORDER_URL},
         {200, JSON, "n5", NULL, NULL, VALID_ORDER, "https://ca.test/fin"},
         {200, "application/pem-certificate-chain", "n6", NULL, NULL, "PEM DATA\n", CERT_URL, 
          "<http://ca.test/cert/1/alt>;rel=\"alternate\", <https://ca.test/cert/1/2>;rel=\"alternate\""},
@@ -502,7 +526,7 @@ static void test_alternate_failure_falls_back(void **state)
     (void)state;
     run_issue(r, sizeof(r) / sizeof(r[0]), 0, CP_OK, &s, &rec, &err);
     /* the http alternate was never asked for */
-    assert_int_equal(s.next, 9);
+    assert_int_equal(s.next, 8);
     script_done(&s);
 }
 
@@ -516,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_poll_retry_after_zero),
         cmocka_unit_test(test_poll_retry_after_past_date),
         cmocka_unit_test(test_finalize_valid_no_poll),
+        cmocka_unit_test(test_finalize_not_ready),
         cmocka_unit_test(test_authz_foreign_identifier),
         cmocka_unit_test(test_authz_ip_identifier),
         cmocka_unit_test(test_too_many_authz),
