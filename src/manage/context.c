@@ -9,6 +9,7 @@
 
 #include "acme/noncepool.h"
 #include "acme/ratelimit.h"
+#include "dns/round.h"
 #include "http/share.h"
 #include "http/url.h"
 #include "manage/internal.h"
@@ -37,7 +38,8 @@ struct manage_shared *manage_shared_new(struct err *err)
 {
     struct manage_shared *s = calloc(1, sizeof(*s));
 
-    if (s == NULL || (s->nonces = nonce_pool_new(0)) == NULL || (s->limits = ratelimit_new(NULL)) == NULL) {
+    if (s == NULL || (s->nonces = nonce_pool_new(0)) == NULL || (s->limits = ratelimit_new(NULL)) == NULL ||
+        (s->rounds = dns_rounds_new(0)) == NULL) {
         manage_shared_free(s);
         err_nomem(err);
         return NULL;
@@ -56,6 +58,7 @@ void manage_shared_free(struct manage_shared *s)
     nonce_pool_free(s->nonces);
     ratelimit_free(s->limits);
     http_share_free(s->http);
+    dns_rounds_free(s->rounds);
     free(s);
 }
 

@@ -16,6 +16,7 @@ struct manage_shared {
     struct nonce_pool *nonces;   /* NULL for a manager alone: its client keeps its one nonce */
     struct ratelimit *limits;
     struct http_share *http;     /* NULL for a manager alone */
+    struct dns_rounds *rounds;   /* dns-01 records published together; NULL for a manager alone */
 };
 
 struct manage {

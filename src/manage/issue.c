@@ -259,7 +259,7 @@ static int recover(struct manage *m, struct issue_job *j, struct err *err)
 static int make_solver(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
                        struct err *err)
 {
-    struct solver_env env = {req->timeout_s, m->log, NULL, m->cancel};
+    struct solver_env env = {req->timeout_s, m->log, NULL, m->cancel, m->shared->rounds};
     char *dir = NULL;
     int rc = CP_OK;
 

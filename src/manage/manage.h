@@ -35,8 +35,9 @@
 struct manage;
 
 /* What the workers of one run share (borrowed by each manager): nonces from
- * every reply, the request-rate limits, and libcurl's DNS cache and TLS
- * sessions. Thread-safe. Made by manage_shared_new. */
+ * every reply, the request-rate limits, libcurl's DNS cache and TLS
+ * sessions, and the rounds in which their dns-01 records are published
+ * together (dns/round.h). Thread-safe. Made by manage_shared_new. */
 struct manage_shared;
 struct manage_shared *manage_shared_new(struct err *err);
 void manage_shared_free(struct manage_shared *s);

@@ -16,6 +16,7 @@
 #include "dns/propagation.h"
 #include "dns/provider.h"
 #include "dns/resolve.h"
+#include "dns/round.h"
 #include "jose/b64url.h"
 #include "solve/solve.h"
 #include "util/fsio.h"
@@ -45,6 +46,9 @@ struct dns_solver {
     struct entry **ents;
     size_t n;
     bool owns_provider;
+    struct dns_rounds *rounds;  /* borrowed, or NULL */
+    char *round_key;
+    bool expected;  /* counted by the rounds as a member still to come */
 };
 
 static void entry_free(struct entry *e)
@@ -208,20 +212,58 @@ static int publish(struct dns_solver *d, struct dns_txt *batch, struct entry **w
     return journal_sync(d, err);
 }
 
+/* The queued records through the batch's round; *done when the round saw
+ * them all published and visible. A failed round is not an error: the
+ * caller goes on alone with what is still queued. */
+static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **who, bool *done, struct err *err)
+{
+    struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log};
+    struct dns_round_member m = {d->round_key, d->expected, batch, 0, d->provider, d->res, &po, d->skip, d->log};
+    struct err why = {0};
+    size_t k = gather(d, is_queued, batch, who);
+    int rc;
+
+    *done = false;
+    if (k == 0)
+        return CP_OK;
+    for (size_t i = 0; i < k; i++)
+        who[i]->inflight = true;
+    if ((rc = journal_sync(d, err)) != CP_OK) {
+        for (size_t i = 0; i < k; i++)
+            who[i]->inflight = false;
+        return rc;
+    }
+    m.n = k;
+    d->expected = false;
+    rc = dns_rounds_join(d->rounds, &m, &why);
+    scatter(batch, who, k);
+    for (size_t i = 0; i < k; i++) {
+        who[i]->inflight = false;
+        who[i]->queued = !who[i]->rec.added;
+    }
+    if (rc != CP_OK)
+        log_warn(d->log, "dns-01: the records published together are not all ready (%s); going on alone", why.msg);
+    *done = rc == CP_OK;
+    return journal_sync(d, err);
+}
+
 static int dns_wait_ready(struct solver *s, struct err *err)
 {
     struct dns_solver *d = (struct dns_solver *)s;
     struct dns_txt *batch = calloc(d->n ? d->n : 1, sizeof(*batch));
     struct entry **who = calloc(d->n ? d->n : 1, sizeof(*who));
     struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log};
+    bool done = false;
     size_t k;
     int rc = batch && who ? CP_OK : err_nomem(err);
 
-    if (rc == CP_OK)
+    if (rc == CP_OK && d->rounds != NULL)
+        rc = together(d, batch, who, &done, err);
+    if (rc == CP_OK && !done)
         rc = publish(d, batch, who, err);
-    if (rc == CP_OK && d->skip)
+    if (rc == CP_OK && !done && d->skip)
         log_info(d->log, "dns-01: propagation check skipped");
-    else if (rc == CP_OK && (k = gather(d, is_added, batch, who)) > 0)
+    else if (rc == CP_OK && !done && (k = gather(d, is_added, batch, who)) > 0)
         rc = dns_propagation_wait(d->res, batch, k, &po, err);
     free(batch);
     free(who);
@@ -265,6 +307,10 @@ static void dns_free(struct solver *s)
         entry_free(d->ents[i]);
     free(d->ents);
     free(d->journal);
+    /* an order that failed before its round: the round need not wait for it */
+    if (d->expected && dns_rounds_expect(d->rounds, d->round_key, -1) != CP_OK)
+        log_warn(d->log, "dns-01: out of memory leaving the batch's round");
+    free(d->round_key);
     dns_resolver_free(d->res);
     if (d->owns_provider)
         dns_provider_free(d->provider);
@@ -302,6 +348,13 @@ struct solver *solver_dns_new(const struct solver_dns_opts *o, struct err *err)
     rc = dns_resolver_new(o->resolver, &d->res, err);
     if (rc == CP_OK && o->state_dir != NULL && (d->journal = journal_path(o->state_dir)) == NULL)
         rc = err_nomem(err);
+    if (rc == CP_OK && o->rounds != NULL && o->round_key != NULL) {
+        d->rounds = o->rounds;
+        if ((d->round_key = strdup(o->round_key)) == NULL || dns_rounds_expect(d->rounds, d->round_key, 1) != CP_OK)
+            rc = err_nomem(err);
+        else
+            d->expected = true;
+    }
     if (rc != CP_OK) {
         dns_free(&d->base);  /* the caller still owns the provider */
         return NULL;

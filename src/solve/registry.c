@@ -3,10 +3,12 @@
  * config file and other C programs all choose them the same way. A new
  * solver adds one row to the table.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dns/provider.h"
 #include "solve/solve.h"
+#include "util/str.h"
 
 /* Settings lists split in two: the dns solver's own and its provider's. */
 #define MAX_PROVIDER_SETTINGS 32
@@ -88,6 +90,20 @@ static int dns_options(const struct kvlist *s, struct solver_dns_opts *o, struct
     return kv_get_long(s, "propagation_timeout", 1, 86400, &o->propagation_timeout_s, "dns solver", err);
 }
 
+/* Solvers made with equal settings may publish each other's records: the
+ * settings, in order, are their round's key (kept in memory only). */
+static char *round_key(const struct kvlist *s)
+{
+    char *key = str_dup(""), *longer;
+
+    for (size_t i = 0; key != NULL && s != NULL && i < s->n; i++) {
+        longer = str_printf("%s%s=%s\n", key, s->items[i].key, s->items[i].value);
+        free(key);
+        key = longer;
+    }
+    return key;
+}
+
 static struct solver *make_dns(const struct kvlist *s, const struct solver_env *env, struct err *err)
 {
     struct kv rest[MAX_PROVIDER_SETTINGS];
@@ -98,6 +114,7 @@ static struct solver *make_dns(const struct kvlist *s, const struct solver_env *
     struct solver *sol;
     size_t removed = 0;
     struct err rerr = {0};
+    char *key = NULL;
 
     if (dns_options(s, &o, rest, &nrest, err) != CP_OK)
         return NULL;
@@ -111,8 +128,15 @@ static struct solver *make_dns(const struct kvlist *s, const struct solver_env *
     else if (removed > 0)
         log_info(env->log, "dns-01: removed %zu record(s) an earlier run left behind", removed);
     o.owns_provider = true;
+    o.rounds = env->rounds;
+    if (o.rounds != NULL && (o.round_key = key = round_key(s)) == NULL) {
+        dns_provider_free(o.provider);
+        err_nomem(err);
+        return NULL;
+    }
     if ((sol = solver_dns_new(&o, err)) == NULL)
         dns_provider_free(o.provider);
+    free(key);
     return sol;
 }
 

@@ -112,12 +112,15 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
 struct solver *solver_standalone_new(const char *const *listen, size_t n,
                                      const struct logger *log, struct err *err);
 
+struct dns_rounds;
+
 /* What a solver built by name may need beyond its settings. */
 struct solver_env {
     long timeout_s;                 /* the time bound: a hook's limit when it sets none */
     const struct logger *log;       /* borrowed, may be NULL */
     const char *state_dir;          /* a private directory for crash journals (dns), or NULL */
     volatile sig_atomic_t *cancel;  /* set by SIGINT/SIGTERM to stop waiting; may be NULL */
+    struct dns_rounds *rounds;      /* a batch's dns-01 rounds (dns/round.h), shared by its workers; may be NULL */
 };
 
 /*
@@ -129,7 +132,8 @@ struct solver_env {
  *   "dns"        provider=NAME (dns/provider.h: alidns, rfc2136), resolver=ADDR[:PORT],
  *                propagation_timeout=SECONDS, propagation_check=yes|no; every other
  *                setting goes to the provider, which checks it. Records a crashed run
- *                left with this provider are removed first.
+ *                left with this provider are removed first. With env->rounds, the
+ *                records are published in the rounds of solvers with the same settings.
  * Unknown names and settings are CP_EUSAGE, naming them.
  */
 struct solver *solver_new(const char *name, const struct kvlist *settings, const struct solver_env *env,
@@ -149,7 +153,9 @@ int solver_standalone_port(const struct solver *s, size_t i);
  * and its base name share the name and get two values side by side.
  * wait_ready() publishes every queued record in one provider add() batch,
  * then waits until every authoritative server of each record's zone serves
- * it (dns/propagation.h) unless skip_propagation. cleanup() removes exactly
+ * it (dns/propagation.h) unless skip_propagation. With rounds, that add()
+ * and that wait are shared with the other orders of the round; a round that
+ * fails is finished alone, for this order's records only. cleanup() removes exactly
  * that challenge's value; free() removes whatever is still published. A
  * provider failing halfway through add() gets back what it did add.
  *
@@ -168,6 +174,10 @@ struct solver_dns_opts {
     volatile sig_atomic_t *cancel;  /* non-zero (SIGINT/SIGTERM) aborts the propagation wait; may be NULL */
     const struct logger *log;       /* borrowed, may be NULL */
     bool owns_provider;             /* the solver frees the provider (solver_new's "dns" does) */
+    /* A batch's rounds (dns/round.h), or NULL: publish alone. round_key names the
+     * provider and its settings: solvers with equal keys publish together. */
+    struct dns_rounds *rounds;
+    const char *round_key;
 };
 
 /* CP_EUSAGE when provider is NULL or the resolver is not "ADDR[:PORT]". */

@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     struct dns_provider_opts po = {&settings, &lg, a.resolver, a.state_dir};
     if ((p = dns_provider_new(a.provider, &po, &err)) == NULL)
         return fail(&err);
-    struct solver_dns_opts so = {p, a.resolver, a.timeout_s, a.skip, a.state_dir, &cancelled, &lg, false};
+    struct solver_dns_opts so = {p, a.resolver, a.timeout_s, a.skip, a.state_dir, &cancelled, &lg, false, NULL, NULL};
     if (a.recover) {
         size_t n = 0;
         rc = solver_dns_recover(&so, &n, &err);

@@ -26,6 +26,7 @@
 #include "dns/propagation.h"
 #include "dns/provider.h"
 #include "dns/resolve.h"
+#include "dns/round.h"
 #include "dns/rfc2136.h"
 #include "solve/solve.h"
 #include "util/fsio.h"
@@ -319,10 +320,12 @@ static void fake_dns_stop(struct fake_dns *f)
     close(f->fd);
 }
 
-/* A provider that logs what it is asked and fails add() after fail_after records. */
+/* A provider that logs what it is asked and fails add() after fail_after
+ * records, or at the record of value fail_value. */
 struct fake_provider {
     struct dns_provider base;
     size_t adds, fail_after;
+    const char *fail_value;
     char log[1024];
 };
 
@@ -332,7 +335,7 @@ static int fake_add(struct dns_provider *p, struct dns_txt *recs, size_t n, stru
 
     f->adds++;
     for (size_t i = 0; i < n; i++) {
-        if (i == f->fail_after)
+        if (i == f->fail_after || (f->fail_value != NULL && strcmp(recs[i].value, f->fail_value) == 0))
             return err_set(err, CP_ENET, "fake: add %s failed", recs[i].value);
         snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "+%s@%s ", recs[i].value, recs[i].fqdn);
         recs[i].zone = strdup("example.test.");
@@ -475,6 +478,94 @@ static void solver_free_removes_leftovers(void **state)
     assert_int_equal(journals(e->dir), 0);
 }
 
+/* One order of a batch: present, then wait in the round. */
+struct order_thread {
+    pthread_t thread;
+    struct solver *s;
+    struct chal c;
+    int rc;
+};
+
+static void *order_run(void *arg)
+{
+    struct order_thread *o = arg;
+    struct err err = {0};
+
+    o->rc = o->s->present(o->s, &o->c, &err);
+    if (o->rc == CP_OK)
+        o->rc = o->s->wait_ready(o->s, &err);
+    return NULL;
+}
+
+/* Two orders of a batch publish in one add(); a third that failed before its
+ * round holds nobody up; each cleanup removes only its own value. */
+static void solver_rounds_share_one_add(void **state)
+{
+    struct dns_test_env *e = *state;
+    struct dns_rounds *g = dns_rounds_new(30000);
+    struct solver_dns_opts o = e->opts;
+    struct order_thread t[2] = {{.c = base}, {.c = {"dns-01", "api.example.test", "t3", "api-value"}}};
+    struct solver *gone;
+    struct err err = {0};
+
+    o.rounds = g;
+    o.round_key = "provider=fake\n";
+    for (int i = 0; i < 2; i++)
+        assert_non_null(t[i].s = solver_dns_new(&o, &err));
+    assert_non_null(gone = solver_dns_new(&o, &err));
+    solver_free(gone);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i].thread, NULL, order_run, &t[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i].thread, NULL);
+    assert_int_equal(t[0].rc, CP_OK);
+    assert_int_equal(t[1].rc, CP_OK);
+    assert_int_equal(e->prov.adds, 1);
+    assert_non_null(strstr(e->prov.log, "+base-value@_acme-challenge.www.example.test. "));
+    assert_non_null(strstr(e->prov.log, "+api-value@_acme-challenge.api.example.test. "));
+    t[1].s->cleanup(t[1].s, &t[1].c, true);
+    assert_non_null(strstr(e->prov.log, "-api-value(id-api-value) "));
+    assert_null(strstr(e->prov.log, "-base-value"));
+    t[0].s->cleanup(t[0].s, &t[0].c, true);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) "));
+    assert_int_equal(journals(e->dir), 0);
+    for (int i = 0; i < 2; i++)
+        solver_free(t[i].s);
+    dns_rounds_free(g);
+}
+
+/* A round that fails is finished alone: the order whose record was refused
+ * fails, the other publishes its own (if the round had not) and goes on. */
+static void solver_round_failure_goes_on_alone(void **state)
+{
+    struct dns_test_env *e = *state;
+    struct dns_rounds *g = dns_rounds_new(30000);
+    struct solver_dns_opts o = e->opts;
+    struct order_thread t[2] = {{.c = base}, {.c = {"dns-01", "api.example.test", "t3", "api-value"}}};
+    struct err err = {0};
+
+    e->prov.fail_value = "api-value";
+    o.rounds = g;
+    o.round_key = "provider=fake\n";
+    for (int i = 0; i < 2; i++)
+        assert_non_null(t[i].s = solver_dns_new(&o, &err));
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i].thread, NULL, order_run, &t[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i].thread, NULL);
+    assert_int_equal(t[0].rc, CP_OK);
+    assert_int_equal(t[1].rc, CP_ENET);
+    /* the round, then api alone, and base alone unless the round had added it */
+    assert_true(e->prov.adds == 2 || e->prov.adds == 3);
+    assert_null(strstr(e->prov.log, "+api-value"));
+    t[0].s->cleanup(t[0].s, &t[0].c, true);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) "));
+    for (int i = 0; i < 2; i++)
+        solver_free(t[i].s);
+    assert_int_equal(journals(e->dir), 0);
+    dns_rounds_free(g);
+}
+
 static void test_solver_dns_recover(void **state)
 {
     struct dns_test_env *e = *state;
@@ -543,6 +634,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(solver_wildcard_and_base, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_add_fails_halfway, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_free_removes_leftovers, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_rounds_share_one_add, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_round_failure_goes_on_alone, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(test_solver_dns_recover, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(lookups_nxdomain, solver_setup, solver_teardown),
     };

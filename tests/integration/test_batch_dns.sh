@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A batch through dns-01 with rfc2136 on a real BIND: the workers' records are
+# published together (one UPDATE for the records of many orders, one
+# propagation wait), Pebble validates every certificate through that BIND,
+# and nothing is left in the zone. A certificate in a zone nobody may update
+# makes its round fail: that certificate fails alone, the others of its round
+# publish their own and are issued.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/dnslib.sh
+source "$(dirname "$0")/dnslib.sh"
+cp_harness_init
+dns_setup
+PEBBLE_DNS_SERVER=$DNS_PRIMARY:53 cp_start_pebble
+P=$DNS_PRIMARY
+N=16
+list=$CP_WORK/batch.txt
+{
+    for i in $(seq 1 "$N"); do
+        if [ $((i % 4)) = 0 ]; then
+            echo "d$i.example.test *.d$i.example.test"  # two values at one name
+        else
+            echo "d$i.example.test"
+        fi
+        [ "$i" = 5 ] && echo "x.locked.test"  # the zone refuses updates
+    done
+} >"$list"
+
+cp_expect_fail cp_certpilot -v issue --agree-tos --batch "$list" --jobs 8 \
+    --dns rfc2136 --dns-set "key_file=$DNS_KEY" --dns-resolver "$P"
+cp_check_err 1 "$N issued, 1 failed"
+grep -q '^failed .*x.locked.test: .*REFUSED' <<<"$CP_LAST_OUT" ||
+    cp_fail "the locked zone's certificate is not reported with the DNS error: $CP_LAST_OUT"
+for i in $(seq 1 "$N"); do
+    if [ $((i % 4)) = 0 ]; then
+        cp_verify_cert "$CP_WORK/state/certs/d$i.example.test" "d$i.example.test" "*.d$i.example.test" ||
+            cp_fail "certificate d$i"
+    else
+        cp_verify_cert "$CP_WORK/state/certs/d$i.example.test" "d$i.example.test" || cp_fail "certificate d$i"
+    fi
+    [ -z "$(dns_txt "$P" "_acme-challenge.d$i.example.test")" ] || cp_fail "TXT left behind at d$i"
+done
+
+# Rounds: "publishing R TXT record(s) of M order(s) together"
+rounds=$(grep -c 'TXT record(s) of [0-9]* order(s) together' "$CP_WORK/last.err" || true)
+shared=$(grep -o 'of [0-9]* order(s) together' "$CP_WORK/last.err" | awk '$2 > 1' | wc -l)
+biggest=$(grep -o 'of [0-9]* order(s) together' "$CP_WORK/last.err" | awk '$2 > m { m = $2 } END { print m + 0 }')
+alone=$(grep -c 'publishing [0-9]* TXT record(s) through rfc2136' "$CP_WORK/last.err" || true)
+cp_log "$((N + 1)) orders: $rounds round(s), $shared shared by several orders (the largest $biggest), $alone add(s) alone"
+[ "$shared" -ge 1 ] && [ "$biggest" -ge 4 ] || cp_fail "the orders' records were not published together"
+[ "$rounds" -lt "$N" ] || cp_fail "$rounds rounds for $((N + 1)) orders: nothing was shared"
+grep -q 'going on alone' "$CP_WORK/last.err" || cp_fail "the refused round was not finished alone"
+
+# BIND's side: fewer UPDATE messages that added records than certificates
+updates=$(grep -c "signer \"certpilot-test\" approved" "$CP_WORK/primary/named.log" || true)
+cp_log "BIND approved $updates UPDATE message(s) (adds and removals) for $N certificates"
+echo "ok"
