@@ -185,21 +185,29 @@ static void remove_added(struct dns_solver *d, struct dns_txt *batch, struct ent
         log_warn(d->log, "dns-01: %s", err.msg);
 }
 
+/* The queued records into batch, journalled as in flight before anyone publishes them. */
+static int take_queued(struct dns_solver *d, struct dns_txt *batch, struct entry **who, size_t *k, struct err *err)
+{
+    int rc;
+
+    if ((*k = gather(d, is_queued, batch, who)) == 0)
+        return CP_OK;
+    for (size_t i = 0; i < *k; i++)
+        who[i]->inflight = true;
+    if ((rc = journal_sync(d, err)) != CP_OK)
+        for (size_t i = 0; i < *k; i++)
+            who[i]->inflight = false;
+    return rc;
+}
+
 /* One add() batch for every queued record, journalled first. */
 static int publish(struct dns_solver *d, struct dns_txt *batch, struct entry **who, struct err *err)
 {
-    size_t k = gather(d, is_queued, batch, who);
-    int rc;
+    size_t k = 0;
+    int rc = take_queued(d, batch, who, &k, err);
 
-    if (k == 0)
-        return CP_OK;
-    for (size_t i = 0; i < k; i++)
-        who[i]->inflight = true;
-    if ((rc = journal_sync(d, err)) != CP_OK) {
-        for (size_t i = 0; i < k; i++)
-            who[i]->inflight = false;
+    if (rc != CP_OK || k == 0)
         return rc;
-    }
     log_info(d->log, "dns-01: publishing %zu TXT record(s) through %s", k, d->provider->name);
     rc = d->provider->add(d->provider, batch, k, err);
     scatter(batch, who, k);
@@ -220,19 +228,12 @@ static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **
     struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log};
     struct dns_round_member m = {d->round_key, d->expected, batch, 0, d->provider, d->res, &po, d->skip, d->log};
     struct err why = {0};
-    size_t k = gather(d, is_queued, batch, who);
-    int rc;
+    size_t k = 0;
+    int rc = take_queued(d, batch, who, &k, err);
 
     *done = false;
-    if (k == 0)
-        return CP_OK;
-    for (size_t i = 0; i < k; i++)
-        who[i]->inflight = true;
-    if ((rc = journal_sync(d, err)) != CP_OK) {
-        for (size_t i = 0; i < k; i++)
-            who[i]->inflight = false;
+    if (rc != CP_OK || k == 0)
         return rc;
-    }
     m.n = k;
     d->expected = false;
     rc = dns_rounds_join(d->rounds, &m, &why);

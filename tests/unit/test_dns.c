@@ -16,6 +16,7 @@
 #include <ldns/ldns.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -255,7 +256,7 @@ static void registry(void **state)
 struct fake_dns {
     int fd;
     unsigned short port;
-    volatile int stop;
+    atomic_int stop;
     pthread_t thread;
 };
 
