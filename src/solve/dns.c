@@ -32,6 +32,8 @@ struct entry {
     struct dns_txt rec;  /* rec.fqdn and rec.value point at the strings above */
     bool queued;         /* presented, not yet handed to the provider */
     bool inflight;       /* in the batch add() is working on */
+    bool done;           /* cleanup() was called: removed with the order's last one */
+    bool validated;      /* what cleanup() was told */
 };
 
 struct dns_solver {
@@ -84,15 +86,11 @@ static int journal_sync(struct dns_solver *d, struct err *err)
     return rc;
 }
 
-static struct entry *find(struct dns_solver *d, const char *ident, const char *value, size_t *at)
+static struct entry *find(struct dns_solver *d, const char *ident, const char *value)
 {
-    for (size_t i = 0; i < d->n; i++) {
-        if (strcmp(d->ents[i]->ident, ident) == 0 && strcmp(d->ents[i]->value, value) == 0) {
-            if (at != NULL)
-                *at = i;
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->ents[i]->ident, ident) == 0 && strcmp(d->ents[i]->value, value) == 0)
             return d->ents[i];
-        }
-    }
     return NULL;
 }
 
@@ -122,7 +120,7 @@ static int dns_present(struct solver *s, const struct chal *c, struct err *err)
         return err_set(err, CP_EUSAGE, "the dns solver answers dns-01, not %s", c->type ? c->type : "(none)");
     if (c->auth == NULL || !b64url_alphabet_only(c->auth) || strlen(c->auth) > 255)
         return err_set(err, CP_EINVALID, "dns-01 value for %s is not base64url", c->ident);
-    if (find(d, c->ident, c->auth, NULL) != NULL)
+    if (find(d, c->ident, c->auth) != NULL)
         return CP_OK;
     if ((e = calloc(1, sizeof(*e))) == NULL || (e->ident = strdup(c->ident)) == NULL ||
         (e->value = strdup(c->auth)) == NULL || (grown = realloc(d->ents, (d->n + 1) * sizeof(*grown))) == NULL) {
@@ -271,27 +269,51 @@ static int dns_wait_ready(struct solver *s, struct err *err)
     return rc;
 }
 
+/* Remove every record of the order in one provider call (every entry is done). */
+static void remove_all(struct dns_solver *d)
+{
+    struct dns_txt *batch = calloc(d->n, sizeof(*batch));
+    struct entry **who = calloc(d->n, sizeof(*who));
+    struct err err = {0};
+    size_t k;
+
+    if (batch == NULL || who == NULL) {
+        log_warn(d->log, "dns-01: out of memory removing the TXT records; trying again at the end");
+    } else if ((k = gather(d, is_added, batch, who)) > 0 &&
+               d->provider->remove(d->provider, batch, k, &err) != CP_OK) {
+        /* keep them listed: free() tries again, the journal remembers them */
+        scatter(batch, who, k);
+        log_warn(d->log, "dns-01: cannot remove %zu TXT record(s): %s", k, err.msg);
+    } else {
+        scatter(batch, who, k);
+        for (size_t i = 0; i < d->n; i++) {
+            log_info(d->log, "dns-01: removed the TXT record of %s at %s (%s)", d->ents[i]->ident,
+                     d->ents[i]->fqdn, d->ents[i]->validated ? "valid" : "not valid");
+            entry_free(d->ents[i]);
+        }
+        d->n = 0;
+    }
+    free(batch);
+    free(who);
+    if (journal_sync(d, &err) != CP_OK)
+        log_warn(d->log, "dns-01: %s", err.msg);
+}
+
+/* The engine cleans up every presented challenge once the authorizations are
+ * final: the last one removes the order's records together (one UPDATE). */
 static void dns_cleanup(struct solver *s, const struct chal *c, bool validated)
 {
     struct dns_solver *d = (struct dns_solver *)s;
-    struct err err = {0};
-    size_t at = 0;
-    struct entry *e = find(d, c->ident, c->auth, &at);
+    struct entry *e = find(d, c->ident, c->auth);
 
     if (e == NULL)
         return;
-    if (e->rec.added && d->provider->remove(d->provider, &e->rec, 1, &err) != CP_OK) {
-        /* keep it listed: free() tries again, the journal remembers it */
-        log_warn(d->log, "dns-01: cannot remove the TXT record at %s: %s", e->fqdn, err.msg);
-        return;
-    }
-    log_info(d->log, "dns-01: removed the TXT record of %s at %s (%s)", e->ident, e->fqdn,
-             validated ? "valid" : "not valid");
-    entry_free(e);
-    memmove(&d->ents[at], &d->ents[at + 1], (d->n - at - 1) * sizeof(*d->ents));
-    d->n--;
-    if (journal_sync(d, &err) != CP_OK)
-        log_warn(d->log, "dns-01: %s", err.msg);
+    e->done = true;
+    e->validated = validated;
+    for (size_t i = 0; i < d->n; i++)
+        if (!d->ents[i]->done)
+            return;
+    remove_all(d);
 }
 
 static void dns_free(struct solver *s)

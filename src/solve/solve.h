@@ -155,9 +155,11 @@ int solver_standalone_port(const struct solver *s, size_t i);
  * then waits until every authoritative server of each record's zone serves
  * it (dns/propagation.h) unless skip_propagation. With rounds, that add()
  * and that wait are shared with the other orders of the round; a round that
- * fails is finished alone, for this order's records only. cleanup() removes exactly
- * that challenge's value; free() removes whatever is still published. A
- * provider failing halfway through add() gets back what it did add.
+ * fails is finished alone, for this order's records only. cleanup() marks
+ * that challenge's value; the cleanup() of the last value still published
+ * removes them all in one provider call (exactly those values); free()
+ * removes whatever is still published. A provider failing halfway through
+ * add() gets back what it did add.
  *
  * With state_dir, a crash journal (dns/journal.h) lists the published
  * records from just before add() until their cleanup;

@@ -325,8 +325,9 @@ static void fake_dns_stop(struct fake_dns *f)
  * records, or at the record of value fail_value. */
 struct fake_provider {
     struct dns_provider base;
-    size_t adds, fail_after;
+    size_t adds, removes, fail_after;
     const char *fail_value;
+    bool fail_remove;
     char log[1024];
 };
 
@@ -350,7 +351,9 @@ static int fake_remove(struct dns_provider *p, struct dns_txt *recs, size_t n, s
 {
     struct fake_provider *f = (struct fake_provider *)p;
 
-    (void)err;
+    f->removes++;
+    if (f->fail_remove)
+        return err_set(err, CP_ENET, "fake: remove failed");
     for (size_t i = 0; i < n; i++) {
         if (!recs[i].added)
             continue;
@@ -430,14 +433,37 @@ static void solver_wildcard_and_base(void **state)
     assert_string_equal(e->prov.log, "+base-value@_acme-challenge.www.example.test. "
                                      "+wild-value@_acme-challenge.www.example.test. ");
     assert_int_equal(journals(e->dir), 1);
+    /* the order's records go together, once the last of them is cleaned up */
     s->cleanup(s, &wild, false);
-    assert_non_null(strstr(e->prov.log, "-wild-value(id-wild-value) "));
-    assert_null(strstr(e->prov.log, "-base-value"));
+    assert_null(strstr(e->prov.log, "-wild-value"));
     assert_int_equal(journals(e->dir), 1);
     s->cleanup(s, &base, true);
-    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) "));
+    assert_int_equal(e->prov.removes, 1);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) -wild-value(id-wild-value) "));
     assert_int_equal(journals(e->dir), 0);
     solver_free(s);
+}
+
+/* A removal that fails keeps the records listed (and journalled); free() tries again. */
+static void solver_remove_fails(void **state)
+{
+    struct dns_test_env *e = *state;
+    struct err err = {0};
+    struct solver *s = solver_dns_new(&e->opts, &err);
+
+    assert_int_equal(s->present(s, &base, &err), CP_OK);
+    assert_int_equal(s->present(s, &wild, &err), CP_OK);
+    assert_int_equal(s->wait_ready(s, &err), CP_OK);
+    e->prov.fail_remove = true;
+    s->cleanup(s, &base, true);
+    s->cleanup(s, &wild, true);
+    assert_int_equal(e->prov.removes, 1);
+    assert_int_equal(journals(e->dir), 1);
+    e->prov.fail_remove = false;
+    solver_free(s);
+    assert_int_equal(e->prov.removes, 2);
+    assert_non_null(strstr(e->prov.log, "-base-value(id-base-value) -wild-value(id-wild-value) "));
+    assert_int_equal(journals(e->dir), 0);
 }
 
 static void solver_add_fails_halfway(void **state)
@@ -634,6 +660,7 @@ int main(void)
         cmocka_unit_test(registry),
         cmocka_unit_test_setup_teardown(solver_wildcard_and_base, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_add_fails_halfway, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_remove_fails, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_free_removes_leftovers, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_rounds_share_one_add, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_round_failure_goes_on_alone, solver_setup, solver_teardown),
