@@ -12,7 +12,9 @@
 #       certificates: wall, CPU, peak RSS of the whole process, requests and
 #       time per certificate, to show that time grows linearly with N;
 #   (d) a name and its wildcard through RFC 2136 on a local BIND, certpilot
-#       against lego, median of COUNT_D: bench/dns.sh, run with its own Pebble.
+#       against lego, median of COUNT_D, and (e) a batch of 16 of them
+#       (certpilot in one run, lego one after another): bench/dns.sh, run with
+#       its own Pebble.
 # Pebble's own CPU time over each row is printed too: it is the floor no client
 # can go below. See bench/README.md for how to read the tables.
 #
@@ -22,7 +24,7 @@
 #
 # --clients LIST     clients of (a) and (b) (default "certpilot uacme")
 # --with-slow-peers  also lego and certbot in (b), one process per certificate
-# --scenarios LIST   which of "a b c d" to run (default all)
+# --scenarios LIST   which of "a b c d" to run (default all; d includes e)
 # --count-d N        certificates per client in (d) (default 3)
 # --quick            a smoke run: --count-b 8 --count-c 20 --count-d 1 unless given,
 #                    and (d) without lego's slow defaults
@@ -455,7 +457,7 @@ scenario_d() {
     local args=(--count "$COUNT_D" --timeout "$RUN_TIMEOUT")
     [ "$INSTALL" = 1 ] || args+=(--no-install)
     [ "${CP_KEEP:-0}" != 1 ] || args+=(--keep)
-    [ "$QUICK" = 0 ] || args+=(--clients "certpilot lego-fast")
+    [ "$QUICK" = 0 ] || args+=(--clients "certpilot lego-fast" --batch 4)
     blog "(d) bench/dns.sh ${args[*]}"
     bash "$BENCH/dns.sh" "${args[@]}" | emit || FAILED_CP=1
 }

@@ -13,12 +13,17 @@
 #              between the two challenges of one TXT name); slow: own time limit
 # A run counts only if the client exited 0 and its certificate verifies against
 # Pebble's root with exactly the two names. Prints the median wall time per
-# certificate and each client's ratio to certpilot. Needs root (ip addr add).
+# certificate and each client's ratio to certpilot.
+# Then (e): a batch of M such certificates. certpilot issues them in one run
+# (--batch --jobs 8), its workers publishing their records together; lego-fast
+# one process after another. Counted from BIND's log: the UPDATE messages it
+# approved (adds and removals) per certificate. Needs root (ip addr add).
 #
-# usage: bench/dns.sh [--count N] [--clients LIST] [--timeout S] [--lego-timeout S]
-#                     [--no-install] [--out FILE] [--keep]
+# usage: bench/dns.sh [--count N] [--batch M] [--clients LIST] [--timeout S]
+#                     [--lego-timeout S] [--no-install] [--out FILE] [--keep]
 #
 # --count N         timed certificates per client (default 3; the median is shown)
+# --batch M         (e): certificates in the batch (default 16; 0 skips (e))
 # --clients LIST    of "certpilot lego-fast lego" (default all three)
 # --timeout S       limit for one run of certpilot and lego-fast (default 120)
 # --lego-timeout S  limit for one run of lego with its defaults (default 150)
@@ -26,7 +31,7 @@
 # Exit status: 0 when certpilot issued all N certificates, 1 otherwise, 2 usage.
 set -uo pipefail
 
-COUNT=3 DCLIENTS="certpilot lego-fast lego" RUN_TIMEOUT=120 LEGO_TIMEOUT=150
+COUNT=3 BATCH_E=16 DCLIENTS="certpilot lego-fast lego" RUN_TIMEOUT=120 LEGO_TIMEOUT=150
 INSTALL=1 INSTR=0 OUT=""
 usage() {
     sed -n '/^# usage:/,/^# Exit status/s/^# \{0,1\}//p' "$0" >&2
@@ -35,10 +40,11 @@ usage() {
 number() { case $2 in '' | *[!0-9]*) echo "bench: $1 needs a number" >&2; exit 2 ;; esac; }
 while [ $# -gt 0 ]; do
     case $1 in
-    --count | --clients | --timeout | --lego-timeout | --out) [ $# -ge 2 ] || usage ;;
+    --count | --batch | --clients | --timeout | --lego-timeout | --out) [ $# -ge 2 ] || usage ;;
     esac
     case $1 in
     --count) number "$1" "$2"; COUNT=$2; shift 2 ;;
+    --batch) number "$1" "$2"; BATCH_E=$2; shift 2 ;;
     --clients) DCLIENTS=$2; shift 2 ;;
     --timeout) number "$1" "$2"; RUN_TIMEOUT=$2; shift 2 ;;
     --lego-timeout) number "$1" "$2"; LEGO_TIMEOUT=$2; shift 2 ;;
@@ -50,6 +56,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ "$COUNT" -lt 1 ] || [ "$COUNT" -gt 100 ]; then echo "bench: --count must be 1..100" >&2; exit 2; fi
+if [ "$BATCH_E" -gt 1000 ]; then echo "bench: --batch must be 0..1000" >&2; exit 2; fi
 for c in $DCLIENTS; do
     case $c in certpilot | lego-fast | lego) ;; *) echo "bench: unknown client $c" >&2; exit 2 ;; esac
 done
@@ -204,4 +211,73 @@ for c in $DCLIENTS; do dns_client "$c"; done
     echo "lego-fast: RFC2136_POLLING_INTERVAL=0 RFC2136_SEQUENCE_INTERVAL=0 RFC2136_PROPAGATION_TIMEOUT=30;"
     echo "lego: its defaults (2 s before each propagation check, 60 s between the two challenges of one name)."
 } | emit
+
+# ------------------------------------------------------------ scenario (e) ----
+# UPDATE messages BIND has approved so far (adds and removals, one line each).
+updates() { grep -c 'signer "[^"]*" approved' "$CP_WORK/primary/named.log" 2>/dev/null || echo 0; }
+declare -A E_ROW E_WALL E_OK
+# e_count CLIENT STATE: how many of the batch's certificates verify.
+e_count() {
+    local i n=0
+    for i in $(seq 1 "$BATCH_E"); do
+        check_cert "$(dns_cert_file "$1" "$2" "e$i.example.test")" "e$i.example.test" "*.e$i.example.test" && n=$((n + 1))
+    done
+    echo "$n"
+}
+e_row() { # e_row CLIENT OK WALL_NS UPDATES EXTRA
+    E_OK[$1]=$2 E_WALL[$1]=$3
+    E_ROW[$1]=$(printf '%-10s %5s %8s %8s %8s %9s  %s' "$1" "$2/$BATCH_E" "$(secs "$3")" \
+        "$(awk -v w="$3" -v n="$BATCH_E" 'BEGIN { printf "%.3f", w / 1e9 / n }')" "$4" \
+        "$(awk -v u="$4" -v n="$BATCH_E" 'BEGIN { printf "%.2f", u / n }')" "$5")
+}
+e_certpilot() {
+    local st=$CP_WORK/e-certpilot i u0 r
+    mkdir -p "$st"
+    run_one certpilot "$st" account account "$RUN_TIMEOUT" -- ||:
+    for i in $(seq 1 "$BATCH_E"); do echo "e$i.example.test *.e$i.example.test"; done >"$st/batch.txt"
+    u0=$(updates)
+    mkdir -p "$st/runs"
+    measure_run "$st/runs/e.res" "$st/runs/e.out" "$st/runs/e.err" "$((RUN_TIMEOUT * 4))" -- "$CERTPILOT" -v \
+        --root "$st" --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA_BUNDLE" issue --batch "$st/batch.txt" --jobs 8 \
+        --dns rfc2136 --dns-set "key_file=$DNS_KEY" --dns-resolver "$DNS_PRIMARY"
+    r=$st/runs/e.res
+    [ "$(field "$r" status)" = 0 ] || show_err certpilot e "$st"
+    e_row certpilot "$(e_count certpilot "$st")" "$(field "$r" wall_ns)" "$(($(updates) - u0))" \
+        "$(grep -c 'order(s) together' "$st/runs/e.err") rounds of up to $(grep -o 'of [0-9]* order(s) together' \
+            "$st/runs/e.err" | awk '$2 > m { m = $2 } END { print m + 0 }') orders, $(grep -c 'serve every value' \
+            "$st/runs/e.err") propagation waits"
+}
+e_lego() {
+    local st=$CP_WORK/e-lego i u0 t0 t1
+    mkdir -p "$st"
+    u0=$(updates) t0=$(date +%s%N)
+    for i in $(seq 1 "$BATCH_E"); do
+        dns_run lego-fast "$st" "e$i" "$RUN_TIMEOUT" "e$i.example.test" "*.e$i.example.test"
+        [ "$(field "$st/runs/e$i.res" status)" = 0 ] || show_err lego-fast "e$i" "$st"
+    done
+    t1=$(date +%s%N)
+    e_row lego-fast "$(e_count lego "$st")" "$((t1 - t0))" "$(($(updates) - u0))" "one process per certificate"
+}
+if [ "$BATCH_E" -gt 0 ]; then
+    blog "(e) $BATCH_E certificates of a name and its wildcard: certpilot in one run, lego-fast one after another"
+    e_certpilot
+    [ "${E_OK[certpilot]}" = "$BATCH_E" ] || FAILED_CP=1
+    case " $DCLIENTS " in *" lego-fast "*) [[ ${ROW[lego-fast]:-} == MISSING* ]] || e_lego ;; esac
+    {
+        echo
+        echo "certpilot benchmark — (e) $BATCH_E certificates of a name and its wildcard through RFC 2136 (issue 17)"
+        echo
+        printf '%-10s %5s %8s %8s %8s %9s  %s\n' client ok/N "wall s" "s/cert" UPDATEs "per cert" "how"
+        for c in certpilot lego-fast; do
+            [ -n "${E_ROW[$c]:-}" ] || continue
+            cmp=""
+            [ "$c" = certpilot ] || cmp="; time $(ratio "${E_WALL[$c]}" "${E_WALL[certpilot]}")"
+            echo "${E_ROW[$c]}$cmp"
+        done
+        echo
+        echo "certpilot: issue --batch --jobs 8 --dns rfc2136; the orders ready together publish their records in one"
+        echo "round (one UPDATE per zone) with one propagation wait; each order removes its records in one UPDATE."
+        echo "UPDATEs: messages BIND approved during the run, adds and removals. lego-fast as in (d), sequential."
+    } | emit
+fi
 [ "$FAILED_CP" = 0 ]

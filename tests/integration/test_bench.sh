@@ -20,6 +20,8 @@ cp_expect_fail bash "$bench" --scenarios e
 cp_check_err 2 "unknown scenario e"
 cp_expect_fail bash "$CP_SOURCE_DIR/bench/dns.sh" --clients nope
 cp_check_err 2 "unknown client nope"
+cp_expect_fail bash "$CP_SOURCE_DIR/bench/dns.sh" --batch many
+cp_check_err 2 "--batch needs a number"
 
 bash "$bench" --no-install --scenarios a,b,c --clients certpilot --count-b 3 --count-c 10 --jobs 4 --out "$out" \
     >"$CP_WORK/stdout" 2>"$CP_WORK/stderr" || cp_fail "batch.sh failed: $(tail -n 20 "$CP_WORK/stderr")"
