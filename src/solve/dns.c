@@ -362,7 +362,7 @@ struct solver *solver_dns_new(const struct solver_dns_opts *o, struct err *err)
         err_nomem(err);
         return NULL;
     }
-    d->base = (struct solver){"dns-01", dns_present, dns_wait_ready, dns_cleanup, dns_free};
+    d->base = (struct solver){"dns-01", dns_present, dns_wait_ready, dns_cleanup, dns_free, NULL, NULL};
     d->provider = o->provider;
     d->timeout_s = o->propagation_timeout_s;
     d->skip = o->skip_propagation;

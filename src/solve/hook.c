@@ -188,21 +188,18 @@ static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
     journal_forget(h, c);
 }
 
-void solver_set_journal(struct solver *s, const struct solver_journal *j)
+static void hook_set_journal(struct solver *s, const struct solver_journal *j)
 {
-    if (s != NULL && s->present == hook_present)
-        ((struct hook_solver *)s)->journal = j;
+    ((struct hook_solver *)s)->journal = j;
 }
 
-int solver_recover(struct solver *s, const json_t *presented, struct err *err)
+static int hook_recover(struct solver *s, const json_t *presented, struct err *err)
 {
     struct hook_solver *h = (struct hook_solver *)s;
     struct chal c;
     size_t i;
     json_t *e;
 
-    if (s == NULL || s->present != hook_present)
-        return err_set(err, CP_EUSAGE, "only the hook solver can clean up what a hook presented");
     json_array_foreach(presented, i, e) {
         if (json_unpack(e, "{s:s, s:s, s:s, s:s}", "type", &c.type, "ident", &c.ident, "token", &c.token,
                         "auth", &c.auth) != 0) {
@@ -243,7 +240,8 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
         err_nomem(err);
         return NULL;
     }
-    h->base = (struct solver){h->type, hook_present, solver_ready_now, hook_cleanup, hook_free};
+    h->base = (struct solver){h->type,      hook_present,     solver_ready_now, hook_cleanup,
+                              hook_free,    hook_set_journal, hook_recover};
     h->timeout_s = timeout_s > 0 ? timeout_s : 300;
     h->log = log;
     return &h->base;

@@ -31,6 +31,8 @@ struct chal {
                            dns-01: base64url(SHA-256(key authorization)), the TXT value */
 };
 
+struct solver_journal;
+
 struct solver {
     const char *type;  /* the challenge type this solver answers */
     /* Make c answerable. CP_EDECLINED when a hook declines (non-zero exit). */
@@ -41,6 +43,10 @@ struct solver {
      * Failures are logged, never fatal. */
     void (*cleanup)(struct solver *s, const struct chal *c, bool validated);
     void (*free)(struct solver *s);
+    /* Optional (NULL when the solver keeps no such journal): see solver_set_journal
+     * and solver_recover below. */
+    void (*set_journal)(struct solver *s, const struct solver_journal *j);
+    int (*recover)(struct solver *s, const json_t *presented, struct err *err);
 };
 
 /*
@@ -55,13 +61,14 @@ struct solver_journal {
 };
 
 /* Record what s presents through j from now on (borrowed: j outlives s).
- * The hook solver keeps a journal; for the others this does nothing. A
- * present() whose record cannot be saved fails before the hook runs. */
+ * The hook solver keeps a journal (its set_journal); for solvers without one
+ * this does nothing. A present() whose record cannot be saved fails before
+ * the hook runs. */
 void solver_set_journal(struct solver *s, const struct solver_journal *j);
 
 /* Take away what a crashed run left presented (a journal's array): the hook
  * solver runs `failed` for every entry (failures are logged). CP_OK when the
- * journal may be removed; CP_EUSAGE when s is not a hook solver. */
+ * journal may be removed; CP_EUSAGE when s keeps no such journal (no recover). */
 int solver_recover(struct solver *s, const json_t *presented, struct err *err) CP_WUR;
 
 /* wait_ready for solvers whose challenges are answerable as soon as present() returns. */

@@ -273,7 +273,7 @@ struct solver *solver_standalone_new(const char *const *listen, size_t n,
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
-    s->base = (struct solver){"http-01", sa_present, solver_ready_now, sa_cleanup, sa_free};
+    s->base = (struct solver){"http-01", sa_present, solver_ready_now, sa_cleanup, sa_free, NULL, NULL};
     s->log = log;
     for (size_t i = 0; i < n; i++)
         if (start_one(s, listen[i], err) != CP_OK) {

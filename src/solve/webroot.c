@@ -169,7 +169,8 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
         return NULL;
     }
     w->rootfd = fd;
-    w->base = (struct solver){"http-01", webroot_present, solver_ready_now, webroot_cleanup, webroot_free};
+    w->base = (struct solver){"http-01", webroot_present, solver_ready_now, webroot_cleanup, webroot_free,
+                              NULL,            NULL};
     w->log = log;
     return &w->base;
 }

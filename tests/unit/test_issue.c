@@ -86,7 +86,7 @@ static void rec_free(struct solver *s)
 static void recorder_init(struct recorder *r, struct script *s, int decline_at)
 {
     memset(r, 0, sizeof(*r));
-    r->base = (struct solver){"dns-01", rec_present, rec_wait, rec_cleanup, rec_free};
+    r->base = (struct solver){"dns-01", rec_present, rec_wait, rec_cleanup, rec_free, NULL, NULL};
     r->script = s;
     r->decline_at = decline_at;
 }
