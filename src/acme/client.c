@@ -291,6 +291,25 @@ static void dir_free(struct acme_directory *d)
     memset(d, 0, sizeof(*d));
 }
 
+/* The directory another client of this run fetched: parsed and checked, no request. */
+static int dir_reuse(struct acme_client *c, const char *text, struct err *err)
+{
+    json_t *raw = json_loads(text, 0, NULL);
+    int rc;
+
+    if (!json_is_object(raw)) {
+        json_decref(raw);
+        return err_set(err, CP_EPROTO, "ACME directory %s: the copy kept by this run is not a JSON object",
+                       c->url);
+    }
+    rc = dir_parse(&c->dir, raw, err);
+    if (rc == CP_OK)
+        rc = dir_check(c, err);
+    if (rc != CP_OK)
+        err_prefix(err, "%s: ", c->url);
+    return rc;
+}
+
 static int dir_load(struct acme_client *c, struct err *err)
 {
     struct acme_reply r;
@@ -332,12 +351,17 @@ struct acme_client *acme_client_new(const struct acme_client_opts *o, struct err
     c->nonces = o->nonces;
     c->limits = o->limits;
     c->cancel = o->cancel;
-    if (dir_load(c, err) != CP_OK)
+    if ((o->directory_json ? dir_reuse(c, o->directory_json, err) : dir_load(c, err)) != CP_OK)
         goto fail;
     return c;
 fail:
     acme_client_free(c);
     return NULL;
+}
+
+char *acme_client_directory_text(const struct acme_client *c)
+{
+    return json_dumps(c->dir.raw, JSON_COMPACT);
 }
 
 void acme_client_free(struct acme_client *c)

@@ -67,6 +67,9 @@ struct acme_client_opts {
     struct nonce_pool *nonces;         /* Replay-Nonces from every reply, for every client */
     struct ratelimit *limits;          /* requests per second per kind; new orders paused after rateLimited */
     volatile sig_atomic_t *cancel;     /* set (SIGINT/SIGTERM): polling stops at its next turn */
+    /* The directory as another client of this run read it from directory_url
+     * (acme_client_directory_text), used instead of fetching it again; NULL: fetch it. */
+    const char *directory_json;
 };
 
 /* Fetch the directory (RFC 8555 §7.1.1). CP_ENET / CP_EPROTO name the URL. */
@@ -74,6 +77,10 @@ struct acme_client *acme_client_new(const struct acme_client_opts *opts, struct 
 void acme_client_free(struct acme_client *c);
 
 const struct acme_directory *acme_client_directory(const struct acme_client *c);
+
+/* The directory as JSON text, for acme_client_opts.directory_json of another
+ * client of the same run (malloc'd; NULL when out of memory). */
+char *acme_client_directory_text(const struct acme_client *c);
 const char *acme_client_url(const struct acme_client *c);
 
 /* Use signer (borrowed) for every signed request; kid NULL means embed the

@@ -208,7 +208,7 @@ static int order_budget(struct cli *cli, const struct issue_args *a, struct batc
     return CP_OK;
 }
 
-int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
+static int issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
 {
     struct batch b = {.cli = cli, .a = a, .path = a->batch};
     struct manage_batch_opts o = {cli_manage_opts(cli), a->jobs,
@@ -247,5 +247,19 @@ int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
                      st.ok, b.total - b.handed);
     else if (rc == CP_OK)
         fprintf(stderr, "certpilot: %lu issued, 0 failed\n", st.ok);
+    return rc;
+}
+
+/* The account lookup and the workers share one manage_shared: one directory
+ * fetch, one nonce pool and one set of request rates for the whole run. */
+int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
+{
+    int rc;
+
+    if ((cli->shared = manage_shared_new(err)) == NULL)
+        return err->code;
+    rc = issue_batch(cli, a, err);
+    manage_shared_free(cli->shared);
+    cli->shared = NULL;
     return rc;
 }

@@ -32,6 +32,7 @@ struct cli {
     long config_jobs;         /* [certpilot] jobs, 0 when unset */
     const char *user_agent;       /* NULL: certpilot/VERSION */
     const char *accept_language;  /* NULL: none */
+    struct manage_shared *shared; /* what a batch's managers share (its directory, nonces...), or NULL */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */

@@ -48,6 +48,8 @@ struct manage_shared *manage_shared_new(struct err *err)
         manage_shared_free(s);
         return NULL;
     }
+    pthread_mutex_init(&s->dir_lock, NULL);
+    s->dir_cache = true;
     return s;
 }
 
@@ -59,6 +61,10 @@ void manage_shared_free(struct manage_shared *s)
     ratelimit_free(s->limits);
     http_share_free(s->http);
     dns_rounds_free(s->rounds);
+    if (s->dir_cache)
+        pthread_mutex_destroy(&s->dir_lock);
+    free(s->dir_url);
+    free(s->dir_json);
     free(s);
 }
 
@@ -138,14 +144,30 @@ int manage_connect(struct manage *m, struct err *err)
     struct acme_client_opts aopts = {.directory_url = m->server, .log = m->log, .nonces = m->shared->nonces,
                                      .limits = m->shared->limits, .cancel = m->cancel};
 
+    struct manage_shared *sh = m->shared;
+    bool kept;
+
     if (m->acme != NULL)
         return CP_OK;
     if (m->http == NULL && (m->http = http_curl_new(&hopts, err)) == NULL)
         return err->code;
     aopts.transport = m->http;
-    if ((m->acme = acme_client_new(&aopts, err)) == NULL)
-        return err->code;
-    return CP_OK;
+    if (!sh->dir_cache)
+        return (m->acme = acme_client_new(&aopts, err)) != NULL ? CP_OK : err->code;
+    /* one directory fetch per run: the first manager fetches, the others wait and reuse it */
+    pthread_mutex_lock(&sh->dir_lock);
+    kept = sh->dir_url != NULL && strcmp(sh->dir_url, m->server) == 0;
+    aopts.directory_json = kept ? sh->dir_json : NULL;
+    if ((m->acme = acme_client_new(&aopts, err)) != NULL && !kept) {
+        free(sh->dir_url);
+        free(sh->dir_json);
+        sh->dir_url = strdup(m->server);
+        sh->dir_json = acme_client_directory_text(m->acme);
+        if (sh->dir_url == NULL || sh->dir_json == NULL)  /* not kept: the next manager fetches */
+            str_free(&sh->dir_url);
+    }
+    pthread_mutex_unlock(&sh->dir_lock);
+    return m->acme != NULL ? CP_OK : err->code;
 }
 
 int manage_use_key(struct manage *m, const char *pem, size_t len, const char *what, struct err *err)

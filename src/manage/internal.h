@@ -5,6 +5,9 @@
 #ifndef CP_MANAGE_INTERNAL_H
 #define CP_MANAGE_INTERNAL_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "acme/client.h"
@@ -17,6 +20,12 @@ struct manage_shared {
     struct ratelimit *limits;
     struct http_share *http;     /* NULL for a manager alone */
     struct dns_rounds *rounds;   /* dns-01 records published together; NULL for a manager alone */
+    /* The CA's directory, fetched once for all the run's managers (dir_cache
+     * false for a manager alone: no lock, nothing kept) */
+    bool dir_cache;
+    pthread_mutex_t dir_lock;
+    char *dir_url;
+    char *dir_json;
 };
 
 struct manage {

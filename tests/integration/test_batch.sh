@@ -2,7 +2,8 @@
 # Many certificates in one run: 50 certificates with --jobs 8 through one
 # process, every one checked; a bad line fails alone (the others are issued),
 # the exit code says a failure happened and a summary line counts them; the
-# CA's limit on new orders is announced up front and kept.
+# CA's limit on new orders is announced up front and kept; the directory is
+# fetched once per run.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -24,8 +25,12 @@ list=$CP_WORK/batch.txt
     done
 } >"$list"
 
+dir_gets() { grep -c 'GET /dir -> calling handler' "$CP_WORK/pebble/pebble.log" || true; }
+before=$(dir_gets)
 cp_expect_fail cp_certpilot issue --agree-tos --batch "$list" --jobs 8 --hook "$hook"
 cp_check_err 1 "50 issued, 1 failed"
+# One directory fetch for the run: the account lookup and the 8 workers share it.
+[ "$(($(dir_gets) - before))" = 1 ] || cp_fail "the directory was fetched $(($(dir_gets) - before)) times, want 1"
 [ "$(grep -c '^ok ' <<<"$CP_LAST_OUT")" = 50 ] || cp_fail "expected 50 ok lines: $CP_LAST_OUT"
 grep -q '^failed .*batch.txt:22 bad..name.example.test: .*bad..name' <<<"$CP_LAST_OUT" ||
     cp_fail "the bad line is not reported with its line number: $CP_LAST_OUT"

@@ -52,6 +52,38 @@ static void test_directory(void **state)
     script_done(&s);
 }
 
+/* A second client of the run reuses the first one's directory: no request. */
+static void test_directory_reused(void **state)
+{
+    struct script s;
+    struct err err = {0};
+    const struct canned r[] = {dir_reply};
+    struct acme_client *first = script_client(&s, DIR_URL, r, 1, &err), *second;
+    struct acme_client_opts o = {.directory_url = DIR_URL, .transport = &s.t};
+    char *text;
+
+    (void)state;
+    assert_non_null(first);
+    assert_non_null(text = acme_client_directory_text(first));
+    o.directory_json = text;
+    assert_non_null(second = acme_client_new(&o, &err));
+    assert_int_equal(s.next, 1);  /* only the first client's GET */
+    assert_string_equal(acme_client_directory(second)->new_order, "https://ca.test/order");
+    assert_string_equal(acme_client_directory(second)->terms_of_service, "https://ca.test/tos");
+    acme_client_free(second);
+    /* a kept copy that is not a directory is refused like a fetched one */
+    o.directory_json = "[1]";
+    assert_null(acme_client_new(&o, &err));
+    assert_int_equal(err.code, CP_EPROTO);
+    assert_non_null(strstr(err.msg, "not a JSON object"));
+    o.directory_json = "{\"newNonce\":\"https://ca.test/n\"}";
+    assert_null(acme_client_new(&o, &err));
+    assert_non_null(strstr(err.msg, "newAccount"));
+    free(text);
+    acme_client_free(first);
+    script_done(&s);
+}
+
 static void test_directory_missing_new_order(void **state)
 {
     struct script s;
@@ -448,6 +480,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_directory),
+        cmocka_unit_test(test_directory_reused),
         cmocka_unit_test(test_directory_missing_new_order),
         cmocka_unit_test(test_directory_not_json),
         cmocka_unit_test(test_nonce_reuse),
