@@ -76,10 +76,29 @@ cp_show_logs() {
     done < <(find "$CP_WORK" -name '*.log' -type f -size +0 2>/dev/null | sort)
 }
 
+# After a failure: Debian's Pebble 2.4 can deadlock under concurrent load (its
+# authorization handler holds an authorization's lock while it waits for its
+# store's read lock, which waits behind a certificate's write, which waits
+# behind newOrder's reuse search, which waits for that authorization: every
+# request then times out). Its goroutine dump (SIGQUIT) says so; one line
+# tells the reader that the CA, not certpilot, stopped answering.
+cp_pebble_deadlock_note() {
+    local log=$CP_WORK/pebble/pebble.log n
+    [ -n "${PEBBLE_PID:-}" ] && kill -0 "$PEBBLE_PID" 2>/dev/null && [ -f "$log" ] || return 0
+    kill -QUIT "$PEBBLE_PID" 2>/dev/null || return 0
+    for _ in $(seq 1 20); do kill -0 "$PEBBLE_PID" 2>/dev/null || break; sleep 0.1; done
+    n=$(grep -c 'semacquire' "$log" 2>/dev/null || true)
+    if [ "${n:-0}" -gt 0 ] && grep -q 'FindValidAuthorization' "$log"; then
+        printf 'NOTE: Pebble was deadlocked (%s goroutines waiting for a lock, one in FindValidAuthorization; see pebble.log): a Pebble 2.4 bug, not certpilot'"'"'s\n' \
+            "$n" >&2
+    fi
+}
+
 # EXIT trap: stop what was started, show logs if the test failed, remove the work dir.
 cp_cleanup() {
     local rc=$?
     trap - EXIT
+    [ "$rc" = 0 ] || cp_pebble_deadlock_note
     cp_stop_pids "${CP_PIDS[@]}"
     CP_PIDS=()
     cp_release_addrs
