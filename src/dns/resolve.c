@@ -11,6 +11,7 @@
 #include <ldns/ldns.h>
 
 #include "dns/resolve.h"
+#include "dns/answer.h"
 #include "util/str.h"
 
 struct dns_resolver {
@@ -201,14 +202,16 @@ static int query(struct dns_resolver *r, const char *name, ldns_rr_type t, const
     return CP_OK;
 }
 
-/* rdf i of rr as a malloc'd, lower-case string. */
-static char *rdf_str(const ldns_rr *rr, size_t i)
+/* The first field of rr (a name or an address): a record without data is the server's fault. */
+static int rr_text(const struct dns_resolver *r, const ldns_rr *rr, const char *tname, const char *name, char **out,
+                   struct err *err)
 {
-    char *s = ldns_rdf2str(ldns_rr_rdf(rr, i));
+    int rc = dns_answer_text(rr, out);
 
-    for (char *p = s; p && *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    return s;
+    if (rc == CP_EPROTO)
+        return err_set(err, CP_EPROTO, "resolver %s: the %s record of %s in its answer has no data", r->desc, tname,
+                       name);
+    return rc == CP_OK ? CP_OK : err_nomem(err);
 }
 
 /* One step of the zone walk: does name answer with its own SOA? */
@@ -225,8 +228,8 @@ static int soa_at(struct dns_resolver *r, const char *name, char **mname, bool *
         rc = err_set(err, CP_ENET, "resolver %s: SERVFAIL for SOA %s", r->desc, name);
     if (rc == CP_OK && rrs != NULL && ldns_pkt_get_rcode(pkt) == LDNS_RCODE_NOERROR) {
         *found = true;
-        if (mname != NULL && (*mname = rdf_str(ldns_rr_list_rr(rrs, 0), 0)) == NULL)
-            rc = err_nomem(err);
+        if (mname != NULL)
+            rc = rr_text(r, ldns_rr_list_rr(rrs, 0), "SOA", name, mname, err);
     }
     ldns_rr_list_deep_free(rrs);
     ldns_pkt_free(pkt);
@@ -271,8 +274,10 @@ int dns_follow_cname(struct dns_resolver *r, const char *fqdn, char **target, st
             rc = err_set(err, CP_EINVALID, "CNAME chain from %s is longer than %d names", fqdn,
                          DNS_CNAME_MAX_HOPS);
         } else {
+            char *next = NULL;
+            rc = rr_text(r, ldns_rr_list_rr(rrs, 0), "CNAME", name, &next, err);
             free(name);
-            name = rdf_str(ldns_rr_list_rr(rrs, 0), 0);
+            name = next;
         }
         ldns_rr_list_deep_free(rrs);
         ldns_pkt_free(pkt);
@@ -293,13 +298,13 @@ static int addrs_of_type(struct dns_resolver *r, const char *host, ldns_rr_type 
 
     for (size_t i = 0; rc == CP_OK && rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
         char **grown = realloc(*addrs, (*n + 1) * sizeof(**addrs));
-        if (grown == NULL || (grown[*n] = rdf_str(ldns_rr_list_rr(rrs, i), 0)) == NULL) {
-            *addrs = grown ? grown : *addrs;
+        if (grown == NULL) {
             rc = err_nomem(err);
             break;
         }
         *addrs = grown;
-        (*n)++;
+        if ((rc = rr_text(r, ldns_rr_list_rr(rrs, i), tname, host, &grown[*n], err)) == CP_OK)
+            (*n)++;
     }
     ldns_rr_list_deep_free(rrs);
     ldns_pkt_free(pkt);
@@ -339,9 +344,9 @@ static int ns_hosts(struct dns_resolver *r, const char *zone, struct dns_ns **ns
         rc = err_set(err, CP_ENOTFOUND, "resolver %s: zone %s has no NS records", r->desc, zone);
     if (rc == CP_OK && (*ns = calloc(count, sizeof(**ns))) == NULL)
         rc = err_nomem(err);
-    for (size_t i = 0; rc == CP_OK && i < count; i++, (*n)++)
-        if (((*ns)[i].host = rdf_str(ldns_rr_list_rr(rrs, i), 0)) == NULL)
-            rc = err_nomem(err);
+    for (size_t i = 0; rc == CP_OK && i < count; i++)
+        if ((rc = rr_text(r, ldns_rr_list_rr(rrs, i), "NS", zone, &(*ns)[i].host, err)) == CP_OK)
+            (*n)++;
     ldns_rr_list_deep_free(rrs);
     ldns_pkt_free(pkt);
     return rc;
@@ -366,29 +371,6 @@ int dns_zone_ns(struct dns_resolver *r, const char *zone, struct dns_ns **ns, si
     return rc;
 }
 
-/* The character-strings of a TXT record joined into one malloc'd string. */
-static char *txt_join(const ldns_rr *rr)
-{
-    size_t len = 0, at = 0;
-    char *s;
-
-    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++)
-        len += ldns_rdf_size(ldns_rr_rdf(rr, i));
-    if ((s = malloc(len + 1)) == NULL)
-        return NULL;
-    for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-        const uint8_t *d = ldns_rdf_data(ldns_rr_rdf(rr, i));
-        size_t n = ldns_rdf_size(ldns_rr_rdf(rr, i));
-        /* a character-string is a length octet and that many octets */
-        if (n > 0 && d[0] < n) {
-            memcpy(s + at, d + 1, d[0]);
-            at += d[0];
-        }
-    }
-    s[at] = '\0';
-    return s;
-}
-
 int dns_txt_lookup(struct dns_resolver *r, const char *fqdn, char ***values, size_t *n,
                    struct err *err)
 {
@@ -403,7 +385,7 @@ int dns_txt_lookup(struct dns_resolver *r, const char *fqdn, char ***values, siz
     if (rc == CP_OK && count > 0 && (*values = calloc(count, sizeof(**values))) == NULL)
         rc = err_nomem(err);
     for (size_t i = 0; rc == CP_OK && i < count; i++, (*n)++)
-        if (((*values)[i] = txt_join(ldns_rr_list_rr(rrs, i))) == NULL)
+        if (dns_answer_txt(ldns_rr_list_rr(rrs, i), &(*values)[i]) != CP_OK)
             rc = err_nomem(err);
     if (rc != CP_OK) {
         dns_strv_free(*values, *n);

@@ -267,10 +267,23 @@ static void answer_nxdomain(int fd, const uint8_t *q, size_t len, struct sockadd
     size_t size = 0;
 
     if (ldns_wire2pkt(&query, q, len) == LDNS_STATUS_OK && reply != NULL) {
+        ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(query), 0);
+        char *qname = ldns_rdf2str(ldns_rr_owner(question));
+
         ldns_pkt_set_id(reply, ldns_pkt_id(query));
         ldns_pkt_set_qr(reply, true);
         ldns_pkt_set_rcode(reply, LDNS_RCODE_NXDOMAIN);
-        ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(ldns_rr_list_rr(ldns_pkt_question(query), 0)));
+        ldns_pkt_push_rr(reply, LDNS_SECTION_QUESTION, ldns_rr_clone(question));
+        /* "empty.test.": a NOERROR answer whose record has no data (zero-length rdata) */
+        if (qname != NULL && strcmp(qname, "empty.test.") == 0) {
+            ldns_rr *rr = ldns_rr_new();  /* no rdata fields at all */
+            ldns_rr_set_type(rr, ldns_rr_get_type(question));
+            ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
+            ldns_rr_set_owner(rr, ldns_rdf_clone(ldns_rr_owner(question)));
+            ldns_pkt_set_rcode(reply, LDNS_RCODE_NOERROR);
+            ldns_pkt_push_rr(reply, LDNS_SECTION_ANSWER, rr);
+        }
+        free(qname);
         if (ldns_pkt2wire(&wire, reply, &size) == LDNS_STATUS_OK)
             (void)sendto(fd, wire, size, 0, (struct sockaddr *)from, flen);
     }
@@ -624,6 +637,26 @@ static void test_solver_dns_recover(void **state)
     free(other);
 }
 
+/* A record without data in an answer is the server's fault, said as such (not "out of memory"). */
+static void lookups_empty_record(void **state)
+{
+    struct dns_test_env *e = *state;
+    struct dns_resolver *r = NULL;
+    struct err err = {0};
+    char **addrs = NULL, *target = NULL, *want;
+    size_t n = 0;
+
+    assert_int_equal(dns_resolver_new(e->resolver, &r, &err), CP_OK);
+    assert_int_equal(dns_host_addrs(r, "empty.test.", &addrs, &n, &err), CP_EPROTO);
+    want = str_printf("resolver %s: the A record of empty.test. in its answer has no data", e->resolver);
+    assert_string_equal(err.msg, want);
+    free(want);
+    assert_int_equal(dns_follow_cname(r, "empty.test.", &target, &err), CP_EPROTO);
+    assert_null(target);
+    assert_non_null(strstr(err.msg, "the CNAME record of empty.test. in its answer has no data"));
+    dns_resolver_free(r);
+}
+
 /* Lookups against a server that knows nothing: each error names the resolver and the name. */
 static void lookups_nxdomain(void **state)
 {
@@ -666,6 +699,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(solver_round_failure_goes_on_alone, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(test_solver_dns_recover, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(lookups_nxdomain, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(lookups_empty_record, solver_setup, solver_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
