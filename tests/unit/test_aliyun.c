@@ -386,6 +386,24 @@ static void test_error_line(void **state)
     json_decref(j);
 }
 
+/* A secret echoed where the line is cut is redacted before the cut, never
+ * left half: a long Code ending in the secret, cut by a 1 KiB line. */
+static void error_line_long_echo(void **state)
+{
+    char code[1200], line[1024];
+    const char *secret = "SECRETSECRETSECRETSECRET";
+    json_t *j;
+
+    (void)state;
+    memset(code, 'C', sizeof(code));
+    snprintf(code + 1000, sizeof(code) - 1000, "%s", secret);
+    j = json_pack("{s:s, s:s}", "Code", code, "Message", "m");
+    assert_int_equal(aliyun_error_line("alidns", j, secret, line, sizeof(line)), CP_EPROTO);
+    assert_null(strstr(line, "SECRETSEC"));
+    assert_non_null(strstr(line, "[sec"));
+    json_decref(j);
+}
+
 /* ---- the client over a scripted transport ---- */
 
 struct canned_reply {
@@ -649,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_creds_file_long_line),
         cmocka_unit_test(test_creds_named_file_missing),
         cmocka_unit_test(test_error_line),
+        cmocka_unit_test(error_line_long_echo),
         cmocka_unit_test(test_client_v3_request),
         cmocka_unit_test(test_client_v2_request),
         cmocka_unit_test(test_client_get),

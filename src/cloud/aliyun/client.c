@@ -184,12 +184,14 @@ int aliyun_error_line(const char *product, const json_t *reply, const char *secr
     const char *code = json_string_value(json_object_get(reply, "Code"));
     const char *msg = json_string_value(json_object_get(reply, "Message"));
     const char *rid = json_string_value(json_object_get(reply, "RequestId"));
-    char raw[1024], m[MESSAGE_MAX + 1];
+    char m[MESSAGE_MAX + 1], *raw;
 
     code = code != NULL ? code : "(no Code)";
     copy_redacted(msg != NULL ? msg : "(no Message)", secret, m, sizeof(m));
-    snprintf(raw, sizeof(raw), "%s: %s: %s (RequestId %s)", product, code, m, rid != NULL ? rid : "none");
-    copy_redacted(raw, secret, line, size);  /* the code or request id could echo it too */
+    /* whole, so that no secret is cut in two before it is redacted */
+    raw = str_printf("%s: %s: %s (RequestId %s)", product, code, m, rid != NULL ? rid : "none");
+    copy_redacted(raw != NULL ? raw : "(out of memory)", secret, line, size);  /* code or id could echo it */
+    free(raw);
     str_sanitize(line);
     if (str_has_prefix(code, "Throttling"))
         return CP_ETIMEOUT;
