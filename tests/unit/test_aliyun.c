@@ -402,6 +402,11 @@ static void error_line_long_echo(void **state)
     assert_null(strstr(line, "SECRETSEC"));
     assert_non_null(strstr(line, "[sec"));
     json_decref(j);
+    /* control characters inside an echoed secret do not hide it from the redaction */
+    j = json_pack("{s:s, s:s}", "Code", "SignatureDoesNotMatch", "Message", "key SECRETSECRET\x7f\x1bSECRETSECRET!");
+    assert_int_equal(aliyun_error_line("alidns", j, secret, line, sizeof(line)), CP_EUSAGE);
+    assert_string_equal(line, "alidns: SignatureDoesNotMatch: key [secret]! (RequestId none)");
+    json_decref(j);
 }
 
 /* ---- the client over a scripted transport ---- */

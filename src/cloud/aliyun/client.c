@@ -19,7 +19,6 @@
 #define FORM_TYPE "application/x-www-form-urlencoded"
 #define MAX_PARAMS 64
 #define MAX_HEADERS 12
-#define MESSAGE_MAX 400
 
 struct aliyun_client {
     struct aliyun_client_opts o;
@@ -162,21 +161,25 @@ static bool is_auth_code(const char *code)
     return false;
 }
 
-/* Copy s into out (size bytes), every occurrence of secret replaced by "[secret]". */
-static void copy_redacted(const char *s, const char *secret, char *out, size_t size)
+/* s with every occurrence of secret (may be NULL) replaced by "[secret]" (malloc'd; NULL when out of memory). */
+static char *redacted(const char *s, const char *secret)
 {
-    size_t slen = secret != NULL ? strlen(secret) : 0, o = 0;
+    size_t slen = secret != NULL ? strlen(secret) : 0, n = strlen(s), o = 0;
+    char *out = malloc(n * 8 + 1);  /* at worst every octet becomes "[secret]" */
 
-    while (*s != '\0' && o + 1 < size) {
+    if (out == NULL)
+        return NULL;
+    while (*s != '\0') {
         if (slen > 0 && strncmp(s, secret, slen) == 0) {
-            o += (size_t)snprintf(out + o, size - o, "[secret]");
-            o = o < size ? o : size - 1;
+            memcpy(out + o, "[secret]", 8);
+            o += 8;
             s += slen;
             continue;
         }
         out[o++] = *s++;
     }
     out[o] = '\0';
+    return out;
 }
 
 int aliyun_error_line(const char *product, const json_t *reply, const char *secret, char *line, size_t size)
@@ -184,15 +187,21 @@ int aliyun_error_line(const char *product, const json_t *reply, const char *secr
     const char *code = json_string_value(json_object_get(reply, "Code"));
     const char *msg = json_string_value(json_object_get(reply, "Message"));
     const char *rid = json_string_value(json_object_get(reply, "RequestId"));
-    char m[MESSAGE_MAX + 1], *raw;
+    char *raw, *clean = NULL;
 
     code = code != NULL ? code : "(no Code)";
-    copy_redacted(msg != NULL ? msg : "(no Message)", secret, m, sizeof(m));
-    /* whole, so that no secret is cut in two before it is redacted */
-    raw = str_printf("%s: %s: %s (RequestId %s)", product, code, m, rid != NULL ? rid : "none");
-    copy_redacted(raw != NULL ? raw : "(out of memory)", secret, line, size);  /* code or id could echo it */
+    raw = str_printf("%s: %s: %s (RequestId %s)", product, code, msg != NULL ? msg : "(no Message)",
+                     rid != NULL ? rid : "none");
+    /* controls out first (a secret with controls inside is still the secret), then the secret
+     * anywhere, the code or the id included, and only then cut to size */
+    if (raw != NULL) {
+        str_sanitize(raw);
+        clean = redacted(raw, secret);
+    }
+    snprintf(line, size, "%s", clean != NULL ? clean : "(out of memory reading the error reply)");
+    str_sanitize(line);  /* a character the cut split in two */
     free(raw);
-    str_sanitize(line);
+    free(clean);
     if (str_has_prefix(code, "Throttling"))
         return CP_ETIMEOUT;
     return is_auth_code(code) ? CP_EUSAGE : CP_EPROTO;
