@@ -219,6 +219,7 @@ static int curl_send(struct http_transport *t, const struct http_request *req,
     struct sink s = {.resp = resp, .max_body = ct->max_body};
     struct curl_slist *hdrs = NULL;
     CURLcode cc;
+    long version = 0;
     int rc = CP_OK;
 
     memset(resp, 0, sizeof(*resp));
@@ -238,7 +239,9 @@ static int curl_send(struct http_transport *t, const struct http_request *req,
         return rc;
     }
     curl_easy_getinfo(ct->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-    log_debug(ct->log, "%s %s -> %ld", req->method, req->url, resp->status);
+    curl_easy_getinfo(ct->curl, CURLINFO_HTTP_VERSION, &version);
+    log_debug(ct->log, "%s %s -> %ld (%s)", req->method, req->url, resp->status,
+              version == CURL_HTTP_VERSION_2_0 ? "HTTP/2" : version == CURL_HTTP_VERSION_1_0 ? "HTTP/1.0" : "HTTP/1.1");
     return CP_OK;
 }
 
@@ -286,6 +289,9 @@ static int configure(struct curl_transport *ct, const struct http_opts *o, struc
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    /* HTTP/2 when the server offers it in the TLS handshake (ALPN), else HTTP/1.1; the
+     * connection is kept alive between the requests of a manager either way */
+    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     if (o->share != NULL)
         curl_easy_setopt(c, CURLOPT_SHARE, (CURLSH *)http_share_handle(o->share));
     if (o->ca_bundle == NULL)

@@ -2,7 +2,7 @@
 # A batch through dns-01 with rfc2136 on a real BIND: the workers' records are
 # published together (one UPDATE for the records of many orders, one
 # propagation wait), Pebble validates every certificate through that BIND,
-# and nothing is left in the zone. A certificate in a zone nobody may update
+# and nothing is left in the zone; requests go over HTTP/2. A certificate in a zone nobody may update
 # makes its round fail: that certificate fails alone, the others of its round
 # publish their own and are issued.
 set -euo pipefail
@@ -41,6 +41,10 @@ for i in $(seq 1 "$N"); do
     fi
     [ -z "$(dns_txt "$P" "_acme-challenge.d$i.example.test")" ] || cp_fail "TXT left behind at d$i"
 done
+
+# Pebble offers HTTP/2 in its TLS handshake, and the workers use it
+grep -q 'new-order -> 201 (HTTP/2)\|order-plz -> 201 (HTTP/2)' "$CP_WORK/last.err" ||
+    cp_fail "new orders did not go over HTTP/2: $(grep -m1 -- '-> 201' "$CP_WORK/last.err")"
 
 # Rounds: "publishing R TXT record(s) of M order(s) together"
 rounds=$(grep -c 'TXT record(s) of [0-9]* order(s) together' "$CP_WORK/last.err" || true)
