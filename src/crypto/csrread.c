@@ -1,5 +1,6 @@
 #include "crypto/csrread.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +64,6 @@ static int add_name(struct csr_info *ci, char *name)
 static const char *gen_kind(int type)
 {
     switch (type) {
-    case GEN_IPADD:
-        return "an IP address";
     case GEN_EMAIL:
         return "an e-mail address";
     case GEN_URI:
@@ -74,29 +73,47 @@ static const char *gen_kind(int type)
     }
 }
 
+/* RFC 8738 §3 / RFC 5280 §4.2.1.6: an iPAddress SAN is the address's 4 or 16
+ * octets; as a name it is the canonical text ("192.0.2.1", "2001:db8::1"). */
+static char *ip_name(const ASN1_OCTET_STRING *ip)
+{
+    char text[INET6_ADDRSTRLEN];
+    int len = ASN1_STRING_length(ip);
+
+    if ((len != 4 && len != 16) ||
+        inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof(text)) == NULL)
+        return NULL;
+    return strdup(text);
+}
+
+/* One subjectAltName entry as a name: a DNS name or an IP address. */
+static int san_name(const GENERAL_NAME *gn, const char *what, struct csr_info *ci, struct err *err)
+{
+    char *name;
+
+    if (gn->type == GEN_IPADD) {
+        if ((name = ip_name(gn->d.iPAddress)) == NULL)
+            return err_set(err, CP_EINVALID, "%s: a subjectAltName IP address is not 4 or 16 octets", what);
+    } else if (gn->type == GEN_DNS) {
+        name = ascii_name(ASN1_STRING_get0_data(gn->d.dNSName), ASN1_STRING_length(gn->d.dNSName));
+        if (name == NULL)
+            return err_set(err, CP_EINVALID, "%s: a subjectAltName DNS name is empty or not printable ASCII",
+                           what);
+    } else {
+        return err_set(err, CP_EINVALID, "%s: its subjectAltName holds %s; only DNS names and IP addresses "
+                       "can be issued", what, gen_kind(gn->type));
+    }
+    return add_name(ci, name) == CP_OK ? CP_OK : err_nomem(err);
+}
+
 static int san_names(X509_REQ *req, const char *what, struct csr_info *ci, struct err *err)
 {
     STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
     GENERAL_NAMES *gens = exts ? X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL) : NULL;
     int rc = CP_OK;
 
-    for (int i = 0; rc == CP_OK && i < sk_GENERAL_NAME_num(gens); i++) {
-        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(gens, i);
-        char *name;
-
-        if (gn->type != GEN_DNS) {
-            rc = err_set(err, CP_EINVALID, "%s: its subjectAltName holds %s; only DNS names "
-                         "can be issued", what, gen_kind(gn->type));
-            break;
-        }
-        name = ascii_name(ASN1_STRING_get0_data(gn->d.dNSName),
-                          ASN1_STRING_length(gn->d.dNSName));
-        if (name == NULL)
-            rc = err_set(err, CP_EINVALID, "%s: a subjectAltName DNS name is empty or not "
-                         "printable ASCII", what);
-        else if (add_name(ci, name) != CP_OK)
-            rc = err_nomem(err);
-    }
+    for (int i = 0; rc == CP_OK && i < sk_GENERAL_NAME_num(gens); i++)
+        rc = san_name(sk_GENERAL_NAME_value(gens, i), what, ci, err);
     GENERAL_NAMES_free(gens);
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
     return rc;

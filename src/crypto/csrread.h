@@ -15,8 +15,9 @@
 #include "util/err.h"
 
 struct csr_info {
-    char **names;            /* the DNS names: subjectAltName dNSNames in order, then the
-                                subject CN when no dNSName repeats it */
+    char **names;            /* the names: subjectAltName dNSNames and iPAddresses (as
+                                canonical text, RFC 8738) in order, then the subject CN
+                                when no SAN repeats it */
     size_t n;
     unsigned char *der;      /* the CSR as DER, ready for finalize */
     size_t der_len;
@@ -24,10 +25,10 @@ struct csr_info {
 };
 
 /* Parse a CSR in PEM ("CERTIFICATE REQUEST") or DER form, check its
- * self-signature and that it names only DNS names. what names the source
- * in messages ("CSR /etc/ssl/example.com.csr"). CP_EINVALID for a malformed
- * CSR, a bad signature, a key type certpilot does not support, or names
- * other than DNS names. *out is filled; free it with csr_info_free. */
+ * self-signature and that it names only DNS names and IP addresses. what
+ * names the source in messages ("CSR /etc/ssl/example.com.csr"). CP_EINVALID
+ * for a malformed CSR, a bad signature, a key type certpilot does not
+ * support, or names other than DNS names and IP addresses. *out is filled; free it with csr_info_free. */
 int csr_read(const char *data, size_t len, const char *what, struct csr_info *out,
              struct err *err) CP_WUR;
 

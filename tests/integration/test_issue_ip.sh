@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RFC 8738 IP identifiers: 127.0.0.1 and ::1 (with a DNS name) through the
 # built-in http-01 responder and through an http-01 hook that sees
-# CERTPILOT_IDENT_TYPE; a wildcard address and an address with a dns-01 solver
+# CERTPILOT_IDENT_TYPE, and from a CSR with IP SANs; a wildcard address and an address with a dns-01 solver
 # are refused before anything is ordered.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -35,6 +35,17 @@ cp_certpilot issue --agree-tos -d 127.0.0.1 -d 0:0::1 -d ip.example.test \
 check_ip_cert "$CP_WORK/state/certs/127.0.0.1"
 cp_certpilot list >"$CP_WORK/list"
 cp_assert_contains "$(cat "$CP_WORK/list")" "127.0.0.1"
+
+# 1b. a CSR someone else made with IP address SANs: its names are ordered, its key stays theirs
+csr=$CP_WORK/ip.csr
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$CP_WORK/ipcsr.key" \
+    -subj "/CN=ip.example.test" -addext "subjectAltName=DNS:ip.example.test,IP:127.0.0.1,IP:::1" \
+    -out "$csr" 2>/dev/null || cp_fail "openssl req failed"
+cp_certpilot issue --csr "$csr" --cert-name ipcsr --standalone --listen "127.0.0.1:$p" --listen "[::1]:$p" \
+    >"$CP_WORK/out2b" || cp_fail "issue --csr with IP SANs failed"
+got=$(ip_sans "$CP_WORK/state/certs/ipcsr/cert.pem" | tr '\n' ' ')
+[ "$got" = "0:0:0:0:0:0:0:1 127.0.0.1 " ] || cp_fail "IP SANs of the CSR's certificate: [$got]"
+[ ! -e "$CP_WORK/state/certs/ipcsr/privkey.pem" ] || cp_fail "a private key was stored for a CSR"
 
 # 2. a hook with --challenge http-01 serving through its own challtestsrv on the same port
 mport=$("$FREEPORT")

@@ -814,6 +814,26 @@ static void test_csr_read_cn_only(void **state)
     EVP_PKEY_free(key);
 }
 
+/* RFC 8738: iPAddress SANs come out as canonical text, beside the DNS names. */
+static void test_csr_read_ip(void **state)
+{
+    EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
+    X509_REQ *req = make_req(key, NULL, "DNS:a.example, IP:192.0.2.1, IP:2001:DB8:0:0:0:0:0:1");
+    char *pem = req_pem(req);
+    struct csr_info ci;
+
+    (void)state;
+    assert_int_equal(csr_read(pem, strlen(pem), "CSR x.csr", &ci, NULL), CP_OK);
+    assert_int_equal(ci.n, 3);
+    assert_string_equal(ci.names[0], "a.example");
+    assert_string_equal(ci.names[1], "192.0.2.1");
+    assert_string_equal(ci.names[2], "2001:db8::1");
+    csr_info_free(&ci);
+    free(pem);
+    X509_REQ_free(req);
+    EVP_PKEY_free(key);
+}
+
 static void test_csr_read_rejects(void **state)
 {
     static const char *const names[] = {"www.example.com"};
@@ -825,11 +845,11 @@ static void test_csr_read_rejects(void **state)
 
     (void)state;
     expect_csr_error("junk", 4, CP_EINVALID, "CSR x.csr is not a PEM or DER certificate request");
-    req = make_req(key, NULL, "DNS:a.example, IP:127.0.0.1");
+    req = make_req(key, NULL, "DNS:a.example, email:admin@a.example");
     pem = req_pem(req);
     expect_csr_error(pem, strlen(pem), CP_EINVALID,
-                     "CSR x.csr: its subjectAltName holds an IP address; only DNS names can be "
-                     "issued");
+                     "CSR x.csr: its subjectAltName holds an e-mail address; only DNS names and IP "
+                     "addresses can be issued");
     free(pem);
     X509_REQ_free(req);
     req = make_req(key, "Example Corp", NULL);
@@ -919,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_read_key_mode),
         cmocka_unit_test(test_csr_read_der_pem),
         cmocka_unit_test(test_csr_read_cn_only),
+        cmocka_unit_test(test_csr_read_ip),
         cmocka_unit_test(test_csr_read_rejects),
         cmocka_unit_test(test_read_csr_file),
     };
