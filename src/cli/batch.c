@@ -186,26 +186,14 @@ static int ensure_account(struct cli *cli, const struct issue_args *a, struct er
  * pass it says so before it starts and stops there, rather than failing half-way. */
 static int order_budget(struct cli *cli, const struct issue_args *a, struct batch *b, struct err *err)
 {
-    long limit = a->orders_limit;
-    unsigned long recent = 0;
-    struct manage *m = NULL;
-    int rc;
+    struct cli_orders ob;
+    int rc = cli_orders_budget(cli, a->orders_limit, &ob, err);
 
-    b->allowed = (unsigned long)-1;
-    if (limit == 0 && strstr(cli->server, ".api.letsencrypt.org/") != NULL)
-        limit = 300;
-    if (limit == 0)
-        return CP_OK;
-    if ((rc = cli_manage_open(cli, &m, err)) == CP_OK)
-        rc = manage_recent_issues(m, time(NULL) - 3 * 3600, &recent, err);
-    manage_free(m);
-    if (rc != CP_OK)
-        return rc;
-    b->allowed = recent >= (unsigned long)limit ? 0 : (unsigned long)limit - recent;
-    if (b->total > b->allowed)
+    b->allowed = ob.left;
+    if (rc == CP_OK && b->total > b->allowed)
         log_warn(&cli->log, "%lu certificates, but the CA allows %ld new orders per 3 hours and %lu were made "
-                 "in the last 3 hours: issuing %lu, then stopping", b->total, limit, recent, b->allowed);
-    return CP_OK;
+                 "in the last 3 hours: issuing %lu, then stopping", b->total, ob.limit, ob.recent, b->allowed);
+    return rc;
 }
 
 static int issue_batch(struct cli *cli, struct issue_args *a, struct err *err)

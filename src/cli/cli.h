@@ -104,6 +104,17 @@ struct manage_opts cli_manage_opts(const struct cli *cli);
  * only when a command needs it). */
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
 
+/* The CA's limit on new orders per account and 3 hours (Let's Encrypt: 300):
+ * limit is --orders-limit, 0 for the known default (300 at Let's Encrypt, none
+ * elsewhere). out->left: how many this run may place (ULONG_MAX without a
+ * limit); out->limit and out->recent (orders of this state in the last 3
+ * hours) are for messages. */
+struct cli_orders {
+    long limit;
+    unsigned long recent, left;
+};
+int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err) CP_WUR;
+
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);

@@ -3,6 +3,7 @@
  * with the settings it was issued with, through the library's worker pool.
  * Needs no flags, so a timer can run it; one failure never stops the others.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 static const char renew_usage[] =
     "usage: certpilot renew [--cert-name NAME]... [--force] [--reuse-key] [--jobs N] [--interval S]\n"
+    "                       [--orders-limit N]\n"
     "\n"
     "Renews every stored certificate that is due, with the settings it was issued with:\n"
     "inside the CA's ARI window (RFC 9773) when the CA offers one, else when a third of\n"
@@ -28,11 +30,13 @@ static const char renew_usage[] =
     "  --jobs N           certificates renewed at once (default 8)\n"
     "  --interval SECONDS how often renew runs (a timer): a renewal time before the next run\n"
     "                     is taken now (the systemd timer passes 43200)\n"
+    "  --orders-limit N   new orders the CA allows an account per 3 hours (default 300 for\n"
+    "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
     "\n"
     "Prints one line per certificate (renewed, not due until TIME, or failed) and a summary;\n"
     "exit status 1 when any failed.\n";
 
-enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL };
+enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT };
 
 struct renew_run {
     struct cli *cli;
@@ -45,7 +49,10 @@ struct renew_run {
     char **names;
     size_t nnames, next;
     time_t now;
-    unsigned long deploy_failed;  /* renewed, but a deploy target failed */       /* of the job handed out last; its server string is borrowed by the job */
+    unsigned long deploy_failed;  /* renewed, but a deploy target failed */
+    long orders_limit;            /* --orders-limit, 0: the CA's known limit */
+    unsigned long orders_left;    /* new orders this run may place without ARI */
+    atomic_ulong orders_placed;   /* counted from the workers' threads */       /* of the job handed out last; its server string is borrowed by the job */
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -63,6 +70,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_FORCE: r->force = true; return CP_OK;
     case OPT_REUSE: r->reuse_key = true; return CP_OK;
     case OPT_INTERVAL: return cli_number("--interval", arg, 0, 30L * 86400, &r->interval_s, err);
+    case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &r->orders_limit, err);
     case OPT_JOBS:
         rc = cli_number("--jobs", arg, 1, MANAGE_BATCH_MAX_JOBS, &v, err);
         r->jobs = (unsigned)v;
@@ -107,6 +115,14 @@ static int describe_job(struct renew_run *r, struct manage_batch_job *job, struc
     return CP_OK;
 }
 
+/* A renewal through ARI is exempt from the CA's limit on new orders; any other takes one. */
+static bool may_order(void *user, bool ari)
+{
+    struct renew_run *r = user;
+
+    return ari || atomic_fetch_add(&r->orders_placed, 1) < r->orders_left;
+}
+
 static int next_job(void *user, struct manage_batch_job *job, struct err *err)
 {
     struct renew_run *r = user;
@@ -121,7 +137,8 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
     job->renew = r->names[r->next++];
     job->renew_opts = (struct manage_renew_opts){.now = r->now, .force = r->force, .reuse_key = r->reuse_key,
                                                  .check_interval_s = r->interval_s,
-                                                 .deploy_cb = cli_print_deploy};
+                                                 .deploy_cb = cli_print_deploy,
+                                                 .may_order = may_order, .order_user = r};
     job->user = rj;
     if (describe_job(r, job, rj, err) != CP_OK) {
         free(rj);
@@ -178,6 +195,24 @@ static int add_configured(struct renew_run *r, struct err *err)
     return CP_OK;
 }
 
+/* Which renewals are due is known only as they run: the limit is said up front when
+ * it could bite, and each renewal without ARI takes one order from it. */
+static int orders_budget(struct cli *cli, struct renew_run *r, struct err *err)
+{
+    struct cli_orders ob;
+    unsigned long n = 0;
+    int rc = cli_orders_budget(cli, r->orders_limit, &ob, err);
+
+    for (size_t i = 0; i < r->nnames; i++)
+        n += wanted(r, r->names[i]);
+    r->orders_left = ob.left;
+    if (rc == CP_OK && n > ob.left)
+        log_warn(&cli->log, "the CA allows %ld new orders per 3 hours and %lu were made in the last 3 hours: "
+                 "at most %lu of these %lu certificates renew without ARI in this run (renewals through ARI "
+                 "are exempt)", ob.limit, ob.recent, ob.left, n);
+    return rc;
+}
+
 static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
 {
     struct manage_batch_opts o = {cli_manage_opts(cli), r->jobs,
@@ -198,6 +233,8 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
         if (k == r->nnames)
             rc = err_set(err, CP_ENOTFOUND, "no certificate named %s", r->only[i]);
     }
+    if (rc == CP_OK)
+        rc = orders_budget(cli, r, err);
     if (rc == CP_OK) {
         r->now = time(NULL);
         rc = manage_batch_run(&o, &st, err);
@@ -224,6 +261,7 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
         {"reuse-key", no_argument, NULL, OPT_REUSE},
         {"jobs", required_argument, NULL, OPT_JOBS},
         {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
         {NULL, 0, NULL, 0},
     };
     struct renew_run r = {.cli = cli};

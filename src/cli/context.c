@@ -32,6 +32,24 @@ int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
     return rc;
 }
 
+int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err)
+{
+    struct manage *m = NULL;
+    int rc;
+
+    *out = (struct cli_orders){limit, 0, (unsigned long)-1};
+    if (limit == 0 && cli->server != NULL && strstr(cli->server, ".api.letsencrypt.org/") != NULL)
+        out->limit = 300;
+    if (out->limit == 0)
+        return CP_OK;
+    if ((rc = cli_manage_open(cli, &m, err)) == CP_OK)
+        rc = manage_recent_issues(m, time(NULL) - 3 * 3600, &out->recent, err);
+    manage_free(m);
+    if (rc == CP_OK)
+        out->left = out->recent >= (unsigned long)out->limit ? 0 : (unsigned long)out->limit - out->recent;
+    return rc;
+}
+
 #define DEFAULT_CONFIG "/etc/certpilot/certpilot.ini"
 
 /* [certpilot] settings where no flag or variable said otherwise. */

@@ -212,6 +212,12 @@ struct manage_renew_opts {
     bool reuse_key;            /* keep the current key (on top of what the request says) */
     manage_deploy_cb deploy_cb;  /* told each deploy target's result after a renewal */
     void *deploy_user;
+    /* Asked (from the worker's thread) before a due certificate's new order is
+     * placed: false keeps the order back and the renewal fails with CP_EACME.
+     * ari: the order names the certificate it replaces (RFC 9773), which
+     * Let's Encrypt exempts from its limit on new orders. NULL: always. */
+    bool (*may_order)(void *user, bool ari);
+    void *order_user;
 };
 
 /* The decision about one stored certificate, and its outcome. */

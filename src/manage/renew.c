@@ -220,6 +220,15 @@ static int decide(struct manage *m, struct manage_cert_view *v, const struct man
     return CP_OK;
 }
 
+/* The run's share of the CA's limit on new orders; renewals through ARI are exempt. */
+static int order_allowed(const struct manage_renew_opts *o, bool ari, struct err *err)
+{
+    if (o->may_order == NULL || o->may_order(o->order_user, ari))
+        return CP_OK;
+    return err_set(err, CP_EACME, "not renewed in this run: the CA's limit on new orders is reached "
+                   "(renewals through ARI are exempt; the next run renews it)");
+}
+
 static int renew_now(struct manage *m, const struct manage_cert_req *want, const struct manage_cert_view *v,
                      const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
 {
@@ -233,6 +242,8 @@ static int renew_now(struct manage *m, const struct manage_cert_req *want, const
     if (v->info.ari_id != NULL && manage_connect(m, err) == CP_OK &&
         acme_client_directory(m->acme)->renewal_info != NULL)
         req.replaces = v->info.ari_id;
+    if (order_allowed(o, req.replaces != NULL, err) != CP_OK)
+        return err->code;
     log_info(m->log, "renewing %s (%s)", v->name, out->why);
     if (manage_issue(m, &req, &out->issued, err) != CP_OK)
         return err->code;
@@ -261,8 +272,10 @@ static int renew_broken(struct manage *m, const char *name, const struct manage_
         snprintf(out->why, sizeof(out->why), "%s", renew_reason_text(RENEW_REASON_FORCED_BROKEN));
         out->due = true;
         out->at = o->now;
-        log_info(m->log, "renewing %s (%s)", name, out->why);
-        rc = manage_issue(m, wanted, &out->issued, err);
+        if ((rc = order_allowed(o, false, err)) == CP_OK) {
+            log_info(m->log, "renewing %s (%s)", name, out->why);
+            rc = manage_issue(m, wanted, &out->issued, err);
+        }
         out->renewed = rc == CP_OK;
     }
     json_decref(meta);

@@ -2,7 +2,8 @@
 # certpilot renew: with 40-second certificates from Pebble, a certificate is
 # not due at first, then renews by itself once a third of its lifetime is left,
 # with the settings it was issued with (no flags); --force and --cert-name;
-# a broken current version renews at once; a failure does not stop the others.
+# a broken current version renews at once; a failure does not stop the others;
+# the CA's limit on new orders holds renewals without ARI back.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -62,4 +63,17 @@ cp_expect_fail cp_certpilot renew --force
 cp_check_err 1 "1 of 3 certificates failed"
 grep -q "^failed r3.example.test: " <<<"$CP_LAST_OUT" || cp_fail "r3 failure not reported: $CP_LAST_OUT"
 [ "$(grep -c '^renewed ' <<<"$CP_LAST_OUT")" = 2 ] || cp_fail "the others were not renewed: $CP_LAST_OUT"
+
+# The CA's limit on new orders per 3 hours: every version stored so far counts; with room for
+# one more, one certificate renews and the others wait for the next run (Pebble has no ARI).
+cp "$hook" "$CP_WORK/hook-copy"
+recent=$(find "$CP_WORK/state/certs" -mindepth 3 -maxdepth 3 -path '*/archive/*' -type d | wc -l)
+cp_expect_fail cp_certpilot renew --force --orders-limit $((recent + 1))
+cp_check_err 1 "2 of 3 certificates failed"
+cp_assert_contains "$CP_LAST_ERR" "at most 1 of these 3 certificates renew without ARI in this run"
+[ "$(grep -c '^renewed ' <<<"$CP_LAST_OUT")" = 1 ] || cp_fail "not exactly one renewal under the limit: $CP_LAST_OUT"
+[ "$(grep -c "^failed .*the CA's limit on new orders is reached" <<<"$CP_LAST_OUT")" = 2 ] ||
+    cp_fail "the others do not say the limit kept them back: $CP_LAST_OUT"
+cp_expect_fail cp_certpilot renew --orders-limit 0
+cp_check_err 2 "--orders-limit"
 echo "ok"

@@ -3,7 +3,8 @@
 # front of Pebble: a window in the future is not due yet (a time chosen inside
 # it, kept in meta.json and shown by list); the CA's Retry-After holds the next
 # question back; a window already past renews at once, with "replaces" naming
-# the old certificate, and the CA's explanationURL is shown.
+# the old certificate, and the CA's explanationURL is shown; a renewal through
+# ARI is exempt from the CA's limit on new orders.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -57,4 +58,12 @@ out=$(cp_certpilot renew 2>/dev/null)
 grep -q "^renewed ari.example.test (ARI window has passed)" <<<"$out" || cp_fail "past window: $out"
 grep -qx "newOrder replaces=$old_id" "$log" || cp_fail "no replaces=$old_id in: $(cat "$log")"
 cp_verify_cert "$CP_WORK/state/certs/ari.example.test" ari.example.test || cp_fail "renewed certificate"
+
+# A renewal through ARI is exempt from the CA's limit on new orders: with no order left
+# in this state's 3 hours (2 were made, the limit is 1) it still renews, naming what it replaces.
+old_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cert"]["ari_id"])' "$meta")
+out=$(cp_certpilot renew --force --orders-limit 1 2>"$CP_WORK/limit.err") ||
+    cp_fail "renew through ARI under a spent limit failed: $out $(cat "$CP_WORK/limit.err")"
+grep -q "^renewed ari.example.test" <<<"$out" || cp_fail "not renewed under a spent limit: $out"
+grep -qx "newOrder replaces=$old_id" "$log" || cp_fail "the exempt renewal did not name what it replaces"
 echo "ok"
