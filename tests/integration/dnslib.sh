@@ -7,7 +7,7 @@
 # secondary. Each BIND has a loopback address of its own, port 53, and the
 # zone's NS hosts resolve to those addresses.
 #
-# dns_setup [secondary]  sets: DNS_PRIMARY, DNS_SECONDARY (when asked for),
+# dns_setup [secondary|resolver]  sets: DNS_PRIMARY, DNS_SECONDARY or DNS_RESOLVER (when asked for),
 #   DNS_KEY (hmac-sha256), DNS_KEY512 (hmac-sha512), DNS_WRONG_KEY (same name,
 #   other secret), DNS_BADNAME_KEY (a key the server does not know), DNS_STATE.
 
@@ -105,6 +105,21 @@ zone \"example.test\" {
 };"
 }
 
+# A recursive resolver in front of the primary, as a CA has one (DNS_RESOLVER):
+# it forwards the test zones to the primary and follows a CNAME from one zone
+# into another, which the authoritative-only primary does not do for a CA that
+# asks it directly. Nothing is cached, so a record is seen as soon as it exists.
+dns_start_resolver() {
+    local d=$CP_WORK/resolver z zones=""
+    mkdir -p "$d"
+    for z in example.test validation.test locked.test dark.test; do
+        zones+="zone \"$z\" { type forward; forward only; forwarders { $DNS_PRIMARY port 53; }; };
+"
+    done
+    CP_BIND_RECURSION="yes; allow-recursion { 127.0.0.0/8; }; max-cache-ttl 0; max-ncache-ttl 0" \
+        cp_start_bind "$d" "$DNS_RESOLVER" 53 example.test "$zones"
+}
+
 # The secondary transfers the zone from the primary now.
 dns_refresh_secondary() {
     local rndc
@@ -112,17 +127,19 @@ dns_refresh_secondary() {
     "$rndc" -c "$CP_WORK/secondary/rndc.conf" refresh example.test >/dev/null
 }
 
-# shellcheck disable=SC2120 # "secondary" is optional
+# shellcheck disable=SC2120 # "secondary" and "resolver" are optional
 dns_setup() {
     cp_require dig nsupdate
     [ -x "${DNSSOLVE:-}" ] || cp_fail "dnssolve not found (DNSSOLVE=${DNSSOLVE:-}); build the tests first"
     dns_keys
     cp_claim_addr DNS_PRIMARY
     cp_claim_addr DNS_DARK # no server there
-    DNS_SECONDARY=""
+    DNS_SECONDARY="" DNS_RESOLVER=""
     [ "${1:-}" != secondary ] || cp_claim_addr DNS_SECONDARY
+    [ "${1:-}" != resolver ] || cp_claim_addr DNS_RESOLVER
     dns_start_primary
     [ -z "$DNS_SECONDARY" ] || dns_start_secondary
+    [ -z "$DNS_RESOLVER" ] || dns_start_resolver
     DNS_STATE=$CP_WORK/state
     mkdir -p "$DNS_STATE"
     DNS_ARGS=(-r "$DNS_PRIMARY" -s "key_file=$DNS_KEY" -d "$DNS_STATE")

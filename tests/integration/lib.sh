@@ -436,7 +436,7 @@ cp_release_addrs() {
 # a query log in DIR/named.log. Waits (10 s at most) until it answers SOA for
 # ZONE; its PID in BIND_PID (and CP_PIDS).
 cp_start_bind() {
-    local dir=$1 addr=$2 port=$3 zone=$4 conf=$5 named
+    local dir=$1 addr=$2 port=$3 zone=$4 conf=$5 named rd
     named=$(PATH=$PATH:/usr/sbin:/sbin command -v named) || cp_fail "named is not installed (bind9)"
     cp_require dig
     mkdir -p "$dir"
@@ -455,7 +455,7 @@ options {
     managed-keys-directory "$dir";
     listen-on port $port { $addr; };
     listen-on-v6 { none; };
-    recursion no;
+    recursion ${CP_BIND_RECURSION:-no};
     dnssec-validation no;
     notify no;
     querylog yes;
@@ -463,11 +463,14 @@ options {
 $conf
 CONF
     "$dir/named" -g -c "$dir/named.conf" >"$dir/named.log" 2>&1 &
+    # a resolver answers what it is asked to look up; an authoritative server its own zones
+    rd=+norecurse
+    [ "${CP_BIND_RECURSION:-no}" = no ] || rd=+recurse
     BIND_PID=$!
     CP_PIDS+=("$BIND_PID")
     for _ in $(seq 1 100); do
         kill -0 "$BIND_PID" 2>/dev/null || cp_fail "named in $dir exited at start"
-        dig +short +norecurse +time=1 +tries=1 @"$addr" -p "$port" SOA "$zone" 2>/dev/null | grep -q . && return 0
+        dig +short "$rd" +time=1 +tries=1 @"$addr" -p "$port" SOA "$zone" 2>/dev/null | grep -q . && return 0
         sleep 0.1
     done
     cp_fail "named in $dir did not answer SOA $zone on $addr:$port within 10 s"

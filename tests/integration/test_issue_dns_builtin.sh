@@ -2,7 +2,8 @@
 # certpilot issue --dns rfc2136 end to end: Pebble resolves through a real
 # BIND, certpilot publishes through DNS UPDATE with TSIG, waits until every
 # authoritative server has the values, and cleans up. A name and its wildcard
-# (two values at one name), renewal from the stored
+# (two values at one name), a name whose _acme-challenge is a CNAME into another
+# zone (Pebble behind a recursive resolver follows it), renewal from the stored
 # settings, a wrong TSIG secret, and SIGTERM during the propagation wait.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -10,8 +11,9 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/dnslib.sh
 source "$(dirname "$0")/dnslib.sh"
 cp_harness_init
-dns_setup
-PEBBLE_DNS_SERVER=$DNS_PRIMARY:53 cp_start_pebble
+dns_setup resolver
+# Pebble asks a recursive resolver in front of the primary, as a real CA does
+PEBBLE_DNS_SERVER=$DNS_RESOLVER:53 cp_start_pebble
 P=$DNS_PRIMARY
 dns=(--dns rfc2136 --dns-set "key_file=$DNS_KEY" --dns-resolver "$P")
 
@@ -28,9 +30,13 @@ grep -q '"provider",' "$CP_WORK/state/certs/www.example.test/meta.json" || cp_fa
 ! grep -q "$(sed -n 's/.*secret "\(.*\)".*/\1/p' "$DNS_KEY")" "$CP_WORK/state/certs/www.example.test/meta.json" ||
     cp_fail "the TSIG secret reached meta.json"
 
-# (CNAME delegation is checked in test_dns_rfc2136.sh with dig: Pebble asks the
-# test BIND directly, and an authoritative-only server does not follow a CNAME
-# into another zone the way a recursive resolver in front of a real CA does.)
+# CNAME delegation: _acme-challenge.alias.example.test is an alias into
+# validation.test; the record goes there, and the CA's resolver follows the alias.
+cp_certpilot issue -d alias.example.test "${dns[@]}" -v >/dev/null 2>"$CP_WORK/alias.err" ||
+    cp_fail "issue through a CNAME into another zone failed: $(tail -n 3 "$CP_WORK/alias.err")"
+cp_assert_contains "$(cat "$CP_WORK/alias.err")" "is an alias of _acme-challenge.alias.validation.test.; the record goes there"
+cp_verify_cert "$CP_WORK/state/certs/alias.example.test" alias.example.test || cp_fail "certificate through the alias"
+[ -z "$(dns_txt "$P" _acme-challenge.alias.validation.test)" ] || cp_fail "TXT left at the alias's target"
 
 # Renewal needs no flags: the provider and its settings come from meta.json.
 cp_certpilot renew --force --cert-name www.example.test >"$CP_WORK/out" 2>&1 ||
