@@ -230,6 +230,12 @@ static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **
     int rc = take_queued(d, batch, who, &k, err);
 
     *done = false;
+    if (rc == CP_OK && k == 0 && d->expected) {
+        /* nothing to publish (every authorization already valid): no round waits for us */
+        d->expected = false;
+        if (dns_rounds_expect(d->rounds, d->round_key, -1) != CP_OK)
+            return err_nomem(err);
+    }
     if (rc != CP_OK || k == 0)
         return rc;
     m.n = k;
@@ -286,11 +292,11 @@ static void remove_all(struct dns_solver *d)
         log_warn(d->log, "dns-01: cannot remove %zu TXT record(s): %s", k, err.msg);
     } else {
         scatter(batch, who, k);
-        for (size_t i = 0; i < d->n; i++) {
-            log_info(d->log, "dns-01: removed the TXT record of %s at %s (%s)", d->ents[i]->ident,
-                     d->ents[i]->fqdn, d->ents[i]->validated ? "valid" : "not valid");
+        for (size_t i = 0; i < k; i++)
+            log_info(d->log, "dns-01: removed the TXT record of %s at %s (%s)", who[i]->ident, who[i]->fqdn,
+                     who[i]->validated ? "valid" : "not valid");
+        for (size_t i = 0; i < d->n; i++)
             entry_free(d->ents[i]);
-        }
         d->n = 0;
     }
     free(batch);

@@ -30,6 +30,7 @@
 #include "dns/round.h"
 #include "dns/rfc2136.h"
 #include "solve/solve.h"
+#include "util/clock.h"
 #include "util/fsio.h"
 #include "util/str.h"
 
@@ -574,6 +575,33 @@ static void solver_rounds_share_one_add(void **state)
     dns_rounds_free(g);
 }
 
+/* An order with nothing to publish (its authorizations were valid already)
+ * leaves the round at once: the other order's round does not wait for it. */
+static void solver_round_nothing_to_publish(void **state)
+{
+    struct dns_test_env *e = *state;
+    struct dns_rounds *g = dns_rounds_new(30000);
+    struct solver_dns_opts o = e->opts;
+    struct order_thread t = {.c = base};
+    struct solver *idle;
+    struct err err = {0};
+    long long start = clock_mono_ms();
+
+    o.rounds = g;
+    o.round_key = "provider=fake\n";
+    assert_non_null(t.s = solver_dns_new(&o, &err));
+    assert_non_null(idle = solver_dns_new(&o, &err));
+    assert_int_equal(pthread_create(&t.thread, NULL, order_run, &t), 0);
+    assert_int_equal(idle->wait_ready(idle, &err), CP_OK);  /* nothing presented */
+    pthread_join(t.thread, NULL);
+    assert_int_equal(t.rc, CP_OK);
+    assert_true(clock_mono_ms() - start < 30000);
+    assert_int_equal(e->prov.adds, 1);
+    solver_free(idle);
+    solver_free(t.s);
+    dns_rounds_free(g);
+}
+
 /* A round that fails is finished alone: the order whose record was refused
  * fails, the other publishes its own (if the round had not) and goes on. */
 static void solver_round_failure_goes_on_alone(void **state)
@@ -697,6 +725,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(solver_free_removes_leftovers, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_rounds_share_one_add, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(solver_round_failure_goes_on_alone, solver_setup, solver_teardown),
+        cmocka_unit_test_setup_teardown(solver_round_nothing_to_publish, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(test_solver_dns_recover, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(lookups_nxdomain, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(lookups_empty_record, solver_setup, solver_teardown),
