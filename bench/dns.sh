@@ -245,7 +245,7 @@ e_certpilot() {
     e_row certpilot "$(e_count certpilot "$st")" "$(field "$r" wall_ns)" "$(($(updates) - u0))" \
         "$(grep -c 'order(s) together' "$st/runs/e.err") rounds of up to $(grep -o 'of [0-9]* order(s) together' \
             "$st/runs/e.err" | awk '$2 > m { m = $2 } END { print m + 0 }') orders, $(grep -c 'serve every value' \
-            "$st/runs/e.err") propagation waits"
+            "$st/runs/e.err") propagation waits, $(grep -c 'removing .* order(s) together' "$st/runs/e.err") removal rounds"
 }
 e_lego() {
     local st=$CP_WORK/e-lego i u0 t0 t1
@@ -276,7 +276,7 @@ if [ "$BATCH_E" -gt 0 ]; then
         done
         echo
         echo "certpilot: issue --batch --jobs 8 --dns rfc2136; the orders ready together publish their records in one"
-        echo "round (one UPDATE per zone) with one propagation wait; each order removes its records in one UPDATE."
+        echo "round (one UPDATE per zone) with one propagation wait, and remove them together in one UPDATE."
         echo "UPDATEs: messages BIND approved during the run, adds and removals. lego-fast as in (d), sequential."
     } | emit
 fi

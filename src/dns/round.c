@@ -23,8 +23,8 @@ struct round {
 
 struct group {
     char *key;
-    long expected;       /* solvers of this key that will join and have not yet */
-    struct round *open;  /* the round taking members, or NULL */
+    long expected[2];       /* per op: solvers of this key that will join and have not yet */
+    struct round *open[2];  /* per op: the round taking members, or NULL */
     struct group *next;
 };
 
@@ -83,13 +83,13 @@ static struct group *group_of(struct dns_rounds *g, const char *key)
     return gr;
 }
 
-int dns_rounds_expect(struct dns_rounds *g, const char *key, int delta)
+int dns_rounds_expect(struct dns_rounds *g, const char *key, enum dns_round_op op, int delta)
 {
     struct group *gr;
 
     pthread_mutex_lock(&g->mu);
-    if ((gr = group_of(g, key)) != NULL && (gr->expected += delta) < 0)
-        gr->expected = 0;
+    if ((gr = group_of(g, key)) != NULL && (gr->expected[op] += delta) < 0)
+        gr->expected[op] = 0;
     pthread_cond_broadcast(&g->cv);
     pthread_mutex_unlock(&g->mu);
     return gr != NULL ? CP_OK : CP_ENOMEM;
@@ -116,7 +116,8 @@ static void round_release(struct round *r)
     free(r);
 }
 
-/* Every member's records in one add() through the leader's provider, then one wait. */
+/* Every member's records in one add() through the leader's provider, then one
+ * wait; or in one remove(). */
 static int lead(struct round *r, const struct dns_round_member *me, struct err *err)
 {
     struct dns_txt *all;
@@ -130,31 +131,34 @@ static int lead(struct round *r, const struct dns_round_member *me, struct err *
     for (size_t i = 0; i < r->n; i++)
         for (size_t j = 0; j < r->members[i]->n; j++)
             all[k++] = r->members[i]->recs[j];
-    log_info(me->log, "dns-01: publishing %zu TXT record(s) of %zu order(s) together through %s", total, r->n,
-             me->provider->name);
-    rc = me->provider->add(me->provider, all, total, err);
+    log_info(me->log, "dns-01: %s %zu TXT record(s) of %zu order(s) together through %s",
+             me->op == DNS_ROUND_REMOVE ? "removing" : "publishing", total, r->n, me->provider->name);
+    if (me->op == DNS_ROUND_REMOVE)
+        rc = me->provider->remove(me->provider, all, total, err);
+    else
+        rc = me->provider->add(me->provider, all, total, err);
     /* what the provider filled in (added, zone, id) now belongs to each member's record */
     k = 0;
     for (size_t i = 0; i < r->n; i++)
         for (size_t j = 0; j < r->members[i]->n; j++)
             r->members[i]->recs[j] = all[k++];
-    if (rc == CP_OK && me->skip_propagation)
+    if (rc == CP_OK && me->op == DNS_ROUND_PUBLISH && me->skip_propagation)
         log_info(me->log, "dns-01: propagation check skipped");
-    else if (rc == CP_OK)
+    else if (rc == CP_OK && me->op == DNS_ROUND_PUBLISH)
         rc = dns_propagation_wait(me->res, all, total, me->po, err);
     free(all);  /* the strings it points at are the members' */
     return rc;
 }
 
-/* Wait until nobody more of gr is expected or the window is over. Under the lock. */
-static void gather(struct dns_rounds *g, struct group *gr)
+/* Wait until nobody more of gr is expected for op or the window is over. Under the lock. */
+static void gather(struct dns_rounds *g, struct group *gr, enum dns_round_op op)
 {
     struct timespec until;
     long deadline = (long)clock_mono_ms() + g->window_ms;
 
     until.tv_sec = deadline / 1000;
     until.tv_nsec = (deadline % 1000) * 1000000L;
-    while (gr->expected > 0 && (long)clock_mono_ms() < deadline)
+    while (gr->expected[op] > 0 && (long)clock_mono_ms() < deadline)
         pthread_cond_timedwait(&g->cv, &g->mu, &until);
 }
 
@@ -167,10 +171,10 @@ int dns_rounds_join(struct dns_rounds *g, struct dns_round_member *m, struct err
 
     err = err ? err : &scratch;
     pthread_mutex_lock(&g->mu);
-    if ((gr = group_of(g, m->key)) != NULL && m->expected && gr->expected > 0)
-        gr->expected--;
+    if ((gr = group_of(g, m->key)) != NULL && m->expected && gr->expected[m->op] > 0)
+        gr->expected[m->op]--;
     pthread_cond_broadcast(&g->cv);
-    if (gr != NULL && (r = gr->open) != NULL) {
+    if (gr != NULL && (r = gr->open[m->op]) != NULL) {
         /* a member: the leader publishes for us */
         if (round_add(r, m) != CP_OK) {
             pthread_mutex_unlock(&g->mu);
@@ -186,12 +190,15 @@ int dns_rounds_join(struct dns_rounds *g, struct dns_round_member *m, struct err
             pthread_mutex_unlock(&g->mu);
             return err_nomem(err);
         }
-        gr->open = r;
-        gather(g, gr);
-        gr->open = NULL;
+        gr->open[m->op] = r;
+        gather(g, gr, m->op);
+        gr->open[m->op] = NULL;
         pthread_mutex_unlock(&g->mu);
         r->rc = lead(r, m, &r->err);
         pthread_mutex_lock(&g->mu);
+        /* published together, so removed together: counted before anyone is released */
+        if (r->rc == CP_OK && m->op == DNS_ROUND_PUBLISH)
+            gr->expected[DNS_ROUND_REMOVE] += (long)r->n;
         r->done = true;
         pthread_cond_broadcast(&g->cv);
     }

@@ -50,7 +50,8 @@ struct dns_solver {
     bool owns_provider;
     struct dns_rounds *rounds;  /* borrowed, or NULL */
     char *round_key;
-    bool expected;  /* counted by the rounds as a member still to come */
+    bool expected;         /* counted by the rounds as a member still to come (publishing) */
+    bool expected_remove;  /* published in a round: expected in a removal round */
 };
 
 static void entry_free(struct entry *e)
@@ -224,7 +225,8 @@ static int publish(struct dns_solver *d, struct dns_txt *batch, struct entry **w
 static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **who, bool *done, struct err *err)
 {
     struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log};
-    struct dns_round_member m = {d->round_key, d->expected, batch, 0, d->provider, d->res, &po, d->skip, d->log};
+    struct dns_round_member m = {d->round_key, d->expected, batch,  0,      d->provider,
+                                 d->res,       &po,         d->skip, d->log, DNS_ROUND_PUBLISH};
     struct err why = {0};
     size_t k = 0;
     int rc = take_queued(d, batch, who, &k, err);
@@ -233,7 +235,7 @@ static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **
     if (rc == CP_OK && k == 0 && d->expected) {
         /* nothing to publish (every authorization already valid): no round waits for us */
         d->expected = false;
-        if (dns_rounds_expect(d->rounds, d->round_key, -1) != CP_OK)
+        if (dns_rounds_expect(d->rounds, d->round_key, DNS_ROUND_PUBLISH, -1) != CP_OK)
             return err_nomem(err);
     }
     if (rc != CP_OK || k == 0)
@@ -249,6 +251,7 @@ static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **
     if (rc != CP_OK)
         log_warn(d->log, "dns-01: the records published together are not all ready (%s); going on alone", why.msg);
     *done = rc == CP_OK;
+    d->expected_remove = rc == CP_OK;  /* the round counted us for removing together */
     return journal_sync(d, err);
 }
 
@@ -275,7 +278,33 @@ static int dns_wait_ready(struct solver *s, struct err *err)
     return rc;
 }
 
-/* Remove every record of the order in one provider call (every entry is done). */
+/* The order's published records in the removal round of the orders it was
+ * published with; what the round could not remove stays for remove_all(). */
+static void remove_together(struct dns_solver *d, struct dns_txt *batch, struct entry **who)
+{
+    size_t k = gather(d, is_added, batch, who);
+    struct dns_round_member m = {d->round_key, true,    batch,  k,      d->provider,
+                                 d->res,       NULL,    true,   d->log, DNS_ROUND_REMOVE};
+    struct err why = {0};
+
+    d->expected_remove = false;
+    if (k == 0) {
+        if (dns_rounds_expect(d->rounds, d->round_key, DNS_ROUND_REMOVE, -1) != CP_OK)
+            log_warn(d->log, "dns-01: out of memory leaving the batch's removal round");
+        return;
+    }
+    if (dns_rounds_join(d->rounds, &m, &why) != CP_OK)
+        log_warn(d->log, "dns-01: the records removed together are not all gone (%s); removing the rest alone",
+                 why.msg);
+    scatter(batch, who, k);
+    for (size_t i = 0; i < k; i++)
+        if (!who[i]->rec.added)
+            log_info(d->log, "dns-01: removed the TXT record of %s at %s (%s)", who[i]->ident, who[i]->fqdn,
+                     who[i]->validated ? "valid" : "not valid");
+}
+
+/* Remove every record of the order (every entry is done): with the orders it
+ * was published with when it was published in a round, else in one provider call. */
 static void remove_all(struct dns_solver *d)
 {
     struct dns_txt *batch = calloc(d->n, sizeof(*batch));
@@ -283,6 +312,8 @@ static void remove_all(struct dns_solver *d)
     struct err err = {0};
     size_t k;
 
+    if (batch != NULL && who != NULL && d->expected_remove)
+        remove_together(d, batch, who);
     if (batch == NULL || who == NULL) {
         log_warn(d->log, "dns-01: out of memory removing the TXT records; trying again at the end");
     } else if ((k = gather(d, is_added, batch, who)) > 0 &&
@@ -337,8 +368,10 @@ static void dns_free(struct solver *s)
     free(d->ents);
     free(d->journal);
     /* an order that failed before its round: the round need not wait for it */
-    if (d->expected && dns_rounds_expect(d->rounds, d->round_key, -1) != CP_OK)
+    if (d->expected && dns_rounds_expect(d->rounds, d->round_key, DNS_ROUND_PUBLISH, -1) != CP_OK)
         log_warn(d->log, "dns-01: out of memory leaving the batch's round");
+    if (d->expected_remove && dns_rounds_expect(d->rounds, d->round_key, DNS_ROUND_REMOVE, -1) != CP_OK)
+        log_warn(d->log, "dns-01: out of memory leaving the batch's removal round");
     free(d->round_key);
     dns_resolver_free(d->res);
     if (d->owns_provider)
@@ -379,7 +412,8 @@ struct solver *solver_dns_new(const struct solver_dns_opts *o, struct err *err)
         rc = err_nomem(err);
     if (rc == CP_OK && o->rounds != NULL && o->round_key != NULL) {
         d->rounds = o->rounds;
-        if ((d->round_key = strdup(o->round_key)) == NULL || dns_rounds_expect(d->rounds, d->round_key, 1) != CP_OK)
+        if ((d->round_key = strdup(o->round_key)) == NULL ||
+            dns_rounds_expect(d->rounds, d->round_key, DNS_ROUND_PUBLISH, 1) != CP_OK)
             rc = err_nomem(err);
         else
             d->expected = true;

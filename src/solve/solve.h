@@ -164,7 +164,8 @@ int solver_standalone_port(const struct solver *s, size_t i);
  * and that wait are shared with the other orders of the round; a round that
  * fails is finished alone, for this order's records only. cleanup() marks
  * that challenge's value; the cleanup() of the last value still published
- * removes them all in one provider call (exactly those values); free()
+ * removes them all in one provider call (exactly those values; with rounds,
+ * in the removal round of the orders it was published with); free()
  * removes whatever is still published. A provider failing halfway through
  * add() gets back what it did add.
  *

@@ -24,7 +24,7 @@
 struct counting {
     struct dns_provider base;
     pthread_mutex_t mu;
-    int adds;
+    int adds, removes;
     size_t records;
     const char *fail_value;
 };
@@ -52,7 +52,15 @@ static int count_add(struct dns_provider *p, struct dns_txt *recs, size_t n, str
 
 static int count_remove(struct dns_provider *p, struct dns_txt *recs, size_t n, struct err *err)
 {
-    (void)p, (void)recs, (void)n, (void)err;
+    struct counting *c = (struct counting *)p;
+
+    (void)err;
+    pthread_mutex_lock(&c->mu);
+    c->removes++;
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; i < n; i++)
+        if (recs[i].added)
+            dns_txt_clear(&recs[i]);
     return CP_OK;
 }
 
@@ -90,7 +98,7 @@ static void seat_init(struct seat *s, struct dns_rounds *g, struct counting *c, 
         snprintf(s->value[j], sizeof(s->value[j]), "v%d-%zu", i, j);
         s->recs[j] = (struct dns_txt){s->fqdn, s->value[j], NULL, NULL, false};
     }
-    s->m = (struct dns_round_member){key, true, s->recs, nrecs, &c->base, NULL, NULL, true, NULL};
+    s->m = (struct dns_round_member){key, true, s->recs, nrecs, &c->base, NULL, NULL, true, NULL, DNS_ROUND_PUBLISH};
 }
 
 static void seat_clear(struct seat *s)
@@ -119,7 +127,7 @@ static void gathers_every_expected_member(void **state)
     (void)state;
     counting_init(&c);
     for (int i = 0; i < SEATS; i++) {
-        assert_int_equal(dns_rounds_expect(g, "k", 1), CP_OK);
+        assert_int_equal(dns_rounds_expect(g, "k", DNS_ROUND_PUBLISH, 1), CP_OK);
         seat_init(&seats[i], g, &c, "k", i, i % 2 ? 2 : 1);
     }
     for (int i = 0; i < SEATS; i++)
@@ -143,6 +151,45 @@ static void gathers_every_expected_member(void **state)
     dns_rounds_free(g);
 }
 
+/* The members of a publish round that succeeded remove together: one remove()
+ * of all their records, without waiting out the window. */
+static void published_together_removed_together(void **state)
+{
+    struct dns_rounds *g = dns_rounds_new(30000);
+    struct seat seats[3];
+    struct counting c;
+    long long start = clock_mono_ms();
+
+    (void)state;
+    counting_init(&c);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(dns_rounds_expect(g, "k", DNS_ROUND_PUBLISH, 1), CP_OK);
+        seat_init(&seats[i], g, &c, "k", i, 2);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&seats[i].thread, NULL, sit, &seats[i]), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(seats[i].thread, NULL);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(seats[i].rc, CP_OK);
+        seats[i].m.op = DNS_ROUND_REMOVE;  /* the round counted them for removal */
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&seats[i].thread, NULL, sit, &seats[i]), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(seats[i].thread, NULL);
+    assert_true(clock_mono_ms() - start < 30000);
+    assert_int_equal(c.adds, 1);
+    assert_int_equal(c.removes, 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(seats[i].rc, CP_OK);
+        assert_false(seats[i].recs[0].added);
+        assert_false(seats[i].recs[1].added);
+        assert_null(seats[i].recs[0].id);
+    }
+    dns_rounds_free(g);
+}
+
 /* Two expected, one comes: the round waits out its window, then goes alone. */
 static void window_ends_the_wait(void **state)
 {
@@ -153,14 +200,14 @@ static void window_ends_the_wait(void **state)
 
     (void)state;
     counting_init(&c);
-    assert_int_equal(dns_rounds_expect(g, "k", 2), CP_OK);
+    assert_int_equal(dns_rounds_expect(g, "k", DNS_ROUND_PUBLISH, 2), CP_OK);
     seat_init(&s, g, &c, "k", 0, 1);
     sit(&s);
     assert_int_equal(s.rc, CP_OK);
     assert_true(clock_mono_ms() - start >= 150);
     assert_int_equal(c.adds, 1);
     /* the one that never came leaves; the next round does not wait */
-    assert_int_equal(dns_rounds_expect(g, "k", -1), CP_OK);
+    assert_int_equal(dns_rounds_expect(g, "k", DNS_ROUND_PUBLISH, -1), CP_OK);
     seat_clear(&s);
     seat_init(&s, g, &c, "k", 1, 1);
     s.m.expected = false;
@@ -183,7 +230,7 @@ static void failure_reaches_every_member(void **state)
     counting_init(&c);
     c.fail_value = "v1-0";
     for (int i = 0; i < 3; i++) {
-        assert_int_equal(dns_rounds_expect(g, "k", 1), CP_OK);
+        assert_int_equal(dns_rounds_expect(g, "k", DNS_ROUND_PUBLISH, 1), CP_OK);
         seat_init(&seats[i], g, &c, "k", i, 1);
     }
     for (int i = 0; i < 3; i++)
@@ -211,8 +258,8 @@ static void keys_apart(void **state)
 
     (void)state;
     counting_init(&c);
-    assert_int_equal(dns_rounds_expect(g, "provider=a\n", 1), CP_OK);
-    assert_int_equal(dns_rounds_expect(g, "provider=b\n", 1), CP_OK);
+    assert_int_equal(dns_rounds_expect(g, "provider=a\n", DNS_ROUND_PUBLISH, 1), CP_OK);
+    assert_int_equal(dns_rounds_expect(g, "provider=b\n", DNS_ROUND_PUBLISH, 1), CP_OK);
     seat_init(&a, g, &c, "provider=a\n", 0, 1);
     seat_init(&b, g, &c, "provider=b\n", 1, 1);
     assert_int_equal(pthread_create(&a.thread, NULL, sit, &a), 0);
@@ -231,6 +278,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(gathers_every_expected_member),
+        cmocka_unit_test(published_together_removed_together),
         cmocka_unit_test(window_ends_the_wait),
         cmocka_unit_test(failure_reaches_every_member),
         cmocka_unit_test(keys_apart),
