@@ -243,8 +243,9 @@ e_certpilot() {
     r=$st/runs/e.res
     [ "$(field "$r" status)" = 0 ] || show_err certpilot e "$st"
     e_row certpilot "$(e_count certpilot "$st")" "$(field "$r" wall_ns)" "$(($(updates) - u0))" \
-        "$(grep -c 'order(s) together' "$st/runs/e.err") rounds of up to $(grep -o 'of [0-9]* order(s) together' \
-            "$st/runs/e.err" | awk '$2 > m { m = $2 } END { print m + 0 }') orders, $(grep -c 'serve every value' \
+        "$(grep -c 'publishing .* order(s) together' "$st/runs/e.err") publish rounds of up to $(grep -o \
+            'publishing [0-9]* TXT record(s) of [0-9]* order(s) together' "$st/runs/e.err" |
+            awk '$6 > m { m = $6 } END { print m + 0 }') orders, $(grep -c 'serve every value' \
             "$st/runs/e.err") propagation waits, $(grep -c 'removing .* order(s) together' "$st/runs/e.err") removal rounds"
 }
 e_lego() {
