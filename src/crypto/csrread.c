@@ -1,12 +1,13 @@
 #include "crypto/csrread.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include "util/ident.h"
 
 static X509_REQ *parse_req(const char *data, size_t len)
 {
@@ -77,11 +78,9 @@ static const char *gen_kind(int type)
  * octets; as a name it is the canonical text ("192.0.2.1", "2001:db8::1"). */
 static char *ip_name(const ASN1_OCTET_STRING *ip)
 {
-    char text[INET6_ADDRSTRLEN];
-    int len = ASN1_STRING_length(ip);
+    char text[IDENT_IP_TEXT_MAX];
 
-    if ((len != 4 && len != 16) ||
-        inet_ntop(len == 4 ? AF_INET : AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof(text)) == NULL)
+    if (!ident_ip_format(ASN1_STRING_get0_data(ip), (size_t)ASN1_STRING_length(ip), text))
         return NULL;
     return strdup(text);
 }
