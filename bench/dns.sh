@@ -213,8 +213,6 @@ for c in $DCLIENTS; do dns_client "$c"; done
 } | emit
 
 # ------------------------------------------------------------ scenario (e) ----
-# UPDATE messages BIND has approved so far (adds and removals, one line each).
-updates() { grep -c 'signer "[^"]*" approved' "$CP_WORK/primary/named.log" 2>/dev/null || echo 0; }
 declare -A E_ROW E_WALL E_OK
 # e_count CLIENT STATE: how many of the batch's certificates verify.
 e_count() {
@@ -235,14 +233,14 @@ e_certpilot() {
     mkdir -p "$st"
     run_one certpilot "$st" account account "$RUN_TIMEOUT" -- ||:
     for i in $(seq 1 "$BATCH_E"); do echo "e$i.example.test *.e$i.example.test"; done >"$st/batch.txt"
-    u0=$(updates)
+    u0=$(dns_updates)
     mkdir -p "$st/runs"
     measure_run "$st/runs/e.res" "$st/runs/e.out" "$st/runs/e.err" "$((RUN_TIMEOUT * 4))" -- "$CERTPILOT" -v \
         --root "$st" --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA_BUNDLE" issue --batch "$st/batch.txt" --jobs 8 \
         --dns rfc2136 --dns-set "key_file=$DNS_KEY" --dns-resolver "$DNS_PRIMARY"
     r=$st/runs/e.res
     [ "$(field "$r" status)" = 0 ] || show_err certpilot e "$st"
-    e_row certpilot "$(e_count certpilot "$st")" "$(field "$r" wall_ns)" "$(($(updates) - u0))" \
+    e_row certpilot "$(e_count certpilot "$st")" "$(field "$r" wall_ns)" "$(($(dns_updates) - u0))" \
         "$(grep -c 'publishing .* order(s) together' "$st/runs/e.err") publish rounds of up to $(grep -o \
             'publishing [0-9]* TXT record(s) of [0-9]* order(s) together' "$st/runs/e.err" |
             awk '$6 > m { m = $6 } END { print m + 0 }') orders, $(grep -c 'serve every value' \
@@ -251,13 +249,13 @@ e_certpilot() {
 e_lego() {
     local st=$CP_WORK/e-lego i u0 t0 t1
     mkdir -p "$st"
-    u0=$(updates) t0=$(date +%s%N)
+    u0=$(dns_updates) t0=$(date +%s%N)
     for i in $(seq 1 "$BATCH_E"); do
         dns_run lego-fast "$st" "e$i" "$RUN_TIMEOUT" "e$i.example.test" "*.e$i.example.test"
         [ "$(field "$st/runs/e$i.res" status)" = 0 ] || show_err lego-fast "e$i" "$st"
     done
     t1=$(date +%s%N)
-    e_row lego-fast "$(e_count lego "$st")" "$((t1 - t0))" "$(($(updates) - u0))" "one process per certificate"
+    e_row lego-fast "$(e_count lego "$st")" "$((t1 - t0))" "$(($(dns_updates) - u0))" "one process per certificate"
 }
 if [ "$BATCH_E" -gt 0 ]; then
     blog "(e) $BATCH_E certificates of a name and its wildcard: certpilot in one run, lego-fast one after another"

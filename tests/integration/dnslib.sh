@@ -11,6 +11,14 @@
 #   DNS_KEY (hmac-sha256), DNS_KEY512 (hmac-sha512), DNS_WRONG_KEY (same name,
 #   other secret), DNS_BADNAME_KEY (a key the server does not know), DNS_STATE.
 
+# dns_updates: how many UPDATE messages the primary has approved so far (adds and
+# removals, signed by any key), from its log: one "signer ... approved" line each.
+dns_updates() {
+    local n
+    n=$(grep -c 'signer "[^"]*" approved' "$CP_WORK/primary/named.log" 2>/dev/null || true)
+    echo "${n:-0}"
+}
+
 # dns_txt SERVER NAME: the TXT values SERVER itself serves at NAME, sorted, on one line.
 dns_txt() {
     dig +short +norecurse +time=2 +tries=1 @"$1" TXT "$2" 2>/dev/null | LC_ALL=C sort | tr '\n' ' '

@@ -64,6 +64,6 @@ if [ "$shared" -lt 1 ] || [ "$biggest" -lt 4 ]; then cp_fail "the orders' record
 grep -q 'going on alone' "$CP_WORK/last.err" || cp_fail "the refused round was not finished alone"
 
 # BIND's side, for the log (bench/dns.sh (e) counts them without a failing zone)
-updates=$(grep -c "signer \"certpilot-test\" approved" "$CP_WORK/primary/named.log" || true)
+updates=$(dns_updates)
 cp_log "BIND approved $updates UPDATE message(s) (adds and removals) for $N certificates"
 echo "ok"

@@ -32,12 +32,11 @@ update add $name. 60 IN TXT "foreign"
 send
 UPD
 [ "$(dns_txt "$P" $name)" = '"foreign" ' ] || cp_fail "foreign value not added: [$(dns_txt "$P" $name)]"
-updates() { grep -c 'signer "certpilot-test" approved' "$CP_WORK/primary/named.log" || true; }
-before=$(updates)
+before=$(dns_updates)
 out=$(dns_solve www.example.test=mine-1 '*.www.example.test=mine-2')
 [ "$out" = ready ] || cp_fail "dnssolve said: $out"
 # one UPDATE published both values, one removed them (only them)
-[ "$(($(updates) - before))" = 2 ] || cp_fail "expected 2 UPDATE messages, saw $(($(updates) - before))"
+[ "$(($(dns_updates) - before))" = 2 ] || cp_fail "expected 2 UPDATE messages, saw $(($(dns_updates) - before))"
 [ "$(dns_txt "$P" $name)" = '"foreign" ' ] || cp_fail "cleanup touched the foreign value: [$(dns_txt "$P" $name)]"
 ! ls "$DNS_STATE"/dns-journal-*.json >/dev/null 2>&1 || cp_fail "journal left after a clean run"
 
