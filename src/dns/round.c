@@ -175,12 +175,11 @@ int dns_rounds_join(struct dns_rounds *g, struct dns_round_member *m, struct err
         gr->expected[m->op]--;
     pthread_cond_broadcast(&g->cv);
     if (gr != NULL && (r = gr->open[m->op]) != NULL) {
-        /* a member: the leader publishes for us */
+        /* a member: the leader publishes (or removes) for us */
         if (round_add(r, m) != CP_OK) {
             pthread_mutex_unlock(&g->mu);
             return err_nomem(err);
         }
-        pthread_cond_broadcast(&g->cv);
         while (!r->done)
             pthread_cond_wait(&g->cv, &g->mu);
     } else {
