@@ -52,7 +52,7 @@ struct renew_run {
     unsigned long deploy_failed;  /* renewed, but a deploy target failed */
     long orders_limit;            /* --orders-limit, 0: the CA's known limit */
     unsigned long orders_left;    /* new orders this run may place without ARI */
-    atomic_ulong orders_placed;   /* counted from the workers' threads */       /* of the job handed out last; its server string is borrowed by the job */
+    atomic_ulong orders_placed;   /* counted from the workers' threads */
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
