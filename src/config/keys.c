@@ -10,6 +10,7 @@
 #include "crypto/key.h"
 #include "store/store.h"
 #include "util/ident.h"
+#include "util/str.h"
 
 #define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 
@@ -107,14 +108,10 @@ static const char *check_dns_name(const char *v)
 static const char *check_listen(const char *v)
 {
     const char *port = strrchr(v, ':');
-    char *end = NULL;
     long n;
 
     port = port != NULL ? port + 1 : v;
-    errno = 0;
-    n = strtol(port, &end, 10);
-    if (*port == '\0' || !isdigit((unsigned char)*port) || errno != 0 || *end != '\0' || n < 1 ||
-        n > 65535 || (port != v && port - 1 == v))
+    if (!isdigit((unsigned char)*port) || !str_to_long(port, 1, 65535, &n) || (port != v && port - 1 == v))
         return "is not [ADDRESS:]PORT";
     return NULL;
 }

@@ -57,12 +57,9 @@ int deploy_get_mode(const struct kvlist *s, const char *key, mode_t def, bool se
 /* A decimal id, or -1 when s is not one. */
 static long numeric_id(const char *s)
 {
-    char *end = NULL;
     long n;
 
-    errno = 0;
-    n = strtol(s, &end, 10);
-    return errno == 0 && end != s && *end == '\0' && n >= 0 && n < 0x7fffffffL ? n : -1;
+    return str_to_long(s, 0, 0x7ffffffeL, &n) ? n : -1;
 }
 
 static int lookup_user(const char *name, uid_t *uid)

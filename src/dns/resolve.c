@@ -62,10 +62,9 @@ char *dns_challenge_name(const char *ident)
 
 static int parse_port(const char *s, const char *whole, uint16_t *port, struct err *err)
 {
-    char *end = NULL;
-    long v = strtol(s, &end, 10);
+    long v;
 
-    if (*s == '\0' || *end != '\0' || v < 1 || v > 65535)
+    if (!str_to_long(s, 1, 65535, &v))
         return err_set(err, CP_EUSAGE, "DNS server \"%s\": bad port", whole);
     *port = (uint16_t)v;
     return CP_OK;
