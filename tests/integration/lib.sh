@@ -76,21 +76,28 @@ cp_show_logs() {
     done < <(find "$CP_WORK" -name '*.log' -type f -size +0 2>/dev/null | sort)
 }
 
-# After a failure: Debian's Pebble 2.4 can deadlock under concurrent load (its
-# authorization handler holds an authorization's lock while it waits for its
-# store's read lock, which waits behind a certificate's write, which waits
-# behind newOrder's reuse search, which waits for that authorization: every
-# request then times out). Its goroutine dump (SIGQUIT) says so; one line
-# tells the reader that the CA, not certpilot, stopped answering.
-cp_pebble_deadlock_note() {
-    local log=$CP_WORK/pebble/pebble.log n
-    [ -n "${PEBBLE_PID:-}" ] && kill -0 "$PEBBLE_PID" 2>/dev/null && [ -f "$log" ] || return 0
-    kill -QUIT "$PEBBLE_PID" 2>/dev/null || return 0
+# Debian's Pebble 2.4 can deadlock under concurrent load (its authorization
+# handler holds an authorization's lock while it waits for its store's read
+# lock, which waits behind a writer (a certificate, an authorization), which
+# waits behind newOrder's reuse search, which waits for that authorization:
+# every request then times out). cp_pebble_deadlocked asks Pebble for its
+# goroutine dump (SIGQUIT: Pebble exits) and is true when the dump shows that
+# state; CP_PEBBLE_BLOCKED counts the goroutines waiting for a lock.
+cp_pebble_deadlocked() {
+    local log=$CP_WORK/pebble/pebble.log from
+    [ -n "${PEBBLE_PID:-}" ] && kill -0 "$PEBBLE_PID" 2>/dev/null && [ -f "$log" ] || return 1
+    from=$(($(stat -c %s "$log") + 1))  # only this dump, not one of a Pebble before a restart
+    kill -QUIT "$PEBBLE_PID" 2>/dev/null || return 1
     for _ in $(seq 1 20); do kill -0 "$PEBBLE_PID" 2>/dev/null || break; sleep 0.1; done
-    n=$(grep -c 'semacquire' "$log" 2>/dev/null || true)
-    if [ "${n:-0}" -gt 0 ] && grep -q 'FindValidAuthorization' "$log"; then
+    CP_PEBBLE_BLOCKED=$(tail -c +"$from" "$log" | grep -c 'semacquire' || true)
+    [ "${CP_PEBBLE_BLOCKED:-0}" -gt 0 ] && tail -c +"$from" "$log" | grep -q 'FindValidAuthorization'
+}
+
+# After a failure: one line tells the reader that the CA, not certpilot, stopped answering.
+cp_pebble_deadlock_note() {
+    if cp_pebble_deadlocked; then
         printf 'NOTE: Pebble was deadlocked (%s goroutines waiting for a lock, one in FindValidAuthorization; see pebble.log): a Pebble 2.4 bug, not certpilot'"'"'s\n' \
-            "$n" >&2
+            "$CP_PEBBLE_BLOCKED" >&2
     fi
 }
 

@@ -4,7 +4,8 @@
 # propagation wait) and removed together, Pebble validates every certificate through that BIND,
 # and nothing is left in the zone; requests go over HTTP/2. A certificate in a zone nobody may update
 # makes its round fail: that certificate fails alone, the others of its round
-# publish their own and are issued.
+# publish their own and are issued. A Pebble that deadlocks itself (lib.sh) is
+# restarted once and the batch run again; every check below is made as before.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -12,7 +13,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/dnslib.sh"
 cp_harness_init
 dns_setup
-PEBBLE_DNS_SERVER=$DNS_PRIMARY:53 cp_start_pebble
+PEBBLE_DNS_SERVER=$DNS_PRIMARY:53  # also for a restart below
+cp_start_pebble
 P=$DNS_PRIMARY
 N=16
 list=$CP_WORK/batch.txt
@@ -27,8 +29,19 @@ list=$CP_WORK/batch.txt
     done
 } >"$list"
 
-cp_expect_fail cp_certpilot -v issue --agree-tos --batch "$list" --jobs 8 \
-    --dns rfc2136 --dns-set "key_file=$DNS_KEY" --dns-resolver "$P"
+batch() {
+    cp_expect_fail cp_certpilot -v issue --agree-tos --batch "$list" --jobs 8 \
+        --dns rfc2136 --dns-set "key_file=$DNS_KEY" --dns-resolver "$P"
+}
+batch
+# Pebble 2.4's own deadlock (lib.sh) stalls every request: when its goroutine dump
+# proves it, a fresh Pebble (which forgets accounts) gets the same batch once more.
+if ! grep -q "$N issued, 1 failed" <<<"$CP_LAST_ERR" && cp_pebble_deadlocked; then
+    cp_log "Pebble deadlocked ($CP_PEBBLE_BLOCKED goroutines waiting for a lock): restarting it, running the batch again"
+    cp_restart_pebble
+    rm -rf "$CP_WORK/state"
+    batch
+fi
 cp_check_err 1 "$N issued, 1 failed"
 grep -q '^failed .*x.locked.test: .*REFUSED' <<<"$CP_LAST_OUT" ||
     cp_fail "the locked zone's certificate is not reported with the DNS error: $CP_LAST_OUT"
