@@ -834,6 +834,35 @@ static void test_csr_read_ip(void **state)
     EVP_PKEY_free(key);
 }
 
+/* An iPAddress SAN of 5 octets is neither IPv4 nor IPv6: refused, named. */
+static void test_csr_read_bad_ip(void **state)
+{
+    static const unsigned char five[] = {192, 0, 2, 1, 7};
+    EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
+    X509_REQ *req = X509_REQ_new();
+    GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+    GENERAL_NAME *gn = GENERAL_NAME_new();
+    ASN1_OCTET_STRING *ip = ASN1_OCTET_STRING_new();
+    STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+    char *pem;
+
+    (void)state;
+    assert_int_equal(ASN1_OCTET_STRING_set(ip, five, sizeof(five)), 1);
+    GENERAL_NAME_set0_value(gn, GEN_IPADD, ip);
+    sk_GENERAL_NAME_push(gens, gn);
+    sk_X509_EXTENSION_push(exts, X509V3_EXT_i2d(NID_subject_alt_name, 0, gens));
+    assert_int_equal(X509_REQ_add_extensions(req, exts), 1);
+    assert_int_equal(X509_REQ_set_pubkey(req, key), 1);
+    assert_true(X509_REQ_sign(req, key, EVP_sha256()) > 0);
+    pem = req_pem(req);
+    expect_csr_error(pem, strlen(pem), CP_EINVALID, "CSR x.csr: a subjectAltName IP address is not 4 or 16 octets");
+    free(pem);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    GENERAL_NAMES_free(gens);
+    X509_REQ_free(req);
+    EVP_PKEY_free(key);
+}
+
 static void test_csr_read_rejects(void **state)
 {
     static const char *const names[] = {"www.example.com"};
@@ -940,6 +969,7 @@ int main(void)
         cmocka_unit_test(test_csr_read_der_pem),
         cmocka_unit_test(test_csr_read_cn_only),
         cmocka_unit_test(test_csr_read_ip),
+        cmocka_unit_test(test_csr_read_bad_ip),
         cmocka_unit_test(test_csr_read_rejects),
         cmocka_unit_test(test_read_csr_file),
     };
