@@ -276,12 +276,25 @@ def alidns_describe_sub_domain_records(st, p):
 
 # ---- certificates: CDN 2018-05-10, CloudAPI 2016-07-14, CAS 2020-04-07 ----
 
+PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----\r?\n.*?-----END CERTIFICATE-----", re.S)
+
+
+def load_pem_chain(pem):
+    """Every certificate of a PEM text, in order; ValueError when there is none or one is bad.
+    (x509.load_pem_x509_certificates does this from cryptography 39 on; Debian 12 has 38.)"""
+    from cryptography import x509
+    blocks = PEM_CERT.findall(pem)
+    if not blocks:
+        raise ValueError("not a PEM certificate chain")
+    return [x509.load_pem_x509_certificate(b.encode()) for b in blocks]
+
+
 def check_pair(chain_pem, key_pem, what):
     """The chain parses, the key parses, and the key is the leaf's; -> (leaf, key)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     try:
-        certs = x509.load_pem_x509_certificates(chain_pem.encode())
+        certs = load_pem_chain(chain_pem)
     except ValueError:
         raise ApiError("InvalidParameter.Certificate", "The %s certificate is not valid PEM." % what) from None
     try:
