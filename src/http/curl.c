@@ -119,10 +119,31 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Our own words for the failures a user meets most, so a message (and a script that reads
+ * it) does not change with libcurl's wording ("Couldn't connect" in 7.88, "Could not" in 8.x);
+ * libcurl's detail still follows in parentheses. */
+static const char *curl_error_words(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_COULDNT_CONNECT:
+        return "cannot connect to the server";
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "cannot resolve the host name";
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return "cannot resolve the proxy's host name";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "timed out";
+    case CURLE_PEER_FAILED_VERIFICATION:
+        return "the server's TLS certificate is not trusted";
+    default:
+        return curl_easy_strerror(cc);
+    }
+}
+
 static int map_curl_error(CURLcode cc, const struct curl_transport *ct, const struct sink *s,
                           const struct http_request *req, struct err *err)
 {
-    const char *what = curl_easy_strerror(cc);
+    const char *what = curl_error_words(cc);
     int code = cc == CURLE_OPERATION_TIMEDOUT ? CP_ETIMEOUT : CP_ENET;
 
     if (s->too_big)
