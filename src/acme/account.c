@@ -279,6 +279,37 @@ static int check_key_change(struct acme_client *c, struct jws_signer *new_signer
     return CP_OK;
 }
 
+/* §7.3.5 makes the CA refuse a key another account holds (409), but not every CA
+ * does (Pebble 2.6 rolls over to it): ask first, with onlyReturnExisting signed by
+ * the new key, whose key it is. The client's own signer and kid are restored. */
+static int check_key_free(struct acme_client *c, struct jws_signer *new_signer, struct err *err)
+{
+    struct jws_signer *old = acme_client_signer(c);
+    char *kid = strdup(acme_client_kid(c));
+    struct acme_account other = {0};
+    int rc;
+
+    if (kid == NULL || acme_client_set_account(c, new_signer, NULL) != CP_OK) {
+        free(kid);
+        return err_nomem(err);
+    }
+    rc = acme_account_find(c, &other, err);
+    if (rc == CP_OK)
+        rc = err_set(err, CP_EEXIST, "account %s: the new key already belongs to account %s", kid,
+                     other.url);
+    else if (rc == CP_ENOTFOUND) {
+        err_clear(err);
+        rc = CP_OK;
+    }
+    else
+        err_prefix(err, "changing the key of account %s: asking the CA whose the new key is: ", kid);
+    if (acme_client_set_account(c, old, kid) != CP_OK && rc == CP_OK)
+        rc = err_nomem(err);
+    acme_account_free(&other);
+    free(kid);
+    return rc;
+}
+
 int acme_account_key_change(struct acme_client *c, struct jws_signer *new_signer,
                             struct err *err)
 {
@@ -287,7 +318,8 @@ int acme_account_key_change(struct acme_client *c, struct jws_signer *new_signer
     json_t *inner = NULL;
     int rc;
 
-    if ((rc = check_key_change(c, new_signer, err)) != CP_OK)
+    if ((rc = check_key_change(c, new_signer, err)) != CP_OK ||
+        (rc = check_key_free(c, new_signer, err)) != CP_OK)
         return rc;
     if ((rc = key_change_inner(c, new_signer, url, &inner, err)) != CP_OK)
         return rc;

@@ -185,10 +185,15 @@ static void test_deactivate_errors(void **state)
     fx_close(&f);
 }
 
+static const struct canned no_account = {
+    400, "application/problem+json", "n2", NULL, NULL,
+    "{\"type\":\"urn:ietf:params:acme:error:accountDoesNotExist\",\"detail\":\"none\"}",
+    "https://ca.test/acct"};
+
 static void test_key_change(void **state)
 {
     const struct canned r[] = {
-        dir_reply, nonce_reply,
+        dir_reply, nonce_reply, no_account,
         {200, "application/json", "n2", NULL, NULL, "{\"status\":\"valid\"}", KC_URL},
         {200, "application/json", "n3", NULL, NULL, "{\"status\":\"valid\"}", KID}};
     struct fx f;
@@ -198,17 +203,23 @@ static void test_key_change(void **state)
     char *kid;
 
     (void)state;
-    fx_open(&f, r, 4, KID);
+    fx_open(&f, r, 5, KID);
     assert_int_equal(acme_account_key_change(f.c, f.new_sg, &err), CP_OK);
-    /* outer: the old key, with kid */
+    /* first, whose the new key is: onlyReturnExisting, signed by the new key with its jwk */
     kid = script_protected(&f.s, 2, "kid");
+    assert_null(kid);
+    outer_payload = script_payload(&f.s, 2);
+    assert_true(json_is_true(json_object_get(outer_payload, "onlyReturnExisting")));
+    json_decref(outer_payload);
+    /* outer: the old key, with kid */
+    kid = script_protected(&f.s, 3, "kid");
     assert_string_equal(kid, KID);
     free(kid);
-    kid = script_protected(&f.s, 2, "alg");
+    kid = script_protected(&f.s, 3, "alg");
     assert_string_equal(kid, "ES256");
     free(kid);
     /* inner: the new key, with jwk, the keyChange URL, no nonce, no kid */
-    outer_payload = script_payload(&f.s, 2);
+    outer_payload = script_payload(&f.s, 3);
     inner_hdr = b64_json(json_string_value(json_object_get(outer_payload, "protected")));
     assert_true(json_equal(json_object_get(inner_hdr, "jwk"), jws_signer_jwk(f.new_sg)));
     assert_string_equal(json_string_value(json_object_get(inner_hdr, "url")), KC_URL);
@@ -223,7 +234,7 @@ static void test_key_change(void **state)
     assert_ptr_equal(acme_client_signer(f.c), f.new_sg);
     assert_string_equal(acme_client_kid(f.c), KID);
     assert_int_equal(acme_account_fetch(f.c, &a, &err), CP_OK);
-    kid = script_protected(&f.s, 3, "alg");
+    kid = script_protected(&f.s, 4, "alg");
     assert_string_equal(kid, "RS256");
     free(kid);
     acme_account_free(&a);
@@ -237,9 +248,29 @@ static void test_key_change(void **state)
 static void test_key_change_conflict(void **state)
 {
     const struct canned r[] = {
-        dir_reply, nonce_reply,
+        dir_reply, nonce_reply, no_account,
         {409, "application/problem+json", "n2", "https://ca.test/acct/2", NULL,
          "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":\"key in use\"}", KC_URL}};
+    struct fx f;
+    struct err err = {0};
+
+    (void)state;
+    fx_open(&f, r, 4, KID);
+    assert_int_equal(acme_account_key_change(f.c, f.new_sg, &err), CP_EEXIST);
+    assert_string_equal(err.msg, "account " KID ": the new key already belongs to account "
+                        "https://ca.test/acct/2");
+    assert_ptr_equal(acme_client_signer(f.c), f.sg);
+    fx_close(&f);
+}
+
+/* A CA that does not refuse a key another account holds (Pebble 2.6): the lookup
+ * before the key change finds that account, and nothing is rolled over. */
+static void test_key_change_key_of_another_account(void **state)
+{
+    const struct canned r[] = {
+        dir_reply, nonce_reply,
+        {200, "application/json", "n2", "https://ca.test/acct/2", NULL, "{\"status\":\"valid\"}",
+         "https://ca.test/acct"}};
     struct fx f;
     struct err err = {0};
 
@@ -248,7 +279,9 @@ static void test_key_change_conflict(void **state)
     assert_int_equal(acme_account_key_change(f.c, f.new_sg, &err), CP_EEXIST);
     assert_string_equal(err.msg, "account " KID ": the new key already belongs to account "
                         "https://ca.test/acct/2");
+    assert_int_equal(f.s.next, 3);  /* keyChange was never sent */
     assert_ptr_equal(acme_client_signer(f.c), f.sg);
+    assert_string_equal(acme_client_kid(f.c), KID);
     fx_close(&f);
 }
 
@@ -303,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_deactivate_errors),
         cmocka_unit_test(test_key_change),
         cmocka_unit_test(test_key_change_conflict),
+        cmocka_unit_test(test_key_change_key_of_another_account),
         cmocka_unit_test(test_key_change_local_errors),
         cmocka_unit_test(test_create_messages_name_no_flags),
     };
