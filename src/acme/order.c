@@ -109,6 +109,37 @@ static json_t *identifiers(const char *const *names, size_t n)
     return arr;
 }
 
+/* RFC 9773 §5: a CA refuses a second order that replaces the same certificate
+ * (alreadyReplaced; Pebble 2.6 answers 409 malformed). The first is left over from
+ * a run that was killed or failed after newOrder; "replaces" is only a hint, so the
+ * order is placed again without it rather than failing every renewal until that
+ * order expires. */
+static bool already_replaced(int rc, const struct acme_reply *r)
+{
+    return rc == CP_EACME && (r->status == 409 || acme_problem_is(r->json, "alreadyReplaced"));
+}
+
+static int post_new_order(struct acme_client *c, json_t *payload, struct acme_reply *r, struct err *err)
+{
+    const char *url = acme_client_directory(c)->new_order;
+    json_t *replaces = json_object_get(payload, "replaces");
+    int rc;
+
+    if (replaces != NULL)
+        log_debug(acme_client_log(c), "the new order replaces certificate %s (RFC 9773)",
+                  json_string_value(replaces));
+    rc = acme_post(c, url, payload, r, err);
+    if (replaces == NULL || !already_replaced(rc, r))
+        return rc;
+    log_warn(acme_client_log(c), "CA %s says certificate %s already has a replacement order "
+             "(from an earlier run): ordering without \"replaces\"", acme_client_url(c),
+             json_string_value(replaces));
+    json_object_del(payload, "replaces");
+    acme_reply_free(r);
+    err_clear(err);
+    return acme_post(c, url, payload, r, err);
+}
+
 int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
                       const char *profile, const char *replaces, struct acme_order *out,
                       struct err *err)
@@ -123,7 +154,7 @@ int acme_order_create(struct acme_client *c, const char *const *names, size_t n,
         json_decref(payload);
         return err_nomem(err);
     }
-    rc = acme_post(c, acme_client_directory(c)->new_order, payload, &r, err);
+    rc = post_new_order(c, payload, &r, err);
     if (rc == CP_OK && r.location == NULL)
         rc = err_set(err, CP_EPROTO, "newOrder reply has no Location header");
     if (rc == CP_OK)

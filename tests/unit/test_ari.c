@@ -263,6 +263,82 @@ static void test_order_replaces(void **state)
     script_done(&s);
 }
 
+/* RFC 9773 §5: the certificate already has a replacement order (a killed run's):
+ * the order is placed again without "replaces", once. */
+static void order_already_replaced(const struct canned *refusal)
+{
+    const char *names[] = {"a.example"};
+    const struct canned order = {201, "application/json", "n3", "https://ca.test/order/2", NULL,
+                                 "{\"status\":\"pending\",\"authorizations\":[],"
+                                 "\"finalize\":\"https://ca.test/fin\"}"};
+    const struct canned r[] = {dir_ari, {200, NULL, "n1"}, *refusal, order};
+    struct script s;
+    struct err err = {0};
+    struct acme_client *c = script_client(&s, DIR_URL, r, 4, &err);
+    EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
+    struct jws_signer *sg = jws_signer_new(key, NULL);
+    struct acme_order o;
+    json_t *p;
+
+    assert_non_null(c);
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_order_create(c, names, 1, NULL, TEST_RFC9773_CERT_ID, &o, &err), CP_OK);
+    assert_string_equal(o.url, "https://ca.test/order/2");
+    acme_order_free(&o);
+    p = script_payload(&s, 2);
+    assert_string_equal(json_string_value(json_object_get(p, "replaces")), TEST_RFC9773_CERT_ID);
+    json_decref(p);
+    p = script_payload(&s, 3);
+    assert_null(json_object_get(p, "replaces"));
+    assert_non_null(json_object_get(p, "identifiers"));
+    json_decref(p);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
+static void test_order_already_replaced(void **state)
+{
+    const struct canned typed = {409, "application/problem+json", "n2", NULL, NULL,
+                                 "{\"type\":\"urn:ietf:params:acme:error:alreadyReplaced\","
+                                 "\"detail\":\"already replaced\"}"};
+    const struct canned pebble = {409, "application/problem+json", "n2", NULL, NULL,
+                                  "{\"type\":\"urn:ietf:params:acme:error:malformed\",\"detail\":"
+                                  "\"cannot indicate an order replaces certificate with serial 01, "
+                                  "which already has a replacement order\"}"};
+
+    (void)state;
+    order_already_replaced(&typed);
+    order_already_replaced(&pebble);
+}
+
+/* Any other refusal of an order with "replaces" is not retried. */
+static void test_order_replaces_other_error(void **state)
+{
+    const char *names[] = {"a.example"};
+    const struct canned r[] = {dir_ari, {200, NULL, "n1"},
+                               {403, "application/problem+json", "n2", NULL, NULL,
+                                "{\"type\":\"urn:ietf:params:acme:error:unauthorized\","
+                                "\"detail\":\"no\"}"}};
+    struct script s;
+    struct err err = {0};
+    struct acme_client *c = script_client(&s, DIR_URL, r, 3, &err);
+    EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
+    struct jws_signer *sg = jws_signer_new(key, NULL);
+    struct acme_order o;
+
+    (void)state;
+    assert_non_null(c);
+    assert_int_equal(acme_client_set_account(c, sg, "https://ca.test/acct/1"), CP_OK);
+    assert_int_equal(acme_order_create(c, names, 1, NULL, TEST_RFC9773_CERT_ID, &o, &err), CP_EACME);
+    assert_int_equal(s.next, 3);
+    acme_client_free(c);
+    jws_signer_free(sg);
+    EVP_PKEY_free(key);
+    script_done(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +351,8 @@ int main(void)
         cmocka_unit_test(test_fetch_errors),
         cmocka_unit_test(test_fetch_error_keeps_retry_after),
         cmocka_unit_test(test_order_replaces),
+        cmocka_unit_test(test_order_already_replaced),
+        cmocka_unit_test(test_order_replaces_other_error),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
