@@ -325,6 +325,13 @@ cp_start_pebble() {
 }
 
 # certpilot against this Pebble, with its state in the work dir.
+# cp_ca_has_ari [URL]: the CA's directory (default $PEBBLE_URL) names renewalInfo (RFC 9773).
+# Pebble 2.4 (Debian 12) has none, Pebble 2.6 (Debian 13) has it: tests whose expectations
+# depend on it ask, and check the behaviour that follows.
+cp_ca_has_ari() {
+    curl -fsS --max-time 10 --cacert "$PEBBLE_CA_BUNDLE" "${1:-$PEBBLE_URL}" | grep -q '"renewalInfo"'
+}
+
 cp_certpilot() {
     [ -x "$CERTPILOT" ] || cp_fail "certpilot binary not found at $CERTPILOT (build first)"
     "$CERTPILOT" --root "$CP_WORK/state" --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA_BUNDLE" "$@"

@@ -51,7 +51,10 @@ cmp -s "$CP_WORK/state/certs/api/cert.pem" "$CP_WORK/tls-out/cert.pem" || cp_fai
   "$(openssl pkey -pubout -in "$CP_WORK/req.key" | openssl sha256)" ] || cp_fail "the csr section's certificate"
 
 out=$(run renew 2>&1) || cp_fail "second renew: $out"
-grep -q "^not due site until .*(the configured time before expiry left)" <<<"$out" || cp_fail "site due again: $out"
+# renew_before decides, unless the CA suggests a window (ARI, Pebble 2.6): then its window does.
+why="the configured time before expiry left"
+! cp_ca_has_ari || why="ARI window"
+grep -q "^not due site until .*($why)" <<<"$out" || cp_fail "site due again: $out"
 
 # The names in the file changed: renewed at once, with the new names.
 write_ini new.site.example.test

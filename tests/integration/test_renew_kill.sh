@@ -22,9 +22,16 @@ cp_certpilot -q issue -d $name --hook "$hook" >/dev/null
 cp_verify_cert "$dir" $name || cp_fail "first issuance"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-t0=$(now_ms)
-cp_certpilot -q renew --force >/dev/null
-span=$(($(now_ms) - t0 + 50))
+# The shortest of three renewals: one slow run (a cold cache, a busy machine) would
+# otherwise put most kills after the runs had finished.
+span=
+for _ in 1 2 3; do
+    t0=$(now_ms)
+    cp_certpilot -q renew --force >/dev/null
+    t=$(($(now_ms) - t0))
+    [ -n "$span" ] && [ "$span" -le "$t" ] || span=$t
+done
+span=$((span + 50))
 cp_log "one renewal takes about $((span - 50)) ms; killing within $span ms"
 
 # Nothing but the design's names where readers look: no temp link or file.
