@@ -1,25 +1,24 @@
 #!/usr/bin/env bash
 # The Alibaba Cloud fake (tests/fakes/aliyun_fake.py) against Alibaba's own SDKs from npm:
 # @alicloud/pop-core (V2) and @alicloud/openapi-client (V3). Installed into the build tree
-# ($CP_BUILD_DIR/npm-aliyun, never committed); skipped (77) when npm or the registry is missing.
+# ($CP_BUILD_DIR/npm-aliyun, never committed). This is the strongest outside check of the
+# fake, so it never skips: without node and npm (scripts/deps.sh installs them) or the
+# registry, it fails and says why.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cp_harness_init
 cp_require python3 openssl curl
 
-if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
-    echo "SKIP: npm/node not installed"
-    exit 77
-fi
+command -v node >/dev/null 2>&1 || cp_fail "node is not installed (scripts/deps.sh installs nodejs)"
+command -v npm >/dev/null 2>&1 || cp_fail "npm is not installed (scripts/deps.sh installs npm)"
 npm_dir=${CP_BUILD_DIR:-$CP_WORK}/npm-aliyun
 mkdir -p "$npm_dir"
 if [ ! -d "$npm_dir/node_modules/@alicloud/openapi-client" ] ||
     [ ! -d "$npm_dir/node_modules/@alicloud/pop-core" ]; then
     if ! timeout 150 npm install --prefix "$npm_dir" --no-audit --no-fund --silent \
         @alicloud/pop-core @alicloud/openapi-client @alicloud/tea-util >"$CP_WORK/npm.log" 2>&1; then
-        echo "SKIP: npm install of the Alibaba SDKs failed: $(tail -n 3 "$CP_WORK/npm.log")"
-        exit 77
+        cp_fail "npm install of the Alibaba SDKs failed: $(tail -n 3 "$CP_WORK/npm.log")"
     fi
 fi
 
