@@ -127,6 +127,7 @@ static bool ask_server(const ldns_rdf *ns, uint16_t port, struct ask *x, long lo
     struct sockaddr_storage *to = ldns_rdf2native_sockaddr_storage(ns, port, &sl);
     bool ok = false;
 
+    x->last_errno = 0; /* the error said is the last server's */
     if (to == NULL)
         return false;
     ok = udp_ask(to, (socklen_t)sl, x, deadline, a);
