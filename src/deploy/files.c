@@ -2,7 +2,10 @@
  * deploy/files — copy the certificate, chain, fullchain, key and HAProxy's
  * combined file (key followed by fullchain) to configured paths, each
  * written atomically with its owner, group and mode, and run a reload
- * command only when some file's content changed.
+ * command only when some file's content changed. The directories on the way
+ * are walked by fsio's rule: a symbolic link that someone but root could have
+ * planted (the owner= user in its own directory, say) is refused, so root's
+ * files never land, chowned, where another user pointed.
  */
 #include <libgen.h>
 #include <stdio.h>
@@ -203,13 +206,16 @@ static int put(struct files_target *t, enum kind k, const char *data, size_t len
     bool same = false;
     int rc;
 
-    if (up_to_date(path, data, len, a, &same)) {
+    if ((rc = check_dir(path, err)) != CP_OK)
+        return rc;
+    /* a directory path someone else could have redirected is refused first, even when "up to date" */
+    if ((rc = fs_check_parent(path, err)) == CP_OK && up_to_date(path, data, len, a, &same)) {
         log_debug(t->log, WHAT ": %s is up to date", path);
         return CP_OK;
     }
-    if ((rc = check_dir(path, err)) != CP_OK)
-        return rc;
-    if ((rc = fs_write_atomic_as(path, data, len, a, err)) != CP_OK) {
+    if (rc == CP_OK)
+        rc = fs_write_atomic_as(path, data, len, a, err);
+    if (rc != CP_OK) {
         err_prefix(err, WHAT ": ");
         return rc;
     }

@@ -157,6 +157,11 @@ static int install(const struct pkcs12_target *t, const struct pkcs12_input *in,
     size_t len = 0;
     int rc;
 
+    /* fsio's rule for the directories on the way, checked before "up to date" too */
+    if ((rc = fs_check_parent(t->path, err)) != CP_OK) {
+        err_prefix(err, WHAT ": ");
+        return rc;
+    }
     if (up_to_date(t, in)) {
         log_info(t->log, WHAT ": %s is up to date", t->path);
         return CP_OK;

@@ -12,12 +12,14 @@
 
 #include "dns/resolve.h"
 #include "dns/answer.h"
+#include "dns/exchange.h"
 #include "util/str.h"
 
 struct dns_resolver {
     ldns_resolver *r;
     char *desc;  /* "127.0.0.1:53" or "the system resolver", for messages */
     bool rd;     /* ask for recursion */
+    long long deadline_ms;  /* clock_mono_ms after which no query waits; 0: none */
 };
 
 static bool label_char(char c)
@@ -157,7 +159,7 @@ int dns_resolver_new(const char *server, struct dns_resolver **out, struct err *
     return CP_OK;
 }
 
-int dns_resolver_new_direct(const char *addr, struct dns_resolver **out, struct err *err)
+int dns_resolver_new_direct(const char *addr, uint16_t port, struct dns_resolver **out, struct err *err)
 {
     int rc = dns_resolver_new(addr, out, err);
 
@@ -165,9 +167,15 @@ int dns_resolver_new_direct(const char *addr, struct dns_resolver **out, struct 
         return rc;
     (*out)->rd = false;
     ldns_resolver_set_recursive((*out)->r, false);
+    ldns_resolver_set_port((*out)->r, port ? port : 53);
     ldns_resolver_set_timeout((*out)->r, (struct timeval){1, 0});
     ldns_resolver_set_retry((*out)->r, 1);
     return CP_OK;
+}
+
+void dns_resolver_set_deadline(struct dns_resolver *r, long long mono_ms)
+{
+    r->deadline_ms = mono_ms;
 }
 
 void dns_resolver_free(struct dns_resolver *r)
@@ -184,17 +192,18 @@ static int query(struct dns_resolver *r, const char *name, ldns_rr_type t, const
                  ldns_pkt **pkt, ldns_rr_list **rrs, struct err *err)
 {
     ldns_rdf *dn = ldns_dname_new_frm_str(name);
-    ldns_status st;
+    struct err why = {0};
+    int rc;
 
     *pkt = NULL;
     *rrs = NULL;
     if (dn == NULL)
         return err_set(err, CP_EINVALID, "not a DNS name: %s", name);
-    st = ldns_resolver_send(pkt, r->r, dn, t, LDNS_RR_CLASS_IN, r->rd ? LDNS_RD : 0);
-    if (st != LDNS_STATUS_OK || *pkt == NULL) {
+    if ((rc = dns_exchange(r->r, dn, t, r->rd, r->deadline_ms, pkt, &why)) != CP_OK) {
         ldns_rdf_deep_free(dn);
-        return err_set(err, CP_ENET, "resolver %s: no answer to %s %s (%s)", r->desc, tname, name,
-                       ldns_get_errorstr_by_id(st));
+        if (rc == CP_ENOMEM)
+            return err_nomem(err);
+        return err_set(err, CP_ENET, "resolver %s: no answer to %s %s (%s)", r->desc, tname, name, why.msg);
     }
     *rrs = ldns_pkt_rr_list_by_name_and_type(*pkt, dn, t, LDNS_SECTION_ANSWER);
     ldns_rdf_deep_free(dn);
@@ -287,17 +296,23 @@ int dns_follow_cname(struct dns_resolver *r, const char *fqdn, char **target, st
     return rc;
 }
 
-/* Append the rdata of every answer of type t at host to *addrs. */
+/* Append the rdata of the answers of type t at host to *addrs, up to DNS_NS_MAX_ADDRS in all;
+ * *skipped counts the rest. */
 static int addrs_of_type(struct dns_resolver *r, const char *host, ldns_rr_type t, const char *tname,
-                         char ***addrs, size_t *n, struct err *err)
+                         char ***addrs, size_t *n, size_t *skipped, struct err *err)
 {
     ldns_pkt *pkt = NULL;
     ldns_rr_list *rrs = NULL;
     int rc = query(r, host, t, tname, &pkt, &rrs, err);
+    size_t count = rrs ? ldns_rr_list_rr_count(rrs) : 0;
 
-    for (size_t i = 0; rc == CP_OK && rrs != NULL && i < ldns_rr_list_rr_count(rrs); i++) {
-        char **grown = realloc(*addrs, (*n + 1) * sizeof(**addrs));
-        if (grown == NULL) {
+    for (size_t i = 0; rc == CP_OK && i < count; i++) {
+        char **grown;
+        if (*n >= DNS_NS_MAX_ADDRS) {
+            *skipped += count - i;
+            break;
+        }
+        if ((grown = realloc(*addrs, (*n + 1) * sizeof(**addrs))) == NULL) {
             rc = err_nomem(err);
             break;
         }
@@ -310,16 +325,16 @@ static int addrs_of_type(struct dns_resolver *r, const char *host, ldns_rr_type 
     return rc;
 }
 
-int dns_host_addrs(struct dns_resolver *r, const char *host, char ***addrs, size_t *n,
-                   struct err *err)
+static int host_addrs(struct dns_resolver *r, const char *host, char ***addrs, size_t *n, size_t *skipped,
+                      struct err *err)
 {
     int rc;
 
     *addrs = NULL;
     *n = 0;
-    rc = addrs_of_type(r, host, LDNS_RR_TYPE_A, "A", addrs, n, err);
+    rc = addrs_of_type(r, host, LDNS_RR_TYPE_A, "A", addrs, n, skipped, err);
     /* an IPv4-only host may well have no answer at all for AAAA: not an error */
-    if (rc == CP_OK && addrs_of_type(r, host, LDNS_RR_TYPE_AAAA, "AAAA", addrs, n, NULL) == CP_ENOMEM)
+    if (rc == CP_OK && addrs_of_type(r, host, LDNS_RR_TYPE_AAAA, "AAAA", addrs, n, skipped, NULL) == CP_ENOMEM)
         rc = err_nomem(err);
     if (rc == CP_OK && *n == 0)
         rc = err_set(err, CP_ENOTFOUND, "resolver %s: %s has no address", r->desc, host);
@@ -331,8 +346,17 @@ int dns_host_addrs(struct dns_resolver *r, const char *host, char ***addrs, size
     return rc;
 }
 
+int dns_host_addrs(struct dns_resolver *r, const char *host, char ***addrs, size_t *n,
+                   struct err *err)
+{
+    size_t skipped = 0;
+
+    return host_addrs(r, host, addrs, n, &skipped, err);
+}
+
+/* The first DNS_ZONE_MAX_NS NS hosts of zone; *skipped counts the rest. */
 static int ns_hosts(struct dns_resolver *r, const char *zone, struct dns_ns **ns, size_t *n,
-                    struct err *err)
+                    size_t *skipped, struct err *err)
 {
     ldns_pkt *pkt = NULL;
     ldns_rr_list *rrs = NULL;
@@ -341,6 +365,10 @@ static int ns_hosts(struct dns_resolver *r, const char *zone, struct dns_ns **ns
 
     if (rc == CP_OK && count == 0)
         rc = err_set(err, CP_ENOTFOUND, "resolver %s: zone %s has no NS records", r->desc, zone);
+    if (count > DNS_ZONE_MAX_NS) {
+        *skipped += count - DNS_ZONE_MAX_NS;
+        count = DNS_ZONE_MAX_NS;
+    }
     if (rc == CP_OK && (*ns = calloc(count, sizeof(**ns))) == NULL)
         rc = err_nomem(err);
     for (size_t i = 0; rc == CP_OK && i < count; i++)
@@ -351,16 +379,17 @@ static int ns_hosts(struct dns_resolver *r, const char *zone, struct dns_ns **ns
     return rc;
 }
 
-int dns_zone_ns(struct dns_resolver *r, const char *zone, struct dns_ns **ns, size_t *n,
+int dns_zone_ns(struct dns_resolver *r, const char *zone, struct dns_ns **ns, size_t *n, size_t *skipped,
                 struct err *err)
 {
     int rc;
 
     *ns = NULL;
     *n = 0;
-    rc = ns_hosts(r, zone, ns, n, err);
+    *skipped = 0;
+    rc = ns_hosts(r, zone, ns, n, skipped, err);
     for (size_t i = 0; rc == CP_OK && i < *n; i++)
-        rc = dns_host_addrs(r, (*ns)[i].host, &(*ns)[i].addrs, &(*ns)[i].naddrs, err);
+        rc = host_addrs(r, (*ns)[i].host, &(*ns)[i].addrs, &(*ns)[i].naddrs, skipped, err);
     if (rc != CP_OK) {
         err_prefix(err, "name servers of %s: ", zone);
         dns_ns_free(*ns, *n);

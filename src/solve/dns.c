@@ -224,7 +224,7 @@ static int publish(struct dns_solver *d, struct dns_txt *batch, struct entry **w
  * caller goes on alone with what is still queued. */
 static int together(struct dns_solver *d, struct dns_txt *batch, struct entry **who, bool *done, struct err *err)
 {
-    struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log};
+    struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log, 0};
     struct dns_round_member m = {d->round_key, d->expected, batch,  0,      d->provider,
                                  d->res,       &po,         d->skip, d->log, DNS_ROUND_PUBLISH};
     struct err why = {0};
@@ -260,7 +260,7 @@ static int dns_wait_ready(struct solver *s, struct err *err)
     struct dns_solver *d = (struct dns_solver *)s;
     struct dns_txt *batch = calloc(d->n ? d->n : 1, sizeof(*batch));
     struct entry **who = calloc(d->n ? d->n : 1, sizeof(*who));
-    struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log};
+    struct dns_propagation_opts po = {d->timeout_s, d->cancel, d->log, 0};
     bool done = false;
     size_t k;
     int rc = batch && who ? CP_OK : err_nomem(err);

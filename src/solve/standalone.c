@@ -21,8 +21,25 @@
 
 #define MAX_TOKENS 256
 #define PREFIX "/.well-known/acme-challenge/"
-#define MAX_CONNECTIONS 64      /* a CA validates from a handful of vantage points */
-#define CONNECTION_TIMEOUT_S 10 /* idle connections are dropped after this */
+/*
+ * Connection limits, so that whoever can reach the port cannot keep the CA out
+ * (review 22, finding 5). A CA validates from a handful of vantage points, each
+ * with one or two connections, so:
+ * - PER_IP_CONNECTIONS: one address holds at most this many at once; more are
+ *   accepted and closed at once, so an attacker's idle connections use up only
+ *   its own share, never the validators';
+ * - MAX_CONNECTIONS: all addresses together, per listening address (two of
+ *   them stay well below the usual 1024 file descriptors); the listen backlog
+ *   matches it;
+ * - CONNECTION_TIMEOUT_S: a connection idle this long is closed. libmicrohttpd
+ *   (0.9.75 and 1.0) has no whole-request deadline: each byte received restarts
+ *   this timer, so a client trickling a byte every few seconds keeps its
+ *   connection until its request head reaches the connection memory limit
+ *   (32 KiB by default) -- but only inside its own per-address share.
+ */
+#define PER_IP_CONNECTIONS 8
+#define MAX_CONNECTIONS 256
+#define CONNECTION_TIMEOUT_S 5
 
 struct token {
     char *token;
@@ -151,7 +168,7 @@ static int bind_socket(const char *spec, int *fd_out, struct err *err)
         rc = err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(errno));
     else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
              (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-             bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0)
+             bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, MAX_CONNECTIONS) != 0)
         rc = err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(errno));
     freeaddrinfo(ai);
     if (rc != CP_OK && fd >= 0)
@@ -184,6 +201,7 @@ static int start_one(struct standalone_solver *s, const char *spec, struct err *
     s->daemons[s->ndaemons] = MHD_start_daemon(
         MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL, on_request, s,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S, MHD_OPTION_END);
     /* Not closing fd on failure is deliberate: MHD 0.9.75 closes a given listen
      * socket on most of its failure paths, and a double close in a threaded

@@ -229,7 +229,147 @@ int fs_symlink_atomic_at(int dirfd, const char *target, const char *name, const 
     return rc == CP_OK ? fs_fsync_fd(dirfd, path, err) : rc;
 }
 
-/* Open the directory holding path (following symlinks: an administrator's path); *base is its last part. */
+/*
+ * The directories of a path a root process writes and chowns into (a `files`
+ * target's tls/ directory, say) may belong to someone else: the owner= user may
+ * own tls/'s parent and replace tls by a link to /etc (review 22, finding 4).
+ * So a path is walked one name at a time, each directory opened with
+ * O_NOFOLLOW, and a symbolic link on the way is followed only when nobody but
+ * root or our own user could have put it there or changed it: the link belongs
+ * to one of them, and so does the directory holding it, which nobody else
+ * (group or others) can write. Root's own links (/var -> /data, /etc/ssl/...)
+ * still work; a link a service user made, or one in a shared directory, is
+ * refused with the path to give instead. Each step works on the directory
+ * already open, so swapping a name afterwards cannot lead the walk elsewhere.
+ */
+#define MAX_LINKS 40 /* symbolic links in one path, the kernel's own limit */
+
+struct walk {
+    const char *path; /* the whole path, for messages */
+    int fd;           /* the directory reached so far (O_PATH) */
+    char *todo;       /* what is left to walk; replaced when a link is followed */
+    bool followed;    /* todo was just replaced */
+    int links;
+    char shown[4096]; /* the directories walked, for messages */
+};
+
+static bool trusted_uid(uid_t uid)
+{
+    return uid == 0 || uid == geteuid();
+}
+
+/* May the link at name in w->fd (shown as w->shown) be followed? */
+static int check_link(struct walk *w, const char *name, struct err *err)
+{
+    struct stat l, d;
+
+    if (fstatat(w->fd, name, &l, AT_SYMLINK_NOFOLLOW) != 0 || fstat(w->fd, &d) != 0)
+        return err_set(err, CP_EIO, "cannot create %s: %s: %s", w->path, w->shown, strerror(errno));
+    if (!trusted_uid(l.st_uid))
+        return err_set(err, CP_EINVALID, "refusing to write %s: %s is a symbolic link of uid %ld; "
+                       "give the directory it points to", w->path, w->shown, (long)l.st_uid);
+    if (!trusted_uid(d.st_uid) || (d.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return err_set(err, CP_EINVALID, "refusing to write %s: %s is a symbolic link in a directory others "
+                       "can write; give the directory it points to", w->path, w->shown);
+    if (++w->links > MAX_LINKS)
+        return err_set(err, CP_EINVALID, "cannot create %s: too many symbolic links", w->path);
+    return CP_OK;
+}
+
+/* Go on from the link at name: its target, then rest. */
+static int follow(struct walk *w, const char *name, const char *rest, size_t shown_len, struct err *err)
+{
+    char target[4096];
+    ssize_t n = readlinkat(w->fd, name, target, sizeof(target) - 1);
+    char *todo = NULL;
+
+    if (n < 0)
+        return err_set(err, CP_EIO, "cannot create %s: %s: %s", w->path, w->shown, strerror(errno));
+    target[n] = '\0';
+    if ((todo = str_printf("%s/%s", target, rest)) == NULL)
+        return err_nomem(err);
+    w->shown[target[0] == '/' ? 0 : shown_len] = '\0';
+    if (target[0] == '/') {
+        close(w->fd);
+        w->fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    free(w->todo);
+    w->todo = todo;
+    w->followed = true;
+    return w->fd >= 0 ? CP_OK : err_set(err, CP_EIO, "cannot open /: %s", strerror(errno));
+}
+
+/* One name of the walk: a directory is entered, a link followed if trusted. */
+static int step(struct walk *w, const char *name, const char *rest, struct err *err)
+{
+    size_t len = strlen(w->shown);
+    int fd = openat(w->fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), e = errno;
+    struct stat st;
+    int rc;
+
+    snprintf(w->shown + len, sizeof(w->shown) - len, "%s%s", len && w->shown[len - 1] == '/' ? "" : "/", name);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(w->fd);
+        w->fd = fd;
+        return CP_OK;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (!fs_is_symlink_at(w->fd, name))
+        return err_set(err, e == ENOENT ? CP_ENOTFOUND : CP_EIO, "cannot create %s: %s: %s", w->path, w->shown,
+                       strerror(fd >= 0 ? ENOTDIR : e));
+    if ((rc = check_link(w, name, err)) != CP_OK)
+        return rc;
+    return follow(w, name, rest, len, err);
+}
+
+static int walk_all(struct walk *w, struct err *err)
+{
+    char *p = w->todo;
+    int rc = CP_OK;
+
+    while (rc == CP_OK) {
+        while (*p == '/')
+            p++;
+        if (*p == '\0')
+            break;
+        char *end = strchrnul(p, '/'), save = *end;
+        *end = '\0';
+        w->followed = false;
+        if (strcmp(p, ".") != 0)
+            rc = step(w, p, save ? end + 1 : "", err);
+        if (w->followed)
+            p = w->todo;
+        else
+            p = save ? end + 1 : end;
+    }
+    return rc;
+}
+
+/* Open directory dir by the rule above; *fd can be read, written in and synced. */
+static int open_dir_walked(const char *dir, const char *path, int *fd, struct err *err)
+{
+    struct walk w = {path, -1, strdup(dir), false, 0, ""};
+    int rc = CP_OK;
+
+    *fd = -1;
+    if (w.todo == NULL)
+        return err_nomem(err);
+    if (dir[0] != '/')
+        snprintf(w.shown, sizeof(w.shown), ".");
+    if ((w.fd = open(dir[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        rc = err_set(err, CP_EIO, "cannot create %s: %s", path, strerror(errno));
+    if (rc == CP_OK)
+        rc = walk_all(&w, err);
+    if (rc == CP_OK && (*fd = openat(w.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        rc = err_set(err, CP_EIO, "cannot create %s: %s", path, strerror(errno));
+    if (w.fd >= 0)
+        close(w.fd);
+    free(w.todo);
+    return rc;
+}
+
+/* Open the directory holding path by the rule above; *base is its last part. */
 static int open_parent(const char *path, int *fd, char **base, struct err *err)
 {
     char *c1 = strdup(path), *c2 = strdup(path);
@@ -239,12 +379,23 @@ static int open_parent(const char *path, int *fd, char **base, struct err *err)
     *base = NULL;
     if (c1 == NULL || c2 == NULL || (*base = strdup(basename(c2))) == NULL)
         rc = err_nomem(err);
-    else if ((*fd = open(dirname(c1), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        rc = err_set(err, CP_EIO, "cannot create %s: %s", path, strerror(errno));
+    else
+        rc = open_dir_walked(dirname(c1), path, fd, err);
     if (rc != CP_OK)
         str_free(base);
     free(c1);
     free(c2);
+    return rc;
+}
+
+int fs_check_parent(const char *path, struct err *err)
+{
+    char *base = NULL;
+    int fd = -1, rc = open_parent(path, &fd, &base, err);
+
+    if (fd >= 0)
+        close(fd);
+    free(base);
     return rc;
 }
 

@@ -11,8 +11,15 @@
  * The *_at forms work on one name inside an open directory and never follow
  * a symlink at that name: they are what code walking a tree it must not be
  * led out of (the state directory, a web root) uses. `path` only names the
- * file in messages. The path forms open the parent directory as given (an
- * administrator's path may hold symlinks) and call the *_at forms.
+ * file in messages. The path forms walk to the parent directory one name at a
+ * time and call the *_at forms. On the way a symbolic link is followed only
+ * when it and the directory holding it belong to root (or to the user we run
+ * as) and that directory is writable by nobody else (group or others): an
+ * administrator's links such as /var -> /data work, a link someone else could
+ * have planted is refused, CP_EINVALID "refusing to write PATH: DIR is a
+ * symbolic link of uid N; give the directory it points to" (or "... is a
+ * symbolic link in a directory others can write; ..."). The final name is
+ * never followed.
  */
 #ifndef CP_UTIL_FSIO_H
 #define CP_UTIL_FSIO_H
@@ -47,6 +54,11 @@ struct fs_attrs {
  * file before the rename, so the final name never has other attributes. */
 int fs_write_atomic_as(const char *path, const void *data, size_t len, const struct fs_attrs *a,
                        struct err *err) CP_WUR;
+
+/* Can the directory holding path be reached by the rule above? CP_ENOTFOUND
+ * ("cannot create PATH: DIR: No such file or directory") when a directory on
+ * the way does not exist, CP_EINVALID for a refused link. */
+int fs_check_parent(const char *path, struct err *err) CP_WUR;
 
 /* Read a whole file of at most max bytes; *out is malloc'd and NUL-terminated.
  * CP_ENOTFOUND when it does not exist, CP_EINVALID when larger than max.

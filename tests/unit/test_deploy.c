@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -682,6 +683,63 @@ static void test_pkcs12_round_trip(void **state)
     free(epath);
 }
 
+/* Review 22, finding 4: the service user (nobody) owns svc/ and points svc/tls at a
+ * directory of root's. The files and pkcs12 targets refuse, before writing anything
+ * or calling the file there "up to date". Root only (the link must be another user's). */
+static void test_deploy_planted_link(void **state)
+{
+    struct passwd *pw = getpwnam("nobody");
+    struct pems p;
+    char *dir, *svc, *link, *victim, *dirset, *owner, *pfx, *want;
+    struct deploy_target *t;
+    struct err err = {0};
+    bool changed = false;
+
+    (void)state;
+    if (geteuid() != 0 || pw == NULL)
+        skip();
+    make_pems(&p, 3);
+    dir = test_tmpdir("cp-deploy");
+    svc = str_printf("%s/svc", dir);
+    link = str_printf("%s/svc/tls", dir);
+    victim = str_printf("%s/victim", dir);
+    dirset = str_printf("dir=%s", link);
+    owner = str_printf("owner=%s", pw->pw_name);
+    pfx = str_printf("path=%s/site.pfx", link);
+    assert_int_equal(mkdir(svc, 0755), 0);
+    assert_int_equal(chown(svc, pw->pw_uid, (gid_t)-1), 0);
+    assert_int_equal(mkdir(victim, 0700), 0);
+    assert_int_equal(symlink(victim, link), 0);
+    assert_int_equal(lchown(link, pw->pw_uid, (gid_t)-1), 0);
+    t = build("files", (const char *[]){dirset, owner, NULL}, &err);
+    assert_non_null(t);
+    assert_int_equal(run(t, &p.view, &changed, &err), CP_EINVALID);
+    want = str_printf("files: refusing to write %s/cert.pem: %s is a symbolic link of uid %ld; "
+                      "give the directory it points to", link, link, (long)pw->pw_uid);
+    assert_string_equal(err.msg, want);
+    assert_false(changed);
+    deploy_target_free(t);
+    free(want);
+    t = build("pkcs12", (const char *[]){pfx, owner, NULL}, &err);
+    assert_non_null(t);
+    assert_int_equal(run(t, &p.view, &changed, &err), CP_EINVALID);
+    want = str_printf("pkcs12: refusing to write %s: %s is a symbolic link of uid %ld; "
+                      "give the directory it points to", pfx + 5, link, (long)pw->pw_uid);
+    assert_string_equal(err.msg, want);
+    deploy_target_free(t);
+    assert_int_equal(rmdir(victim), 0); /* still empty: nothing was written through the link */
+    free(want);
+    test_rm_rf(dir);
+    free_pems(&p);
+    free(dir);
+    free(svc);
+    free(link);
+    free(victim);
+    free(dirset);
+    free(owner);
+    free(pfx);
+}
+
 static void test_pkcs12_errors(void **state)
 {
     struct pems p, other;
@@ -858,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_files_shell_reload),
         cmocka_unit_test(test_pkcs12_round_trip),
         cmocka_unit_test(test_pkcs12_errors),
+        cmocka_unit_test(test_deploy_planted_link),
         cmocka_unit_test(test_exec_env),
         cmocka_unit_test(test_exec_failure),
         cmocka_unit_test(test_stored_load),

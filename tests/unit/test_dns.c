@@ -702,7 +702,7 @@ static void lookups_nxdomain(void **state)
     struct dns_test_env *e = *state;
     struct dns_resolver *r = NULL;
     struct dns_txt rec = {"_acme-challenge.www.example.test.", "v", "example.test.", NULL, true};
-    struct dns_propagation_opts po = {1, NULL, NULL};
+    struct dns_propagation_opts po = {1, NULL, NULL, 0};
     struct err err = {0};
     char *zone = NULL, *target = NULL, *want = NULL;
 
@@ -724,6 +724,267 @@ static void lookups_nxdomain(void **state)
     assert_string_equal(err.msg, "DNS server \"127.0.0.1:99999\": bad port");
 }
 
+/* ---- Security review 22, finding 7: replies must match the query; the propagation
+ * check is bounded (fan-out caps, the deadline inside a pass). A scripted DNS server
+ * on loopback: each mode says what it sends back for one query. ---- */
+
+enum script_mode {
+    SCRIPT_SPOOFS,           /* a wrong ID, a wrong name, a wrong type; nothing else */
+    SCRIPT_SPOOFS_THEN_REAL, /* the same, then the real reply */
+    SCRIPT_ZONE,             /* NS: ns1..nsK.example.test.; A: A_PER_NS addresses; TXT: "v" */
+};
+
+struct script_dns {
+    int fd;
+    unsigned short port;
+    enum script_mode mode;
+    int nns, naddrs;
+    atomic_int stop, queries;
+    pthread_t thread;
+};
+
+/* A reply to q with this id and question, answering with the records in rrs (zone file lines). */
+static void script_send(struct script_dns *d, const ldns_pkt *q, uint16_t id, const char *qname, ldns_rr_type qt,
+                        char **rrs, int nrrs, const struct sockaddr_in *to)
+{
+    ldns_pkt *a = ldns_pkt_new();
+    ldns_rr *question = ldns_rr_new();
+    uint8_t *wire = NULL;
+    size_t size = 0;
+
+    (void)q;
+    ldns_rr_set_owner(question, ldns_dname_new_frm_str(qname));
+    ldns_rr_set_type(question, qt);
+    ldns_rr_set_class(question, LDNS_RR_CLASS_IN);
+    ldns_rr_set_question(question, true);
+    ldns_pkt_set_id(a, id);
+    ldns_pkt_set_qr(a, true);
+    ldns_pkt_set_aa(a, true);
+    ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, question);
+    for (int i = 0; i < nrrs; i++) {
+        ldns_rr *rr = NULL;
+        assert_int_equal(ldns_rr_new_frm_str(&rr, rrs[i], 60, NULL, NULL), LDNS_STATUS_OK);
+        ldns_pkt_push_rr(a, LDNS_SECTION_ANSWER, rr);
+    }
+    if (ldns_pkt2wire(&wire, a, &size) == LDNS_STATUS_OK)
+        (void)sendto(d->fd, wire, size, 0, (const struct sockaddr *)to, sizeof(*to));
+    free(wire);
+    ldns_pkt_free(a);
+}
+
+static void script_spoofs(struct script_dns *d, const ldns_pkt *q, const char *qname, ldns_rr_type qt,
+                          const struct sockaddr_in *to)
+{
+    char *spoof = str_printf("%s 60 IN TXT \"spoofed\"", qname), *real = str_printf("%s 60 IN TXT \"real\"", qname);
+    uint16_t id = ldns_pkt_id(q);
+
+    script_send(d, q, (uint16_t)(id ^ 0x5a5a), qname, qt, &spoof, 1, to);
+    script_send(d, q, id, "other.example.test.", qt, &spoof, 1, to);
+    script_send(d, q, id, qname, LDNS_RR_TYPE_A, &spoof, 1, to);
+    if (d->mode == SCRIPT_SPOOFS_THEN_REAL)
+        script_send(d, q, id, qname, qt, &real, 1, to);
+    free(spoof);
+    free(real);
+}
+
+/* SCRIPT_ZONE: the name servers of example.test. and their addresses, all 127.0.0.1. */
+static void script_zone(struct script_dns *d, const ldns_pkt *q, const char *qname, ldns_rr_type qt,
+                        const struct sockaddr_in *to)
+{
+    char *rrs[16] = {0};
+    int n = 0;
+
+    if (qt == LDNS_RR_TYPE_NS)
+        for (; n < d->nns && n < 16; n++)
+            rrs[n] = str_printf("%s 60 IN NS ns%d.example.test.", qname, n + 1);
+    if (qt == LDNS_RR_TYPE_A)
+        for (; n < d->naddrs && n < 16; n++)
+            rrs[n] = str_printf("%s 60 IN A 127.0.0.1", qname);
+    if (qt == LDNS_RR_TYPE_TXT)
+        rrs[n++] = str_printf("%s 60 IN TXT \"v\"", qname);
+    script_send(d, q, ldns_pkt_id(q), qname, qt, rrs, n, to);
+    for (int i = 0; i < n; i++)
+        free(rrs[i]);
+}
+
+static void script_answer(struct script_dns *d, const uint8_t *buf, size_t len, const struct sockaddr_in *from)
+{
+    ldns_pkt *q = NULL;
+
+    if (ldns_wire2pkt(&q, buf, len) == LDNS_STATUS_OK) {
+        ldns_rr *question = ldns_rr_list_rr(ldns_pkt_question(q), 0);
+        char *qname = ldns_rdf2str(ldns_rr_owner(question));
+
+        d->queries++;
+        if (d->mode == SCRIPT_ZONE)
+            script_zone(d, q, qname, ldns_rr_get_type(question), from);
+        else
+            script_spoofs(d, q, qname, ldns_rr_get_type(question), from);
+        free(qname);
+    }
+    ldns_pkt_free(q);
+}
+
+static void *script_run(void *arg)
+{
+    struct script_dns *d = arg;
+    uint8_t buf[512];
+
+    while (!d->stop) {
+        struct pollfd pfd = {d->fd, POLLIN, 0};
+        struct sockaddr_in from;
+        socklen_t flen = sizeof(from);
+        ssize_t n;
+
+        if (poll(&pfd, 1, 50) <= 0)
+            continue;
+        if ((n = recvfrom(d->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen)) > 0)
+            script_answer(d, buf, (size_t)n, &from);
+    }
+    return NULL;
+}
+
+/* A UDP socket on 127.0.0.1; with a thread answering per mode when run is set, else silent. */
+static void script_start(struct script_dns *d, enum script_mode mode, bool run)
+{
+    struct sockaddr_in sa = {0};
+    socklen_t len = sizeof(sa);
+
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    d->fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(d->fd >= 0);
+    assert_int_equal(bind(d->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(getsockname(d->fd, (struct sockaddr *)&sa, &len), 0);
+    d->port = ntohs(sa.sin_port);
+    d->mode = mode;
+    d->stop = 0;
+    d->thread = 0;
+    if (run)
+        assert_int_equal(pthread_create(&d->thread, NULL, script_run, d), 0);
+}
+
+static void script_stop(struct script_dns *d)
+{
+    d->stop = 1;
+    if (d->thread)
+        pthread_join(d->thread, NULL);
+    close(d->fd);
+}
+
+/* Replies with the wrong ID, name or type are dropped; the real one, after them, is taken. */
+static void reply_must_match_query(void **state)
+{
+    struct script_dns d = {0};
+    struct dns_resolver *r = NULL;
+    struct err err = {0};
+    char *server, **vals = NULL;
+    size_t n = 0;
+
+    (void)state;
+    script_start(&d, SCRIPT_SPOOFS_THEN_REAL, true);
+    server = str_printf("127.0.0.1:%u", d.port);
+    assert_int_equal(dns_resolver_new(server, &r, &err), CP_OK);
+    assert_int_equal(dns_txt_lookup(r, "_acme-challenge.www.example.test.", &vals, &n, &err), CP_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(vals[0], "real");
+    dns_strv_free(vals, n);
+    dns_resolver_free(r);
+    script_stop(&d);
+    free(server);
+}
+
+/* Only mismatched replies: no answer, however many came, and the error says so. */
+static void reply_mismatch_is_no_answer(void **state)
+{
+    struct script_dns d = {0};
+    struct dns_resolver *r = NULL;
+    struct err err = {0};
+    char *server, *want, **vals = NULL;
+    size_t n = 0;
+
+    (void)state;
+    script_start(&d, SCRIPT_SPOOFS, true);
+    server = str_printf("127.0.0.1:%u", d.port);
+    assert_int_equal(dns_resolver_new(server, &r, &err), CP_OK);
+    assert_int_equal(dns_txt_lookup(r, "_acme-challenge.www.example.test.", &vals, &n, &err), CP_ENET);
+    assert_int_equal(n, 0);
+    /* two tries (dns_resolver_new's retry count), three spoofs each */
+    want = str_printf("resolver %s: no answer to TXT _acme-challenge.www.example.test. "
+                      "(timed out; 6 replies that did not match the query dropped)", server);
+    assert_string_equal(err.msg, want);
+    free(want);
+    dns_resolver_free(r);
+    script_stop(&d);
+    free(server);
+}
+
+/* Six silent name servers and a 2 s timeout: the check ends at its deadline, not after 6 s. */
+static void propagation_deadline_holds(void **state)
+{
+    struct script_dns zone = {.nns = 6, .naddrs = 1}, silent = {0};
+    struct dns_txt rec = {"_acme-challenge.www.example.test.", "v", "example.test.", NULL, true};
+    struct dns_propagation_opts po = {2, NULL, NULL, 0};
+    struct dns_resolver *r = NULL;
+    struct err err = {0};
+    char *server;
+    long long start;
+
+    (void)state;
+    script_start(&zone, SCRIPT_ZONE, true);
+    script_start(&silent, SCRIPT_ZONE, false);
+    po.port = silent.port;
+    server = str_printf("127.0.0.1:%u", zone.port);
+    assert_int_equal(dns_resolver_new(server, &r, &err), CP_OK);
+    start = clock_mono_ms();
+    assert_int_equal(dns_propagation_wait(r, &rec, 1, &po, &err), CP_ETIMEOUT);
+    assert_true(clock_mono_ms() - start < 3500);
+    assert_string_equal(err.msg, "propagation: 127.0.0.1 (ns1.example.test.) did not answer for TXT "
+                                 "_acme-challenge.www.example.test. after 2 s");
+    dns_resolver_free(r);
+    script_stop(&zone);
+    script_stop(&silent);
+    free(server);
+}
+
+static void capture_log(void *ud, int level, const char *line)
+{
+    char *buf = ud;
+
+    (void)level;
+    snprintf(buf + strlen(buf), 1024 - strlen(buf), "%s\n", line);
+}
+
+/* 12 name servers of 6 addresses each: 8 x 4 are asked, and the log says what was left out. */
+static void propagation_fanout_capped(void **state)
+{
+    struct script_dns zone = {.nns = 12, .naddrs = 6};
+    struct dns_txt rec = {"_acme-challenge.www.example.test.", "v", "example.test.", NULL, true};
+    char logbuf[1024] = "";
+    struct logger lg = {CP_LOG_INFO, capture_log, logbuf};
+    struct dns_propagation_opts po = {5, NULL, &lg, 0};
+    struct dns_resolver *r = NULL;
+    struct err err = {0};
+    char *server;
+
+    (void)state;
+    script_start(&zone, SCRIPT_ZONE, true);
+    po.port = zone.port;
+    server = str_printf("127.0.0.1:%u", zone.port);
+    assert_int_equal(dns_resolver_new(server, &r, &err), CP_OK);
+    assert_int_equal(dns_propagation_wait(r, &rec, 1, &po, &err), CP_OK);
+    assert_non_null(strstr(logbuf, "propagation: zone example.test.: asking 8 name servers with 4 addresses each "
+                                   "at most; 20 more name server(s) or address(es) not asked\n"));
+    assert_non_null(strstr(logbuf, "propagation: 32 name server address(es) serve every value after"));
+    /* one NS query, 8 A and 8 AAAA queries, 32 TXT queries */
+    assert_int_equal(zone.queries, 1 + 8 + 8 + 32);
+    dns_resolver_free(r);
+    script_stop(&zone);
+    free(server);
+}
+
+/* ---- end of finding 7's tests ---- */
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -740,6 +1001,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_solver_dns_recover, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(lookups_nxdomain, solver_setup, solver_teardown),
         cmocka_unit_test_setup_teardown(lookups_empty_record, solver_setup, solver_teardown),
+        /* finding 7 (review 22) */
+        cmocka_unit_test(reply_must_match_query),
+        cmocka_unit_test(reply_mismatch_is_no_answer),
+        cmocka_unit_test(propagation_deadline_holds),
+        cmocka_unit_test(propagation_fanout_capped),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

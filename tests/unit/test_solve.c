@@ -11,8 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -414,6 +418,52 @@ static void test_standalone(void **state)
     http_transport_free(t);
 }
 
+/* Review 22, finding 5: a connection from 127.0.0.2 that sends one byte and then idles. */
+static int idle_connection(int port)
+{
+    struct sockaddr_in from = {0}, to = {0};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    from.sin_family = to.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(0x7f000002);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    to.sin_port = htons((uint16_t)port);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+    assert_int_equal(write(fd, "G", 1), 1);
+    return fd;
+}
+
+/* 100 idle connections from one address (the attacker, 127.0.0.2) use up only that
+ * address's share; the CA's request (from 127.0.0.1) is still answered. */
+static void test_standalone_idle_flood(void **state)
+{
+    const char *listen[] = {"127.0.0.1:0"};
+    struct http_opts o = {.timeout_s = 5};
+    struct err err = {0};
+    struct http_transport *t = http_curl_new(&o, &err);
+    struct solver *s = solver_standalone_new(listen, 1, NULL, &err);
+    struct timespec settle = {0, 300 * 1000000L};
+    int fds[100], port;
+    char *body = NULL;
+
+    (void)state;
+    assert_non_null(s);
+    port = solver_standalone_port(s, 0);
+    assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
+    for (size_t i = 0; i < 100; i++)
+        fds[i] = idle_connection(port);
+    nanosleep(&settle, NULL); /* the responder has accepted (and dropped) them by now */
+    assert_int_equal(fetch(t, "127.0.0.1", port, "tok_en-1", &body), 200);
+    assert_string_equal(body, "tok_en-1.thumb");
+    free(body);
+    for (size_t i = 0; i < 100; i++)
+        close(fds[i]);
+    solver_free(s);
+    http_transport_free(t);
+}
+
 static int open_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
@@ -716,6 +766,7 @@ int main(void)
         cmocka_unit_test(test_webroot_keeps_existing_dirs),
         cmocka_unit_test(test_standalone),
         cmocka_unit_test(test_standalone_busy_port),
+        cmocka_unit_test(test_standalone_idle_flood),
         cmocka_unit_test(test_webroot_symlink),
         cmocka_unit_test(test_exec_no_secrets),
         cmocka_unit_test(test_exec_dies_with_parent),

@@ -11,7 +11,14 @@
 
 #include <cmocka.h>
 
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support/files.h"
 #include "util/err.h"
+#include "util/fsio.h"
 #include "util/str.h"
 
 static void check(const char *in, const char *want)
@@ -73,6 +80,143 @@ static void test_err_sanitized(void **state)
     assert_string_equal(e.msg, "CA says ]0;pwned!");
 }
 
+/* fsio's path walk (review 22, finding 4). A tree under a fresh root-owned
+ * directory: svc/ belongs to nobody (a service user), victim/ to root. */
+struct walk_fix {
+    char *dir, *svc, *victim, *victim_file;
+    uid_t nobody;
+};
+
+static void walk_setup(struct walk_fix *f)
+{
+    struct passwd *pw = getpwnam("nobody");
+
+    if (geteuid() != 0 || pw == NULL)
+        skip(); /* a planted link needs another user: run as root */
+    f->nobody = pw->pw_uid;
+    f->dir = test_tmpdir("cp-walk");
+    f->svc = str_printf("%s/svc", f->dir);
+    f->victim = str_printf("%s/victim", f->dir);
+    f->victim_file = str_printf("%s/victim/cert.pem", f->dir);
+    assert_int_equal(mkdir(f->svc, 0755), 0);
+    assert_int_equal(chown(f->svc, f->nobody, (gid_t)-1), 0);
+    assert_int_equal(mkdir(f->victim, 0755), 0);
+}
+
+static void walk_teardown(struct walk_fix *f)
+{
+    test_rm_rf(f->dir);
+    free(f->dir);
+    free(f->svc);
+    free(f->victim);
+    free(f->victim_file);
+}
+
+static int write_as_nobody(const struct walk_fix *f, const char *path, struct err *err)
+{
+    const struct fs_attrs a = {0644, f->nobody, (gid_t)-1};
+
+    return fs_write_atomic_as(path, "cert", 4, &a, err);
+}
+
+/* The service user's link svc/tls -> victim: refused, nothing written where it points. */
+static void test_fsio_planted_link_refused(void **state)
+{
+    struct walk_fix f;
+    struct err err = {0};
+    char *link, *path, *want;
+
+    (void)state;
+    walk_setup(&f);
+    link = str_printf("%s/tls", f.svc);
+    path = str_printf("%s/cert.pem", link);
+    assert_int_equal(symlink(f.victim, link), 0);
+    assert_int_equal(lchown(link, f.nobody, (gid_t)-1), 0);
+    assert_int_equal(write_as_nobody(&f, path, &err), CP_EINVALID);
+    want = str_printf("refusing to write %s: %s is a symbolic link of uid %ld; give the directory it points to",
+                      path, link, (long)f.nobody);
+    assert_string_equal(err.msg, want);
+    assert_false(fs_exists(f.victim_file));
+    free(want);
+    free(path);
+    free(link);
+    walk_teardown(&f);
+}
+
+/* Root's own link, but in a directory others can write (anyone could have swapped it): refused. */
+static void test_fsio_link_in_writable_dir_refused(void **state)
+{
+    struct walk_fix f;
+    struct err err = {0};
+    char *shared, *link, *path, *want;
+
+    (void)state;
+    walk_setup(&f);
+    shared = str_printf("%s/shared", f.dir);
+    link = str_printf("%s/tls", shared);
+    path = str_printf("%s/cert.pem", link);
+    assert_int_equal(mkdir(shared, 0777), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    assert_int_equal(symlink(f.victim, link), 0);
+    assert_int_equal(write_as_nobody(&f, path, &err), CP_EINVALID);
+    want = str_printf("refusing to write %s: %s is a symbolic link in a directory others can write; "
+                      "give the directory it points to", path, link);
+    assert_string_equal(err.msg, want);
+    assert_false(fs_exists(f.victim_file));
+    free(want);
+    free(path);
+    free(link);
+    free(shared);
+    walk_teardown(&f);
+}
+
+/* Root's links in root's directories are followed, relative and absolute, chained;
+ * a link as the final name is replaced, not followed. */
+static void test_fsio_root_links_followed(void **state)
+{
+    struct walk_fix f;
+    struct err err = {0};
+    char *rel, *abs, *path, *final;
+    struct stat st;
+
+    (void)state;
+    walk_setup(&f);
+    rel = str_printf("%s/rel", f.dir);
+    abs = str_printf("%s/abs", f.dir);
+    path = str_printf("%s/./cert.pem", abs);
+    final = str_printf("%s/final.pem", f.victim);
+    assert_int_equal(symlink("victim", rel), 0);
+    assert_int_equal(symlink(rel, abs), 0);
+    assert_int_equal(write_as_nobody(&f, path, &err), CP_OK);
+    assert_int_equal(stat(f.victim_file, &st), 0);
+    assert_int_equal(st.st_uid, f.nobody);
+    assert_int_equal(symlink(f.victim_file, final), 0);
+    assert_int_equal(write_as_nobody(&f, final, &err), CP_OK);
+    assert_int_equal(lstat(final, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    free(final);
+    free(path);
+    free(abs);
+    free(rel);
+    walk_teardown(&f);
+}
+
+/* A missing directory on the way is CP_ENOTFOUND, naming it. */
+static void test_fsio_missing_dir(void **state)
+{
+    char *dir = test_tmpdir("cp-walk"), *path = str_printf("%s/no/such/cert.pem", dir), *want;
+    struct err err = {0};
+
+    (void)state;
+    assert_int_equal(fs_check_parent(path, &err), CP_ENOTFOUND);
+    want = str_printf("cannot create %s: %s/no: No such file or directory", path, dir);
+    assert_string_equal(err.msg, want);
+    free(want);
+    free(path);
+    test_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -81,6 +225,10 @@ int main(void)
         cmocka_unit_test(test_sanitize_bidi),
         cmocka_unit_test(test_sanitize_invalid_utf8),
         cmocka_unit_test(test_err_sanitized),
+        cmocka_unit_test(test_fsio_planted_link_refused),
+        cmocka_unit_test(test_fsio_link_in_writable_dir_refused),
+        cmocka_unit_test(test_fsio_root_links_followed),
+        cmocka_unit_test(test_fsio_missing_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
