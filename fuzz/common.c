@@ -93,3 +93,12 @@ char *fuzz_cstr(const uint8_t *data, size_t len)
     }
     return s;
 }
+
+void fuzz_check_failure(const struct err *e, int rc)
+{
+    if (rc == CP_OK || e->code != rc || e->msg[0] == '\0')
+        abort();
+    for (const char *p = e->msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            abort();
+}

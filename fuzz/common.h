@@ -27,4 +27,8 @@ struct acme_client *fuzz_client(struct fuzz_transport *ft);
 /* A NUL-terminated copy of data (malloc'd), or NULL. */
 char *fuzz_cstr(const uint8_t *data, size_t len);
 
+/* abort() unless e holds what a failure with code rc must leave: that code
+ * and one non-empty line without control characters. */
+void fuzz_check_failure(const struct err *e, int rc);
+
 #endif
