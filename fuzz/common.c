@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,4 +102,19 @@ void fuzz_check_failure(const struct err *e, int rc)
     for (const char *p = e->msg; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             abort();
+}
+
+char *fuzz_rotate(const char *text, size_t at, size_t n)
+{
+    char *s = strdup(text);
+
+    if (s == NULL)
+        abort();
+    for (char *p = s + at; p < s + at + n; p++) {
+        if (*p == 'z' || *p == 'Z' || *p == '9')
+            *p = (char)(*p - (*p == '9' ? 9 : 25));
+        else if (isalnum((unsigned char)*p))
+            (*p)++;
+    }
+    return s;
 }
