@@ -1,5 +1,6 @@
 #include "common.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,30 @@ char *fuzz_cstr(const uint8_t *data, size_t len)
     if (s != NULL) {
         memcpy(s, data, len);
         s[len] = '\0';
+    }
+    return s;
+}
+
+void fuzz_check_failure(const struct err *e, int rc)
+{
+    if (rc == CP_OK || e->code != rc || e->msg[0] == '\0')
+        abort();
+    for (const char *p = e->msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            abort();
+}
+
+char *fuzz_rotate(const char *text, size_t at, size_t n)
+{
+    char *s = strdup(text);
+
+    if (s == NULL)
+        abort();
+    for (char *p = s + at; p < s + at + n; p++) {
+        if (*p == 'z' || *p == 'Z' || *p == '9')
+            *p = (char)(*p - (*p == '9' ? 9 : 25));
+        else if (isalnum((unsigned char)*p))
+            (*p)++;
     }
     return s;
 }

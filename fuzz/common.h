@@ -27,4 +27,14 @@ struct acme_client *fuzz_client(struct fuzz_transport *ft);
 /* A NUL-terminated copy of data (malloc'd), or NULL. */
 char *fuzz_cstr(const uint8_t *data, size_t len);
 
+/* A copy of text (malloc'd) whose letters and digits in [at, at + n) are
+ * each replaced by the next one (a->b, z->a, 9->0): the same shape to any
+ * parser, other content. For checking that a message does not depend on a
+ * secret's value. abort()s when out of memory. */
+char *fuzz_rotate(const char *text, size_t at, size_t n);
+
+/* abort() unless e holds what a failure with code rc must leave: that code
+ * and one non-empty line without control characters. */
+void fuzz_check_failure(const struct err *e, int rc);
+
 #endif

@@ -22,4 +22,11 @@ int dns_answer_text(const ldns_rr *rr, char **out) CP_WUR;
  * the value early, as C strings do. CP_ENOMEM. */
 int dns_answer_txt(const ldns_rr *rr, char **out) CP_WUR;
 
+/* A DNS message in wire format as a packet in *out (free with
+ * ldns_pkt_free), for every reply certpilot reads itself: ldns_wire2pkt's
+ * status, or LDNS_STATUS_WIRE_RDATA_ERR for a message with more than one
+ * TSIG record (which ldns would read with a leak).
+ * *out is NULL unless LDNS_STATUS_OK. */
+ldns_status dns_answer_parse(const uint8_t *wire, size_t len, ldns_pkt **out) CP_WUR;
+
 #endif

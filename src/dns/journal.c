@@ -30,12 +30,10 @@ static json_t *record_json(const struct dns_txt *r)
     return o;
 }
 
-int dns_journal_write(const char *path, const char *provider, long pid, const struct dns_txt *recs,
-                      size_t n, struct err *err)
+char *dns_journal_format(const char *provider, long pid, const struct dns_txt *recs, size_t n)
 {
     json_t *list = json_array(), *root = NULL;
     char *text = NULL;
-    int rc = CP_OK;
 
     for (size_t i = 0; list != NULL && i < n; i++) {
         if (json_array_append_new(list, record_json(&recs[i])) != 0) {
@@ -45,12 +43,19 @@ int dns_journal_write(const char *path, const char *provider, long pid, const st
     }
     if (list != NULL)
         root = json_pack("{s:s, s:I, s:o}", "provider", provider, "pid", (json_int_t)pid, "records", list);
-    if (root == NULL || (text = json_dumps(root, JSON_INDENT(2))) == NULL)
-        rc = err_nomem(err);
-    else
-        rc = fs_write_atomic(path, text, strlen(text), 0600, err);
-    free(text);
+    if (root != NULL)
+        text = json_dumps(root, JSON_INDENT(2));
     json_decref(root);
+    return text;
+}
+
+int dns_journal_write(const char *path, const char *provider, long pid, const struct dns_txt *recs,
+                      size_t n, struct err *err)
+{
+    char *text = dns_journal_format(provider, pid, recs, n);
+    int rc = text == NULL ? err_nomem(err) : fs_write_atomic(path, text, strlen(text), 0600, err);
+
+    free(text);
     return rc;
 }
 
@@ -102,8 +107,6 @@ static int from_json(json_t *root, struct dns_journal *j, struct err *err)
 
 int dns_journal_read(const char *path, struct dns_journal *j, struct err *err)
 {
-    json_error_t jerr;
-    json_t *root = NULL;
     char *text = NULL;
     size_t len = 0;
     int rc;
@@ -111,6 +114,18 @@ int dns_journal_read(const char *path, struct dns_journal *j, struct err *err)
     *j = (struct dns_journal){NULL, 0, NULL, 0, NULL};
     if ((rc = fs_read(path, JOURNAL_MAX, &text, &len, err)) != CP_OK)
         return rc;
+    rc = dns_journal_parse(text, len, path, j, err);
+    free(text);
+    return rc;
+}
+
+int dns_journal_parse(const char *text, size_t len, const char *path, struct dns_journal *j, struct err *err)
+{
+    json_error_t jerr;
+    json_t *root = NULL;
+    int rc;
+
+    *j = (struct dns_journal){NULL, 0, NULL, 0, NULL};
     if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
         rc = err_set(err, CP_EINVALID, "DNS journal %s: not JSON (line %d: %s)", path, jerr.line, jerr.text);
     else if ((rc = from_json(root, j, err)) != CP_OK)
@@ -118,7 +133,6 @@ int dns_journal_read(const char *path, struct dns_journal *j, struct err *err)
     if (rc != CP_OK)
         dns_journal_clear(j);
     json_decref(root);
-    free(text);
     return rc;
 }
 

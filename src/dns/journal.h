@@ -29,9 +29,16 @@ struct dns_journal {
 int dns_journal_write(const char *path, const char *provider, long pid, const struct dns_txt *recs,
                       size_t n, struct err *err) CP_WUR;
 
+/* The text dns_journal_write writes (malloc'd), or NULL when out of memory. */
+char *dns_journal_format(const char *provider, long pid, const struct dns_txt *recs, size_t n);
+
 /* Read the journal at path into j (recs with added == true). CP_EINVALID names
  * a malformed journal; CP_ENOTFOUND a missing one. */
 int dns_journal_read(const char *path, struct dns_journal *j, struct err *err) CP_WUR;
+
+/* The same from len bytes of text (dns_journal_read's parser); path names it in errors. */
+int dns_journal_parse(const char *text, size_t len, const char *path, struct dns_journal *j,
+                      struct err *err) CP_WUR;
 
 void dns_journal_clear(struct dns_journal *j);
 

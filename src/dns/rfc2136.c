@@ -10,6 +10,7 @@
 
 #include <ldns/ldns.h>
 
+#include "dns/answer.h"
 #include "dns/resolve.h"
 #include "dns/rfc2136.h"
 #include "util/str.h"
@@ -208,7 +209,7 @@ static ldns_status exchange_once(struct exchange *x, ldns_buffer *qb, uint16_t i
     if (st == LDNS_STATUS_OK && x->wire == NULL)
         st = LDNS_STATUS_NETWORK_ERR;
     if (st == LDNS_STATUS_OK)
-        st = ldns_wire2pkt(&x->reply, x->wire, x->wirelen);
+        st = dns_answer_parse(x->wire, x->wirelen, &x->reply);
     if (st == LDNS_STATUS_OK && ldns_pkt_id(x->reply) != id)
         st = LDNS_STATUS_ERR;
     return st;

@@ -156,13 +156,24 @@ static int parse_file(const char *path, const char *text, struct ini_state *s, s
     return check_profile(s, path, err);
 }
 
+int aliyun_creds_parse(const char *text, const char *path, const char *profile, const char *id_override,
+                       struct aliyun_creds **out, struct err *err)
+{
+    struct ini_state s = {.profile = set(profile) ? profile : "default"};
+    int rc;
+
+    *out = NULL;
+    if ((rc = parse_file(path, text, &s, err)) == CP_OK)
+        rc = make_creds(s.id, s.secret, s.token, "credentials file", id_override, out, err);
+    ini_state_free(&s);
+    return rc;
+}
+
 /* 1 when the file supplied credentials, 0 when it does not exist (and was not asked for by name). */
 static int from_file(aliyun_getenv_fn get, void *ud, const char *id_override, struct aliyun_creds **out,
                      struct err *err)
 {
     const char *named = get(ud, "ALIBABA_CLOUD_CREDENTIALS_FILE"), *home = get(ud, "HOME");
-    const char *profile = get(ud, "ALIBABA_CLOUD_PROFILE");
-    struct ini_state s = {.profile = set(profile) ? profile : "default"};
     char *path = NULL, *text = NULL;
     size_t len = 0;
     int rc;
@@ -176,13 +187,12 @@ static int from_file(aliyun_getenv_fn get, void *ud, const char *id_override, st
     if (rc == CP_ENOTFOUND && !set(named)) {
         err_clear(err);
         rc = 0;
-    } else if (rc == CP_OK && (rc = parse_file(path, text, &s, err)) == CP_OK) {
-        rc = make_creds(s.id, s.secret, s.token, "credentials file", id_override, out, err);
+    } else if (rc == CP_OK) {
+        rc = aliyun_creds_parse(text, path, get(ud, "ALIBABA_CLOUD_PROFILE"), id_override, out, err);
         rc = rc == CP_OK ? 1 : rc;
     }
     if (text != NULL)
         secret_free(text, len);
-    ini_state_free(&s);
     free(path);
     return rc;
 }

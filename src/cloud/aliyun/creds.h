@@ -38,6 +38,14 @@ struct aliyun_creds {
 int aliyun_creds_load(aliyun_getenv_fn getenv_fn, void *ud, const char *key_id_override,
                       struct aliyun_creds **out, struct err *err) CP_WUR;
 
+/*
+ * The credentials file's text (what aliyun_creds_load reads from the file):
+ * profile is the section to use (NULL or "": "default"), path names the file
+ * in messages. The errors of aliyun_creds_load for a file; *out as there.
+ */
+int aliyun_creds_parse(const char *text, const char *path, const char *profile, const char *id_override,
+                       struct aliyun_creds **out, struct err *err) CP_WUR;
+
 void aliyun_creds_free(struct aliyun_creds *c);
 
 #endif
