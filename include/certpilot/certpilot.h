@@ -25,6 +25,12 @@
  *   on the same state root (per-certificate locks keep two of them from issuing
  *   the same certificate). cp_strerror, cp_exit_code and cp_version are
  *   thread-safe.
+ * - Private keys are in the process's memory while a context works. The library
+ *   changes no process-wide setting, so a program that embeds it should itself
+ *   turn core dumps off and forbid ptrace by its own uid before it opens a
+ *   context, as the certpilot program does at start:
+ *       setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+ *       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);          (Linux)
  * No libcurl, OpenSSL or jansson type appears in this header.
  */
 #ifndef CERTPILOT_CERTPILOT_H

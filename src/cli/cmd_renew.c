@@ -33,8 +33,8 @@ static const char renew_usage[] =
     "  --orders-limit N   new orders the CA allows an account per 3 hours (default 300 for\n"
     "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
     "\n"
-    "Prints one line per certificate (renewed, not due until TIME, or failed) and a summary;\n"
-    "exit status 1 when any failed.\n";
+    "Prints one line per certificate (renewed, not due until TIME, already renewed by another\n"
+    "certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT };
 
@@ -161,6 +161,9 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
         printf("renewed %s (%s) expires %s\n", job->renew, rr->why, when);
         if (rr->issued.deploy_rc != CP_OK)
             r->deploy_failed++;
+    } else if (rr->already_renewed) {
+        clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
+        printf("already renewed %s by another certpilot meanwhile, expires %s\n", job->renew, when);
     } else {
         clock_format_utc(rr->at, when, sizeof(when));
         printf("not due %s until %s (%s)\n", job->renew, when, rr->why);

@@ -1,10 +1,13 @@
 /*
  * certpilot — entry point: global options, command dispatch, usage text.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "cli/cli.h"
 #include "util/str.h"
@@ -174,6 +177,21 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Keys (account, certificate, EAB and cloud secrets) are in memory while this runs: a
+ * core file would write them to disk, and a same-uid debugger could read them. So no
+ * core dumps, and not dumpable (prctl(2): this also bars ptrace by the same uid).
+ * The hard limit goes to 0 too, so a child (a hook) cannot raise it again. Done here,
+ * not in the library: it is the program's decision (include/certpilot/certpilot.h). */
+static void no_core_dumps(void)
+{
+    const struct rlimit none = {0, 0};
+
+    if (setrlimit(RLIMIT_CORE, &none) != 0)
+        fprintf(stderr, "certpilot: warning: cannot turn core dumps off: %s\n", strerror(errno));
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        fprintf(stderr, "certpilot: warning: cannot make the process undumpable: %s\n", strerror(errno));
+}
+
 static void cli_init(struct cli *cli)
 {
     const char *root = getenv("CERTPILOT_ROOT");
@@ -232,6 +250,7 @@ int main(int argc, char **argv)
     struct err err = {0};
     int exit_code = 0, i;
 
+    no_core_dumps();
     cli_init(&cli);
     catch_signals();
     if ((i = parse_leading(&cli, argc, argv, &exit_code)) < 0)

@@ -1,7 +1,8 @@
 /*
  * dns/alidns.c — dns-01 TXT records through the Alidns API (2015-01-09):
  * DescribeDomains finds the zone, AddDomainRecord publishes, the RecordId
- * it returns is what DeleteDomainRecord removes later.
+ * it returns is what DeleteDomainRecord removes later, once
+ * DescribeSubDomainRecords shows it still holds our name and value.
  */
 #include "dns/alidns.h"
 
@@ -201,9 +202,9 @@ static int match_value(struct alidns *p, json_t *item, void *ud, struct err *err
     return 1;
 }
 
-/* After DomainRecordDuplicate (an earlier run left the value): the existing record's id. */
-static int find_existing(struct alidns *p, const char *zone, const struct dns_txt *r, char **id,
-                         struct err *err)
+/* The RecordId of the TXT record of r->fqdn in zone that holds r->value, or *id NULL when
+ * none does (Alidns keeps one record per name, type and value). */
+static int find_value(struct alidns *p, const char *zone, const struct dns_txt *r, char **id, struct err *err)
 {
     char *sub = strndup(r->fqdn, strlen(r->fqdn) - (r->fqdn[strlen(r->fqdn) - 1] == '.'));
     struct paged q = {"DescribeSubDomainRecords", "DomainRecords", "Record",
@@ -211,15 +212,25 @@ static int find_existing(struct alidns *p, const char *zone, const struct dns_tx
     struct match m = {r->value, NULL};
     int rc;
 
+    *id = NULL;
     if (sub == NULL)
         return err_nomem(err);
     rc = paginate(p, &q, match_value, &m, err);
     free(sub);
-    if (rc == 0)
-        return err_set(err, CP_EPROTO, "alidns: AddDomainRecord said DomainRecordDuplicate for %s, but "
-                       "DescribeSubDomainRecords does not list that value", r->fqdn);
     *id = m.id;
     return rc < 0 ? rc : CP_OK;
+}
+
+/* After DomainRecordDuplicate (an earlier run left the value): the existing record's id. */
+static int find_existing(struct alidns *p, const char *zone, const struct dns_txt *r, char **id,
+                         struct err *err)
+{
+    int rc = find_value(p, zone, r, id, err);
+
+    if (rc == CP_OK && *id == NULL)
+        return err_set(err, CP_EPROTO, "alidns: AddDomainRecord said DomainRecordDuplicate for %s, but "
+                       "DescribeSubDomainRecords does not list that value", r->fqdn);
+    return rc;
 }
 
 static int add_domain_record(struct alidns *p, const char *zone, const char *rr, const struct dns_txt *rec,
@@ -299,22 +310,63 @@ static bool gone(const char *code)
     return strcmp(code, "DomainRecordNotBelongToUser") == 0 || strcmp(code, "InvalidRecordId.NotFound") == 0;
 }
 
+/* The zone of a record: the one add() found, else (a record from elsewhere) the account's. */
+static int zone_name(struct alidns *p, const struct dns_txt *rec, char **out, struct err *err)
+{
+    const struct zone *z;
+    int rc;
+
+    if (rec->zone != NULL)
+        *out = strndup(rec->zone, strlen(rec->zone) - (rec->zone[0] && rec->zone[strlen(rec->zone) - 1] == '.'));
+    else if ((rc = load_zones(p, err)) != CP_OK)
+        return rc;
+    else if ((z = find_zone(p, rec->fqdn)) == NULL)
+        return err_set(err, CP_ENOTFOUND, "alidns: no domain of this account holds %s", rec->fqdn);
+    else
+        *out = strdup(z->name);
+    return *out != NULL ? CP_OK : err_nomem(err);
+}
+
+/* A RecordId is deleted only while it is the TXT record we added: the name and value we
+ * recorded. An id from a journal that was corrupted or edited on disk, or one Alidns has
+ * since given to another record, is refused, so it cannot delete someone else's record.
+ * *ours false: no record holds our value any more (already gone). */
+static int check_ours(struct alidns *p, const struct dns_txt *rec, bool *ours, struct err *err)
+{
+    char *zone = NULL, *id = NULL;
+    int rc = zone_name(p, rec, &zone, err);
+
+    if (rc == CP_OK)
+        rc = find_value(p, zone, rec, &id, err);
+    *ours = rc == CP_OK && id != NULL;
+    if (*ours && strcmp(id, rec->id) != 0)
+        rc = err_set(err, CP_EINVALID, "alidns: RecordId %s is not the TXT record %s with our value (that "
+                     "is RecordId %s); not deleting it", rec->id, rec->fqdn, id);
+    free(zone);
+    free(id);
+    return rc;
+}
+
 static int remove_one(struct alidns *p, struct dns_txt *rec, struct err *err)
 {
     struct kv params[] = {{"RecordId", rec->id}};
     struct kvlist l = {params, 1};
     struct aliyun_reply r;
+    bool ours = false;
     int rc;
 
     if (rec->id == NULL)
         return err_set(err, CP_EUSAGE, "alidns: %s: no RecordId to delete", rec->fqdn);
-    rc = aliyun_call(p->cli, "DeleteDomainRecord", &l, &r, err);
-    if (rc != CP_OK && gone(r.code)) {
+    if ((rc = check_ours(p, rec, &ours, err)) != CP_OK)
+        return rc;
+    rc = ours ? aliyun_call(p->cli, "DeleteDomainRecord", &l, &r, err) : CP_OK;
+    if (!ours || (rc != CP_OK && gone(r.code))) {
         log_info(p->log, "alidns: record %s of %s was already gone", rec->id, rec->fqdn);
         err_clear(err);
         rc = CP_OK;
     }
-    aliyun_reply_free(&r);
+    if (ours)
+        aliyun_reply_free(&r);
     if (rc == CP_OK)
         rec->added = false;
     return rc;

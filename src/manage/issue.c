@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "acme/issue.h"
@@ -33,6 +34,7 @@ struct issue_job {
     struct cert_info info;
     struct csr_info csr;                  /* with csr_file: someone else's CSR */
     bool has_targets;                     /* the stored meta.json lists deploy targets */
+    bool already_renewed;                 /* another run renewed it first: info is its version */
 };
 
 static void job_free(struct issue_job *j)
@@ -273,6 +275,25 @@ static int make_solver(struct manage *m, const struct manage_cert_req *req, stru
     return rc;
 }
 
+/* A renewal was decided on one serial without the lock; another run may have renewed
+ * the certificate before the lock was ours. Then there is nothing to order. A current
+ * version that cannot be read now is issued again, as renew would decide. */
+static void check_still_due(struct manage *m, const struct manage_cert_req *req, struct issue_job *j)
+{
+    struct manage_cert_view v = {0};
+
+    if (req->renews_serial == NULL || manage_cert_view(m, j->cert_name, &v, NULL) != CP_OK)
+        return;
+    if (strcasecmp(v.info.serial_hex, req->renews_serial) != 0) {
+        log_info(m->log, "certificate %s was renewed by another certpilot meanwhile (serial %s); nothing "
+                 "ordered", j->cert_name, v.info.serial_hex);
+        j->already_renewed = true;
+        j->info = v.info;
+        memset(&v.info, 0, sizeof(v.info));
+    }
+    manage_cert_view_free(&v);
+}
+
 static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
     struct acme_issue_req areq;
@@ -281,6 +302,9 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     if ((rc = check_request(req, j, err)) != CP_OK ||
         (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
         return rc;
+    check_still_due(m, req, j);
+    if (j->already_renewed)
+        return CP_OK;
     /* the solver first: a bad setting or a busy port fails before the CA is asked */
     if ((rc = make_solver(m, req, j, err)) != CP_OK)
         return rc;
@@ -307,9 +331,10 @@ int manage_issue(struct manage *m, const struct manage_cert_req *req, struct man
     err = err ? err : &scratch;
     memset(out, 0, sizeof(*out));
     rc = run(m, req, &j, err);
-    if (rc == CP_OK)
+    if (rc == CP_OK && !j.already_renewed)
         deploy_new(m, req, &j, out);
     if (rc == CP_OK) {
+        out->already_renewed = j.already_renewed;
         out->cert_name = j.cert_name;
         out->info = j.info;
         j.cert_name = NULL;

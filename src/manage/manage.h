@@ -126,6 +126,9 @@ struct manage_cert_req {
     const char *preferred_chain;  /* root CN among the CA's alternate chains, or NULL */
     long timeout_s;               /* bound on waiting for the CA; 0: 300 */
     const char *replaces;         /* RFC 9773 §5: ARI id of the certificate this renews, or NULL */
+    const char *renews_serial;    /* a renewal: the current serial (hex) it was decided on, or NULL;
+                                     once the lock is held, another current serial means another run
+                                     renewed it meanwhile, and nothing is ordered (already_renewed) */
     bool reuse_key;               /* keep the current version's key instead of a new one */
     const char *csr_file;         /* issue for this CSR (PEM or DER): its names, its key, which
                                      certpilot never sees (no privkey.pem is stored); names then empty */
@@ -138,7 +141,8 @@ struct manage_cert_req {
 /* What was issued and stored. Free with manage_issued_free. */
 struct manage_issued {
     char *cert_name;
-    struct cert_info info;
+    struct cert_info info;     /* with already_renewed: the version the other run stored */
+    bool already_renewed;      /* renews_serial was no longer current: nothing ordered, not an error */
     int deploy_rc;             /* CP_OK, or the first deploy target's failure (the certificate is stored) */
     char deploy_error[1024];
 };
@@ -160,7 +164,9 @@ int manage_cert_name(const struct manage_cert_req *req, char **out, struct err *
  * traffic), take the certificate's lock, open (or create) the account, order,
  * solve every challenge, finalize with a fresh key, check what the CA sent
  * and store it as a new version with meta.json. Nothing is written under
- * certs/ unless a certificate was issued and checked.
+ * certs/ unless a certificate was issued and checked. A renewal
+ * (renews_serial) that finds, once it holds the lock, another version
+ * current returns CP_OK with already_renewed and orders nothing.
  */
 int manage_issue(struct manage *m, const struct manage_cert_req *req, struct manage_issued *out,
                  struct err *err) CP_WUR;
@@ -224,6 +230,8 @@ struct manage_renew_opts {
 struct manage_renew_result {
     bool due;
     bool renewed;              /* due, and a new version was stored */
+    bool already_renewed;      /* another run renewed it after this one read it: nothing ordered,
+                                  issued.info is the version that run stored */
     time_t at;                 /* when it is (or was) due */
     char why[160];             /* "ARI window", "a third of the lifetime left", "forced: names changed" ... */
     char explanation[256];     /* the CA's ARI explanationURL, sanitised, or "" */
@@ -237,7 +245,9 @@ struct manage_renew_result {
  * and the CA's Retry-After are kept in meta.json), else when a third of the
  * lifetime is left, spread per certificate. Changed names or key type, a
  * missing or broken current version, or a revoked certificate renew at once.
- * The new order names the old certificate in "replaces".
+ * The new order names the old certificate in "replaces". Every change to
+ * meta.json is made under the certificate's lock, to meta.json as it is then;
+ * the CA is asked for renewalInfo before the lock is taken.
  */
 int manage_renew(struct manage *m, const char *name, const struct manage_cert_req *wanted,
                  const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err) CP_WUR;

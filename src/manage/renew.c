@@ -135,36 +135,45 @@ static void set_time(json_t *obj, const char *key, time_t t)
     json_object_set_new(obj, key, json_string(buf));
 }
 
-/* RFC 9773 §4.3: ask the CA again only once its Retry-After has passed. */
-static void refresh_ari(struct manage *m, struct manage_cert_view *v, time_t now, struct err *err)
+static void set_ari_answer(json_t *ari, const struct acme_ari *a, time_t now, bool answered)
 {
-    json_t *ari = json_object_get(v->meta, "ari");
+    set_time(ari, "next_check", now + acme_ari_clamp_retry(a->retry_after_s));
+    if (!answered)
+        return;
+    set_time(ari, "window_start", a->start);
+    set_time(ari, "window_end", a->end);
+    json_object_set_new(ari, "explanation_url", a->explanation_url ? json_string(a->explanation_url)
+                                                                    : json_null());
+}
+
+/* RFC 9773 §4.3: ask the CA again only once its Retry-After has passed. The answer is a
+ * new "ari" object for meta.json (NULL: nothing was asked), made without the lock: the
+ * caller puts it into meta.json as meta.json is once the lock is held. */
+static json_t *fetch_ari(struct manage *m, const struct manage_cert_view *v, time_t now, struct err *err)
+{
+    const json_t *old = json_object_get(v->meta, "ari");
+    const char *serial = json_string_value(json_object_get(old, "serial"));
     struct acme_ari a = {0};
     bool have;
-    time_t next = meta_time(ari, "next_check", &have);
+    time_t next = meta_time(old, "next_check", &have);
+    json_t *ari = NULL;
     int rc;
 
     if ((have && next > now) || v->info.ari_id == NULL || manage_connect(m, err) != CP_OK ||
         acme_client_directory(m->acme)->renewal_info == NULL)
-        return;
+        return NULL;
     rc = acme_ari_fetch(m->acme, v->info.ari_id, &a, err);
-    /* what was stored for an earlier certificate does not hold for this one */
-    if (!json_is_object(ari) || json_string_value(json_object_get(ari, "serial")) == NULL ||
-        strcmp(json_string_value(json_object_get(ari, "serial")), v->info.serial_hex) != 0) {
-        ari = json_object();
-        json_object_set_new(ari, "serial", json_string(v->info.serial_hex));
-        json_object_set_new(v->meta, "ari", ari);
-    }
-    set_time(ari, "next_check", now + acme_ari_clamp_retry(a.retry_after_s));
-    if (rc == CP_OK) {
-        set_time(ari, "window_start", a.start);
-        set_time(ari, "window_end", a.end);
-        json_object_set_new(ari, "explanation_url", a.explanation_url ? json_string(a.explanation_url)
-                                                                       : json_null());
-    } else {
+    if (rc != CP_OK)
         log_warn(m->log, "renewal information for %s: %s", v->name, err->msg);
-    }
+    /* what was stored for an earlier certificate does not hold for this one */
+    if (serial != NULL && strcmp(serial, v->info.serial_hex) == 0)
+        ari = json_deep_copy(old);
+    else
+        ari = json_pack("{s:s}", "serial", v->info.serial_hex);
+    if (ari != NULL)
+        set_ari_answer(ari, &a, now, rc == CP_OK);
     acme_ari_free(&a);
+    return ari;
 }
 
 static int plan(const struct manage_cert_view *v, enum renew_force force, const struct manage_renew_opts *o,
@@ -199,25 +208,77 @@ static void describe(const struct manage_cert_view *v, const struct renew_plan *
     str_sanitize(out->explanation);
 }
 
-/* Decide from the current version; a missing or broken one is due at once. */
-static int decide(struct manage *m, struct manage_cert_view *v, const struct manage_cert_req *want,
-                  const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
+/* Lock, then read the current version again: a revoke, a deploy or another renewal may
+ * have changed it since it was read. CP_EEXIST when another certpilot holds the lock. */
+static int lock_and_reread(struct manage *m, const char *name, struct store_lock **lock,
+                           struct manage_cert_view *cur, struct err *err)
+{
+    int rc = store_lock(m->store, name, lock, err);
+
+    if (rc == CP_OK)
+        rc = manage_cert_view(m, name, cur, err);
+    if (rc == CP_OK && cur->meta == NULL && (cur->meta = json_object()) == NULL)
+        rc = err_nomem(err);
+    return rc;
+}
+
+/* Another run stored a new version after this one read the old: report that one, order nothing. */
+static int renewed_meanwhile(struct manage_cert_view *cur, struct manage_renew_result *out, struct err *err)
+{
+    out->already_renewed = true;
+    out->issued.info = cur->info;
+    memset(&cur->info, 0, sizeof(cur->info));
+    return (out->issued.cert_name = strdup(cur->name)) != NULL ? CP_OK : err_nomem(err);
+}
+
+/* The decision on the version d, with this run's ARI answer; the chosen time goes into d's meta.json. */
+static int decide_on(struct manage_cert_view *d, json_t *ari, const struct manage_cert_req *want,
+                     const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
 {
     struct renew_plan p;
-    struct err ari_err = {0};
     int rc;
 
-    if (!o->offline)
-        refresh_ari(m, v, o->now, &ari_err);
-    if ((rc = plan(v, forced(v, want, o->force), o, &p, err)) != CP_OK)
+    if (ari != NULL && json_object_set(d->meta, "ari", ari) != 0)
+        return err_nomem(err);
+    if ((rc = plan(d, forced(d, want, o->force), o, &p, err)) != CP_OK)
         return rc;
-    if (p.store_chosen) {
-        set_time(json_object_get(v->meta, "ari"), "chosen", p.chosen);
-    }
-    describe(v, &p, out);
-    if (!o->offline && (rc = store_cert_save_meta(m->store, v->name, v->meta, err)) != CP_OK)
-        return rc;
+    if (p.store_chosen)
+        set_time(json_object_get(d->meta, "ari"), "chosen", p.chosen);
+    describe(d, &p, out);
     return CP_OK;
+}
+
+/*
+ * Decide from the current version seen; a missing or broken one is due at once.
+ * The CA is asked without the lock; the decision is then taken, and meta.json
+ * written, under the lock on the version current by then (cur), so what another
+ * certpilot wrote meanwhile (a revocation, deploy results, a new version) stays.
+ * With the lock busy the decision is taken on seen and meta.json is left alone;
+ * a due renewal then meets the lock (or the new version) in manage_issue.
+ */
+static int decide(struct manage *m, struct manage_cert_view *seen, struct manage_cert_view *cur,
+                  const struct manage_cert_req *want, const struct manage_renew_opts *o,
+                  struct manage_renew_result *out, struct err *err)
+{
+    struct err ari_err = {0};
+    struct store_lock *lock = NULL;
+    json_t *ari = o->offline ? NULL : fetch_ari(m, seen, o->now, &ari_err);
+    int rc = o->offline ? CP_OK : lock_and_reread(m, seen->name, &lock, cur, err);
+
+    if (rc == CP_EEXIST) {
+        log_info(m->log, "%s; deciding without writing its meta.json", err->msg);
+        err_clear(err);
+        rc = CP_OK;
+    }
+    if (rc == CP_OK && lock == NULL)  /* offline, or the lock is busy */
+        rc = decide_on(seen, ari, want, o, out, err);
+    else if (rc == CP_OK && strcasecmp(cur->info.serial_hex, seen->info.serial_hex) != 0)
+        rc = renewed_meanwhile(cur, out, err);
+    else if (rc == CP_OK && (rc = decide_on(cur, ari, want, o, out, err)) == CP_OK)
+        rc = store_cert_save_meta(m->store, cur->name, cur->meta, err);
+    store_unlock(lock);
+    json_decref(ari);
+    return rc;
 }
 
 /* The run's share of the CA's limit on new orders; renewals through ARI are exempt. */
@@ -238,6 +299,7 @@ static int renew_now(struct manage *m, const struct manage_cert_req *want, const
     req.reuse_key = req.reuse_key || o->reuse_key;
     req.deploy_cb = o->deploy_cb;
     req.deploy_user = o->deploy_user;
+    req.renews_serial = v->info.serial_hex;
     /* RFC 9773 §5: name the certificate this one replaces, when the CA speaks ARI */
     if (v->info.ari_id != NULL && manage_connect(m, err) == CP_OK &&
         acme_client_directory(m->acme)->renewal_info != NULL)
@@ -247,7 +309,8 @@ static int renew_now(struct manage *m, const struct manage_cert_req *want, const
     log_info(m->log, "renewing %s (%s)", v->name, out->why);
     if (manage_issue(m, &req, &out->issued, err) != CP_OK)
         return err->code;
-    out->renewed = true;
+    out->already_renewed = out->issued.already_renewed;
+    out->renewed = !out->already_renewed;
     return CP_OK;
 }
 
@@ -268,6 +331,7 @@ static int renew_broken(struct manage *m, const char *name, const struct manage_
         req = *wanted;
         req.deploy_cb = o->deploy_cb;
         req.deploy_user = o->deploy_user;
+        req.renews_serial = "";  /* decided with no readable version: any one found under the lock is newer */
         wanted = &req;
         snprintf(out->why, sizeof(out->why), "%s", renew_reason_text(RENEW_REASON_FORCED_BROKEN));
         out->due = true;
@@ -286,7 +350,7 @@ int manage_renew(struct manage *m, const char *name, const struct manage_cert_re
                  const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
 {
     struct err scratch = {0};
-    struct manage_cert_view v = {0};
+    struct manage_cert_view v = {0}, cur = {0};  /* as first read; as it is under the lock */
     struct manage_req_from_meta fm;
     const struct manage_cert_req *want = wanted;
     int rc;
@@ -309,9 +373,10 @@ int manage_renew(struct manage *m, const char *name, const struct manage_cert_re
     if (rc == CP_OK && v.meta == NULL && (v.meta = json_object()) == NULL)
         rc = err_nomem(err);
     if (rc == CP_OK)
-        rc = decide(m, &v, want, o, out, err);
+        rc = decide(m, &v, &cur, want, o, out, err);
     if (rc == CP_OK && out->due && !o->offline)
-        rc = renew_now(m, want, &v, o, out, err);
+        rc = renew_now(m, want, cur.name != NULL ? &cur : &v, o, out, err);
+    manage_cert_view_free(&cur);
     manage_cert_view_free(&v);
     return rc;
 }

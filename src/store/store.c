@@ -376,8 +376,8 @@ static bool is_cert_temp(const char *name)
 
 /* Temp files and links a killed run left in certs/<name>/ (found by the kill -9
  * renewal test: each kill at the wrong moment left one more, for ever). Only old
- * ones go: meta.json is also written outside the lock, so a young temp file may be
- * another run's, about to be renamed. */
+ * ones go: manage/ writes meta.json under the lock, but the store cannot check its
+ * callers, so a young temp file may still be another run's, about to be renamed. */
 static void remove_stale_temps(int certfd)
 {
     int fd = dup(certfd);

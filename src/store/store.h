@@ -150,7 +150,9 @@ void store_cert_free(struct store_cert *c);
 /* Read only meta.json of certificate name (*meta NULL when it has none). */
 int store_cert_load_meta(const struct store *st, const char *name, json_t **meta, struct err *err) CP_WUR;
 
-/* Replace meta.json of an existing certificate (e.g. to record a deploy result). */
+/* Replace meta.json of an existing certificate (e.g. to record a deploy result).
+ * Hold the certificate's lock (store_lock) across the read and this write, or a
+ * change another process made in between is lost. */
 int store_cert_save_meta(const struct store *st, const char *name, const json_t *meta,
                          struct err *err) CP_WUR;
 

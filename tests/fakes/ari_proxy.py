@@ -14,6 +14,11 @@ file that is re-read on every request:
 Relative windows are allowed for convenience: {"window": {"start_in": -172800,
 "end_in": -86400}} (seconds from now).
 
+A race can be forced with {"hold": {"gate": FILE, "count": N}}: the first N
+renewalInfo GETs for that gate log "held <certID>" and get no answer until
+FILE exists (at most 60 s), so a test can run something else while a
+certpilot waits for the CA, then release it.
+
 It logs, one line each, to --log: "ari <certID>" for every renewalInfo GET
 and "newOrder replaces=<certID|none>" for every newOrder (any POST whose JWS
 payload holds "identifiers").
@@ -29,9 +34,11 @@ import datetime
 import http.client
 import http.server
 import json
+import os
 import ssl
 import sys
 import threading
+import time
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
               "proxy-connection", "te", "trailer", "upgrade"}
@@ -54,6 +61,7 @@ class Proxy(http.server.ThreadingHTTPServer):
         self.opts = opts
         self.log_lock = threading.Lock()
         self.upstream_ctx = ssl.create_default_context(cafile=opts.ca_bundle)
+        self.held = {}  # gate -> renewalInfo GETs held for it so far
 
     def record(self, line):
         with self.log_lock, open(self.opts.log, "a", encoding="utf-8") as f:
@@ -108,8 +116,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(payload, dict) and "identifiers" in payload:
             self.server.record("newOrder replaces=%s" % payload.get("replaces", "none"))
 
+    def hold(self, ctl, cert_id):
+        hold = ctl.get("hold") or {}
+        gate = hold.get("gate")
+        with self.server.log_lock:
+            if not gate or self.server.held.get(gate, 0) >= int(hold.get("count", 1)):
+                return
+            self.server.held[gate] = self.server.held.get(gate, 0) + 1
+        self.server.record("held " + cert_id)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(gate) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def renewal_info(self, cert_id):
         self.server.record("ari " + cert_id)
+        ctl = self.server.control()
+        self.hold(ctl, cert_id)
         ctl = self.server.control()
         window = ctl.get("window")
         if not window:

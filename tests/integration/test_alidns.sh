@@ -152,6 +152,15 @@ cp_check_err 2 'alidns: unknown setting "signatur" (did you mean "signature"?)'
 cp_expect_fail tool add "${SETTINGS[@]}" "_acme-challenge.example.net=x"
 cp_check_err 1 "alidns: no domain of this account holds _acme-challenge.example.net."
 
+cp_log "== a RecordId that is not the record we added (a corrupted journal) is refused, not deleted"
+ja=$(tool add "${SETTINGS[@]}" "$N=journal-a")
+jb=$(tool add "${SETTINGS[@]}" "_acme-challenge.v2.example.com=journal-b")
+cp_expect_fail tool remove "${SETTINGS[@]}" "$N.=journal-a@${jb##*@}"
+cp_check_err 1 "dnstool: alidns: RecordId ${jb##*@} is not the TXT record $N. with our value (that is RecordId ${ja##*@}); not deleting it"
+expect_txt _acme-challenge.v2.example.com "journal-b"
+tool remove "${SETTINGS[@]}" "$ja" "$jb"
+expect_txt _acme-challenge.v2.example.com ""
+
 cp_log "== finally the foreign value goes too: nothing is left behind"
 tool remove "${SETTINGS[@]}" "$foreign"
 expect_txt "$N" ""

@@ -14,11 +14,14 @@
 
 #include <cmocka.h>
 
+#include "support/certs.h"
 #include "support/files.h"
 
 #include "certpilot/certpilot.h"
+#include "crypto/key.h"
 #include "manage/manage.h"
 #include "solve/solve.h"
+#include "store/store.h"
 #include "util/str.h"
 
 /* Nothing listens on port 9 of loopback: a request that reached the network would fail with CP_ENET. */
@@ -196,6 +199,49 @@ static void test_ip_names(void **state)
     free(out);
 }
 
+/* Store a version of a.example with serial 0A1B, as another certpilot's renewal would. */
+static void store_version(struct fixture *f)
+{
+    EVP_PKEY *key = key_generate(KEY_EC_P256, NULL);
+    char *cert = test_make_cert(key, (const unsigned char *)"\x0A\x1B", 2), *pem = NULL;
+    size_t len = 0;
+    json_t *meta = json_pack("{s:i}", "schema", 1);
+    struct err err = {0};
+
+    assert_int_equal(key_to_pem(key, &pem, &len, &err), CP_OK);
+    assert_int_equal(store_cert_save(manage_store(f->m), "a.example", "v1",
+                                     &(struct store_cert_files){cert, "", pem, len}, meta, &err), CP_OK);
+    secret_free(pem, len);
+    free(cert);
+    json_decref(meta);
+    EVP_PKEY_free(key);
+}
+
+/* Issue 22, finding 2: a renewal decided on serial 0A1A finds, once it holds the lock, the
+ * version 0A1B another run stored meanwhile: it orders nothing (the server is nowhere, so an
+ * order would fail) and says so; decided on the current serial, it goes on to the CA. */
+static void test_renewed_meanwhile(void **state)
+{
+    struct fixture *f = *state;
+    const char *names[] = {"a.example"};
+    const struct kv hook[] = {{"program", "/bin/true"}};
+    struct manage_cert_req req = {.names = names, .nnames = 1, .solver = "hook", .settings = {hook, 1},
+                                  .renews_serial = "0A1A"};
+    struct manage_issued out = {0};
+    struct err err = {0};
+
+    store_version(f);
+    assert_int_equal(manage_issue(f->m, &req, &out, &err), CP_OK);
+    assert_true(out.already_renewed);
+    assert_string_equal(out.cert_name, "a.example");
+    assert_string_equal(out.info.serial_hex, "0A1B");
+    manage_issued_free(&out);
+    req.renews_serial = "0a1b";
+    assert_int_not_equal(manage_issue(f->m, &req, &out, &err), CP_OK);
+    assert_false(out.already_renewed);
+    manage_issued_free(&out);
+}
+
 /* The public API: versions checked, a NULL error allowed, the read side of an empty root. */
 static void test_public_api(void **state)
 {
@@ -241,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_cert_names),
         cmocka_unit_test(test_ip_names),
         cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_renewed_meanwhile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
