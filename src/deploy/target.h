@@ -47,6 +47,9 @@ struct deploy_cert {
     size_t key_len;
     /* Where this version's files are stored (for hooks that read them). */
     const char *cert_path, *chain_path, *fullchain_path, *key_path;
+    /* Variables holding secrets of this certificate's targets (a pkcs12 target's password_env),
+     * NULL-terminated, or NULL: no command a target runs inherits them. */
+    const char *const *secret_env;
 };
 
 /* What every target constructor receives besides its settings. */

@@ -20,6 +20,8 @@ struct deploy_run {
     struct manage *m;
     const struct deploy_stored *cert;
     const struct manage_deploy_opts *o;
+    struct deploy_cert view;        /* cert's, with the variables no child may inherit */
+    const char *secret_env[17];
     int first_rc;
     struct err first_err;
 };
@@ -43,7 +45,7 @@ static int run_one(struct deploy_run *r, const json_t *entry, bool *changed, str
     if (rc == CP_OK && (t = deploy_target_new(ds.type, &ds.settings, &o, err)) == NULL)
         rc = err->code;
     if (rc == CP_OK)
-        rc = deploy_target_run(t, &r->cert->view, changed, err);
+        rc = deploy_target_run(t, &r->view, changed, err);
     deploy_target_free(t);
     deploy_spec_free(&ds);
     return rc;
@@ -89,6 +91,10 @@ static void run_all(struct deploy_run *r, json_t *list)
 
     if (r->o->nremove > 0 && r->o->nadd == 0 && !r->o->exact)
         return;
+    /* a password one target reads from the environment reaches no other target's command */
+    r->view = r->cert->view;
+    targets_secret_env(list, r->secret_env, sizeof(r->secret_env) / sizeof(r->secret_env[0]) - 1);
+    r->view.secret_env = r->secret_env;
     json_array_foreach(list, i, e)
         deploy_entry(r, e);
 }

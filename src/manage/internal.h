@@ -75,6 +75,10 @@ int targets_apply(json_t *list, const char *cert, const struct manage_deploy_opt
 /* The target of one entry of the list, as type and settings (out zeroed or freed first). */
 int targets_entry_spec(const json_t *entry, struct deploy_spec *out, struct err *err) CP_WUR;
 
+/* The variables entries of list name as holding secrets (password_env=...): up to max names
+ * (borrowed from list), NULL-terminated in names (max + 1 slots). */
+size_t targets_secret_env(const json_t *list, const char **names, size_t max);
+
 /* Finish (or drop) a key change a crash interrupted for the open account name
  * (manage/account_ops.c); no key-new.pem is fine. *done: it was finished. */
 int manage_account_recover_key(struct manage *m, const char *name, bool *done, char **archived,

@@ -229,3 +229,19 @@ int targets_apply(json_t *list, const char *cert, const struct manage_deploy_opt
     json_decref(work);
     return rc;
 }
+
+size_t targets_secret_env(const json_t *list, const char **names, size_t max)
+{
+    size_t n = 0, i, k;
+    json_t *e, *kv;
+
+    json_array_foreach(list, i, e)
+        json_array_foreach(json_object_get(e, "settings"), k, kv) {
+            const char *key = json_string_value(json_array_get(kv, 0));
+            size_t len = key ? strlen(key) : 0;
+            if (n < max && len > 4 && strcmp(key + len - 4, "_env") == 0)
+                names[n++] = json_string_value(json_array_get(kv, 1));
+        }
+    names[n] = NULL;
+    return n;
+}
