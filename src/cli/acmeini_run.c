@@ -4,6 +4,9 @@
  * Its account key is used as it is (its account found, or created with its
  * contacts), its CSR names the certificate and keeps the key, the full chain
  * goes to its ChainFile (a files deploy target, so renewals write it too).
+ * ChainFile is a path and nothing else: the target's settings are made as
+ * data, never by pasting the value into a spec that would be parsed (a
+ * ",reload=..." in it would add a command run at every renewal).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -52,16 +55,9 @@ int cli_acmeini_apply(struct cli *cli, struct issue_args *a, struct acmeini_run 
     if (rc != CP_OK)
         return rc;
     if ((run->csr = absolute(ini->csr.value)) == NULL || (run->key = absolute(ini->account_key.value)) == NULL ||
-        (run->chain = str_printf("files:fullchain=%s", ini->chain.value)) == NULL)
+        (run->chain = absolute(ini->chain.value)) == NULL)
         return err_nomem(err);
-    if (ini->chain.value[0] != '/') {
-        char *abs = absolute(ini->chain.value);
-        free(run->chain);
-        run->chain = abs ? str_printf("files:fullchain=%s", abs) : NULL;
-        free(abs);
-        if (run->chain == NULL)
-            return err_nomem(err);
-    }
+    run->chain_settings[0] = (struct kv){"fullchain", run->chain};
     for (size_t i = 0; i < ini->contacts.n && i < MANAGE_MAX_CONTACTS; i++)
         run->contacts[i] = ini->contacts.items[i].value;
     account_name(ini->section.value, run->account, sizeof(run->account));
@@ -73,7 +69,7 @@ int cli_acmeini_apply(struct cli *cli, struct issue_args *a, struct acmeini_run 
     cli->user_agent = run->user_agent;
     cli->accept_language = ini->language.value;
     a->req.csr_file = run->csr;
-    a->deploy[a->req.ndeploy++] = run->chain;
+    a->deploy[a->req.ndeploy++] = (struct manage_target){.type = "files", .settings = {run->chain_settings, 1}};
     a->req.account = a->req.account ? a->req.account : run->account;
     a->account = (struct manage_account_new){.name = a->req.account, .emails = run->contacts,
                                              .nemails = ini->contacts.n, .agree_tos = a->agree_tos,

@@ -1,23 +1,30 @@
 /*
- * cli/cmd_deploy — `certpilot deploy NAME [--to TARGET]... [--force]`:
+ * cli/cmd_deploy — `certpilot deploy NAME [--to TARGET]... [--remove TARGET]... [--force]`:
  * install the stored certificate with its targets (those given are added to
- * it), and print each target's result.
+ * it, those removed are dropped), and print each target's result. For a
+ * certificate of the config file, the config's deploy list is the list.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
 
 #define MAX_TARGETS 32
 
 static const char deploy_usage[] =
-    "usage: certpilot deploy NAME [--to TARGET]... [--force]   (or --cert-name NAME)\n"
+    "usage: certpilot deploy NAME [--to TARGET]... [--remove TARGET]... [--force]\n"
+    "       (or --cert-name NAME)\n"
     "\n"
     "Installs the current version of certificate NAME with its deploy targets: those\n"
-    "given with --to (added to the certificate, so renewals deploy there too) and those\n"
-    "stored with it. A target that already has the current serial is skipped unless\n"
-    "--force; one that failed is tried again.\n"
+    "given with --to (checked, then added to the certificate, so renewals deploy there\n"
+    "too) and those stored with it. A target that already has the current serial is\n"
+    "skipped unless --force; one that failed is tried again.\n"
+    "--remove TARGET drops a stored target (as `certpilot list --json` shows it, or by\n"
+    "TYPE:ITEM, such as files:/etc/nginx/tls); alone, it installs nothing.\n"
+    "A certificate of the config file has the targets of its deploy = lines; change\n"
+    "them there.\n"
     "\n"
     "TARGET is TYPE:ITEM,ITEM,... (an item is key=value, the type's main value, or a flag):\n"
     "  files:/etc/nginx/tls,reload=/usr/sbin/nginx -s reload\n"
@@ -26,13 +33,14 @@ static const char deploy_usage[] =
     "  exec:/usr/local/bin/on-deploy\n"
     "See certpilot(1) for every type and setting.\n";
 
-enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_TO, OPT_FORCE };
+enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_TO, OPT_REMOVE, OPT_FORCE };
 
 struct deploy_args {
     const char *name;
-    const char *to[MAX_TARGETS];
-    size_t nto;
-    bool force;
+    struct manage_target to[MAX_TARGETS];
+    const char *remove[MAX_TARGETS];
+    struct manage_deploy_opts o;
+    struct manage_config_req cfg;  /* the certificate's config section, when it has one */
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -41,11 +49,16 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
 
     switch (opt) {
     case OPT_CERTNAME: a->name = arg; return CP_OK;
-    case OPT_FORCE: a->force = true; return CP_OK;
+    case OPT_FORCE: a->o.force = true; return CP_OK;
     case OPT_TO:
-        if (a->nto == MAX_TARGETS)
+        if (a->o.nadd == MAX_TARGETS)
             return err_set(err, CP_EUSAGE, "--to: at most %d targets", MAX_TARGETS);
-        a->to[a->nto++] = arg;
+        a->to[a->o.nadd++] = (struct manage_target){.spec = arg};
+        return CP_OK;
+    case OPT_REMOVE:
+        if (a->o.nremove == MAX_TARGETS)
+            return err_set(err, CP_EUSAGE, "--remove: at most %d targets", MAX_TARGETS);
+        a->remove[a->o.nremove++] = arg;
         return CP_OK;
     default: return cli_bad_option("deploy", argv, err);
     }
@@ -63,12 +76,35 @@ void cli_print_deploy(void *user, const struct manage_deploy_report *r)
     fflush(stdout);
 }
 
+/* The targets to change: the flags', or, for a certificate of the config file, its section's list. */
+static int targets(struct cli *cli, struct deploy_args *a, struct err *err)
+{
+    const struct config_cert *c = cli->config ? config_cert_find(cli->config, a->name) : NULL;
+    int rc;
+
+    a->o.add = a->to;
+    a->o.remove = a->remove;
+    a->o.cb = cli_print_deploy;
+    if (c == NULL)
+        return CP_OK;
+    if (a->o.nadd > 0 || a->o.nremove > 0)
+        return err_set(err, CP_EUSAGE, "deploy: certificate %s is configured in %s: change its deploy = lines "
+                       "there", a->name, cli->config->path);
+    if ((rc = manage_request_from_config(cli->config, c, &a->cfg, err)) != CP_OK)
+        return rc;
+    a->o.add = a->cfg.req.deploy;
+    a->o.nadd = a->cfg.req.ndeploy;
+    a->o.exact = true;
+    return CP_OK;
+}
+
 int cmd_deploy(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_GLOBAL_LONGOPTS,
         {"cert-name", required_argument, NULL, OPT_CERTNAME},
         {"to", required_argument, NULL, OPT_TO},
+        {"remove", required_argument, NULL, OPT_REMOVE},
         {"force", no_argument, NULL, OPT_FORCE},
         {NULL, 0, NULL, 0},
     };
@@ -88,9 +124,13 @@ int cmd_deploy(struct cli *cli, int argc, char **argv)
     if (rc == CP_OK && a.name == NULL)
         rc = err_set(&err, CP_EUSAGE, "deploy: say which certificate (certpilot deploy NAME)");
     if (rc == CP_OK)
+        rc = targets(cli, &a, &err);
+    if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
     if (rc == CP_OK)
-        rc = manage_deploy(m, a.name, a.to, a.nto, a.force, cli_print_deploy, NULL, &err);
+        rc = manage_deploy(m, a.name, &a.o, &err);
+    for (size_t i = 0; rc == CP_OK && i < a.o.nremove; i++)
+        printf("deploy %s: removed\n", a.remove[i]);
     manage_free(m);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

@@ -144,7 +144,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
             return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]) - 1);
-        a->deploy[a->req.ndeploy++] = arg;
+        a->deploy[a->req.ndeploy++] = (struct manage_target){.spec = arg};
         return CP_OK;
     case OPT_DNS: return set_solver(a, "dns", "provider", arg, err);
     case OPT_DNS_SET: return add_dns_setting(a, optarg, err);

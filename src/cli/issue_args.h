@@ -26,7 +26,7 @@ struct issue_args {
     const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
     size_t dns_settings;                  /* options that only --dns takes */
-    const char *deploy[33];               /* --deploy SPEC (one more for acme.ini's ChainFile) */
+    struct manage_target deploy[33];      /* --deploy SPEC (one more for acme.ini's ChainFile) */
     const char *acme_ini;                 /* --acme-ini FILE: the seed articles' format */
     const char *section;                  /* --section NAME in it */
     const char *batch;                    /* --batch FILE: one certificate a line */
@@ -41,6 +41,7 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
 struct acmeini_run {
     struct acmeini *ini;
     char *csr, *key, *chain, *user_agent;
+    struct kv chain_settings[1];  /* ChainFile's files target: fullchain=<path>, as data */
     const char *contacts[MANAGE_MAX_CONTACTS];
     char account[64];
 };

@@ -299,7 +299,7 @@ int acmeini_load(const char *path, const char *section, struct acmeini **out,
     int rc;
 
     *out = NULL;
-    rc = ini_file_read(path, "acme.ini", ACMEINI_MAX, &text, &len, &mode, err);
+    rc = ini_file_read_as(path, "acme.ini", ACMEINI_MAX, true, &text, &len, &mode, err);
     if (rc == CP_OK)
         rc = acmeini_parse(text, len, path, section, out, err);
     free(text);

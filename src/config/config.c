@@ -409,7 +409,7 @@ int config_load(const char *path, struct config **out, struct err *err)
     int rc;
 
     *out = NULL;
-    rc = ini_file_read(path, "config file", CONFIG_MAX, &text, &len, &mode, err);
+    rc = ini_file_read_as(path, "config file", CONFIG_MAX, true, &text, &len, &mode, err);
     if (rc == CP_OK)
         rc = config_parse(text, len, path, &cfg, err);
     if (rc == CP_OK)

@@ -186,8 +186,44 @@ static int read_fd(int fd, size_t size, char **text, size_t *len)
     return CP_OK;
 }
 
+/* Like sshd's StrictModes: a file that tells us what to run must be changeable only by
+ * root or by us. Checked on the open descriptor, so a rename in between changes nothing. */
+static int check_writers(const char *path, const char *what, const struct stat *st, struct err *err)
+{
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return err_set(err, CP_EUSAGE, "%s %s may be written by group or others (mode %03o); run: "
+                       "chmod go-w %s", what, path, (unsigned)(st->st_mode & 0777), path);
+    if (st->st_uid != 0 && st->st_uid != geteuid())
+        return err_set(err, CP_EUSAGE, "%s %s belongs to uid %ld, neither root nor the user running "
+                       "certpilot (uid %ld); run: chown %ld %s", what, path, (long)st->st_uid,
+                       (long)geteuid(), (long)geteuid(), path);
+    return CP_OK;
+}
+
 int ini_file_read(const char *path, const char *what, size_t max, char **text, size_t *len,
                   mode_t *mode, struct err *err)
+{
+    return ini_file_read_as(path, what, max, false, text, len, mode, err);
+}
+
+/* What may be read from the open file: a regular file, small enough, and with trusted
+ * changeable only by root or us. */
+static int check_file(int fd, const char *path, const char *what, size_t max, bool trusted,
+                      struct stat *st, struct err *err)
+{
+    if (fstat(fd, st) != 0)
+        return err_set(err, CP_EIO, "%s %s: %s", what, path, strerror(errno));
+    if (!S_ISREG(st->st_mode))
+        return err_set(err, CP_EUSAGE, "%s %s is not a regular file", what, path);
+    if (trusted && check_writers(path, what, st, err) != CP_OK)
+        return CP_EUSAGE;
+    if ((size_t)st->st_size > max)
+        return err_set(err, CP_EINVALID, "%s %s is larger than %zu bytes", what, path, max);
+    return CP_OK;
+}
+
+int ini_file_read_as(const char *path, const char *what, size_t max, bool trusted, char **text,
+                     size_t *len, mode_t *mode, struct err *err)
 {
     struct stat st;
     int fd, rc;
@@ -197,18 +233,11 @@ int ini_file_read(const char *path, const char *what, size_t max, char **text, s
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
         return err_set(err, errno == ENOENT ? CP_ENOTFOUND : CP_EIO, "%s %s: %s", what, path,
                        strerror(errno));
-    if (fstat(fd, &st) != 0) {
-        rc = err_set(err, CP_EIO, "%s %s: %s", what, path, strerror(errno));
-    } else if (!S_ISREG(st.st_mode)) {
-        rc = err_set(err, CP_EUSAGE, "%s %s is not a regular file", what, path);
-    } else if ((size_t)st.st_size > max) {
-        rc = err_set(err, CP_EINVALID, "%s %s is larger than %zu bytes", what, path, max);
-    } else {
-        rc = read_fd(fd, (size_t)st.st_size, text, len);
-        if (rc != CP_OK)
-            err_nomem(err);
+    rc = check_file(fd, path, what, max, trusted, &st, err);
+    if (rc == CP_OK && (rc = read_fd(fd, (size_t)st.st_size, text, len)) != CP_OK)
+        err_nomem(err);
+    if (rc == CP_OK)
         *mode = st.st_mode;
-    }
     close(fd);
     return rc;
 }

@@ -59,4 +59,11 @@ int ini_src_finish(struct ini_src *s, int inih_rc);
 int ini_file_read(const char *path, const char *what, size_t max, char **text, size_t *len,
                   mode_t *mode, struct err *err) CP_WUR;
 
+/* ini_file_read for a file whose content decides what runs (certpilot.ini, acme.ini): with
+ * trusted, CP_EUSAGE "<what> <path> may be written by group or others (mode 664); run:
+ * chmod go-w <path>" when group or others may write it, and a like line with the chown to run
+ * when it belongs to neither root nor the effective uid. */
+int ini_file_read_as(const char *path, const char *what, size_t max, bool trusted, char **text,
+                     size_t *len, mode_t *mode, struct err *err) CP_WUR;
+
 #endif

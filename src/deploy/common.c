@@ -241,8 +241,8 @@ int deploy_cmd_run(const struct deploy_cmd *cmd, const struct deploy_cert *c, co
 
     if (env == NULL)
         return err_nomem(err);
-    rc = exec_run((const char *const *)cmd->argv, (const char *const *)env, cmd->timeout_s,
-                  &status, err);
+    rc = exec_run_strip((const char *const *)cmd->argv, (const char *const *)env, c->secret_env,
+                        cmd->timeout_s, &status, err);
     argv_free(env);
     if (rc != CP_OK) {
         err_prefix(err, "%s: ", what);

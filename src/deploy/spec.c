@@ -200,3 +200,75 @@ void deploy_spec_free(struct deploy_spec *s)
         memset(s, 0, sizeof(*s));
     }
 }
+
+int deploy_spec_from(const char *type, const struct kvlist *settings, struct deploy_spec *out,
+                     struct err *err)
+{
+    int rc = CP_OK;
+
+    memset(out, 0, sizeof(*out));
+    if (deploy_type_find(type) == NULL)
+        return deploy_unknown_type(type, err);
+    if ((out->type = strdup(type)) == NULL)
+        return err_nomem(err);
+    for (size_t i = 0; rc == CP_OK && i < settings->n; i++)
+        rc = add(out, strdup(settings->items[i].key), strdup(settings->items[i].value), err);
+    if (rc != CP_OK) {
+        deploy_spec_free(out);
+        return rc;
+    }
+    out->settings = (struct kvlist){out->items, out->n};
+    return CP_OK;
+}
+
+/* Append s to b with the characters the grammar gives a meaning escaped. */
+static int append_escaped(struct buf *b, const char *s)
+{
+    int rc = CP_OK;
+
+    for (; rc == CP_OK && *s != '\0'; s++) {
+        if (strchr("\\,:=", *s) != NULL)
+            rc = buf_append(b, "\\", 1);
+        if (rc == CP_OK)
+            rc = buf_append(b, s, 1);
+    }
+    return rc;
+}
+
+char *deploy_spec_format(const char *type, const struct kvlist *settings)
+{
+    struct buf b = BUF_INIT;
+    int rc = buf_append_str(&b, type);
+
+    for (size_t i = 0; rc == CP_OK && i < settings->n; i++) {
+        rc = buf_append_str(&b, i == 0 ? ":" : ",");
+        if (rc == CP_OK)
+            rc = buf_append_str(&b, settings->items[i].key);
+        if (rc == CP_OK)
+            rc = buf_append_str(&b, "=");
+        if (rc == CP_OK)
+            rc = append_escaped(&b, settings->items[i].value);
+    }
+    if (rc != CP_OK) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+/* Words of a setting whose value would be the secret itself; a name of where one is kept
+ * (password_file, password_env, access_key_id) is not. */
+bool deploy_setting_secret(const char *key)
+{
+    static const char *const words[] = {"pass", "secret", "token", "private", "pem", NULL};
+    static const char *const where[] = {"_file", "_env", "_id", NULL};
+    size_t n = strlen(key);
+
+    for (size_t i = 0; where[i] != NULL; i++)
+        if (n > strlen(where[i]) && strcmp(key + n - strlen(where[i]), where[i]) == 0)
+            return false;
+    for (size_t i = 0; words[i] != NULL; i++)
+        if (strstr(key, words[i]) != NULL)
+            return true;
+    return false;
+}

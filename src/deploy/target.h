@@ -47,6 +47,9 @@ struct deploy_cert {
     size_t key_len;
     /* Where this version's files are stored (for hooks that read them). */
     const char *cert_path, *chain_path, *fullchain_path, *key_path;
+    /* Variables holding secrets of this certificate's targets (a pkcs12 target's password_env),
+     * NULL-terminated, or NULL: no command a target runs inherits them. */
+    const char *const *secret_env;
 };
 
 /* What every target constructor receives besides its settings. */
@@ -137,5 +140,20 @@ struct deploy_spec {
 /* Parse spec into out (zeroed or freed first). CP_EUSAGE names what is wrong. */
 int deploy_spec_parse(const char *spec, struct deploy_spec *out, struct err *err) CP_WUR;
 void deploy_spec_free(struct deploy_spec *s);
+
+/* A target made as data by a program (type and settings, copied into out), never formatted
+ * into the compact form and parsed back. CP_EUSAGE for an unknown type. */
+int deploy_spec_from(const char *type, const struct kvlist *settings, struct deploy_spec *out,
+                     struct err *err) CP_WUR;
+
+/* The compact form of type and settings as key=value items, with "\\ , : =" in values escaped,
+ * so it parses back to exactly these settings. For showing and matching a target made as data;
+ * malloc'd, NULL without memory. */
+char *deploy_spec_format(const char *type, const struct kvlist *settings);
+
+/* Would a setting called key hold a secret itself (a password, a token, key material)? Names
+ * of where a secret is kept (password_file, password_env, access_key_id) do not. A target
+ * with one is never stored (meta.json is not secret). */
+bool deploy_setting_secret(const char *key);
 
 #endif

@@ -19,9 +19,9 @@
 struct deploy_run {
     struct manage *m;
     const struct deploy_stored *cert;
-    bool force;
-    manage_deploy_cb cb;
-    void *user;
+    const struct manage_deploy_opts *o;
+    struct deploy_cert view;        /* cert's, with the variables no child may inherit */
+    const char *secret_env[17];
     int first_rc;
     struct err first_err;
 };
@@ -35,17 +35,17 @@ static bool up_to_date(const json_t *entry, const char *serial)
     return json_is_true(json_object_get(last, "ok")) && s != NULL && strcmp(s, serial) == 0;
 }
 
-static int run_one(struct deploy_run *r, const char *spec, bool *changed, struct err *err)
+static int run_one(struct deploy_run *r, const json_t *entry, bool *changed, struct err *err)
 {
     struct deploy_spec ds = {0};
     struct deploy_opts o = {.log = r->m->log};
     struct deploy_target *t = NULL;
-    int rc = deploy_spec_parse(spec, &ds, err);
+    int rc = targets_entry_spec(entry, &ds, err);
 
     if (rc == CP_OK && (t = deploy_target_new(ds.type, &ds.settings, &o, err)) == NULL)
         rc = err->code;
     if (rc == CP_OK)
-        rc = deploy_target_run(t, &r->cert->view, changed, err);
+        rc = deploy_target_run(t, &r->view, changed, err);
     deploy_target_free(t);
     deploy_spec_free(&ds);
     return rc;
@@ -68,10 +68,10 @@ static void deploy_entry(struct deploy_run *r, json_t *entry)
 
     if (spec == NULL)
         return;
-    if (!r->force && up_to_date(entry, r->cert->view.serial_hex)) {
+    if (!r->o->force && up_to_date(entry, r->cert->view.serial_hex)) {
         rep.skipped = true;
     } else {
-        rep.rc = run_one(r, spec, &rep.changed, &err);
+        rep.rc = run_one(r, entry, &rep.changed, &err);
         rep.message = err.msg;
         record(entry, r->cert->view.serial_hex, rep.rc, &err);
         if (rep.rc != CP_OK && r->first_rc == CP_OK) {
@@ -79,40 +79,32 @@ static void deploy_entry(struct deploy_run *r, json_t *entry)
             r->first_err = err;
         }
     }
-    if (r->cb != NULL)
-        r->cb(r->user, &rep);
+    if (r->o->cb != NULL)
+        r->o->cb(r->o->user, &rep);
 }
 
-/* Add the targets in add that meta.json does not list yet. */
-static int add_targets(json_t *list, const char *const *add, size_t nadd, struct err *err)
+/* Run every target of list; only removals run nothing. */
+static void run_all(struct deploy_run *r, json_t *list)
 {
-    for (size_t i = 0; i < nadd; i++) {
-        size_t k;
-        json_t *e;
-        bool have = false;
-        struct deploy_spec ds = {0};
-
-        if (deploy_spec_parse(add[i], &ds, err) != CP_OK)
-            return err->code;  /* checked before anything is stored */
-        deploy_spec_free(&ds);
-        json_array_foreach(list, k, e) {
-            const char *t = json_string_value(json_object_get(e, "target"));
-            have = have || (t != NULL && strcmp(t, add[i]) == 0);
-        }
-        if (!have && json_array_append_new(list, json_pack("{s:s}", "target", add[i])) != 0)
-            return err_nomem(err);
-    }
-    return CP_OK;
-}
-
-int manage_deploy_locked(struct manage *m, const char *name, const char *const *add, size_t nadd,
-                         bool force, manage_deploy_cb cb, void *user, struct err *err)
-{
-    struct deploy_stored cert = {0};
-    struct deploy_run r = {m, &cert, force, cb, user, CP_OK, {0}};
-    json_t *list;
     size_t i;
     json_t *e;
+
+    if (r->o->nremove > 0 && r->o->nadd == 0 && !r->o->exact)
+        return;
+    /* a password one target reads from the environment reaches no other target's command */
+    r->view = r->cert->view;
+    targets_secret_env(list, r->secret_env, sizeof(r->secret_env) / sizeof(r->secret_env[0]) - 1);
+    r->view.secret_env = r->secret_env;
+    json_array_foreach(list, i, e)
+        deploy_entry(r, e);
+}
+
+int manage_deploy_locked(struct manage *m, const char *name, const struct manage_deploy_opts *o,
+                         struct err *err)
+{
+    struct deploy_stored cert = {0};
+    struct deploy_run r = {.m = m, .cert = &cert, .o = o, .first_rc = CP_OK};
+    json_t *list;
     int rc = deploy_stored_load(m->store, name, &cert, err);
 
     if (rc == CP_OK && (list = json_object_get(cert.stored.meta, "deploy")) == NULL) {
@@ -121,10 +113,9 @@ int manage_deploy_locked(struct manage *m, const char *name, const char *const *
             rc = err_set(err, CP_EINVALID, "certificate %s has no meta.json", name);
     }
     if (rc == CP_OK)
-        rc = add_targets(list, add, nadd, err);
+        rc = targets_apply(list, name, o, err);
     if (rc == CP_OK) {
-        json_array_foreach(list, i, e)
-            deploy_entry(&r, e);
+        run_all(&r, list);
         rc = store_cert_save_meta(m->store, name, cert.stored.meta, err);
     }
     if (rc == CP_OK && r.first_rc != CP_OK) {
@@ -136,8 +127,7 @@ int manage_deploy_locked(struct manage *m, const char *name, const char *const *
     return rc;
 }
 
-int manage_deploy(struct manage *m, const char *name, const char *const *add, size_t nadd, bool force,
-                  manage_deploy_cb cb, void *user, struct err *err)
+int manage_deploy(struct manage *m, const char *name, const struct manage_deploy_opts *o, struct err *err)
 {
     struct err scratch = {0};
     struct store_lock *lock = NULL;
@@ -146,7 +136,7 @@ int manage_deploy(struct manage *m, const char *name, const char *const *add, si
     err = err ? err : &scratch;
     if ((rc = store_lock(m->store, name, &lock, err)) != CP_OK)
         return rc;
-    rc = manage_deploy_locked(m, name, add, nadd, force, cb, user, err);
+    rc = manage_deploy_locked(m, name, o, err);
     store_unlock(lock);
     return rc;
 }

@@ -98,9 +98,10 @@ static int lists(const struct config_cert *c, struct manage_config_req *o, struc
     for (size_t i = 0; i < c->names.n; i++)
         o->names[i] = c->names.items[i].value;
     for (size_t i = 0; i < c->deploy.n; i++)
-        o->deploy[i] = c->deploy.items[i].value;
+        o->deploy[i] = (struct manage_target){.spec = c->deploy.items[i].value};
     o->req.nnames = c->names.n;
     o->req.ndeploy = c->deploy.n;
+    o->req.deploy_exact = true;  /* the section's list is the list: a target taken out of it goes */
     return CP_OK;
 }
 

@@ -13,6 +13,7 @@
 #include "acme/client.h"
 #include "http/http.h"
 #include "jose/jws.h"
+#include "deploy/target.h"
 #include "manage/manage.h"
 
 struct manage_shared {
@@ -60,8 +61,23 @@ json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *
                           const struct cert_info *ci);
 
 /* manage_deploy with the certificate's lock already held (by manage_issue). */
-int manage_deploy_locked(struct manage *m, const char *name, const char *const *add, size_t nadd,
-                         bool force, manage_deploy_cb cb, void *user, struct err *err) CP_WUR;
+int manage_deploy_locked(struct manage *m, const char *name, const struct manage_deploy_opts *o,
+                         struct err *err) CP_WUR;
+
+/* manage/targets.c: meta.json's "deploy" list, [{"target": SPEC, "type": T, "settings": [[K, V]...],
+ * "last": {...}}]. Entries stored before "type" was kept have only "target" (parsed then). */
+
+/* Change list (a JSON array) as o says: remove, then add (with o->exact, add becomes the list,
+ * keeping the last results of the targets it had). Nothing changes on an error. */
+int targets_apply(json_t *list, const char *cert, const struct manage_deploy_opts *o,
+                  struct err *err) CP_WUR;
+
+/* The target of one entry of the list, as type and settings (out zeroed or freed first). */
+int targets_entry_spec(const json_t *entry, struct deploy_spec *out, struct err *err) CP_WUR;
+
+/* The variables entries of list name as holding secrets (password_env=...): up to max names
+ * (borrowed from list), NULL-terminated in names (max + 1 slots). */
+size_t targets_secret_env(const json_t *list, const char **names, size_t max);
 
 /* Finish (or drop) a key change a crash interrupted for the open account name
  * (manage/account_ops.c); no key-new.pem is fine. *done: it was finished. */

@@ -126,6 +126,9 @@ static int check_request(const struct manage_cert_req *req, struct issue_job *j,
             return rc;
     if (req->timeout_s < 0 || req->timeout_s > 86400)
         return err_set(err, CP_EUSAGE, "timeout %ld s is not from 1 to 86400", req->timeout_s);
+    /* a target that would be refused after the order is refused before it */
+    if ((rc = manage_deploy_check(req->deploy, req->ndeploy, err)) != CP_OK)
+        return rc;
     named.names = (const char *const *)j->names;
     named.nnames = j->nnames;
     return manage_cert_name(&named, &j->cert_name, err);
@@ -163,12 +166,13 @@ static void keep_deploy_targets(struct manage *m, const char *name, json_t *meta
 static void deploy_new(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
                        struct manage_issued *out)
 {
+    struct manage_deploy_opts o = {.add = req->deploy, .nadd = req->ndeploy, .exact = req->deploy_exact,
+                                   .cb = req->deploy_cb, .user = req->deploy_user};
     struct err err = {0};
 
     if (req->ndeploy == 0 && !j->has_targets)
         return;
-    out->deploy_rc = manage_deploy_locked(m, j->cert_name, req->deploy, req->ndeploy, false, req->deploy_cb,
-                                          req->deploy_user, &err);
+    out->deploy_rc = manage_deploy_locked(m, j->cert_name, &o, &err);
     if (out->deploy_rc != CP_OK)
         snprintf(out->deploy_error, sizeof(out->deploy_error), "%s", err.msg);
 }

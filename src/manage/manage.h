@@ -111,6 +111,15 @@ struct manage_deploy_report {
 };
 typedef void (*manage_deploy_cb)(void *user, const struct manage_deploy_report *r);
 
+/* A deploy target of a request: its compact form as a user wrote it (deploy/target.h), or,
+ * with spec NULL, a type and settings a program made as data (acme.ini's ChainFile), which
+ * are never formatted into a spec and parsed back. Borrowed. */
+struct manage_target {
+    const char *spec;
+    const char *type;
+    struct kvlist settings;
+};
+
 /* A certificate to issue: what the command line, a config section or a C
  * program says. Everything is borrowed for the call. */
 struct manage_cert_req {
@@ -132,8 +141,11 @@ struct manage_cert_req {
     bool reuse_key;               /* keep the current version's key instead of a new one */
     const char *csr_file;         /* issue for this CSR (PEM or DER): its names, its key, which
                                      certpilot never sees (no privkey.pem is stored); names then empty */
-    const char *const *deploy;    /* deploy targets to add (stored in meta.json with those it has) */
+    const struct manage_target *deploy;  /* deploy targets to add (stored in meta.json with those it has),
+                                            each checked before anything is ordered */
     size_t ndeploy;
+    bool deploy_exact;            /* deploy is the whole list (a config section): stored targets not in it
+                                     are dropped */
     manage_deploy_cb deploy_cb;   /* told each target's result after the certificate is stored */
     void *deploy_user;
 };
@@ -196,16 +208,36 @@ void manage_cert_view_free(struct manage_cert_view *v);
 /* --- deploy --- */
 
 
+/* What manage_deploy changes in a certificate's list of targets, and how it runs them. */
+struct manage_deploy_opts {
+    const struct manage_target *add;  /* targets to store from now on (so renewals deploy there too) */
+    size_t nadd;
+    bool exact;                 /* add is the whole list (a config section): others are dropped */
+    const char *const *remove;  /* stored targets to drop, by their spec or TYPE:ITEM (its settings) */
+    size_t nremove;
+    bool force;                 /* run targets that already have the current serial too */
+    manage_deploy_cb cb;        /* told each target's result; may be NULL */
+    void *user;
+};
+
 /*
  * Install certificate name's current version with every deploy target its
- * meta.json lists, after adding the targets in add (stored from now on, so
- * renewals deploy there too). Targets whose last result is ok for the current
- * serial are skipped unless force. Each target's result is recorded in
- * meta.json; one failure never stops the others. Returns the first failure
- * ("certificate X is stored, but a deploy target failed: ...").
+ * meta.json lists, after removing o->remove and adding o->add. A target is
+ * stored only once it parses, its settings are valid (it is built, nothing
+ * runs) and none of them holds a secret; one that is refused leaves the list
+ * as it was. A TARGET to remove that matches no stored one (or several) is
+ * CP_EUSAGE naming the stored ones. With only removals nothing runs. Targets
+ * whose last result is ok for the current serial are skipped unless force.
+ * Each target's result is recorded in meta.json; one failure never stops the
+ * others. Returns the first failure ("certificate X is stored, but a deploy
+ * target failed: ...").
  */
-int manage_deploy(struct manage *m, const char *name, const char *const *add, size_t nadd, bool force,
-                  manage_deploy_cb cb, void *user, struct err *err) CP_WUR;
+int manage_deploy(struct manage *m, const char *name, const struct manage_deploy_opts *o,
+                  struct err *err) CP_WUR;
+
+/* Check targets as manage_deploy would before storing them: parsed, built (no network, nothing
+ * runs), no secret among their settings. CP_EUSAGE names the first bad one. */
+int manage_deploy_check(const struct manage_target *t, size_t n, struct err *err) CP_WUR;
 
 /* --- renewal --- */
 
@@ -271,7 +303,7 @@ struct config_cert;
 /* A [cert:NAME] section as a request; borrows from the config. */
 struct manage_config_req {
     const char *names[MANAGE_MAX_NAMES];
-    const char *deploy[32];
+    struct manage_target deploy[32];
     struct kv settings[64];
     size_t nsettings;
     char numbuf[24], listen4[64], listen6[64];

@@ -43,13 +43,25 @@ static bool same_name(const char *env, const char *set)
     return strncmp(env, set, n) == 0 && env[n] == '=';
 }
 
-/* Is env one of the variables a child must not inherit: our secrets, or a name extra sets? */
-static bool left_out(const char *env, const char *const extra[], size_t nx)
+/* Does "NAME=..." in env name the variable called name? */
+static bool is_named(const char *env, const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && strncmp(env, name, n) == 0 && env[n] == '=';
+}
+
+/* Is env one of the variables a child must not inherit: our secrets, those the caller names,
+ * or a name extra sets? */
+static bool left_out(const char *env, const char *const strip[], const char *const extra[], size_t nx)
 {
     static const char *const secret[] = EXEC_SECRET_ENV;
 
     for (size_t j = 0; secret[j] != NULL; j++)
         if (same_name(env, secret[j]))
+            return true;
+    for (size_t j = 0; strip != NULL && strip[j] != NULL; j++)
+        if (is_named(env, strip[j]))
             return true;
     for (size_t j = 0; j < nx; j++)
         if (same_name(env, extra[j]))
@@ -59,7 +71,7 @@ static bool left_out(const char *env, const char *const extra[], size_t nx)
 
 /* Our environment without our secrets, with extra's names replaced and added. Pointers
  * are borrowed; built before fork because the child may only make async-signal-safe calls. */
-static const char **build_env(const char *const extra[])
+static const char **build_env(const char *const extra[], const char *const strip[])
 {
     size_t ne = count((const char *const *)environ), nx = count(extra), k = 0;
     const char **env = calloc(ne + nx + 1, sizeof(char *));
@@ -67,7 +79,7 @@ static const char **build_env(const char *const extra[])
     if (env == NULL)
         return NULL;
     for (size_t i = 0; i < ne; i++)
-        if (!left_out(environ[i], extra, nx))
+        if (!left_out(environ[i], strip, extra, nx))
             env[k++] = environ[i];
     for (size_t j = 0; j < nx; j++)
         env[k++] = extra[j];
@@ -206,6 +218,12 @@ static int report(const char *prog, int rc, int exec_err, long timeout_s, struct
 int exec_run(const char *const argv[], const char *const extra_env[], long timeout_s,
              int *exit_status, struct err *err)
 {
+    return exec_run_strip(argv, extra_env, NULL, timeout_s, exit_status, err);
+}
+
+int exec_run_strip(const char *const argv[], const char *const extra_env[], const char *const strip_env[],
+                   long timeout_s, int *exit_status, struct err *err)
+{
     const char **env = NULL;
     int pfd[2] = {-1, -1}, status = 0, rc, e;
     pid_t pid;
@@ -213,7 +231,7 @@ int exec_run(const char *const argv[], const char *const extra_env[], long timeo
     *exit_status = -1;
     if (timeout_s <= 0)
         timeout_s = DEFAULT_TIMEOUT_S;
-    if ((env = build_env(extra_env)) == NULL)
+    if ((env = build_env(extra_env, strip_env)) == NULL)
         return err_nomem(err);
     /* O_CLOEXEC from the start: a concurrent fork elsewhere must not inherit it */
     if (pipe2(pfd, O_CLOEXEC) != 0) {

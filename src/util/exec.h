@@ -6,7 +6,8 @@
  * A child never inherits certpilot's own secrets: the variables of
  * EXEC_SECRET_ENV are left out of the environment it gets from us (a caller
  * that means to hand one over puts it in extra_env). Every module that reads
- * a secret from the environment adds its name here.
+ * a secret from the environment adds its name here; a variable a user names
+ * (a PKCS#12 target's password_env) is passed to exec_run_strip instead.
  */
 #ifndef CP_UTIL_EXEC_H
 #define CP_UTIL_EXEC_H
@@ -39,5 +40,10 @@
  */
 int exec_run(const char *const argv[], const char *const extra_env[], long timeout_s,
              int *exit_status, struct err *err) CP_WUR;
+
+/* exec_run, also leaving out the variables named in strip_env (NULL-terminated names, may be
+ * NULL): secrets whose names come from settings, not from this list. */
+int exec_run_strip(const char *const argv[], const char *const extra_env[], const char *const strip_env[],
+                   long timeout_s, int *exit_status, struct err *err) CP_WUR;
 
 #endif

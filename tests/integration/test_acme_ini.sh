@@ -53,6 +53,30 @@ grep -q "ops@example.test" "$(dirname "$stored")/account.json" || cp_fail "conta
 run "$CP_WORK/s2" >/dev/null 2>"$CP_WORK/run2.err" || cp_fail "second run: $(cat "$CP_WORK/run2.err")"
 grep -q "ready" "$CP_WORK/run2.err" || cp_fail "the existing account was not found: $(cat "$CP_WORK/run2.err")"
 
+# ChainFile is a path and only a path: ",reload=..." (or owner=, shell=) in it adds no
+# command, neither at the issue nor at a renewal; the file of that literal name is written.
+inj="$w/x/chain.pem,reload=/usr/bin/touch $w/PWNED"
+mkdir -p "$(dirname "$inj")"
+write_ini "mailto:admin@example.test" "$inj"
+run "$CP_WORK/s4" >/dev/null 2>"$CP_WORK/run4.err" || cp_fail "run with a comma in ChainFile: $(cat "$CP_WORK/run4.err")"
+[ ! -e "$w/PWNED" ] || cp_fail "a reload command came out of ChainFile"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$inj")" -ge 2 ] || cp_fail "ChainFile's literal path not written"
+meta=$(echo "$CP_WORK"/s4/certs/*/meta.json)
+grep -q '"reload"' "$meta" && cp_fail "meta.json got a reload setting: $(cat "$meta")"
+"$CERTPILOT" --root "$CP_WORK/s4" --ca-bundle "$PEBBLE_CA_BUNDLE" renew --force >/dev/null 2>&1 ||
+    cp_fail "renew of the acme.ini certificate"
+[ ! -e "$w/PWNED" ] || cp_fail "a renewal ran a reload command out of ChainFile"
+
+# An acme.ini that others may write is refused before anything is sent.
+write_ini "mailto:admin@example.test" chain.crt
+chmod 664 acme.ini
+requests=$(grep -c 'calling handler' "$CP_WORK/pebble/pebble.log" || true)
+cp_expect_fail run "$CP_WORK/s5"
+cp_check_err 2 "acme.ini acme.ini may be written by group or others (mode 664); run: chmod go-w acme.ini"
+[ "$(grep -c 'calling handler' "$CP_WORK/pebble/pebble.log" || true)" = "$requests" ] ||
+    cp_fail "a request reached the CA for a group-writable acme.ini"
+chmod 644 acme.ini
+
 # An account key others may read is refused with the fix.
 chmod 644 account.key
 cp_expect_fail run "$CP_WORK/s3"

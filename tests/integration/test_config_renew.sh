@@ -31,7 +31,7 @@ csr = $CP_WORK/req.pem
 [cert:api]
 domains = api.example.test
 key_type = rsa2048
-deploy = files:$CP_WORK/tls-out
+${API_DEPLOY-deploy = files:$CP_WORK/tls-out}
 INI
 }
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$CP_WORK/req.key" \
@@ -61,6 +61,27 @@ write_ini new.site.example.test
 out=$(run renew 2>&1) || cp_fail "renew after a change: $out"
 grep -q "^renewed site (forced: names changed)" <<<"$out" || cp_fail "names change not renewed: $out"
 cp_verify_cert "$CP_WORK/state/certs/site" site.example.test new.site.example.test || cp_fail "new names"
+
+# The section's deploy list is the list (issue 23 #3): a target taken out of the file goes
+# at the next renewal (and the next deploy), and targets are not added around the file.
+cp_expect_fail run deploy api --to "files:$CP_WORK/elsewhere"
+cp_check_err 2 "deploy: certificate api is configured in $ini: change its deploy = lines there"
+mkdir -p "$CP_WORK/tls-new"
+API_DEPLOY="deploy = files:$CP_WORK/tls-new" write_ini new.site.example.test
+out=$(run renew --force --cert-name api 2>&1) || cp_fail "renew after a deploy change: $out"
+cmp -s "$CP_WORK/state/certs/api/cert.pem" "$CP_WORK/tls-new/cert.pem" || cp_fail "api not deployed to tls-new"
+cmp -s "$CP_WORK/state/certs/api/cert.pem" "$CP_WORK/tls-out/cert.pem" && cp_fail "the dropped target still deployed"
+grep -q "tls-out" "$CP_WORK/state/certs/api/meta.json" && cp_fail "the dropped target is still stored"
+API_DEPLOY="" write_ini new.site.example.test
+out=$(run deploy api 2>&1) || cp_fail "deploy with no targets left: $out"
+grep -q "tls-new" "$CP_WORK/state/certs/api/meta.json" && cp_fail "deploy kept a target the file no longer has"
+write_ini new.site.example.test
+
+# A config file others may write is refused, whatever it holds (issue 22 #10).
+chmod 664 "$ini"
+cp_expect_fail run list
+cp_check_err 2 "config file $ini may be written by group or others (mode 664); run: chmod go-w $ini"
+chmod 644 "$ini"
 
 # Errors in the file: file, line and key, exit 2, nothing done.
 printf '[certpilot]\nserver = %s\n[cert:x]\ndomian = x.example.test\n' "$PEBBLE_URL" >"$CP_WORK/bad.ini"

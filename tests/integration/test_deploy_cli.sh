@@ -58,4 +58,32 @@ cp_check_err 2 "nosuch"
 cp_expect_fail cp_certpilot deploy --cert-name none.example.test
 cp_check_err 1 "none.example.test"
 cp_certpilot list --json | grep -q '"deploy"' || cp_fail "list --json does not show the targets"
+
+# A target that is refused is never stored, and never echoed later (issue 22 #11).
+meta=$CP_WORK/state/certs/d.example.test/meta.json
+cp_expect_fail cp_certpilot deploy d.example.test --to "pkcs12:$out/pw.pfx,password=hunter2"
+cp_check_err 2 "pkcs12: the password is not a setting; use password_file or password_env"
+grep -q hunter2 "$meta" && cp_fail "a refused target was stored: $(cat "$meta")"
+cp_certpilot deploy d.example.test >"$CP_WORK/d.out"
+grep -q hunter2 "$CP_WORK/d.out" && cp_fail "a refused target is echoed: $(cat "$CP_WORK/d.out")"
+
+# A bad target is refused before anything is ordered (issue 23 #3).
+requests=$(grep -c 'calling handler' "$CP_WORK/pebble/pebble.log" || true)
+cp_expect_fail cp_certpilot issue -d e.example.test --hook "$hook" --deploy "files:$out/e,relaod=x"
+cp_check_err 2 'files: unknown setting "relaod" (did you mean "reload"?)'
+[ "$(grep -c 'calling handler' "$CP_WORK/pebble/pebble.log" || true)" = "$requests" ] ||
+    cp_fail "the CA was asked before the deploy target was refused"
+[ ! -e "$CP_WORK/state/certs/e.example.test" ] || cp_fail "a certificate was stored for a refused target"
+
+# --remove drops a stored target, by its spec or by TYPE:ITEM; nothing else runs.
+rm -f "$flag"
+cp_certpilot deploy d.example.test --remove "exec:$CP_WORK/on-deploy" >"$CP_WORK/d.out"
+grep -q "deploy exec:$CP_WORK/on-deploy: removed" "$CP_WORK/d.out" || cp_fail "--remove: $(cat "$CP_WORK/d.out")"
+grep -q "on-deploy" "$meta" && cp_fail "the removed target is still stored"
+cp_certpilot deploy d.example.test --remove "files:cert=$out/extra-cert.pem" >/dev/null
+grep -q "extra-cert.pem" "$meta" && cp_fail "the target removed by TYPE:ITEM is still stored"
+cp_expect_fail cp_certpilot deploy d.example.test --remove "exec:/nowhere"
+cp_check_err 2 "certificate d.example.test: no deploy target \"exec:/nowhere\" (stored: files:$out/nginx; pkcs12:$out/site.pfx)"
+cp_certpilot deploy --force d.example.test >"$CP_WORK/d.out" || cp_fail "deploy after --remove: $(cat "$CP_WORK/d.out")"
+grep -q "exec" "$CP_WORK/d.out" && cp_fail "a removed target ran: $(cat "$CP_WORK/d.out")"
 echo "ok"

@@ -114,6 +114,17 @@ expected:
 $want"
 [ "$(cat "$out/env.txt.args")" = "$out/env.txt
 two words" ] || cp_fail "hook arguments: $(cat "$out/env.txt.args")"
+# The variable a pkcs12 target reads its password from reaches no command another target runs
+# (exec, a files reload), through certpilot deploy (issue 22 #6).
+printf '#!/bin/sh\nenv >"%s"\n' "$out/child.env" >"$out/envdump.sh"
+chmod 755 "$out/envdump.sh"
+mkdir -p "$out/files"
+PFX_PASS='env pass' cp_certpilot deploy "$name" --to "pkcs12:$out/env.pfx,password_env=PFX_PASS" \
+    --to "exec:$out/envdump.sh" --to "files:$out/files,reload=$out/envdump.sh" >/dev/null ||
+    cp_fail "deploy with password_env"
+check_pfx "$out/env.pfx" "pass:env pass" no "$name"
+[ -s "$out/child.env" ] || cp_fail "the exec target did not run"
+grep -q '^PFX_PASS=' "$out/child.env" && cp_fail "a deploy command inherited PFX_PASS"
 cp_expect_fail deploy "exec:/bin/false"
 cp_check_err 1 "deploytool: exec: /bin/false exited with status 1"
 cp_expect_fail deploy "exec:no-such-hook-program"

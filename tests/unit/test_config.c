@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -516,6 +517,62 @@ static void test_check_mode(void **state)
     config_free(cfg);
 }
 
+/* Load path as certpilot.ini (acme false) or acme.ini, expecting exactly msg. */
+static void load_refused(const char *path, bool acme, const char *msg)
+{
+    struct config *cfg = (struct config *)1;
+    struct acmeini *a = (struct acmeini *)1;
+    struct err e;
+
+    err_clear(&e);
+    if (acme)
+        assert_int_equal(acmeini_load(path, NULL, &a, &e), CP_EUSAGE);
+    else
+        assert_int_equal(config_load(path, &cfg, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, msg);
+    assert_true(acme ? a == NULL : cfg == NULL);
+}
+
+/* A file that says what runs (deploy = exec:..., a ChainFile that a spec is made of) is
+ * refused when others may change it, whatever it holds, as the state root is. */
+static void test_writable_refused(void **state)
+{
+    static const char ini[] = "[cert:a]\nnames = a.example\nwebroot = /srv/www\n"
+                              "deploy = exec:/usr/local/bin/on-deploy\n";
+    char *dir = test_tmpdir("cpconfig"), *cpath = write_file(dir, "certpilot.ini", ini, 0664);
+    char *seed = data_text("acme-good.ini"), *apath = write_file(dir, "acme.ini", seed, 0646);
+    char *msg = str_printf("config file %s may be written by group or others (mode 664); run: "
+                           "chmod go-w %s", cpath, cpath);
+    struct config *cfg = NULL;
+    struct acmeini *a = NULL;
+
+    (void)state;
+    load_refused(cpath, false, msg);
+    free(msg);
+    msg = str_printf("acme.ini %s may be written by group or others (mode 646); run: chmod go-w %s",
+                     apath, apath);
+    load_refused(apath, true, msg);
+    free(msg);
+    assert_int_equal(chmod(cpath, 0644), 0);
+    assert_int_equal(chmod(apath, 0644), 0);
+    assert_int_equal(config_load(cpath, &cfg, NULL), CP_OK);
+    assert_int_equal(acmeini_load(apath, NULL, &a, NULL), CP_OK);
+    config_free(cfg);
+    acmeini_free(a);
+    /* another user's file (as root, make one) */
+    if (geteuid() == 0 && chown(cpath, 4321, 4321) == 0) {
+        msg = str_printf("config file %s belongs to uid 4321, neither root nor the user running "
+                         "certpilot (uid 0); run: chown 0 %s", cpath, cpath);
+        load_refused(cpath, false, msg);
+        free(msg);
+    }
+    free(cpath);
+    free(apath);
+    free(seed);
+    test_rm_rf(dir);
+    free(dir);
+}
+
 /* What was read, written back for people: fixed order, secrets hidden. */
 static void test_format(void **state)
 {
@@ -959,6 +1016,7 @@ int main(void)
         cmocka_unit_test(test_load),
         cmocka_unit_test(test_secret_mode),
         cmocka_unit_test(test_check_mode),
+        cmocka_unit_test(test_writable_refused),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_acmeini_seed),
         cmocka_unit_test(test_acmeini_good),

@@ -262,6 +262,50 @@ static void expect_spec_error(const char *spec, const char *msg)
     assert_null(s.type);
 }
 
+/* A target made as data keeps its values as they are: a comma, colon, '=' or backslash in a
+ * path is part of the path, and the text it is shown by parses back to the same settings. */
+static void test_spec_from_data(void **state)
+{
+    static const struct kv set[] = {{"fullchain", "/x/chain.pem,reload=/usr/bin/touch /x/PWNED"},
+                                    {"owner", "a:b=c\\d"}};
+    struct deploy_spec s = {0};
+    struct err err = {0};
+    char *shown;
+
+    (void)state;
+    assert_int_equal(deploy_spec_from("files", &(struct kvlist){set, 2}, &s, &err), CP_OK);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(kv_get(&s.settings, "fullchain"), set[0].value);
+    assert_null(kv_get(&s.settings, "reload"));
+    deploy_spec_free(&s);
+    shown = deploy_spec_format("files", &(struct kvlist){set, 2});
+    assert_string_equal(shown, "files:fullchain=/x/chain.pem\\,reload\\=/usr/bin/touch /x/PWNED,"
+                               "owner=a\\:b\\=c\\\\d");
+    expect_spec(shown, "files", (const char *[]){"fullchain=/x/chain.pem,reload=/usr/bin/touch /x/PWNED",
+                                                 "owner=a:b=c\\d", NULL});
+    free(shown);
+    assert_int_equal(deploy_spec_from("nosuch", &(struct kvlist){set, 1}, &s, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "unknown deploy target \"nosuch\" (known: files, pkcs12, exec, alicdn, "
+                                 "aliapigw, alicas)");
+}
+
+/* Settings whose value would be a secret are told from names of where one is kept. */
+static void test_setting_secret(void **state)
+{
+    (void)state;
+    assert_true(deploy_setting_secret("password"));
+    assert_true(deploy_setting_secret("passphrase"));
+    assert_true(deploy_setting_secret("access_key_secret"));
+    assert_true(deploy_setting_secret("token"));
+    assert_true(deploy_setting_secret("private_key"));
+    assert_true(deploy_setting_secret("key_pem"));
+    assert_false(deploy_setting_secret("password_env"));
+    assert_false(deploy_setting_secret("password_file"));
+    assert_false(deploy_setting_secret("access_key_id"));
+    assert_false(deploy_setting_secret("key"));
+    assert_false(deploy_setting_secret("fullchain"));
+}
+
 static void test_spec_forms(void **state)
 {
     (void)state;
@@ -908,6 +952,8 @@ int main(void)
         cmocka_unit_test(test_settings_errors),
         cmocka_unit_test(test_settings_errors_other_targets),
         cmocka_unit_test(test_spec_forms),
+        cmocka_unit_test(test_spec_from_data),
+        cmocka_unit_test(test_setting_secret),
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_files_writes_and_reloads_once),
         cmocka_unit_test(test_files_new_version_reloads),

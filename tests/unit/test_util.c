@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 
 #include "support/files.h"
 #include "util/err.h"
+#include "util/exec.h"
 #include "util/fsio.h"
 #include "util/str.h"
 
@@ -28,6 +30,26 @@ static void check(const char *in, const char *want)
     snprintf(buf, sizeof(buf), "%s", in);
     str_sanitize(buf);
     assert_string_equal(buf, want);
+}
+
+/* A variable a target names as holding a secret (password_env) is left out of a child's
+ * environment when the caller names it, and only then; a longer name that starts with it stays. */
+static void test_exec_strip(void **state)
+{
+    const char *argv[] = {"/bin/sh", "-c", "test -z \"${CP_TEST_PFX+x}\" && test -n \"$CP_TEST_PFX2\"", NULL};
+    const char *strip[] = {"CP_TEST_PFX", NULL};
+    struct err err = {0};
+    int status = -1;
+
+    (void)state;
+    assert_int_equal(setenv("CP_TEST_PFX", "hunter2", 1), 0);
+    assert_int_equal(setenv("CP_TEST_PFX2", "kept", 1), 0);
+    assert_int_equal(exec_run_strip(argv, NULL, strip, 5, &status, &err), CP_OK);
+    assert_int_equal(status, 0);
+    assert_int_equal(exec_run(argv, NULL, 5, &status, &err), CP_OK);
+    assert_int_equal(status, 1);  /* not named: inherited as before */
+    unsetenv("CP_TEST_PFX");
+    unsetenv("CP_TEST_PFX2");
 }
 
 static void test_sanitize_escape(void **state)
@@ -220,6 +242,7 @@ static void test_fsio_missing_dir(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exec_strip),
         cmocka_unit_test(test_sanitize_escape),
         cmocka_unit_test(test_sanitize_c1),
         cmocka_unit_test(test_sanitize_bidi),
