@@ -139,9 +139,12 @@ const struct config_provider *config_provider_find(const struct config *cfg, con
 /* A provider's pairs as the kvlist dns_provider_new takes; borrows from p. */
 struct kvlist config_provider_settings(const struct config_provider *p);
 
-/* The settings that apply to c: each of its overrides, else the global value;
- * server and ca count as one choice (a certificate's ca hides the global server
- * and the other way round). *out borrows from cfg and c: do not free it, do not
+/* The settings that apply to c: each of its overrides, else the global value.
+ * Two groups count as one choice each: server and ca (a certificate's ca hides
+ * the global server and the other way round), and the ways to answer
+ * challenges, dns, hook, webroot and listen (a certificate that sets one of them
+ * hides all the global ones, and the global challenge too when its own way
+ * cannot answer that type). *out borrows from cfg and c: do not free it, do not
  * keep it past config_free. */
 void config_cert_settings(const struct config *cfg, const struct config_cert *c,
                           struct config_settings *out);

@@ -3,6 +3,7 @@
  * request manage_issue and manage_renew take: the same solver names and
  * settings the command line produces, so both paths meet in one place.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,24 +70,85 @@ static int standalone(const char *listen, struct manage_config_req *o, struct er
     return add(o, "listen", o->listen4, err);
 }
 
+/* The ways to answer challenges, and the challenge types each can answer. */
+static const struct {
+    const char *key;
+    size_t off;
+    bool dns01, http01;
+} methods[] = {
+    {"dns", offsetof(struct config_settings, dns), true, false},
+    {"hook", offsetof(struct config_settings, hook), true, true},
+    {"webroot", offsetof(struct config_settings, webroot), false, true},
+    {"listen", offsetof(struct config_settings, listen), false, true},
+};
+#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
+
+static const struct cfg_str *method_value(const struct config_settings *s, size_t i)
+{
+    return (const struct cfg_str *)(const void *)((const char *)s + methods[i].off);
+}
+
+/* Set, and able to answer the challenge type when one is set. */
+static bool method_fits(const struct config_settings *s, size_t i)
+{
+    const char *type = s->challenge.value;
+
+    if (method_value(s, i)->line == 0)
+        return false;
+    return type == NULL || (strcmp(type, "dns-01") == 0 ? methods[i].dns01 : methods[i].http01);
+}
+
+/* The one way to answer the challenges (config_cert_settings already let the
+ * certificate's own choice replace the global one); two that fit are refused
+ * rather than one picked by a fixed order. */
+static int pick_method(const struct config *cfg, const struct config_settings *s, const char *cert,
+                       size_t *out, struct err *err)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < NMETHODS; i++) {
+        if (!method_fits(s, i))
+            continue;
+        if (n++ == 0) {
+            *out = i;
+            continue;
+        }
+        return err_set(err, CP_EUSAGE, "%s: [cert:%s]: %s (line %d) and %s (line %d) both answer its challenges; "
+                       "keep one (a way set in [cert:%s] replaces those of [certpilot])", cfg->path, cert,
+                       methods[*out].key, method_value(s, *out)->line, methods[i].key, method_value(s, i)->line,
+                       cert);
+    }
+    if (n == 1)
+        return CP_OK;
+    if (s->challenge.line != 0)
+        return err_set(err, CP_EUSAGE, "%s:%d: [cert:%s]: challenge = %s, but no way to answer it is set (%s)",
+                       cfg->path, s->challenge.line, cert, s->challenge.value,
+                       strcmp(s->challenge.value, "dns-01") == 0 ? "dns or hook" : "hook, webroot or listen");
+    return err_set(err, CP_EUSAGE, "%s: [cert:%s] says no way to answer challenges (dns, hook, webroot or listen)",
+                   cfg->path, cert);
+}
+
 static int solver(const struct config *cfg, const struct config_settings *s, struct manage_config_req *o,
                   struct err *err)
 {
-    if (s->dns.value != NULL)
+    size_t i = 0;
+    int rc = pick_method(cfg, s, o->req.cert_name, &i, err);
+
+    if (rc != CP_OK)
+        return rc;
+    switch (i) {
+    case 0:
         return dns_solver(cfg, s, o, err);
-    if (s->hook.value != NULL) {
+    case 1:
         o->req.solver = "hook";
-        return add(o, "program", s->hook.value, err) == CP_OK ? add(o, "challenge", s->challenge.value, err)
-                                                            : CP_EUSAGE;
-    }
-    if (s->webroot.value != NULL) {
+        rc = add(o, "program", s->hook.value, err);
+        return rc == CP_OK ? add(o, "challenge", s->challenge.value, err) : rc;
+    case 2:
         o->req.solver = "webroot";
         return add(o, "path", s->webroot.value, err);
-    }
-    if (s->listen.value != NULL)
+    default:
         return standalone(s->listen.value, o, err);
-    return err_set(err, CP_EUSAGE, "%s: [cert:%s] says no way to answer challenges (dns, hook, webroot or listen)",
-                   cfg->path, o->req.cert_name);
+    }
 }
 
 static int lists(const struct config_cert *c, struct manage_config_req *o, struct err *err)
