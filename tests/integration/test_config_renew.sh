@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A config file drives everything: [certpilot] names the CA, its CA bundle and
-# the state root, each [cert:NAME] a certificate. `certpilot renew` with no
+# the state root (which wins over $CERTPILOT_ROOT, and --root over it), each
+# [cert:NAME] a certificate. `certpilot renew` with no
 # other flag issues the configured certificates that are not stored yet,
 # deploys them, leaves them alone once issued, and renews one whose names
 # changed in the file. Errors in the file name the file, the line and the key.
@@ -52,6 +53,14 @@ cmp -s "$CP_WORK/state/certs/api/cert.pem" "$CP_WORK/tls-out/cert.pem" || cp_fai
 
 out=$(run renew 2>&1) || cp_fail "second renew: $out"
 grep -q "^not due site until .*(the configured time before expiry left)" <<<"$out" || cp_fail "site due again: $out"
+
+# One order for the state directory (certpilot.ini(5), PRECEDENCE): --root > the
+# config's root = > $CERTPILOT_ROOT > the default; a variable never moves it.
+out=$(CERTPILOT_ROOT=$CP_WORK/elsewhere run list 2>&1) || cp_fail "list with CERTPILOT_ROOT: $out"
+grep -q "^site .* renews " <<<"$out" || cp_fail "CERTPILOT_ROOT beat the config's root = : $out"
+[ ! -e "$CP_WORK/elsewhere" ] || cp_fail "CERTPILOT_ROOT was used: $CP_WORK/elsewhere exists"
+out=$(run --root "$CP_WORK/elsewhere" list 2>&1) || cp_fail "list with --root: $out"
+! grep -q "^site .* renews " <<<"$out" || cp_fail "the config's root = beat --root: $out"
 
 # The names in the file changed: renewed at once, with the new names.
 write_ini new.site.example.test
