@@ -33,8 +33,11 @@ static const char renew_usage[] =
     "  --orders-limit N   new orders the CA allows an account per 3 hours (default 300 for\n"
     "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
     "\n"
-    "Prints one line per certificate (renewed, not due until TIME, or failed) and a summary;\n"
-    "exit status 1 when any failed.\n";
+    "Issues the config's certificates that are not stored yet (creating the account\n"
+    "first when the config says agree_tos = yes).\n"
+    "\n"
+    "Prints one line per certificate (renewed, issued, not due until TIME, or failed) and a\n"
+    "summary; exit status 1 when any failed.\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT };
 
@@ -158,7 +161,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
         printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (rr->renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("renewed %s (%s) expires %s\n", job->renew, rr->why, when);
+        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
         if (rr->issued.deploy_rc != CP_OK)
             r->deploy_failed++;
     } else {

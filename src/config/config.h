@@ -57,6 +57,8 @@ struct config_settings {
     struct cfg_str root;             /* state directory (global only) */
     struct cfg_str account;          /* account name in the store */
     struct cfg_list email;           /* contact addresses, bare (no "mailto:") */
+    struct cfg_bool agree_tos;       /* agree to the CA's terms: issue and renew create a missing
+                                        account (global only) */
     struct cfg_str key_type;         /* ec256, ec384, rsa2048, rsa3072, rsa4096 (crypto/key.h) */
     struct cfg_str challenge;        /* "dns-01" or "http-01" */
     struct cfg_str dns;              /* DNS provider name */

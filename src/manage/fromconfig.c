@@ -166,6 +166,24 @@ static int lists(const struct config_cert *c, struct manage_config_req *o, struc
     return CP_OK;
 }
 
+int manage_account_from_config(const struct config *cfg, const struct config_cert *c,
+                               struct manage_config_account *out, struct err *err)
+{
+    struct config_settings s;
+
+    memset(out, 0, sizeof(*out));
+    config_cert_settings(cfg, c, &s);
+    if (s.email.n > MANAGE_MAX_CONTACTS)
+        return err_set(err, CP_EUSAGE, "%s:%d: email: at most %d addresses", cfg->path, s.email.items[0].line,
+                       MANAGE_MAX_CONTACTS);
+    for (size_t i = 0; i < s.email.n; i++)
+        out->emails[i] = s.email.items[i].value;
+    out->agree = cfg->global.agree_tos.line > 0 && cfg->global.agree_tos.value;
+    out->create = (struct manage_account_new){.name = s.account.value, .emails = out->emails,
+                                              .nemails = s.email.n, .agree_tos = out->agree};
+    return CP_OK;
+}
+
 int manage_request_from_config(const struct config *cfg, const struct config_cert *c,
                                struct manage_config_req *o, struct err *err)
 {
@@ -182,8 +200,11 @@ int manage_request_from_config(const struct config *cfg, const struct config_cer
     o->renew_before_s = s.renew_before.line > 0 ? s.renew_before.value : 0;
     o->server = s.server.value != NULL ? s.server.value : s.ca.value != NULL ? manage_ca_url(s.ca.value) : NULL;
     o->req.csr_file = c->csr.value;  /* the config refuses names with it */
-    if ((rc = lists(c, o, err)) != CP_OK || (rc = solver(cfg, &s, o, err)) != CP_OK)
+    if ((rc = lists(c, o, err)) != CP_OK || (rc = solver(cfg, &s, o, err)) != CP_OK ||
+        (rc = manage_account_from_config(cfg, c, &o->account, err)) != CP_OK)
         return rc;
+    o->req.create = o->account.agree ? &o->account.create : NULL;
     o->req.settings = (struct kvlist){o->settings, o->nsettings};
     return CP_OK;
 }
+

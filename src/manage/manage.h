@@ -224,8 +224,10 @@ struct manage_renew_opts {
 struct manage_renew_result {
     bool due;
     bool renewed;              /* due, and a new version was stored */
+    bool first;                /* not stored before: renewed means issued for the first time */
     time_t at;                 /* when it is (or was) due */
-    char why[160];             /* "ARI window", "a third of the lifetime left", "forced: names changed" ... */
+    char why[160];             /* "ARI window", "a third of the lifetime left", "forced: names changed",
+                                  "new in the configuration" (first) ... */
     char explanation[256];     /* the CA's ARI explanationURL, sanitised, or "" */
     struct manage_issued issued;
 };
@@ -258,6 +260,17 @@ int manage_request_from_meta(const json_t *meta, const char *name, struct manage
 struct config;
 struct config_cert;
 
+/* What a config says about creating the account: [certpilot] agree_tos, and the
+ * email and account that apply (a certificate's, else the global ones). */
+struct manage_config_account {
+    const char *emails[MANAGE_MAX_CONTACTS];
+    struct manage_account_new create;  /* emails, account name, agree_tos */
+    bool agree;                        /* agree_tos = yes: create the account when it is missing */
+};
+/* c NULL: the global settings. Borrows from cfg. CP_EUSAGE for too many addresses. */
+int manage_account_from_config(const struct config *cfg, const struct config_cert *c,
+                               struct manage_config_account *out, struct err *err) CP_WUR;
+
 /* A [cert:NAME] section as a request; borrows from the config. */
 struct manage_config_req {
     const char *names[MANAGE_MAX_NAMES];
@@ -267,6 +280,7 @@ struct manage_config_req {
     char numbuf[24], listen4[64], listen6[64];
     const char *server;            /* the section's CA (server, or ca by name), or NULL: the global one */
     long renew_before_s;           /* renew_before, 0 when unset */
+    struct manage_config_account account;  /* req.create points here when agree_tos = yes */
     struct manage_cert_req req;
 };
 int manage_request_from_config(const struct config *cfg, const struct config_cert *c,
