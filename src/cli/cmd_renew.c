@@ -175,29 +175,6 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     free(job->user);
 }
 
-/* Configured certificates not stored yet are renewed (that is, issued) too. */
-static int add_configured(struct renew_run *r, struct err *err)
-{
-    const struct config *cfg = r->cli->config;
-
-    for (size_t i = 0; cfg != NULL && i < cfg->ncerts; i++) {
-        const char *name = cfg->certs[i].name.value;
-        bool have = false;
-        char **grown;
-        for (size_t k = 0; k < r->nnames && !have; k++)
-            have = strcmp(r->names[k], name) == 0;
-        if (have)
-            continue;
-        if ((grown = realloc(r->names, (r->nnames + 1) * sizeof(char *))) == NULL)
-            return err_nomem(err);
-        r->names = grown;
-        if ((r->names[r->nnames] = strdup(name)) == NULL)
-            return err_nomem(err);
-        r->nnames++;
-    }
-    return CP_OK;
-}
-
 /* Which renewals are due is known only as they run: the limit is said up front when
  * it could bite, and each renewal without ARI takes one order from it. */
 static int orders_budget(struct cli *cli, struct renew_run *r, struct err *err)
@@ -223,10 +200,9 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
     struct manage_batch_stats st = {0};
     int rc = cli_manage_open(cli, &r->m, err);
 
+    /* configured certificates not stored yet are renewed (that is, issued) too */
     if (rc == CP_OK)
-        rc = store_cert_list(manage_store(r->m), &r->names, &r->nnames, err);
-    if (rc == CP_OK)
-        rc = add_configured(r, err);
+        rc = manage_cert_names(r->m, cli->config, &r->names, &r->nnames, &(size_t){0}, err);
     if (r->jobs == 0 && cli->config_jobs > 0)
         r->jobs = (unsigned)cli->config_jobs;
     for (size_t i = 0; rc == CP_OK && i < r->nonly; i++) {

@@ -5,6 +5,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -208,3 +209,47 @@ int manage_request_from_config(const struct config *cfg, const struct config_cer
     return CP_OK;
 }
 
+static bool listed(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+int manage_cert_names(struct manage *m, const struct config *cfg, char ***names, size_t *n, size_t *nstored,
+                      struct err *err)
+{
+    char **grown;
+    int rc = store_cert_list(manage_store(m), names, n, err);
+
+    *nstored = *n;
+    for (size_t i = 0; rc == CP_OK && cfg != NULL && i < cfg->ncerts; i++) {
+        if (listed(*names, *nstored, cfg->certs[i].name.value))
+            continue;
+        if ((grown = realloc(*names, (*n + 1) * sizeof(char *))) == NULL)
+            return err_nomem(err);
+        *names = grown;
+        if (((*names)[*n] = strdup(cfg->certs[i].name.value)) == NULL)
+            return err_nomem(err);
+        (*n)++;
+    }
+    return rc;
+}
+
+int manage_renew_preview(struct manage *m, const struct config *cfg, const char *name, time_t now,
+                         struct manage_renew_result *out, struct err *err)
+{
+    const struct config_cert *c = config_cert_find(cfg, name);
+    struct manage_renew_opts ro = {.now = now, .offline = true};
+    struct manage_config_req *o = c != NULL ? malloc(sizeof(*o)) : NULL;
+    int rc = c != NULL && o == NULL ? err_nomem(err) : CP_OK;
+
+    memset(out, 0, sizeof(*out));
+    if (rc == CP_OK && c != NULL && (rc = manage_request_from_config(cfg, c, o, err)) == CP_OK)
+        ro.renew_before_s = o->renew_before_s;
+    if (rc == CP_OK)
+        rc = manage_renew(m, name, c != NULL ? &o->req : NULL, &ro, out, err);
+    free(o);
+    return rc;
+}

@@ -286,6 +286,18 @@ struct manage_config_req {
 int manage_request_from_config(const struct config *cfg, const struct config_cert *c,
                                struct manage_config_req *out, struct err *err) CP_WUR;
 
+/* Every certificate renew looks after: the stored ones (sorted), then those of
+ * cfg's [cert:NAME] sections (cfg may be NULL) not stored yet, in file order;
+ * the first *nstored are stored. *names is the caller's (store_names_free). */
+int manage_cert_names(struct manage *m, const struct config *cfg, char ***names, size_t *n, size_t *nstored,
+                      struct err *err) CP_WUR;
+
+/* When stored certificate name renews, decided as `renew` decides it (its
+ * [cert:NAME] section of cfg, when there is one, gives the names, key type and
+ * renew_before) from what is stored, never asking the CA. */
+int manage_renew_preview(struct manage *m, const struct config *cfg, const char *name, time_t now,
+                         struct manage_renew_result *out, struct err *err) CP_WUR;
+
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);
 

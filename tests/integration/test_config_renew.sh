@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A config file drives everything: [certpilot] names the CA, its CA bundle and
 # the state root (which wins over $CERTPILOT_ROOT, and --root over it), each
-# [cert:NAME] a certificate. `certpilot renew` with no
+# [cert:NAME] a certificate. `certpilot list` shows them as renew sees them
+# (not issued yet; then renews at the time renew says, for the same reason).
+# `certpilot renew` with no
 # other flag issues the configured certificates that are not stored yet,
 # deploys them, leaves them alone once issued, and renews one whose names
 # changed in the file. Errors in the file name the file, the line and the key.
@@ -41,6 +43,13 @@ write_ini www.site.example.test
 run() { "$CERTPILOT" --config "$ini" "$@"; }
 
 run account new --agree-tos >/dev/null 2>&1
+# list shows what renew will do: the configured certificates, not issued yet
+out=$(run list 2>&1) || cp_fail "list before the first renew: $out"
+grep -q "^site .* site.example.test,www.site.example.test  not issued yet (the next renew issues it)$" <<<"$out" ||
+    cp_fail "list leaves out the configured site: $out"
+out=$(run list --json 2>&1) || cp_fail "list --json before the first renew: $out"
+[ "$(python3 -c 'import json,sys; print(*[(c["issued"], c["renewal"]["why"]) for c in json.load(sys.stdin) if c["name"] == "api"])' <<<"$out")" = "(False, 'not issued yet')" ] ||
+    cp_fail "list --json: api is not shown as not issued yet: $out"
 out=$(run renew 2>&1) || cp_fail "renew from the config: $out"
 grep -q "^issued site (new in the configuration) expires " <<<"$out" || cp_fail "site not issued: $out"
 ! grep -q "missing or broken" <<<"$out" || cp_fail "a first issue is reported as damage: $out"
@@ -58,6 +67,10 @@ if ! curl -sf --cacert "$PEBBLE_CA_BUNDLE" "$PEBBLE_URL" | grep -q '"renewalInfo
     grep -q "^not due site until .*(the configured time before expiry left)" <<<"$out" ||
         cp_fail "site not scheduled by renew_before: $out"
 fi
+# list decides as renew does: the same time, for the same reason
+when=$(sed -n 's/^not due site until \(.*\)$/\1/p' <<<"$out")
+out=$(run list 2>&1) || cp_fail "list: $out"
+cp_assert_contains "$(grep '^site ' <<<"$out")" "  renews $when"
 
 # One order for the state directory (certpilot.ini(5), PRECEDENCE): --root > the
 # config's root = > $CERTPILOT_ROOT > the default; a variable never moves it.
