@@ -289,6 +289,33 @@ static void test_config_method_override(void **state)
     config_free(cfg);
 }
 
+/* [certpilot] agree_tos = yes: the request may create its account, with the
+ * email and account that apply; without it the account must exist. */
+static void test_config_agree_tos(void **state)
+{
+    static const char yes[] = "[certpilot]\nagree_tos = yes\nemail = ops@example.com\naccount = main\n"
+                              "hook = /h\n[cert:a]\nnames = a.example.com\n[cert:b]\nnames = b.example.com\n"
+                              "email = b-team@example.com\n";
+    static const char no[] = "[certpilot]\nemail = ops@example.com\nhook = /h\n[cert:a]\nnames = a.example.com\n";
+    struct config *cfg = NULL;
+    struct manage_config_req o;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(from_config(yes, "a", &cfg, &o, &e), CP_OK);
+    assert_non_null(o.req.create);
+    assert_true(o.req.create->agree_tos);
+    assert_string_equal(o.req.create->name, "main");
+    assert_int_equal(o.req.create->nemails, 1);
+    assert_string_equal(o.req.create->emails[0], "ops@example.com");
+    assert_int_equal(manage_request_from_config(cfg, config_cert_find(cfg, "b"), &o, &e), CP_OK);
+    assert_string_equal(o.req.create->emails[0], "b-team@example.com");
+    config_free(cfg);
+    assert_int_equal(from_config(no, "a", &cfg, &o, &e), CP_OK);
+    assert_null(o.req.create);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_ip_names),
         cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
         cmocka_unit_test(test_config_method_override),
+        cmocka_unit_test(test_config_agree_tos),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
