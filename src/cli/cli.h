@@ -25,7 +25,8 @@ struct cli {
     bool quiet;
     struct logger log;
     volatile sig_atomic_t *interrupted;  /* set by SIGINT/SIGTERM (main.c) */
-    /* which of root, server, ca_bundle came from a flag or the environment (a config does not override them) */
+    /* which of root, server, ca_bundle came from a flag: a config overrides the
+     * environment and the built-in defaults, never a flag */
     bool root_set, server_set, ca_bundle_set;
     const char *config_path;  /* --config or $CERTPILOT_CONFIG; NULL: /etc/certpilot/certpilot.ini if it exists */
     struct config *config;    /* loaded after the options, or NULL */

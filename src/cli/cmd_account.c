@@ -21,7 +21,7 @@ static const char account_usage[] =
     "\n"
     "  --account NAME   local name of the account (default \"default\")\n"
     "  --email ADDR     contact address (repeatable)\n"
-    "  --agree-tos      agree to the CA's terms of service\n"
+    "  --agree-tos      agree to the CA's terms of service (or agree_tos = yes in the config)\n"
     "  --key-type T     account key type (default ec256)\n"
     "  --key FILE       use this existing account key (PEM); its account is found if it has one\n"
     "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key; the key\n"
@@ -136,11 +136,30 @@ static int parse_args(struct cli *cli, struct account_args *a, int argc, char **
     return CP_OK;
 }
 
+/* [certpilot] agree_tos = yes agrees as --agree-tos does; its email serves when no --email is given. */
+static int config_account(const struct cli *cli, struct account_args *a, struct err *err)
+{
+    struct manage_config_account ca;
+    int rc = cli->config ? manage_account_from_config(cli->config, NULL, &ca, err) : CP_OK;
+
+    if (rc != CP_OK || cli->config == NULL)
+        return rc;
+    a->nopts.agree_tos = a->nopts.agree_tos || ca.agree;
+    for (size_t i = 0; a->nopts.nemails == 0 && i < ca.create.nemails; i++)
+        a->emails[i] = ca.emails[i];
+    if (a->nopts.nemails == 0)
+        a->nopts.nemails = ca.create.nemails;
+    return CP_OK;
+}
+
 static int account_new(struct cli *cli, struct account_args *a, struct err *err)
 {
     struct manage *m = NULL;
     const char *how = NULL;
-    int rc = cli_manage_open(cli, &m, err);
+    int rc = config_account(cli, a, err);
+
+    if (rc == CP_OK)
+        rc = cli_manage_open(cli, &m, err);
 
     if (rc == CP_OK)
         rc = manage_account_create(m, &a->nopts, &how, err);

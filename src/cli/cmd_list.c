@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "config/config.h"
 #include "util/clock.h"
 #include "util/str.h"
 
@@ -15,7 +16,9 @@ static const char list_usage[] =
     "usage: certpilot list [--json]\n"
     "\n"
     "Lists stored certificates: name, not-after (UTC), days left, names, and when\n"
-    "it renews next and why (ARI window, a third of the lifetime left, forced).\n";
+    "it renews next and why, decided as renew decides it (the config's renew_before,\n"
+    "ARI window, a third of the lifetime left, forced); then the config's certificates\n"
+    "that are not issued yet.\n";
 
 enum { OPT_JSON = OPT_FIRST_COMMAND_OPT };
 
@@ -51,8 +54,8 @@ static json_t *info_json(const char *name, const struct cert_info *ci, long days
         json_array_append_new(names, json_string(ci->names[i]));
     clock_format_utc(ci->not_after, na, sizeof(na));
     clock_format_utc(rr->at, at, sizeof(at));
-    return json_pack("{s:s, s:o, s:s, s:I, s:s, s:{s:s, s:b, s:s, s:s*}, s:O*}", "name", name, "names", names,
-                     "not_after", na, "days_left", (json_int_t)days, "serial", ci->serial_hex,
+    return json_pack("{s:s, s:o, s:b, s:s, s:I, s:s, s:{s:s, s:b, s:s, s:s*}, s:O*}", "name", name,
+                     "names", names, "issued", 1, "not_after", na, "days_left", (json_int_t)days, "serial", ci->serial_hex,
                      "renewal", "at", at, "due", rr->due, "why", rr->why,
                      "explanation_url", rr->explanation[0] ? rr->explanation : NULL,
                      "deploy", json_object_get(meta, "deploy"));
@@ -76,15 +79,37 @@ static void print_line(const char *name, const struct cert_info *ci, long days,
     putchar('\n');
 }
 
-static int list_all(struct manage *m, bool as_json, struct err *err)
+/* A certificate of the config that renew has not issued yet: its names as configured. */
+static void print_unissued(const struct config_cert *c, json_t *arr)
+{
+    json_t *names = json_array();
+
+    for (size_t i = 0; names != NULL && i < c->names.n; i++)
+        json_array_append_new(names, json_string(c->names.items[i].value));
+    if (arr != NULL) {
+        json_array_append_new(arr, json_pack("{s:s, s:o, s:b, s:{s:b, s:s}}", "name", c->name.value,
+                                             "names", names, "issued", 0, "renewal", "due", 1, "why",
+                                             "not issued yet"));
+        return;
+    }
+    printf("%-30s %-20s %5s       ", c->name.value, "-", "-");
+    for (size_t i = 0; i < c->names.n; i++)
+        printf("%s%s", i ? "," : "", c->names.items[i].value);
+    if (c->csr.value != NULL)
+        printf("(the names of %s)", c->csr.value);
+    printf("  not issued yet (the next renew issues it)\n");
+    json_decref(names);
+}
+
+static int list_all(struct cli *cli, struct manage *m, bool as_json, struct err *err)
 {
     char **names = NULL, *text = NULL;
-    size_t n = 0;
+    size_t n = 0, nstored = 0;
     json_t *arr = json_array();
-    int rc = arr ? store_cert_list(manage_store(m), &names, &n, err) : err_nomem(err);
+    int rc = arr ? manage_cert_names(m, cli->config, &names, &n, &nstored, err) : err_nomem(err);
     int bad = CP_OK;
 
-    for (size_t i = 0; rc == CP_OK && i < n; i++) {
+    for (size_t i = 0; rc == CP_OK && i < nstored; i++) {
         struct manage_cert_view v = {0};
         struct err e = {0};
         if (manage_cert_view(m, names[i], &v, &e) != CP_OK) {
@@ -93,9 +118,8 @@ static int list_all(struct manage *m, bool as_json, struct err *err)
             continue;
         }
         long days = (long)((v.info.not_after - time(NULL)) / 86400);
-        struct manage_renew_opts ro = {.now = time(NULL), .offline = true};
         struct manage_renew_result rr = {0};
-        if (manage_renew(m, names[i], NULL, &ro, &rr, &e) != CP_OK)
+        if (manage_renew_preview(m, cli->config, names[i], time(NULL), &rr, &e) != CP_OK)
             snprintf(rr.why, sizeof(rr.why), "unknown: %.140s", e.msg);
         sanitize_names(&v.info);
         if (as_json)
@@ -105,6 +129,8 @@ static int list_all(struct manage *m, bool as_json, struct err *err)
         manage_renew_result_free(&rr);
         manage_cert_view_free(&v);
     }
+    for (size_t i = nstored; rc == CP_OK && i < n; i++)
+        print_unissued(config_cert_find(cli->config, names[i]), as_json ? arr : NULL);
     if (rc == CP_OK && as_json && (text = json_dumps(arr, JSON_INDENT(2))) != NULL)
         puts(text);
     if (rc == CP_OK && bad != CP_OK)
@@ -139,7 +165,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
     if (rc == CP_OK)
-        rc = list_all(m, as_json, &err);
+        rc = list_all(cli, m, as_json, &err);
     manage_free(m);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

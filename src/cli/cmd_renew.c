@@ -33,8 +33,11 @@ static const char renew_usage[] =
     "  --orders-limit N   new orders the CA allows an account per 3 hours (default 300 for\n"
     "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
     "\n"
-    "Prints one line per certificate (renewed, not due until TIME, already renewed by another\n"
-    "certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
+    "Issues the config's certificates that are not stored yet (creating the account\n"
+    "first when the config says agree_tos = yes).\n"
+    "\n"
+    "Prints one line per certificate (renewed, issued, not due until TIME, already renewed by\n"
+    "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT };
 
@@ -158,7 +161,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
         printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (rr->renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("renewed %s (%s) expires %s\n", job->renew, rr->why, when);
+        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
         if (rr->issued.deploy_rc != CP_OK)
             r->deploy_failed++;
     } else if (rr->already_renewed) {
@@ -173,29 +176,6 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     fflush(stdout);
     json_decref(((struct renew_job *)job->user)->meta);
     free(job->user);
-}
-
-/* Configured certificates not stored yet are renewed (that is, issued) too. */
-static int add_configured(struct renew_run *r, struct err *err)
-{
-    const struct config *cfg = r->cli->config;
-
-    for (size_t i = 0; cfg != NULL && i < cfg->ncerts; i++) {
-        const char *name = cfg->certs[i].name.value;
-        bool have = false;
-        char **grown;
-        for (size_t k = 0; k < r->nnames && !have; k++)
-            have = strcmp(r->names[k], name) == 0;
-        if (have)
-            continue;
-        if ((grown = realloc(r->names, (r->nnames + 1) * sizeof(char *))) == NULL)
-            return err_nomem(err);
-        r->names = grown;
-        if ((r->names[r->nnames] = strdup(name)) == NULL)
-            return err_nomem(err);
-        r->nnames++;
-    }
-    return CP_OK;
 }
 
 /* Which renewals are due is known only as they run: the limit is said up front when
@@ -223,10 +203,9 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
     struct manage_batch_stats st = {0};
     int rc = cli_manage_open(cli, &r->m, err);
 
+    /* configured certificates not stored yet are renewed (that is, issued) too */
     if (rc == CP_OK)
-        rc = store_cert_list(manage_store(r->m), &r->names, &r->nnames, err);
-    if (rc == CP_OK)
-        rc = add_configured(r, err);
+        rc = manage_cert_names(r->m, cli->config, &r->names, &r->nnames, &(size_t){0}, err);
     if (r->jobs == 0 && cli->config_jobs > 0)
         r->jobs = (unsigned)cli->config_jobs;
     for (size_t i = 0; rc == CP_OK && i < r->nonly; i++) {

@@ -52,7 +52,7 @@ int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struc
 
 #define DEFAULT_CONFIG "/etc/certpilot/certpilot.ini"
 
-/* [certpilot] settings where no flag or variable said otherwise. */
+/* [certpilot] settings where no flag said otherwise (they beat the environment). */
 static void apply_globals(struct cli *cli, const struct config_settings *g)
 {
     if (!cli->root_set && g->root.value != NULL)

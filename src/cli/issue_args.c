@@ -27,7 +27,8 @@ static const char issue_usage[] =
     "                       yours (no privkey.pem is stored); no -d then\n"
     "  --key-type T         certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
     "  --account NAME       account to use (default \"default\")\n"
-    "  --agree-tos          create the account if it does not exist yet (with --email)\n"
+    "  --agree-tos          create the account if it does not exist yet (with --email; or\n"
+    "                       agree_tos = yes and email in the config's [certpilot])\n"
     "  --email ADDR         contact address for a new account (repeatable)\n"
     "  --profile NAME       ask the CA for this certificate profile (e.g. shortlived)\n"
     "  --preferred-chain CN take the CA's alternate chain that leads to the root named CN\n"
@@ -191,7 +192,22 @@ static int check_args(struct issue_args *a, struct err *err)
     if (a->challenge != NULL && add_setting(a, "--challenge", "challenge", a->challenge, err) != CP_OK)
         return CP_EUSAGE;
     a->req.settings = (struct kvlist){a->settings, a->nsettings};
-    if (a->agree_tos) {
+    return CP_OK;
+}
+
+/* --agree-tos, or [certpilot] agree_tos = yes, creates a missing account (with
+ * the config's email when no --email is given). */
+static int account_create(const struct cli *cli, struct issue_args *a, struct err *err)
+{
+    int rc = cli->config ? manage_account_from_config(cli->config, NULL, &a->cfg_account, err) : CP_OK;
+
+    if (rc != CP_OK)
+        return rc;
+    if (a->account.nemails == 0) {
+        a->account.emails = a->cfg_account.emails;
+        a->account.nemails = a->cfg_account.create.nemails;
+    }
+    if (a->agree_tos || a->cfg_account.agree) {
         a->account.agree_tos = true;
         a->req.create = &a->account;
     }
@@ -238,7 +254,7 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
     a->account.emails = a->emails;
     rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", opts, issue_usage,
                            parse_opt, a, err);
-    if (rc != CP_OK)
+    if (rc != CP_OK || (rc = check_args(a, err)) != CP_OK)
         return rc;
-    return check_args(a, err);
+    return account_create(cli, a, err);
 }

@@ -23,6 +23,7 @@ struct issue_args {
     struct manage_account_new account;    /* what --agree-tos needs to create one */
     const char *emails[MANAGE_MAX_CONTACTS];
     bool agree_tos;
+    struct manage_config_account cfg_account;  /* [certpilot] agree_tos and email */
     const char *challenge;                /* --challenge, with --hook */
     size_t nlisten;
     size_t dns_settings;                  /* options that only --dns takes */

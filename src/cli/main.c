@@ -28,8 +28,10 @@ static const char usage_text[] =
     "  account update|key-change|deactivate|list  contacts, key rollover, end, every account\n"
     "\n"
     "Global options (before or after the command):\n"
-    "  --root DIR        state directory (default $CERTPILOT_ROOT or " MANAGE_DEFAULT_ROOT ")\n"
-    "  --server URL      ACME directory URL (default $CERTPILOT_SERVER or Let's Encrypt)\n"
+    "  --root DIR        state directory (default: the config's root, else $CERTPILOT_ROOT,\n"
+    "                    else " MANAGE_DEFAULT_ROOT ")\n"
+    "  --server URL      ACME directory URL (default: the config's server or ca, else\n"
+    "                    $CERTPILOT_SERVER, else Let's Encrypt)\n"
     "  --ca NAME         letsencrypt | letsencrypt-staging\n"
     "  --ca-bundle FILE  trust the CAs in this PEM file instead of the system's (e.g. a test CA)\n"
     "  --config FILE     settings and certificates (default $CERTPILOT_CONFIG or\n"
@@ -201,9 +203,9 @@ static void cli_init(struct cli *cli)
     cli->root = root && *root ? root : MANAGE_DEFAULT_ROOT;
     cli->server = server && *server ? server : manage_ca_url(MANAGE_DEFAULT_CA);
     cli->ca_bundle = getenv("CERTPILOT_CA_BUNDLE");
-    cli->root_set = root && *root;
-    cli->server_set = server && *server;
-    cli->ca_bundle_set = cli->ca_bundle != NULL;
+    /* the variables are defaults only: a config file's [certpilot] wins over them
+     * (flag > config file > environment > built-in), so a timer and a shell with
+     * different environments still share one state directory */
     cli->config_path = getenv("CERTPILOT_CONFIG") && *getenv("CERTPILOT_CONFIG") ? getenv("CERTPILOT_CONFIG") : NULL;
     cli->log.write = log_to_stderr;
     cli->interrupted = &interrupted;

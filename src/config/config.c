@@ -538,6 +538,31 @@ static size_t field_size(const struct keydef *d)
     }
 }
 
+/* Can one of the ways to answer challenges in s answer challenges of type ("dns-01", "http-01")? */
+static bool method_answers(const struct config_settings *s, const char *type)
+{
+    if (s->hook.line != 0)
+        return true;
+    if (strcmp(type, "dns-01") == 0)
+        return s->dns.line != 0;
+    return s->webroot.line != 0 || s->listen.line != 0;
+}
+
+/* The ways to answer challenges (dns, hook, webroot, listen) are one choice: a
+ * certificate that names one drops every global one, and a global challenge
+ * type its own way cannot answer. */
+static void cert_method(const struct config_settings *c, struct config_settings *out)
+{
+    if (c->dns.line == 0 && c->hook.line == 0 && c->webroot.line == 0 && c->listen.line == 0)
+        return;
+    out->dns = c->dns;
+    out->hook = c->hook;
+    out->webroot = c->webroot;
+    out->listen = c->listen;
+    if (c->challenge.line == 0 && out->challenge.line != 0 && !method_answers(out, out->challenge.value))
+        memset(&out->challenge, 0, sizeof(out->challenge));
+}
+
 void config_cert_settings(const struct config *cfg, const struct config_cert *c,
                           struct config_settings *out)
 {
@@ -547,6 +572,8 @@ void config_cert_settings(const struct config *cfg, const struct config_cert *c,
     for (size_t i = 0; c != NULL && (d = keydef_at(i)) != NULL; i++)
         if (d->base == BASE_SETTINGS && field_set(&c->set, d))
             memcpy((char *)out + d->off, (const char *)&c->set + d->off, field_size(d));
+    if (c != NULL)
+        cert_method(&c->set, out);
     /* server and ca are one choice: a certificate that makes it drops the global one. */
     if (c != NULL && c->set.server.line != 0)
         memset(&out->ca, 0, sizeof(out->ca));

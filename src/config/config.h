@@ -57,6 +57,8 @@ struct config_settings {
     struct cfg_str root;             /* state directory (global only) */
     struct cfg_str account;          /* account name in the store */
     struct cfg_list email;           /* contact addresses, bare (no "mailto:") */
+    struct cfg_bool agree_tos;       /* agree to the CA's terms: issue and renew create a missing
+                                        account (global only) */
     struct cfg_str key_type;         /* ec256, ec384, rsa2048, rsa3072, rsa4096 (crypto/key.h) */
     struct cfg_str challenge;        /* "dns-01" or "http-01" */
     struct cfg_str dns;              /* DNS provider name */
@@ -139,9 +141,12 @@ const struct config_provider *config_provider_find(const struct config *cfg, con
 /* A provider's pairs as the kvlist dns_provider_new takes; borrows from p. */
 struct kvlist config_provider_settings(const struct config_provider *p);
 
-/* The settings that apply to c: each of its overrides, else the global value;
- * server and ca count as one choice (a certificate's ca hides the global server
- * and the other way round). *out borrows from cfg and c: do not free it, do not
+/* The settings that apply to c: each of its overrides, else the global value.
+ * Two groups count as one choice each: server and ca (a certificate's ca hides
+ * the global server and the other way round), and the ways to answer
+ * challenges, dns, hook, webroot and listen (a certificate that sets one of them
+ * hides all the global ones, and the global challenge too when its own way
+ * cannot answer that type). *out borrows from cfg and c: do not free it, do not
  * keep it past config_free. */
 void config_cert_settings(const struct config *cfg, const struct config_cert *c,
                           struct config_settings *out);

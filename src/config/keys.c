@@ -126,6 +126,7 @@ static const struct keydef keys[] = {
     {"root", KEY_STR, IN_GLOBAL, S(root), NULL, 0, 0, NULL},
     {"account", KEY_STR, IN_BOTH, S(account), check_account, 0, 0, NULL},
     {"email", KEY_LIST, IN_BOTH, S(email), value_email, 0, 0, NULL},
+    {"agree_tos", KEY_BOOL, IN_GLOBAL, S(agree_tos), NULL, 0, 0, NULL},
     {"key_type", KEY_STR, IN_BOTH, S(key_type), check_key_type, 0, 0, NULL},
     {"challenge", KEY_STR, IN_BOTH, S(challenge), check_challenge, 0, 0, NULL},
     {"dns", KEY_STR, IN_BOTH, S(dns), check_token, 0, 0, NULL},

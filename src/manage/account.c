@@ -86,6 +86,32 @@ out:
     return rc;
 }
 
+/* Nothing may create the missing account: say the two ways to. */
+static int no_account(struct manage *m, const char *name, struct err *err)
+{
+    char *dir = store_account_dir(m->store, m->ca_id, account_name(name));
+
+    err_set(err, CP_ENOTFOUND, "no account \"%s\" for %s in %s: create it with `certpilot account new "
+            "--agree-tos --email ADDR`, or set agree_tos = yes (and email = ADDR) in [certpilot] of the "
+            "config file so that issue and renew create it", account_name(name), m->server, dir ? dir : "?");
+    free(dir);
+    return CP_ENOTFOUND;
+}
+
+/* RFC 8555 §7.3: a CA with terms of service wants termsOfServiceAgreed; say how to agree. */
+static int check_terms(struct manage *m, const struct manage_account_new *o, struct err *err)
+{
+    const struct acme_directory *d = acme_client_directory(m->acme);
+
+    if (o->agree_tos || d == NULL || d->terms_of_service == NULL)
+        return CP_OK;
+    err_set(err, CP_EUSAGE, "CA %s requires agreeing to its terms of service %s: read them, then add "
+            "--agree-tos (or set agree_tos = yes in [certpilot] of the config file)", m->server,
+            d->terms_of_service);
+    str_sanitize(err->msg);
+    return CP_EUSAGE;
+}
+
 int manage_account_ensure(struct manage *m, const char *name, const struct manage_account_new *create,
                           struct err *err)
 {
@@ -96,7 +122,9 @@ int manage_account_ensure(struct manage *m, const char *name, const struct manag
 
     err = err ? err : &scratch;
     rc = manage_account_open(m, name, err);
-    if (rc != CP_ENOTFOUND || create == NULL)
+    if (rc == CP_ENOTFOUND && create == NULL)
+        return no_account(m, name, err);
+    if (rc != CP_ENOTFOUND)
         return rc;
     o = *create;
     o.name = name;
@@ -267,6 +295,8 @@ static int find_or_create(struct manage *m, const struct manage_account_new *o, 
                          acct->url);
         return rc;
     }
+    if ((rc = check_terms(m, o, err)) != CP_OK)
+        return rc;
     return acme_account_create(m->acme, (const char *const *)contacts, o->nemails, o->agree_tos,
                                eab->kid ? eab : NULL, acct, err);
 }

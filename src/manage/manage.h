@@ -264,8 +264,10 @@ struct manage_renew_result {
     bool renewed;              /* due, and a new version was stored */
     bool already_renewed;      /* another run renewed it after this one read it: nothing ordered,
                                   issued.info is the version that run stored */
+    bool first;                /* not stored before: renewed means issued for the first time */
     time_t at;                 /* when it is (or was) due */
-    char why[160];             /* "ARI window", "a third of the lifetime left", "forced: names changed" ... */
+    char why[160];             /* "ARI window", "a third of the lifetime left", "forced: names changed",
+                                  "new in the configuration" (first) ... */
     char explanation[256];     /* the CA's ARI explanationURL, sanitised, or "" */
     struct manage_issued issued;
 };
@@ -300,6 +302,17 @@ int manage_request_from_meta(const json_t *meta, const char *name, struct manage
 struct config;
 struct config_cert;
 
+/* What a config says about creating the account: [certpilot] agree_tos, and the
+ * email and account that apply (a certificate's, else the global ones). */
+struct manage_config_account {
+    const char *emails[MANAGE_MAX_CONTACTS];
+    struct manage_account_new create;  /* emails, account name, agree_tos */
+    bool agree;                        /* agree_tos = yes: create the account when it is missing */
+};
+/* c NULL: the global settings. Borrows from cfg. CP_EUSAGE for too many addresses. */
+int manage_account_from_config(const struct config *cfg, const struct config_cert *c,
+                               struct manage_config_account *out, struct err *err) CP_WUR;
+
 /* A [cert:NAME] section as a request; borrows from the config. */
 struct manage_config_req {
     const char *names[MANAGE_MAX_NAMES];
@@ -309,10 +322,23 @@ struct manage_config_req {
     char numbuf[24], listen4[64], listen6[64];
     const char *server;            /* the section's CA (server, or ca by name), or NULL: the global one */
     long renew_before_s;           /* renew_before, 0 when unset */
+    struct manage_config_account account;  /* req.create points here when agree_tos = yes */
     struct manage_cert_req req;
 };
 int manage_request_from_config(const struct config *cfg, const struct config_cert *c,
                                struct manage_config_req *out, struct err *err) CP_WUR;
+
+/* Every certificate renew looks after: the stored ones (sorted), then those of
+ * cfg's [cert:NAME] sections (cfg may be NULL) not stored yet, in file order;
+ * the first *nstored are stored. *names is the caller's (store_names_free). */
+int manage_cert_names(struct manage *m, const struct config *cfg, char ***names, size_t *n, size_t *nstored,
+                      struct err *err) CP_WUR;
+
+/* When stored certificate name renews, decided as `renew` decides it (its
+ * [cert:NAME] section of cfg, when there is one, gives the names, key type and
+ * renew_before) from what is stored, never asking the CA. */
+int manage_renew_preview(struct manage *m, const struct config *cfg, const char *name, time_t now,
+                         struct manage_renew_result *out, struct err *err) CP_WUR;
 
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);

@@ -314,6 +314,17 @@ static int renew_now(struct manage *m, const struct manage_cert_req *want, const
     return CP_OK;
 }
 
+/* Never stored (a failed issue leaves nothing under certs/): a config's new certificate. */
+static bool never_issued(struct manage *m, const char *name)
+{
+    char **v = NULL;
+    size_t n = 0;
+    int rc = store_cert_versions(m->store, name, &v, &n, NULL);
+
+    store_names_free(v, n);
+    return rc == CP_ENOTFOUND || (rc == CP_OK && n == 0);
+}
+
 /* No usable current version: issue it again, as the config or meta.json describe. */
 static int renew_broken(struct manage *m, const char *name, const struct manage_cert_req *wanted,
                         const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
@@ -333,11 +344,13 @@ static int renew_broken(struct manage *m, const char *name, const struct manage_
         req.deploy_user = o->deploy_user;
         req.renews_serial = "";  /* decided with no readable version: any one found under the lock is newer */
         wanted = &req;
-        snprintf(out->why, sizeof(out->why), "%s", renew_reason_text(RENEW_REASON_FORCED_BROKEN));
+        out->first = never_issued(m, name);
+        snprintf(out->why, sizeof(out->why), "%s", out->first ? "new in the configuration"
+                                                              : renew_reason_text(RENEW_REASON_FORCED_BROKEN));
         out->due = true;
         out->at = o->now;
         if ((rc = order_allowed(o, false, err)) == CP_OK) {
-            log_info(m->log, "renewing %s (%s)", name, out->why);
+            log_info(m->log, "%s %s (%s)", out->first ? "issuing" : "renewing", name, out->why);
             rc = manage_issue(m, wanted, &out->issued, err);
         }
         out->renewed = rc == CP_OK;
@@ -364,7 +377,7 @@ int manage_renew(struct manage *m, const char *name, const struct manage_cert_re
         rc = renew_broken(m, name, wanted, o, out, err);
         if (rc != CP_OK && rc != CP_ENOTFOUND)
             return rc;
-        if (rc == CP_ENOTFOUND)
+        if (rc == CP_ENOTFOUND && !out->due)
             *err = why;  /* nothing to renew from: the reason it is broken says most */
         return rc;
     }

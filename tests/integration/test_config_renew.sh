@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # A config file drives everything: [certpilot] names the CA, its CA bundle and
-# the state root, each [cert:NAME] a certificate. `certpilot renew` with no
+# the state root (which wins over $CERTPILOT_ROOT, and --root over it), each
+# [cert:NAME] a certificate. `certpilot list` shows them as renew sees them
+# (not issued yet; then renews at the time renew says, for the same reason).
+# `certpilot renew` with no
 # other flag issues the configured certificates that are not stored yet,
 # deploys them, leaves them alone once issued, and renews one whose names
 # changed in the file. Errors in the file name the file, the line and the key.
@@ -40,9 +43,16 @@ write_ini www.site.example.test
 run() { "$CERTPILOT" --config "$ini" "$@"; }
 
 run account new --agree-tos >/dev/null 2>&1
+# list shows what renew will do: the configured certificates, not issued yet
+out=$(run list 2>&1) || cp_fail "list before the first renew: $out"
+grep -q "^site .* site.example.test,www.site.example.test  not issued yet (the next renew issues it)$" <<<"$out" ||
+    cp_fail "list leaves out the configured site: $out"
+out=$(run list --json 2>&1) || cp_fail "list --json before the first renew: $out"
+[ "$(python3 -c 'import json,sys; print(*[(c["issued"], c["renewal"]["why"]) for c in json.load(sys.stdin) if c["name"] == "api"])' <<<"$out")" = "(False, 'not issued yet')" ] ||
+    cp_fail "list --json: api is not shown as not issued yet: $out"
 out=$(run renew 2>&1) || cp_fail "renew from the config: $out"
-grep -q "^renewed site (forced: current version missing or broken)" <<<"$out" ||
-    cp_fail "site not issued: $out"
+grep -q "^issued site (new in the configuration) expires " <<<"$out" || cp_fail "site not issued: $out"
+! grep -q "missing or broken" <<<"$out" || cp_fail "a first issue is reported as damage: $out"
 cp_verify_cert "$CP_WORK/state/certs/site" site.example.test www.site.example.test || cp_fail "site certificate"
 cp_verify_cert "$CP_WORK/state/certs/api" api.example.test || cp_fail "api certificate"
 openssl x509 -noout -text -in "$CP_WORK/state/certs/api/cert.pem" | grep -q rsaEncryption || cp_fail "api key type"
@@ -55,6 +65,18 @@ out=$(run renew 2>&1) || cp_fail "second renew: $out"
 why="the configured time before expiry left"
 ! cp_ca_has_ari || why="ARI window"
 grep -q "^not due site until .*($why)" <<<"$out" || cp_fail "site due again: $out"
+# list decides as renew does: the same time, for the same reason
+when=$(sed -n 's/^not due site until \(.*\)$/\1/p' <<<"$out")
+out=$(run list 2>&1) || cp_fail "list: $out"
+cp_assert_contains "$(grep '^site ' <<<"$out")" "  renews $when"
+
+# One order for the state directory (certpilot.ini(5), PRECEDENCE): --root > the
+# config's root = > $CERTPILOT_ROOT > the default; a variable never moves it.
+out=$(CERTPILOT_ROOT=$CP_WORK/elsewhere run list 2>&1) || cp_fail "list with CERTPILOT_ROOT: $out"
+grep -q "^site .* renews " <<<"$out" || cp_fail "CERTPILOT_ROOT beat the config's root = : $out"
+[ ! -e "$CP_WORK/elsewhere" ] || cp_fail "CERTPILOT_ROOT was used: $CP_WORK/elsewhere exists"
+out=$(run --root "$CP_WORK/elsewhere" list 2>&1) || cp_fail "list with --root: $out"
+! grep -q "^site .* renews " <<<"$out" || cp_fail "the config's root = beat --root: $out"
 
 # The names in the file changed: renewed at once, with the new names.
 write_ini new.site.example.test

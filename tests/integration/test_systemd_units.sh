@@ -2,7 +2,8 @@
 # The systemd units (contrib/systemd): `systemd-analyze verify` accepts them
 # (with ExecStart pointed at the certpilot just built, which it must find
 # executable); the service is a hardened oneshot running `renew --interval
-# 43200`; the timer runs twice a day with a random delay and catches up; and
+# 43200` and sets no CERTPILOT_ variable (the config's root = holds); the
+# timer runs twice a day with a random delay and catches up; and
 # `cmake --install` puts both in <prefix>/lib/systemd/system with ExecStart in
 # <prefix>/bin. Skipped (77) without systemd-analyze.
 set -euo pipefail
@@ -23,6 +24,8 @@ for want in ProtectSystem=strict ReadWritePaths=/var/lib/certpilot NoNewPrivileg
     ProtectHome=read-only; do
     grep -qx "$want" "$svc" || fail "service lacks $want"
 done
+# the config file's root = is the state directory for the timer too (certpilot.ini(5), ROOT)
+! grep -q '^Environment.*CERTPILOT_' "$svc" || fail "the service sets a variable: $(grep '^Environment' "$svc")"
 for want in 'OnCalendar=*-*-* 00,12:00:00' RandomizedDelaySec=1h Persistent=true WantedBy=timers.target; do
     grep -qxF "$want" "$timer" || fail "timer lacks $want"
 done

@@ -19,6 +19,7 @@
 
 #include "certpilot/certpilot.h"
 #include "crypto/key.h"
+#include "config/config.h"
 #include "manage/manage.h"
 #include "solve/solve.h"
 #include "store/store.h"
@@ -279,6 +280,88 @@ static void test_public_api(void **state)
     cp_cert_free(NULL);
 }
 
+/* manage/fromconfig: [cert:NAME] of text as a request into *o (cfg kept for the borrow). */
+static int from_config(const char *text, const char *name, struct config **cfg, struct manage_config_req *o,
+                       struct err *err)
+{
+    err_clear(err);
+    assert_int_equal(config_parse(text, strlen(text), "certpilot.ini", cfg, err), CP_OK);
+    return manage_request_from_config(*cfg, config_cert_find(*cfg, name), o, err);
+}
+
+/* The most specific section wins for the way to answer challenges: a way set in
+ * [cert:NAME] replaces the global one entirely, whatever the order of the keys. */
+static void test_config_method_override(void **state)
+{
+    /* certpilot.ini(5)'s own example: a global dns provider, a certificate on http-01 */
+    static const char man[] = "[certpilot]\nchallenge = dns-01\ndns = alidns\n[cert:intranet]\n"
+                              "names = intranet.example.com\nchallenge = http-01\nwebroot = /var/www/acme\n";
+    static const char hook[] = "[certpilot]\nhook = /usr/local/bin/hook\n[cert:local]\nnames = l.example.com\n"
+                               "listen = 5002\n[cert:plain]\nnames = p.example.com\n";
+    static const char both[] = "[certpilot]\ndns = alidns\nwebroot = /srv/www\n[cert:web]\n"
+                               "names = w.example.com\nchallenge = http-01\n[cert:any]\nnames = a.example.com\n";
+    static const char dnsonly[] = "[certpilot]\nchallenge = http-01\nhook = /h\n[cert:viadns]\n"
+                                  "names = d.example.com\ndns = rfc2136\n[cert:web]\nnames = w.example.com\n"
+                                  "challenge = dns-01\nwebroot = /srv/www\n";
+    struct config *cfg = NULL;
+    struct manage_config_req o;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(from_config(man, "intranet", &cfg, &o, &e), CP_OK);
+    assert_string_equal(o.req.solver, "webroot");
+    assert_string_equal(kv_get(&o.req.settings, "path"), "/var/www/acme");
+    config_free(cfg);
+    assert_int_equal(from_config(hook, "local", &cfg, &o, &e), CP_OK);
+    assert_string_equal(o.req.solver, "standalone");
+    assert_int_equal(manage_request_from_config(cfg, config_cert_find(cfg, "plain"), &o, &e), CP_OK);
+    assert_string_equal(o.req.solver, "hook");
+    config_free(cfg);
+    /* challenge = http-01 takes the global http-01 way; without it, two ways are refused */
+    assert_int_equal(from_config(both, "web", &cfg, &o, &e), CP_OK);
+    assert_string_equal(o.req.solver, "webroot");
+    assert_int_equal(manage_request_from_config(cfg, config_cert_find(cfg, "any"), &o, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, "certpilot.ini: [cert:any]: dns (line 2) and webroot (line 3) both answer its "
+                        "challenges; keep one (a way set in [cert:any] replaces those of [certpilot])");
+    config_free(cfg);
+    /* a certificate's own dns drops the global http-01; its own challenge type must fit its own way */
+    assert_int_equal(from_config(dnsonly, "viadns", &cfg, &o, &e), CP_OK);
+    assert_string_equal(o.req.solver, "dns");
+    assert_string_equal(kv_get(&o.req.settings, "provider"), "rfc2136");
+    assert_null(kv_get(&o.req.settings, "challenge"));
+    assert_int_equal(manage_request_from_config(cfg, config_cert_find(cfg, "web"), &o, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, "certpilot.ini:9: [cert:web]: challenge = dns-01, but no way to answer it is set "
+                        "(dns or hook)");
+    config_free(cfg);
+}
+
+/* [certpilot] agree_tos = yes: the request may create its account, with the
+ * email and account that apply; without it the account must exist. */
+static void test_config_agree_tos(void **state)
+{
+    static const char yes[] = "[certpilot]\nagree_tos = yes\nemail = ops@example.com\naccount = main\n"
+                              "hook = /h\n[cert:a]\nnames = a.example.com\n[cert:b]\nnames = b.example.com\n"
+                              "email = b-team@example.com\n";
+    static const char no[] = "[certpilot]\nemail = ops@example.com\nhook = /h\n[cert:a]\nnames = a.example.com\n";
+    struct config *cfg = NULL;
+    struct manage_config_req o;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(from_config(yes, "a", &cfg, &o, &e), CP_OK);
+    assert_non_null(o.req.create);
+    assert_true(o.req.create->agree_tos);
+    assert_string_equal(o.req.create->name, "main");
+    assert_int_equal(o.req.create->nemails, 1);
+    assert_string_equal(o.req.create->emails[0], "ops@example.com");
+    assert_int_equal(manage_request_from_config(cfg, config_cert_find(cfg, "b"), &o, &e), CP_OK);
+    assert_string_equal(o.req.create->emails[0], "b-team@example.com");
+    config_free(cfg);
+    assert_int_equal(from_config(no, "a", &cfg, &o, &e), CP_OK);
+    assert_null(o.req.create);
+    config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +371,8 @@ int main(void)
         cmocka_unit_test(test_ip_names),
         cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewed_meanwhile, setup, teardown),
+        cmocka_unit_test(test_config_method_override),
+        cmocka_unit_test(test_config_agree_tos),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
