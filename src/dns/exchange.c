@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dns/answer.h"
 #include "util/clock.h"
 
 #define MAX_DATAGRAM 65535
@@ -48,7 +49,7 @@ static bool same_question(const ldns_pkt *q, const ldns_pkt *a)
 static bool take_reply(struct ask *x, const uint8_t *wire, size_t len, ldns_pkt **a)
 {
     *a = NULL;
-    if (ldns_wire2pkt(a, wire, len) == LDNS_STATUS_OK && ldns_pkt_qr(*a) &&
+    if (dns_answer_parse(wire, len, a) == LDNS_STATUS_OK && ldns_pkt_qr(*a) &&
         ldns_pkt_id(*a) == ldns_pkt_id(x->q) && same_question(x->q, *a))
         return true;
     ldns_pkt_free(*a);
