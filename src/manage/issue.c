@@ -35,6 +35,8 @@ struct issue_job {
     struct csr_info csr;                  /* with csr_file: someone else's CSR */
     bool has_targets;                     /* the stored meta.json lists deploy targets */
     bool already_renewed;                 /* another run renewed it first: info is its version */
+    json_t *targets;                      /* the deploy targets it will have (for strip_env) */
+    const char *strip_env[17];            /* their password_env names (borrowed from targets) */
 };
 
 static void job_free(struct issue_job *j)
@@ -44,6 +46,7 @@ static void job_free(struct issue_job *j)
     free(j->cert_name);
     store_unlock(j->lock);
     solver_free(j->solver);
+    json_decref(j->targets);  /* after the solver, which borrows names from it */
     EVP_PKEY_free(j->cert_key);
     acme_issue_result_free(&j->result);
     free(j->leaf);
@@ -262,10 +265,29 @@ static int recover(struct manage *m, struct issue_job *j, struct err *err)
     return rc;
 }
 
+/* The variables the certificate's deploy targets (stored and new) read secrets from
+ * (password_env) reach no hook either: the hook runs before any target. The targets
+ * were checked before anything was ordered, so an error here only leaves names out. */
+static void hook_strip_env(struct manage *m, const struct manage_cert_req *req, struct issue_job *j)
+{
+    struct manage_deploy_opts o = {.add = req->deploy, .nadd = req->ndeploy};
+    struct err scratch = {0};
+    json_t *meta = NULL;
+
+    if (store_cert_load_meta(m->store, j->cert_name, &meta, &scratch) == CP_OK && meta != NULL)
+        j->targets = json_deep_copy(json_object_get(meta, "deploy"));
+    json_decref(meta);
+    if (j->targets == NULL)
+        j->targets = json_array();
+    if (j->targets != NULL && targets_apply(j->targets, j->cert_name, &o, &scratch) != CP_OK)
+        log_debug(m->log, "certificate %s: %s", j->cert_name, scratch.msg);
+    targets_secret_env(j->targets, j->strip_env, sizeof(j->strip_env) / sizeof(j->strip_env[0]) - 1);
+}
+
 static int make_solver(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
                        struct err *err)
 {
-    struct solver_env env = {req->timeout_s, m->log, NULL, m->cancel, m->shared->rounds};
+    struct solver_env env = {req->timeout_s, m->log, NULL, m->cancel, m->shared->rounds, j->strip_env};
     char *dir = NULL;
     int rc = CP_OK;
 
@@ -273,6 +295,7 @@ static int make_solver(struct manage *m, const struct manage_cert_req *req, stru
     if (strcmp(req->solver, "dns") == 0 && (rc = store_private_dir(m->store, "dns", &dir, err)) != CP_OK)
         return rc;
     env.state_dir = dir;
+    hook_strip_env(m, req, j);
     if ((j->solver = solver_new(req->solver, &req->settings, &env, err)) == NULL)
         rc = err->code;
     free(dir);

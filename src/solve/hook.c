@@ -28,6 +28,7 @@ struct hook_solver {
     const struct logger *log;
     json_t *presented;                      /* array of {type, ident, token, auth} */
     const struct solver_journal *journal;   /* borrowed; NULL: none */
+    const char *const *strip_env;           /* borrowed; NULL: none */
 };
 
 /* Values reach a process: only the characters their formats allow. */
@@ -84,7 +85,7 @@ static int run(struct hook_solver *h, const char *method, const struct chal *c, 
     if (!env[0] || !env[1] || !env[2] || !env[3] || !env[4] || !env[5])
         rc = err_nomem(err);
     else
-        rc = exec_run(argv, (const char *const *)env, h->timeout_s, status, err);
+        rc = exec_run_strip(argv, (const char *const *)env, h->strip_env, h->timeout_s, status, err);
     for (size_t i = 0; i < 6; i++)
         free(env[i]);
     return rc;
@@ -220,6 +221,11 @@ static void hook_free(struct solver *s)
     free(h->type);
     json_decref(h->presented);
     free(h);
+}
+
+void solver_hook_strip_env(struct solver *s, const char *const *names)
+{
+    ((struct hook_solver *)s)->strip_env = names;
 }
 
 struct solver *solver_hook_new(const char *prog, const char *type, long timeout_s,

@@ -20,6 +20,7 @@ static struct solver *make_hook(const struct kvlist *s, const struct solver_env 
     static const char *const known[] = {"program", "challenge", "timeout", NULL};
     const char *type = solver_challenge_type("hook", s);
     long timeout = env->timeout_s;  /* a hook gets the bound unless told otherwise */
+    struct solver *h;
 
     if (kv_check_known(s, known, "hook solver", err) != CP_OK ||
         kv_get_long(s, "timeout", 1, 86400, &timeout, "hook solver", err) != CP_OK)
@@ -33,7 +34,10 @@ static struct solver *make_hook(const struct kvlist *s, const struct solver_env 
         err_set(err, CP_EUSAGE, "hook solver: no program given");
         return NULL;
     }
-    return solver_hook_new(kv_get(s, "program"), type, timeout, env->log, err);
+    h = solver_hook_new(kv_get(s, "program"), type, timeout, env->log, err);
+    if (h != NULL)
+        solver_hook_strip_env(h, env->strip_env);
+    return h;
 }
 
 static struct solver *make_webroot(const struct kvlist *s, const struct solver_env *env, struct err *err)

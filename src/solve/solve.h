@@ -94,6 +94,10 @@ static inline void solver_free(struct solver *s)
 struct solver *solver_hook_new(const char *prog, const char *type, long timeout_s,
                                const struct logger *log, struct err *err);
 
+/* Variables the hook must not see besides EXEC_SECRET_ENV: NULL-terminated names (borrowed,
+ * they must outlive the solver; NULL for none), such as a deploy target's password_env. */
+void solver_hook_strip_env(struct solver *s, const char *const *names);
+
 /*
  * http-01 into a web server's document root: writes
  * DIR/.well-known/acme-challenge/TOKEN (0644, atomically) holding the key
@@ -128,6 +132,7 @@ struct solver_env {
     const char *state_dir;          /* a private directory for crash journals (dns), or NULL */
     volatile sig_atomic_t *cancel;  /* set by SIGINT/SIGTERM to stop waiting; may be NULL */
     struct dns_rounds *rounds;      /* a batch's dns-01 rounds (dns/round.h), shared by its workers; may be NULL */
+    const char *const *strip_env;   /* variables a hook must not inherit (solver_hook_strip_env); may be NULL */
 };
 
 /*

@@ -125,6 +125,22 @@ PFX_PASS='env pass' cp_certpilot deploy "$name" --to "pkcs12:$out/env.pfx,passwo
 check_pfx "$out/env.pfx" "pass:env pass" no "$name"
 [ -s "$out/child.env" ] || cp_fail "the exec target did not run"
 grep -q '^PFX_PASS=' "$out/child.env" && cp_fail "a deploy command inherited PFX_PASS"
+# ... nor the challenge hook, which runs before any target: for a new target and a stored one.
+printf '#!/bin/sh
+env >"%s"
+exec "%s" "$@"
+' "$out/hook.env" "$hook" >"$out/hook.sh"
+chmod 755 "$out/hook.sh"
+PFX_PASS='env pass' cp_certpilot issue -d hookenv.example.test --hook "$out/hook.sh" \
+    --deploy "pkcs12:$out/hookenv.pfx,password_env=PFX_PASS" >/dev/null || cp_fail "issue with password_env"
+[ -s "$out/hook.env" ] || cp_fail "the challenge hook did not run"
+grep -q '^PFX_PASS=' "$out/hook.env" && cp_fail "the challenge hook inherited PFX_PASS (new target)"
+rm "$out/hook.env"
+PFX_PASS='env pass' cp_certpilot renew --force --cert-name hookenv.example.test >/dev/null ||
+    cp_fail "renew with a stored password_env target"
+[ -s "$out/hook.env" ] || cp_fail "the challenge hook did not run at renewal"
+grep -q '^PFX_PASS=' "$out/hook.env" && cp_fail "the challenge hook inherited PFX_PASS (stored target)"
+grep -q '^CERTPILOT_METHOD=' "$out/hook.env" || cp_fail "the hook's own variables are missing"
 cp_expect_fail deploy "exec:/bin/false"
 cp_check_err 1 "deploytool: exec: /bin/false exited with status 1"
 cp_expect_fail deploy "exec:no-such-hook-program"
