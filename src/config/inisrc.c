@@ -24,6 +24,9 @@ void ini_src_init(struct ini_src *s, const char *text, size_t len, const char *p
     s->err = err;
 }
 
+/* format(printf, 4, 0): callers' formats are checked, and clang's -Wformat-nonliteral accepts fmt here */
+static int src_vfail(struct ini_src *s, int line, int code, const char *fmt, va_list ap) CP_PRINTF(4, 0);
+
 static int src_vfail(struct ini_src *s, int line, int code, const char *fmt, va_list ap)
 {
     char msg[900];

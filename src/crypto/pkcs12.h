@@ -37,7 +37,11 @@ int pkcs12_build(const struct pkcs12_input *in, unsigned char **der, size_t *len
 /* Does der (an existing .pfx) open with in->password and hold exactly in's
  * key, certificate, chain and friendly name, in the form in->legacy asks
  * for? Lets a target leave an up-to-date file alone (a new file would
- * differ in every byte: salts and IVs are random). */
-bool pkcs12_matches(const unsigned char *der, size_t len, const struct pkcs12_input *in);
+ * differ in every byte: salts and IVs are random). A file is not opened
+ * (no key derived from the password) when any of its key derivations (the
+ * MAC, the certificates' and the key's encryption) would take more
+ * iterations than certpilot writes, or uses another algorithm. When the
+ * answer is false, why (may be NULL) holds the reason, CP_EINVALID. */
+bool pkcs12_matches(const unsigned char *der, size_t len, const struct pkcs12_input *in, struct err *why);
 
 #endif

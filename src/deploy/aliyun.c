@@ -1,6 +1,5 @@
 #include "deploy/aliyun.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,13 +7,13 @@
 
 #include "crypto/cert.h"
 #include "crypto/key.h"
+#include "util/redact.h"
 #include "util/str.h"
 
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 #define DEFAULT_PREFIX "certpilot-"
 #define SERIAL_DIGITS 32
-#define ECHO_RUN 16  /* this many key characters in a row in a reply are an echo, not chance */
-#define ECHO_MIN 8   /* shorter runs are words; a run this long that starts like key text is a piece of it */
+#define ECHO_MIN 8  /* this many characters of the key's base64 in a row in a reply are a piece of it */
 
 static int read_signature(const struct kvlist *s, const char *what, enum aliyun_sigver *sig, struct err *err)
 {
@@ -82,13 +81,23 @@ void ali_conn_close(struct ali_conn *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* Is v (may be NULL) the value of one of params? */
+static bool carries(const struct kvlist *params, const char *v)
+{
+    for (size_t i = 0; v != NULL && params != NULL && i < params->n; i++)
+        if (params->items[i].value != NULL && strcmp(params->items[i].value, v) == 0)
+            return true;
+    return false;
+}
+
 int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const char *key_sent,
              struct aliyun_reply *out, struct err *err)
 {
-    int rc = aliyun_call(c->cli, action, params, out, err);
+    int rc = carries(params, key_sent) ? aliyun_call_secret(c->cli, action, params, key_sent, out, err)
+                                       : aliyun_call(c->cli, action, params, out, err);
 
     if (rc != CP_OK)
-        ali_scrub(err, c->what, key_sent);
+        ali_scrub(err, c->what, key_sent);  /* a reply may quote the key of an earlier call */
     return rc;
 }
 
@@ -114,52 +123,24 @@ char *ali_id_text(const json_t *j)
     return json_is_string(j) ? str_dup(json_string_value(j)) : NULL;
 }
 
-static bool is_b64(char ch)
-{
-    return isalnum((unsigned char)ch) || ch == '+' || ch == '/';
-}
-
-/* Does the run [p, p+len) look like a piece of the key: its first (up to) ECHO_RUN characters occur in body? */
-static bool from_key(const char *body, const char *p, size_t len)
-{
-    char window[ECHO_RUN + 1];
-    size_t n = len < ECHO_RUN ? len : ECHO_RUN;
-
-    if (len < ECHO_MIN)
-        return false;
-    memcpy(window, p, n);
-    window[n] = '\0';
-    return strstr(body, window) != NULL;
-}
-
 void ali_scrub(struct err *err, const char *what, const char *key_pem)
 {
-    const char *body = key_pem != NULL ? strstr(key_pem, "-----\n") : NULL;
-    char out[sizeof(err->msg)];
-    size_t o = 0;
+    const char *body = key_pem != NULL ? strstr(key_pem, "-----\n") : NULL, *end = NULL;
+    char *b64 = NULL, *clean = NULL;
+    size_t len = 0;
     bool hit = false;
 
     if (err == NULL || body == NULL)
         return;
-    for (const char *p = err->msg; *p != '\0' && o + 1 < sizeof(out);) {
-        size_t run = 0;
-        while (is_b64(p[run]))
-            run++;
-        if (run > 0 && from_key(body, p, run)) {
-            o += (size_t)snprintf(out + o, sizeof(out) - o, "[private key]");
-            o = o < sizeof(out) ? o : sizeof(out) - 1;
-            hit = true;
-        } else {
-            size_t n = run > 0 ? run : 1;
-            n = n < sizeof(out) - 1 - o ? n : sizeof(out) - 1 - o;
-            memcpy(out + o, p, n);
-            o += n;
-        }
-        p += run > 0 ? run : 1;
-    }
-    out[o] = '\0';
+    body += strlen("-----\n");
+    end = strstr(body, "-----");
+    len = end != NULL ? (size_t)(end - body) : strlen(body);
+    if ((b64 = strndup(body, len)) != NULL)
+        clean = redact(err->msg, b64, ECHO_MIN, "[private key]", &hit);
     if (hit)
-        err_set(err, err->code, "%s (%s: the reply quoted the private key)", out, what);
+        err_set(err, err->code, "%s (%s: the reply quoted the private key)", clean, what);
+    secret_free(b64, len);
+    free(clean);
 }
 
 /* Lower-case hex of the first 4 bytes of SHA-256(s). */

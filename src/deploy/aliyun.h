@@ -49,8 +49,10 @@ int ali_conn_open(struct ali_conn *c, const char *what, const char *version, con
 void ali_conn_close(struct ali_conn *c);
 
 /*
- * aliyun_call; in its error line every piece of key_sent (the key as sent,
- * may be NULL) that a server echoed is replaced (ali_scrub).
+ * aliyun_call; when params carry key_sent (the key as sent, may be NULL)
+ * aliyun_call_secret, whose error line never shows the reply's Message. In
+ * either line every piece of key_sent a server echoed is replaced
+ * (ali_scrub): a reply may quote the key of an earlier call.
  */
 int ali_call(struct ali_conn *c, const char *action, const struct kvlist *params, const char *key_sent,
              struct aliyun_reply *out, struct err *err) CP_WUR;
@@ -98,8 +100,10 @@ void ali_list_free(char **v, size_t n);
  * CP_EUSAGE "<what>: domain \"x\" is not a domain name" otherwise. */
 int ali_check_domains(const char *what, char *const *v, size_t n, struct err *err) CP_WUR;
 
-/* Replace every run of base64 characters in err's line that is a piece of
- * key_pem's body (8 or more characters in a row found in it) by "[private key]". */
+/* Replace every piece of key_pem's base64 body (8 or more of its characters
+ * in a row) in err's line by "[private key]", in any form a server may quote
+ * it in (plain, split over lines, percent-encoded, JSON-escaped: util/redact.h),
+ * and say that the reply quoted the key. */
 void ali_scrub(struct err *err, const char *what, const char *key_pem);
 
 #endif

@@ -135,16 +135,20 @@ static int load_password(const struct pkcs12_target *t, char **out, struct err *
     return *out ? CP_OK : err_nomem(err);
 }
 
-/* Is the file there already with this content, owner and mode? */
+/* Is the file there already with this content, owner and mode? (Another file there is replaced.) */
 static bool up_to_date(const struct pkcs12_target *t, const struct pkcs12_input *in)
 {
+    struct err why = {0};
     char *old = NULL;
     size_t len = 0;
     bool same;
 
     if (fs_read(t->path, MAX_PFX, &old, &len, NULL) != CP_OK)
         return false;
-    same = pkcs12_matches((const unsigned char *)old, len, in) && deploy_attrs_match(t->path, &t->attrs);
+    same = pkcs12_matches((const unsigned char *)old, len, in, &why);
+    if (!same)
+        log_info(t->log, WHAT ": replacing %s (%s)", t->path, why.msg);
+    same = same && deploy_attrs_match(t->path, &t->attrs);
     secret_free(old, len);
     return same;
 }

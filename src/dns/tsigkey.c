@@ -2,8 +2,9 @@
  * dns/tsigkey — the BIND key file format that tsig-keygen and
  * `rndc-confgen -a` write:
  *     key "name" { algorithm hmac-sha256; secret "base64"; };
- * with #, // and C comments. Only the first key clause is read. The secret
- * never reaches a message: errors after it name the line, not the text.
+ * with #, // and C comments. Only the first key clause is read. No token of
+ * the file reaches a message (any of them may be a misplaced secret): errors
+ * name the line and what was expected there.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -82,7 +83,7 @@ static int expect(struct lex *l, const char *what, const char *path, struct err 
 }
 
 /* RFC 8945 §6: the algorithm is a domain name; we sign with the SHA-2 HMACs only. */
-static int set_alg(struct tsig_key *k, const char *alg, const char *path, struct err *err)
+static int set_alg(struct tsig_key *k, const char *alg, const char *path, int line, struct err *err)
 {
     static const char *const known[] = {"hmac-sha256", "hmac-sha512"};
     size_t len = strlen(alg) - (alg[0] && alg[strlen(alg) - 1] == '.');
@@ -90,8 +91,9 @@ static int set_alg(struct tsig_key *k, const char *alg, const char *path, struct
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
         if (len == strlen(known[i]) && strncasecmp(alg, known[i], len) == 0)
             return (k->alg = str_printf("%s.", known[i])) ? CP_OK : err_nomem(err);
-    return err_set(err, CP_EINVALID, "key file %s: key \"%s\": unsupported algorithm \"%.64s\" "
-                   "(hmac-sha256 or hmac-sha512)", path, k->name, alg);
+    /* the value is not shown: a secret pasted in the wrong place would be */
+    return err_set(err, CP_EINVALID, "key file %s: line %d: unsupported algorithm (hmac-sha256 or hmac-sha512)",
+                   path, line);
 }
 
 static bool is_base64(const char *s)
@@ -109,19 +111,20 @@ static bool is_base64(const char *s)
 
 static int clause_item(struct lex *l, struct tsig_key *k, const char *path, struct err *err)
 {
-    char word[16];
+    bool is_alg = strcmp(l->tok, "algorithm") == 0;
+    const char *word = is_alg ? "algorithm" : "secret";
     int rc;
 
-    if (strcmp(l->tok, "algorithm") != 0 && strcmp(l->tok, "secret") != 0)
-        return err_set(err, CP_EINVALID, "key file %s: line %d: unexpected \"%.64s\"", path, l->line,
-                       l->tok);
-    snprintf(word, sizeof(word), "%s", l->tok);
+    /* no token of the file is ever shown: it may be the secret */
+    if (!is_alg && strcmp(l->tok, "secret") != 0)
+        return err_set(err, CP_EINVALID, "key file %s: line %d: expected \"algorithm\", \"secret\" or \"}\"",
+                       path, l->line);
     if (!lex_next(l) || strchr("{};", l->tok[0]))
         return err_set(err, CP_EINVALID, "key file %s: line %d: %s without a value", path, l->line, word);
-    if (word[0] == 'a') {
+    if (is_alg) {
         free(k->alg);
         k->alg = NULL;
-        rc = set_alg(k, l->tok, path, err);
+        rc = set_alg(k, l->tok, path, l->line, err);
     } else {
         secret_free(k->secret, k->secret ? strlen(k->secret) : 0);
         rc = (k->secret = strdup(l->tok)) ? CP_OK : err_nomem(err);
@@ -136,8 +139,7 @@ static int parse_clause(struct lex *l, struct tsig_key *k, const char *path, str
     if (!lex_next(l))
         return err_set(err, CP_EINVALID, "key file %s: no key clause", path);
     if (strcmp(l->tok, "key") != 0)
-        return err_set(err, CP_EINVALID, "key file %s: line %d: expected \"key\", not \"%.64s\"", path,
-                       l->line, l->tok);
+        return err_set(err, CP_EINVALID, "key file %s: line %d: expected \"key\"", path, l->line);
     if (!lex_next(l) || (k->name = dns_name_fqdn(l->tok)) == NULL)
         return err_set(err, CP_EINVALID, "key file %s: line %d: bad key name", path, l->line);
     if ((rc = expect(l, "{", path, err)) != CP_OK)

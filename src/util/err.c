@@ -57,6 +57,8 @@ void err_clear(struct err *e)
     e->msg[0] = '\0';
 }
 
+static void err_vset(struct err *e, int code, const char *fmt, va_list ap) CP_PRINTF(3, 0);
+
 static void err_vset(struct err *e, int code, const char *fmt, va_list ap)
 {
     e->code = code;

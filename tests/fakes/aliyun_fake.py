@@ -25,7 +25,9 @@ CONFIG.json: {"keys": {"ID": {"secret": "...", "token": "... or absent"}},
 Test control (no signature, loopback only): POST /_fake/faults {"fail_add": N,
 "throttle_once": ["Action", ...], "fail_actions": ["Action", ...], "echo_key": false} fails the
 Nth AddDomainRecord from now / throttles the next call of each action once / fails every call of
-each action (with echo_key, its Message quotes the private key, as a careless server might);
+each action (with echo_key, its Message quotes the private key, as a careless server might;
+"echo_form": "percent", "json" or "lines" quotes all of it, percent-encoded, JSON-escaped or
+over several lines, instead of its first 200 characters on one line);
 GET /_fake/records lists every record; GET /_fake/cdn, /_fake/apigw, /_fake/cas what each
 certificate product holds (chains and keys included: this is a test fake).
 """
@@ -118,6 +120,7 @@ class State:
         self.throttle_once = set()
         self.fail_actions = set()
         self.echo_key = False
+        self.echo_form = "plain"
         self.cdn = {d.lower(): {"ServerCertificateStatus": "off", "sets": 0}
                     for d in config.get("cdn_domains", [])}
         self.apigw = {g: {d.lower(): {"sets": 0} for d in ds}
@@ -461,6 +464,17 @@ POST_ONLY = {"2018-05-10", "2016-07-14", "2020-04-07"}
 KEY_PARAMS = ("SSLPri", "CertificatePrivateKey", "Key")
 
 
+def echo_as(value, form):
+    """A parameter quoted back in a message, in one of the forms a careless server might use."""
+    if form == "percent":
+        return urllib.parse.quote(value, safe="")
+    if form == "json":
+        return json.dumps(value).replace("/", "\\/")
+    if form == "lines":
+        return value
+    return value.replace("\n", " ")[:200]
+
+
 # ---- request verification ----
 
 def check_fresh(st, stamp, nonce):
@@ -572,7 +586,7 @@ def dispatch(st, req):
     if action in st.fail_actions:
         echo = next((params.opt(k) for k in KEY_PARAMS if params.opt(k)), "") if st.echo_key else ""
         raise ApiError("InternalError", "The request processing has failed due to some unknown error."
-                       + (" Parameter: " + echo.replace("\n", " ")[:200] if echo else ""), 500)
+                       + (" Parameter: " + echo_as(echo, st.echo_form) if echo else ""), 500)
     return product[0], action, handler(st, params)
 
 
@@ -632,6 +646,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.throttle_once = set(f.get("throttle_once", []))
                 st.fail_actions = set(f.get("fail_actions", []))
                 st.echo_key = bool(f.get("echo_key", False))
+                st.echo_form = f.get("echo_form", "plain")
                 return self.send_json(200, {"ok": True})
             if path == "/_fake/records":
                 return self.send_json(200, list(st.records.values()))

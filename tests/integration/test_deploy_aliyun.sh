@@ -5,7 +5,9 @@
 # with the issued certificate (the leaf's SHA-256 fingerprint, the whole chain)
 # and key (the public key's hash). A version already in place is not uploaded
 # again; CDN gets one upload per version (the other domains its CertId); a
-# failing target is one clear line and the others still run;
+# failing target is one clear line and the others still run; a failed call
+# that carried the key shows the reply's Code and RequestId, never its Message
+# (the fake quoting the key percent-encoded, JSON-escaped or over lines);
 # delete_old removes only earlier uploads of the same prefix. The key goes
 # out in the traditional PEM form Alibaba documents. Neither the access key
 # secret nor any piece of the private key (in either form) appears in any
@@ -114,7 +116,8 @@ expect_res "alicdn: unchanged"
 
 cp_log "== alicdn, V2; a second alicdn target of the certificate needs a name of its own"
 deploy "alicdn:v2.shop.example.test,signature=v2,$C" && cp_fail "a second upload under one name was accepted"
-cp_assert_contains "$ERR" "deploytool: alicdn: NameRepeat: The certificate name already exists. (RequestId "
+cp_assert_contains "$ERR" "deploytool: alicdn: NameRepeat (RequestId "
+cp_assert_contains "$ERR" "; the Message is not shown: the request carried a secret)"
 deploy "alicdn:v2.shop.example.test,signature=v2,name=cdnv2,$C" || cp_fail "alicdn V2 failed: $ERR"
 expect_res "alicdn: changed"
 check_stored "j['cdn']['v2.shop.example.test']['SSLPub']" "j['cdn']['v2.shop.example.test']['SSLPri']" "alicdn V2"
@@ -161,11 +164,9 @@ deploy "alicdn:cdn.shop.example.test,$C" "aliapigw:api.shop.example.test,group=$
 [ "$rc" = 1 ] || cp_fail "a failing aliapigw gave exit status $rc; stderr: $ERR"
 expect_res "alicdn: changed
 alicas: changed"
-cp_assert_contains "$ERR" "deploytool: aliapigw: InternalError: The request processing has failed"
-cp_assert_contains "$ERR" "[private key]"
-cp_assert_contains "$ERR" "(aliapigw: the reply quoted the private key)"
-cp_assert_contains "$ERR" "(RequestId "
-[ "$(grep -c 'aliapigw: InternalError:' "$CP_WORK/d.err")" = 1 ] || cp_fail "not one error line: $ERR"
+cp_assert_contains "$ERR" "deploytool: aliapigw: InternalError (RequestId "
+cp_assert_contains "$ERR" "; the Message is not shown: the request carried a secret)"
+[ "$(grep -c 'aliapigw: InternalError ' "$CP_WORK/d.err")" = 1 ] || cp_fail "not one error line: $ERR"
 check_stored "j['cdn']['cdn.shop.example.test']['SSLPub']" "j['cdn']['cdn.shop.example.test']['SSLPri']" "alicdn v2"
 faults '{}'
 deploy "aliapigw:api.shop.example.test,group=$group,$C" || cp_fail "aliapigw failed after the fault: $ERR"
@@ -215,6 +216,26 @@ cp_check_err 2 "deploytool: alicdn: SignatureDoesNotMatch: "
 cat "$CP_WORK/last.out" "$CP_WORK/last.err" >>"$ALL"
 cp_expect_fail "$DEPLOYTOOL" "$state" "$name" "alicdn:nope.shop.example.test,$C"
 cp_check_err 1 "deploytool: alicdn: InvalidDomain.NotFound: "
+
+cp_log "== the upload fails and the reply quotes the whole key (percent-encoded, JSON-escaped, over lines):"
+cp_log "   Code and RequestId only, on the terminal and in meta.json's deploy[].last.error"
+meta=$live/meta.json
+for form in percent json lines; do
+    faults '{"fail_actions": ["UploadUserCertificate"], "echo_key": true, "echo_form": "'"$form"'"}'
+    cp_expect_fail cp_certpilot -v deploy --cert-name "$name" --to "alicas:name=echo$form,$C"
+    cat "$CP_WORK/last.out" "$CP_WORK/last.err" "$meta" >>"$ALL"
+    cp_check_err 1 "alicas: InternalError (RequestId "
+    cp_assert_contains "$CP_LAST_ERR" "; the Message is not shown: the request carried a secret)"
+    grep -qF "alicas: InternalError (RequestId " "$meta" || cp_fail "meta.json does not hold the $form error"
+    # not one line of the key, in either form, in the output or in meta.json
+    for pem in "$live/privkey.pem"; do
+        { cat "$pem"; openssl pkey -in "$pem" -traditional; } | grep -v -- '-----' | while IFS= read -r line; do
+            ! grep -qF -- "$line" "$CP_WORK/last.out" "$CP_WORK/last.err" "$meta" ||
+                cp_fail "a line of the key leaked ($form): $line"
+        done
+    done
+done
+faults '{}'
 
 cp_log "== no secret in any output: the access key secret, any 16 characters of the key's base64"
 cat "$CP_WORK/fake.log" >>"$ALL"

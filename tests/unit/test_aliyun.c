@@ -371,18 +371,19 @@ static void test_error_line(void **state)
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s}", "RequestId", "RID-1", "HostId", "alidns.aliyuncs.com",
                           "Code", "SignatureDoesNotMatch", "Message",
                           "Specified signature is not matched; key sEcReT was\nused", "Recommend", "https://x");
+    struct aliyun_creds k = {"AKID", "sEcReT", NULL, "test"};
     char line[512];
 
     (void)state;
-    assert_int_equal(aliyun_error_line("alidns", j, "sEcReT", line, sizeof(line)), CP_EUSAGE);
+    assert_int_equal(aliyun_error_line("alidns", j, &k, NULL, line, sizeof(line)), CP_EUSAGE);
     assert_string_equal(line, "alidns: SignatureDoesNotMatch: Specified signature is not matched; key [secret] "
                               "was used (RequestId RID-1)");
     json_object_set_new(j, "Code", json_string("Throttling.User"));
-    assert_int_equal(aliyun_error_line("cdn", j, NULL, line, sizeof(line)), CP_ETIMEOUT);
+    assert_int_equal(aliyun_error_line("cdn", j, NULL, NULL, line, sizeof(line)), CP_ETIMEOUT);
     json_object_set_new(j, "Code", json_string("DomainRecordDuplicate"));
-    assert_int_equal(aliyun_error_line("alidns", j, NULL, line, sizeof(line)), CP_EPROTO);
+    assert_int_equal(aliyun_error_line("alidns", j, NULL, NULL, line, sizeof(line)), CP_EPROTO);
     json_object_set_new(j, "Code", json_string("InvalidAccessKeyId.NotFound"));
-    assert_int_equal(aliyun_error_line("alidns", j, NULL, line, sizeof(line)), CP_EUSAGE);
+    assert_int_equal(aliyun_error_line("alidns", j, NULL, NULL, line, sizeof(line)), CP_EUSAGE);
     json_decref(j);
 }
 
@@ -392,19 +393,20 @@ static void error_line_long_echo(void **state)
 {
     char code[1200], line[1024];
     const char *secret = "SECRETSECRETSECRETSECRET";
+    struct aliyun_creds k = {"AKID", (char *)secret, NULL, "test"};
     json_t *j;
 
     (void)state;
     memset(code, 'C', sizeof(code));
     snprintf(code + 1000, sizeof(code) - 1000, "%s", secret);
     j = json_pack("{s:s, s:s}", "Code", code, "Message", "m");
-    assert_int_equal(aliyun_error_line("alidns", j, secret, line, sizeof(line)), CP_EPROTO);
+    assert_int_equal(aliyun_error_line("alidns", j, &k, NULL, line, sizeof(line)), CP_EPROTO);
     assert_null(strstr(line, "SECRETSEC"));
     assert_non_null(strstr(line, "[sec"));
     json_decref(j);
     /* control characters inside an echoed secret do not hide it from the redaction */
     j = json_pack("{s:s, s:s}", "Code", "SignatureDoesNotMatch", "Message", "key SECRETSECRET\x7f\x1bSECRETSECRET!");
-    assert_int_equal(aliyun_error_line("alidns", j, secret, line, sizeof(line)), CP_EUSAGE);
+    assert_int_equal(aliyun_error_line("alidns", j, &k, NULL, line, sizeof(line)), CP_EUSAGE);
     assert_string_equal(line, "alidns: SignatureDoesNotMatch: key [secret]! (RequestId none)");
     json_decref(j);
 }
@@ -641,6 +643,80 @@ static void test_client_code_not_status(void **state)
     scripted_done(&s);
 }
 
+#define TOKEN "CAIS+Fh0Zk/2Yq9vTcR1xW3bN8mL5pQ7aE2uJ4oS6dG0="
+#define AK_SECRET "Xq7bR2mKp9LwZ4vN8sT1yU6cA3eH5j"
+
+/* Error replies quoting the credentials in each form a server may echo a parameter in: the exact line. */
+static void test_client_redacts_credentials(void **state)
+{
+    static const char *const echoed[][2] = {
+        {"token " TOKEN " is invalid", "token [secret] is invalid"},
+        {"SecurityToken=CAIS%2BFh0Zk%2F2Yq9vTcR1xW3bN8mL5pQ7aE2uJ4oS6dG0%3D&Version=1",
+         "SecurityToken=[secret]&Version=1"},
+        {"{\"SecurityToken\":\"CAIS\\u002bFh0Zk\\/2Yq9vTcR1xW3bN8mL5pQ7aE2uJ4oS6dG0=\"}",
+         "{\"SecurityToken\":\"[secret]\"}"},
+        {"token CAIS+Fh0Zk/2Yq9v\\nTcR1xW3bN8mL5p\\nQ7aE2uJ4oS6dG0=.", "token [secret]."},
+        {"token CAIS+Fh0Zk/2Yq9v\nTcR1xW3bN8mL5p\r\nQ7aE2uJ4oS6dG0= (split)", "token [secret] (split)"},
+        {"secret " AK_SECRET ", token CAIS+Fh0Zk/2Yq9vT (cut)", "secret [secret], token [secret] (cut)"},
+        {"secret %58q7bR2mKp9%4CwZ4vN8sT1yU6cA3eH5j!", "secret [secret]!"},
+    };
+    const size_t n = sizeof(echoed) / sizeof(echoed[0]);
+    struct aliyun_creds k = {"STS.AKID", AK_SECRET, TOKEN, "test"};
+    struct canned_reply r[8];
+    char *bodies[8];
+    struct scripted s;
+    struct aliyun_client *c = NULL;
+    struct aliyun_reply out;
+    struct err e;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = json_pack("{s:s, s:s, s:s}", "RequestId", "R-7", "Code", "InvalidParameter", "Message",
+                              echoed[i][0]);
+        bodies[i] = json_dumps(j, JSON_COMPACT);
+        r[i] = (struct canned_reply){400, bodies[i]};
+        json_decref(j);
+    }
+    r[n] = (struct canned_reply){403, "{\"RequestId\":\"R-8\",\"Code\":\"InvalidSecurityToken." TOKEN "\","
+                                      "\"Message\":\"m\"}"};
+    c = scripted_client(&s, r, n + 1, ALIYUN_SIG_V3, &k);
+    for (size_t i = 0; i < n; i++) {
+        char *want = str_printf("alidns: InvalidParameter: %s (RequestId R-7)", echoed[i][1]);
+        assert_int_equal(aliyun_call(c, "AddDomainRecord", NULL, &out, &e), CP_EPROTO);
+        assert_string_equal(e.msg, want);
+        free(want);
+        free(bodies[i]);
+    }
+    /* the Code too, and out->code, which the retry and debug logs show */
+    assert_int_equal(aliyun_call(c, "AddDomainRecord", NULL, &out, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, "alidns: InvalidSecurityToken.[secret]: m (RequestId R-8)");
+    assert_string_equal(out.code, "InvalidSecurityToken.[secret]");
+    aliyun_client_free(c);
+    scripted_done(&s);
+}
+
+/* A call that carried a secret: Code and RequestId only, pieces of the secret out of them too. */
+static void test_error_line_secret_call(void **state)
+{
+    const char *key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oyrdhNrclhOMoAoGCCqGSM49\n"
+                      "AwEHoUQDQgAE\n-----END EC PRIVATE KEY-----\n";
+    struct aliyun_creds k = {"STS.AKID", AK_SECRET, TOKEN, "test"};
+    json_t *j = json_pack("{s:s, s:s, s:s}", "RequestId", "R-9", "Code", "InvalidParameter.Key", "Message",
+                          "Key -----BEGIN%20EC%20PRIVATE%20KEY-----%0AMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBn%0A");
+    char line[1024];
+
+    (void)state;
+    assert_int_equal(aliyun_error_line("alicas", j, &k, key, line, sizeof(line)), CP_EPROTO);
+    assert_string_equal(line, "alicas: InvalidParameter.Key (RequestId R-9; the Message is not shown: the request "
+                              "carried a secret)");
+    json_object_set_new(j, "Code", json_string("Bad.MHcCAQEEIBkg4LVW%0AAwEHoUQDQgAE"));
+    json_object_set_new(j, "RequestId", json_string("R-" TOKEN));
+    assert_int_equal(aliyun_error_line("alicas", j, &k, key, line, sizeof(line)), CP_EPROTO);
+    assert_string_equal(line, "alicas: Bad.[secret] (RequestId R-[secret]; the Message is not shown: the request "
+                              "carried a secret)");
+    json_decref(j);
+}
+
 static void test_client_bad_endpoint(void **state)
 {
     struct aliyun_client_opts o = {.product = "alidns", .endpoint = "https://alidns.aliyuncs.com",
@@ -680,6 +756,8 @@ int main(void)
         cmocka_unit_test(test_client_throttling_bounded),
         cmocka_unit_test(test_client_code_not_status),
         cmocka_unit_test(test_client_bad_endpoint),
+        cmocka_unit_test(test_client_redacts_credentials),
+        cmocka_unit_test(test_error_line_secret_call),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

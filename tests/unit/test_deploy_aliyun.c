@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "cloud/aliyun/sign.h"
 #include "crypto/key.h"
 #include "deploy/aliyun.h"
 #include "deploy/target.h"
@@ -300,6 +301,64 @@ static void test_scrub(void **state)
     err_set(&e, CP_EPROTO, "alicdn: InvalidParameter: SSLPri is malformed (RequestId R-1)");
     ali_scrub(&e, "alicdn", key);
     assert_string_equal(e.msg, "alicdn: InvalidParameter: SSLPri is malformed (RequestId R-1)");
+}
+
+/* ali_scrub on line, the exact result. */
+static void expect_scrubbed(const char *key, const char *line, const char *want)
+{
+    struct err e;
+
+    err_set(&e, CP_EPROTO, "%s", line);
+    ali_scrub(&e, "alicas", key);
+    assert_string_equal(e.msg, want);
+}
+
+/* A key quoted whole or in part in each form a server may echo a parameter in. */
+static void test_scrub_wire_forms(void **state)
+{
+    struct version v;
+    const char *body = NULL, *nl = NULL;
+    char *pct = NULL, *json = NULL, *flat = NULL, *line = NULL, *piece = NULL;
+    json_t *j = NULL;
+
+    (void)state;
+    make_version(&v, "shop.example.com", "0A1B");
+    body = strchr(v.trad, '\n') + 1;
+    nl = strchr(body, '\n');
+    /* percent-encoded, as the form body carried it */
+    pct = aliyun_pct_encode(v.trad);
+    line = str_printf("alicas: Bad: Key=%s (RequestId R-1)", pct);
+    expect_scrubbed(v.trad, line, "alicas: Bad: Key=-----BEGIN%20EC%20PRIVATE%20KEY-----%0A[private key]%0A-----END"
+                                  "%20EC%20PRIVATE%20KEY-----%0A (RequestId R-1) (alicas: the reply quoted the "
+                                  "private key)");
+    free(line);
+    /* JSON-escaped: \n for the line breaks, \/ for '/' */
+    j = json_pack("{s:s}", "Key", v.trad);
+    json = json_dumps(j, JSON_COMPACT | JSON_ESCAPE_SLASH);
+    line = str_printf("alicas: Bad: %s (RequestId R-2)", json);
+    expect_scrubbed(v.trad, line, "alicas: Bad: {\"Key\":\"-----BEGIN EC PRIVATE KEY-----\\n[private key]\\n-----END "
+                                  "EC PRIVATE KEY-----\\n\"} (RequestId R-2) (alicas: the reply quoted the private key)");
+    free(line);
+    /* split over lines (a line's breaks are spaces by now) */
+    flat = strdup(v.trad);
+    for (char *p = flat; *p != '\0'; p++)
+        *p = *p == '\n' ? ' ' : *p;
+    line = str_printf("alicas: Bad: %s(RequestId R-3)", flat);
+    expect_scrubbed(v.trad, line, "alicas: Bad: -----BEGIN EC PRIVATE KEY----- [private key] -----END EC PRIVATE "
+                                  "KEY----- (RequestId R-3) (alicas: the reply quoted the private key)");
+    free(line);
+    /* a piece across a line break, the break a literal \n */
+    piece = str_printf("%.10s\\n%.10s", nl - 10, nl + 1);
+    line = str_printf("alicas: Bad: near \"%s\" (RequestId R-4)", piece);
+    expect_scrubbed(v.trad, line, "alicas: Bad: near \"[private key]\" (RequestId R-4) (alicas: the reply quoted "
+                                  "the private key)");
+    free(line);
+    free(piece);
+    free(flat);
+    free(json);
+    json_decref(j);
+    free(pct);
+    free_version(&v);
 }
 
 /* Alibaba's pages ask for "BEGIN RSA PRIVATE KEY", not PKCS#8: the same key, re-encoded. */
@@ -618,8 +677,8 @@ static void test_alicdn_one_domain_fails(void **state)
     queue(&s, 200, cdn_info("b.example.com", v.fullchain, "x", "9"));
     t = build("alicdn:a.example.com,b.example.com", &s, &err);
     assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_EPROTO);
-    assert_string_equal(err.msg, "alicdn: InvalidSSLPri: SSLPri [private key] is not valid (RequestId R-E) "
-                                 "(alicdn: the reply quoted the private key)");
+    assert_string_equal(err.msg, "alicdn: InvalidSSLPri (RequestId R-E; the Message is not shown: the request "
+                                 "carried a secret)");
     assert_true(changed);
     assert_int_equal(s.next, 5);
     assert_param(&s, 2, "DomainName", "a.example.com");
@@ -753,6 +812,37 @@ static void test_alicas_upload_and_delete_old(void **state)
     free_version(&v);
 }
 
+/* The upload fails and the reply quotes the key, percent-encoded: Code and RequestId only. */
+static void test_alicas_upload_echo(void **state)
+{
+    struct version v;
+    struct scripted s;
+    struct err err = {0};
+    struct deploy_target *t;
+    bool changed = false;
+    char *enc = NULL, *echo = NULL;
+
+    (void)state;
+    set_creds();
+    make_version(&v, "shop.example.com", "0A1B");
+    scripted_init(&s);
+    enc = aliyun_pct_encode(v.trad);
+    echo = str_printf("The parameter Key=%s is invalid", enc);
+    queue(&s, 200, cas_page(0, NULL, 0, NULL, 0));
+    queue(&s, 400, json_pack("{s:s,s:s,s:s}", "RequestId", "R-U", "Code", "InvalidParameter.Key", "Message", echo));
+    t = build("alicas", &s, &err);
+    assert_non_null(t);
+    assert_int_equal(deploy_target_run(t, &v.view, &changed, &err), CP_EPROTO);
+    assert_string_equal(err.msg, "alicas: InvalidParameter.Key (RequestId R-U; the Message is not shown: the "
+                                 "request carried a secret)");
+    assert_false(changed);
+    deploy_target_free(t);
+    scripted_done(&s);
+    free(echo);
+    free(enc);
+    free_version(&v);
+}
+
 static void test_alicas_already_there(void **state)
 {
     struct version v;
@@ -782,6 +872,7 @@ int main(void)
         cmocka_unit_test(test_is_upload_of),
         cmocka_unit_test(test_get_list),
         cmocka_unit_test(test_scrub),
+        cmocka_unit_test(test_scrub_wire_forms),
         cmocka_unit_test(test_key_form),
         cmocka_unit_test(test_spec_forms),
         cmocka_unit_test(test_settings_errors),
@@ -794,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_aliapigw),
         cmocka_unit_test(test_aliapigw_did_not_take),
         cmocka_unit_test(test_alicas_upload_and_delete_old),
+        cmocka_unit_test(test_alicas_upload_echo),
         cmocka_unit_test(test_alicas_already_there),
     };
 

@@ -14,11 +14,14 @@
 #include <openssl/rand.h>
 
 #include "cloud/aliyun/sign.h"
+#include "util/redact.h"
 #include "util/str.h"
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
 #define MAX_PARAMS 64
 #define MAX_HEADERS 12
+#define CRED_PIECE 12  /* this many characters of a credential in a row are an echo of it */
+#define SENT_PIECE 8   /* and of a secret parameter (as deploy/aliyun.c's key scrubber) */
 
 struct aliyun_client {
     struct aliyun_client_opts o;
@@ -161,50 +164,74 @@ static bool is_auth_code(const char *code)
     return false;
 }
 
-/* s with every occurrence of secret (may be NULL) replaced by "[secret]" (malloc'd; NULL when out of memory). */
-static char *redacted(const char *s, const char *secret)
+/* s sanitised, then each credential of k (may be NULL) and every piece of sent (may be NULL) in it, in
+ * whatever form a server quoted it, as "[secret]" (malloc'd; NULL: no memory). Controls go first: a
+ * secret with controls inside is still the secret. */
+static char *scrubbed(const char *s, const struct aliyun_creds *k, const char *sent)
 {
-    size_t slen = secret != NULL ? strlen(secret) : 0, n = strlen(s), o = 0;
-    char *out = malloc(n * 8 + 1);  /* at worst every octet becomes "[secret]" */
+    const char *secrets[] = {k != NULL ? k->secret : NULL, k != NULL ? k->security_token : NULL, sent};
+    const size_t pieces[] = {CRED_PIECE, CRED_PIECE, SENT_PIECE};
+    char *cur = str_dup(s);
 
-    if (out == NULL)
-        return NULL;
-    while (*s != '\0') {
-        if (slen > 0 && strncmp(s, secret, slen) == 0) {
-            memcpy(out + o, "[secret]", 8);
-            o += 8;
-            s += slen;
-            continue;
-        }
-        out[o++] = *s++;
+    if (cur != NULL)
+        str_sanitize(cur);
+    for (size_t i = 0; cur != NULL && i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+        char *next = redact(cur, secrets[i], pieces[i], "[secret]", NULL);
+        secret_free(cur, strlen(cur));
+        cur = next;
     }
-    out[o] = '\0';
-    return out;
+    return cur;
 }
 
-int aliyun_error_line(const char *product, const json_t *reply, const char *secret, char *line, size_t size)
+static int code_rc(const char *code)
+{
+    if (str_has_prefix(code, "Throttling"))
+        return CP_ETIMEOUT;
+    return is_auth_code(code) ? CP_EUSAGE : CP_EPROTO;
+}
+
+int aliyun_error_line(const char *product, const json_t *reply, const struct aliyun_creds *k, const char *sent,
+                      char *line, size_t size)
 {
     const char *code = json_string_value(json_object_get(reply, "Code"));
     const char *msg = json_string_value(json_object_get(reply, "Message"));
     const char *rid = json_string_value(json_object_get(reply, "RequestId"));
-    char *raw, *clean = NULL;
+    char *raw = NULL, *clean = NULL;
 
     code = code != NULL ? code : "(no Code)";
-    raw = str_printf("%s: %s: %s (RequestId %s)", product, code, msg != NULL ? msg : "(no Message)",
-                     rid != NULL ? rid : "none");
-    /* controls out first (a secret with controls inside is still the secret), then the secret
-     * anywhere, the code or the id included, and only then cut to size */
-    if (raw != NULL) {
-        str_sanitize(raw);
-        clean = redacted(raw, secret);
-    }
+    rid = rid != NULL ? rid : "none";
+    if (sent != NULL)  /* no scrubber knows every form a server may quote it in: none of its text */
+        raw = str_printf("%s: %s (RequestId %s; the Message is not shown: the request carried a secret)", product,
+                         code, rid);
+    else
+        raw = str_printf("%s: %s: %s (RequestId %s)", product, code, msg != NULL ? msg : "(no Message)", rid);
+    /* the secrets anywhere, the code or the id included, and only then cut to size */
+    clean = raw != NULL ? scrubbed(raw, k, sent) : NULL;
     snprintf(line, size, "%s", clean != NULL ? clean : "(out of memory reading the error reply)");
     str_sanitize(line);  /* a character the cut split in two */
     free(raw);
     free(clean);
-    if (str_has_prefix(code, "Throttling"))
-        return CP_ETIMEOUT;
-    return is_auth_code(code) ? CP_EUSAGE : CP_EPROTO;
+    return code_rc(code);
+}
+
+/* out->code: the reply's Code as error lines show it (decisions compare it with known codes). */
+static void set_code(struct aliyun_reply *out, const json_t *j, const struct aliyun_creds *k, const char *sent)
+{
+    char *code = scrubbed(json_string_value(json_object_get(j, "Code")), k, sent);
+
+    snprintf(out->code, sizeof(out->code), "%s", code != NULL ? code : "");
+    str_sanitize(out->code);
+    free(code);
+}
+
+/* A transport's error line may name the URL (a GET's query holds V2's SecurityToken). */
+static void scrub_err(struct err *err, const struct aliyun_creds *k, const char *sent)
+{
+    char *clean = err != NULL ? scrubbed(err->msg, k, sent) : NULL;
+
+    if (clean != NULL)
+        err_set(err, err->code, "%s", clean);
+    free(clean);
 }
 
 /* Success replies of some products carry Code "200"/"OK"/"Success"; anything else in Code is an error. */
@@ -218,7 +245,7 @@ static bool is_error_reply(const json_t *j)
 
 /* Turn one HTTP response into out->json, or an error (out->code set when the reply had one). */
 static int read_reply(const struct aliyun_client *c, const char *action, const struct http_response *resp,
-                      struct aliyun_reply *out, struct err *err)
+                      const char *sent, struct aliyun_reply *out, struct err *err)
 {
     json_t *j = resp->body.len > 0 ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
     char line[sizeof(err->msg)];
@@ -230,9 +257,8 @@ static int read_reply(const struct aliyun_client *c, const char *action, const s
                        resp->status, c->o.endpoint);
     }
     if (is_error_reply(j)) {
-        snprintf(out->code, sizeof(out->code), "%s", json_string_value(json_object_get(j, "Code")));
-        str_sanitize(out->code);
-        rc = aliyun_error_line(c->o.product, j, c->o.creds->secret, line, sizeof(line));
+        set_code(out, j, c->o.creds, sent);
+        rc = aliyun_error_line(c->o.product, j, c->o.creds, sent, line, sizeof(line));
         json_decref(j);
         return err_set(err, rc, "%s", line);
     }
@@ -246,7 +272,7 @@ static int read_reply(const struct aliyun_client *c, const char *action, const s
 }
 
 static int one_attempt(struct aliyun_client *c, const char *action, const struct kvlist *params,
-                       struct aliyun_reply *out, struct err *err)
+                       const char *sent, struct aliyun_reply *out, struct err *err)
 {
     struct http_transport *t = c->o.http != NULL ? c->o.http : c->owned;
     struct http_response resp = {0};
@@ -261,10 +287,12 @@ static int one_attempt(struct aliyun_client *c, const char *action, const struct
                                    a.body ? strlen(a.body) : 0, (const char *const *)a.hdr};
         rc = http_send(t, &req, &resp, err);
     }
-    if (rc == CP_OK)
-        rc = read_reply(c, action, &resp, out, err);
-    else if (err != NULL)
+    if (rc == CP_OK) {
+        rc = read_reply(c, action, &resp, sent, out, err);
+    } else if (err != NULL) {
         err_prefix(err, "%s: %s: ", c->o.product, action);
+        scrub_err(err, c->o.creds, sent);
+    }
     http_response_free(&resp);
     attempt_free(&a);
     return rc;
@@ -276,7 +304,7 @@ static void real_sleep(void *ud, long ms)
     clock_sleep_ms(ms);
 }
 
-int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist *params,
+static int call(struct aliyun_client *c, const char *action, const struct kvlist *params, const char *sent,
                 struct aliyun_reply *out, struct err *err)
 {
     int tries = c->o.max_tries > 0 ? c->o.max_tries : 5, rc = CP_OK;
@@ -285,7 +313,7 @@ int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist
     memset(out, 0, sizeof(*out));
     for (int i = 0; i < tries; i++, wait_ms *= 2) {
         out->code[0] = '\0';
-        rc = one_attempt(c, action, params, out, err);
+        rc = one_attempt(c, action, params, sent, out, err);
         /* Alibaba: Throttling.User / Throttling.Api ask the caller to slow down and try again */
         if (rc == CP_OK || !str_has_prefix(out->code, "Throttling") || i + 1 == tries)
             break;
@@ -294,6 +322,18 @@ int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist
     }
     log_debug(c->o.log, "%s: %s -> %s", c->o.product, action, rc == CP_OK ? "ok" : out->code);
     return rc;
+}
+
+int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist *params,
+                struct aliyun_reply *out, struct err *err)
+{
+    return call(c, action, params, NULL, out, err);
+}
+
+int aliyun_call_secret(struct aliyun_client *c, const char *action, const struct kvlist *params, const char *sent,
+                       struct aliyun_reply *out, struct err *err)
+{
+    return call(c, action, params, sent, out, err);
 }
 
 void aliyun_reply_free(struct aliyun_reply *r)

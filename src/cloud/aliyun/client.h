@@ -8,7 +8,8 @@
  * sanitised line "<product>: <Code>: <Message> (RequestId <id>)"; the
  * decision rests on Code, not on the HTTP status. Throttling.* replies are
  * retried with a bounded back-off. Request bodies are never logged (deploy
- * targets send private keys through here), nor is any secret.
+ * targets send private keys through here), nor is any secret: the
+ * credentials are scrubbed out of every error line in every form.
  */
 #ifndef CP_CLOUD_ALIYUN_CLIENT_H
 #define CP_CLOUD_ALIYUN_CLIENT_H
@@ -67,10 +68,29 @@ int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist
 
 void aliyun_reply_free(struct aliyun_reply *r);
 
-/* The error line for an error reply (exposed for tests): "<product>: <Code>:
- * <Message> (RequestId <id>)", sanitised, with any occurrence of secret
- * (may be NULL) replaced by "[secret]". Returns the CP_E* code as above. */
-int aliyun_error_line(const char *product, const json_t *reply, const char *secret, char *line,
-                      size_t size);
+/*
+ * aliyun_call for a call whose params carry a secret (sent: its value, a
+ * private key): an error reply's line never shows the Message (a server
+ * may quote the secret in a form no scrubber knows), only Code and
+ * RequestId, and every piece of sent in them is replaced as the
+ * credentials are.
+ */
+int aliyun_call_secret(struct aliyun_client *c, const char *action, const struct kvlist *params, const char *sent,
+                       struct aliyun_reply *out, struct err *err) CP_WUR;
+
+/*
+ * The error line for an error reply (exposed for tests): "<product>: <Code>:
+ * <Message> (RequestId <id>)"; when sent (a secret parameter's value, may be
+ * NULL) is set "<product>: <Code> (RequestId <id>; the Message is not
+ * shown: the request carried a secret)". Sanitised; the credentials of k
+ * (may be NULL: the AccessKey secret, the STS token; a run of 12 of their
+ * characters) and pieces of sent (8 characters or more) are replaced by
+ * "[secret]" in every form a server may quote them in: plain, split over
+ * lines, percent-encoded, JSON-escaped (util/redact.h). Every error line
+ * and out->code of aliyun_call are scrubbed so. Returns the CP_E* code as
+ * above.
+ */
+int aliyun_error_line(const char *product, const json_t *reply, const struct aliyun_creds *k, const char *sent,
+                      char *line, size_t size);
 
 #endif
