@@ -128,6 +128,10 @@ class State:
         self.cas = {}  # CertificateId -> upload, insertion ordered
         self.next_cert_id = 9000000
         self.challtestsrv = challtestsrv
+        self.config = config
+        for ext in EXTENSIONS:
+            if "init" in ext:
+                ext["init"](self, config)
 
     def record_fqdn(self, rec):
         name = rec["DomainName"] if rec["RR"] == "@" else rec["RR"] + "." + rec["DomainName"]
@@ -464,6 +468,40 @@ POST_ONLY = {"2018-05-10", "2016-07-14", "2020-04-07"}
 KEY_PARAMS = ("SSLPri", "CertificatePrivateKey", "Key")
 
 
+def load_extensions():
+    """More products, one module each in tests/fakes/aliyun_products/: a module's
+    register(fake) gets this module and returns a dict with any of
+      "products":   {version: (product name, {action: handler(st, params)})}  (RPC style)
+      "post_only":  versions whose requests may carry a key (POST form body only)
+      "key_params": parameter names that carry a private key
+      "init":       init(st, config): the product's state from the fake's --config JSON
+      "control":    {"/_fake/NAME": view(st) -> JSON}  what a test reads back
+      "routes":     [(match(req) -> bool, handle(st, req) -> (product, action, reply))]
+                    for requests that are not RPC (ROA paths, OSS), tried first
+    The modules are imported once, at start, in name order."""
+    import importlib.util
+    import os
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "aliyun_products")
+    exts = []
+    for name in sorted(os.listdir(here)) if os.path.isdir(here) else []:
+        if not name.endswith(".py") or name.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location("aliyun_products." + name[:-3], os.path.join(here, name))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        exts.append(mod.register(sys.modules[__name__]))
+    return exts
+
+
+EXTENSIONS = load_extensions()
+for _ext in EXTENSIONS:
+    PRODUCTS.update(_ext.get("products", {}))
+    POST_ONLY |= set(_ext.get("post_only", ()))
+    KEY_PARAMS += tuple(_ext.get("key_params", ()))
+ROUTES = [route for _ext in EXTENSIONS for route in _ext.get("routes", [])]
+CONTROL = {path: view for _ext in EXTENSIONS for path, view in _ext.get("control", {}).items()}
+
+
 def echo_as(value, form):
     """A parameter quoted back in a message, in one of the forms a careless server might use."""
     if form == "percent":
@@ -562,6 +600,9 @@ def verify_v2(st, req):
 
 
 def dispatch(st, req):
+    for match, handle in ROUTES:
+        if match(req):
+            return handle(st, req)
     if "authorization" in req.headers:
         _, action, version, pairs = verify_v3(st, req)
     elif any(k == "Signature" for k, _ in req.query + req.form):
@@ -656,6 +697,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send_json(200, st.apigw)
             if path == "/_fake/cas":
                 return self.send_json(200, list(st.cas.values()))
+            if path in CONTROL:
+                return self.send_json(200, CONTROL[path](st))
         self.send_json(404, {"error": "no such control path"})
 
     def handle_any(self):
