@@ -109,14 +109,16 @@ static json_t *identifiers(const char *const *names, size_t n)
     return arr;
 }
 
-/* RFC 9773 §5: a CA refuses a second order that replaces the same certificate
- * (alreadyReplaced; Pebble 2.6 answers 409 malformed). The first is left over from
- * a run that was killed or failed after newOrder; "replaces" is only a hint, so the
- * order is placed again without it rather than failing every renewal until that
- * order expires. */
-static bool already_replaced(int rc, const struct acme_reply *r)
+/* RFC 9773 §5: "replaces" is only a hint, so a CA that refuses the order because of
+ * it gets the order again without it, rather than failing every renewal:
+ *   - a second order replacing the same certificate (alreadyReplaced, 409; Pebble 2.6
+ *     answers 409 malformed): the first is left over from a run killed after newOrder;
+ *   - a server error (5xx): Pebble 2.6 cannot find the certificate whose serial's DER
+ *     starts with a 0x00 byte (its high bit set), which is every second one. */
+static bool replaces_refused(int rc, const struct acme_reply *r)
 {
-    return rc == CP_EACME && (r->status == 409 || acme_problem_is(r->json, "alreadyReplaced"));
+    return rc == CP_EACME && (r->status == 409 || r->status >= 500 ||
+                              acme_problem_is(r->json, "alreadyReplaced"));
 }
 
 static int post_new_order(struct acme_client *c, json_t *payload, struct acme_reply *r, struct err *err)
@@ -129,11 +131,10 @@ static int post_new_order(struct acme_client *c, json_t *payload, struct acme_re
         log_debug(acme_client_log(c), "the new order replaces certificate %s (RFC 9773)",
                   json_string_value(replaces));
     rc = acme_post(c, url, payload, r, err);
-    if (replaces == NULL || !already_replaced(rc, r))
+    if (replaces == NULL || !replaces_refused(rc, r))
         return rc;
-    log_warn(acme_client_log(c), "CA %s says certificate %s already has a replacement order "
-             "(from an earlier run): ordering without \"replaces\"", acme_client_url(c),
-             json_string_value(replaces));
+    log_warn(acme_client_log(c), "CA %s refused an order replacing certificate %s (%s): ordering "
+             "without \"replaces\"", acme_client_url(c), json_string_value(replaces), err->msg);
     json_object_del(payload, "replaces");
     acme_reply_free(r);
     err_clear(err);

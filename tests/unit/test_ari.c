@@ -308,9 +308,14 @@ static void test_order_already_replaced(void **state)
                                   "\"cannot indicate an order replaces certificate with serial 01, "
                                   "which already has a replacement order\"}"};
 
+    const struct canned server = {500, "application/problem+json", "n2", NULL, NULL,
+                                  "{\"type\":\"urn:ietf:params:acme:error:serverInternal\",\"detail\":"
+                                  "\"could not find an order for the given certificate\"}"};
+
     (void)state;
     order_already_replaced(&typed);
     order_already_replaced(&pebble);
+    order_already_replaced(&server);
 }
 
 /* Any other refusal of an order with "replaces" is not retried. */
