@@ -33,6 +33,7 @@
 #define MANAGE_DEFAULT_CA "letsencrypt"           /* by name: manage_ca_url() */
 
 struct manage;
+struct config;
 
 /* What the workers of one run share (borrowed by each manager): nonces from
  * every reply, the request-rate limits, libcurl's DNS cache and TLS
@@ -51,6 +52,7 @@ struct manage_opts {
     const char *accept_language;  /* Accept-Language for the CA's problem texts, or NULL */
     volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting; may be NULL */
     struct manage_shared *shared;   /* borrowed, may be NULL: a manager of its own limits */
+    bool read_only;            /* create nothing (show, check): a missing root is an empty one */
 };
 
 /* Open the state root (created 0700 when missing). The CA is contacted only
@@ -184,6 +186,10 @@ int manage_issue(struct manage *m, const struct manage_cert_req *req, struct man
                  struct err *err) CP_WUR;
 void manage_issued_free(struct manage_issued *r);
 
+/* Check a request as manage_issue does before anything else (names, key type, CSR, deploy
+ * targets), and its solver with solver_check: offline, nothing bound, run or stored. */
+int manage_issue_check(const struct manage_cert_req *req, struct err *err) CP_WUR;
+
 /* Where a stored certificate's live file is ("cert.pem", "fullchain.pem", ...);
  * caller frees. */
 char *manage_cert_file(struct manage *m, const char *cert_name, const char *file);
@@ -204,6 +210,57 @@ int manage_recent_issues(struct manage *m, time_t since, unsigned long *count, s
 int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view *out,
                      struct err *err) CP_WUR;
 void manage_cert_view_free(struct manage_cert_view *v);
+
+/* --- finding and deleting a stored certificate (manage/lookup.c, manage/delete.c) --- */
+
+/* Levenshtein distance of a and b ((size_t)-1 for names over 256 characters). */
+size_t manage_name_distance(const char *a, const char *b);
+/* The name of names nearest to name, when near enough to be a typo of it
+ * (a third of its length, at least 2 edits), else NULL. Borrowed from names. */
+const char *manage_name_suggest(const char *name, char *const *names, size_t n);
+/* CP_OK when certificate name is stored; else CP_EUSAGE "no certificate named X
+ * (did you mean Y?)" with the nearest stored name, when one is near. */
+int manage_cert_lookup(struct manage *m, const char *name, struct err *err) CP_WUR;
+
+struct manage_deleted {
+    char *kept;        /* where its directory went (deleted/NAME-TIME); NULL after a purge */
+    size_t nversions;  /* versions it had */
+};
+/* Stop managing certificate name: refused (CP_EUSAGE) while cfg (may be NULL) has a
+ * [cert:NAME] section for it; unknown names as manage_cert_lookup. Under its lock it
+ * leaves the store in one rename (store_cert_delete): kept whole in deleted/, or with
+ * purge removed, keys included. Free out with manage_deleted_free. */
+int manage_cert_delete(struct manage *m, const struct config *cfg, const char *name, bool purge,
+                       struct manage_deleted *out, struct err *err) CP_WUR;
+void manage_deleted_free(struct manage_deleted *d);
+
+/* Everything about stored certificate name, offline, as one object (fields in certpilot(1), show):
+ * live files, names, key type, issuer, serial, validity, CA, account, solver and its settings
+ * (never a secret), deploy targets and their last results, the renewal decision renew and list
+ * make at now (cfg's [cert:NAME] applies; may be NULL), ARI state, a revocation. Unknown names as
+ * manage_cert_lookup. *out is the caller's (json_decref). Creates nothing. */
+int manage_cert_show(struct manage *m, const struct config *cfg, const char *name, time_t now, json_t **out,
+                     struct err *err) CP_WUR;
+
+/* --- checking everything offline (manage/check.c) --- */
+
+/* One certificate's verdict, for the caller to print (borrowed for the call). */
+struct manage_check_item {
+    const char *name;
+    int rc;               /* CP_OK when its section and meta.json are valid */
+    char problem[1024];   /* when not: one line (file:line: ... where there is one) */
+    char plan[400];       /* when valid: "not due until T (why)", "due now (why)",
+                             "would be issued (new in the configuration)" */
+};
+typedef void (*manage_check_cb)(void *user, const struct manage_check_item *it);
+
+/* Every certificate renew looks after (manage_cert_names) checked as issue and renew check
+ * it, without the network: its [cert:NAME] section of cfg (may be NULL) or its meta.json, the
+ * solver and its DNS provider (a provider's missing credentials fail only the certificates
+ * that use it), its deploy targets; then what renew would do at now. cb is told each one;
+ * *nproblems counts the invalid ones. Creates nothing. */
+int manage_check(struct manage *m, const struct config *cfg, time_t now, manage_check_cb cb, void *user,
+                 unsigned *nproblems, struct err *err) CP_WUR;
 
 /* --- deploy --- */
 
