@@ -127,5 +127,7 @@ void cli_print_deploy(void *user, const struct manage_deploy_report *r);
 
 int cmd_revoke(struct cli *cli, int argc, char **argv);
 int cmd_delete(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
 
 #endif

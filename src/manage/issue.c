@@ -348,6 +348,17 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     return save(m, req, j, err);
 }
 
+int manage_issue_check(const struct manage_cert_req *req, struct err *err)
+{
+    struct issue_job j = {0};
+    int rc = check_request(req, &j, err);
+
+    if (rc == CP_OK)
+        rc = solver_check(req->solver, &req->settings, err);
+    job_free(&j);
+    return rc;
+}
+
 int manage_issue(struct manage *m, const struct manage_cert_req *req, struct manage_issued *out,
                  struct err *err)
 {
