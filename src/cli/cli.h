@@ -34,6 +34,7 @@ struct cli {
     const char *user_agent;       /* NULL: certpilot/VERSION */
     const char *accept_language;  /* NULL: none */
     struct manage_shared *shared; /* what a batch's managers share (its directory, nonces...), or NULL */
+    bool read_only;               /* a dry run: the state root is not created */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */

@@ -91,6 +91,12 @@ int manage_account_create(struct manage *m, const struct manage_account_new *o, 
 int manage_account_ensure(struct manage *m, const char *name, const struct manage_account_new *create,
                           struct err *err) CP_WUR;
 
+/* For a dry run: open the stored account name (NULL: "default") of this CA, or when there is
+ * none register a new account with a key kept in memory only (create's contacts and key type;
+ * its terms agreed only when create says so; create may be NULL). Nothing is stored. */
+int manage_account_ephemeral(struct manage *m, const char *name, const struct manage_account_new *create,
+                             struct err *err) CP_WUR;
+
 /* The open account's local name (borrowed; NULL before one is open). */
 const char *manage_account_name(const struct manage *m);
 
@@ -150,6 +156,9 @@ struct manage_cert_req {
                                      are dropped */
     manage_deploy_cb deploy_cb;   /* told each target's result after the certificate is stored */
     void *deploy_user;
+    bool dry_run;                 /* order and check it, store nothing (no version, meta.json, lock,
+                                     journal or account: the stored account of this CA if any, else a
+                                     key in memory), deploy nowhere; challenge hooks still run */
 };
 
 /* What was issued and stored. Free with manage_issued_free. */
@@ -157,6 +166,7 @@ struct manage_issued {
     char *cert_name;
     struct cert_info info;     /* with already_renewed: the version the other run stored */
     bool already_renewed;      /* renews_serial was no longer current: nothing ordered, not an error */
+    bool dry_run_stored;       /* a dry run: a version of it is stored (an issue would replace it) */
     int deploy_rc;             /* CP_OK, or the first deploy target's failure (the certificate is stored) */
     char deploy_error[1024];
 };
@@ -313,6 +323,8 @@ struct manage_renew_opts {
      * Let's Encrypt exempts from its limit on new orders. NULL: always. */
     bool (*may_order)(void *user, bool ari);
     void *order_user;
+    bool dry_run;              /* decide offline, then order it whether due or not (certbot's dry run)
+                                  with a dry-run manage_issue: nothing stored or deployed */
 };
 
 /* The decision about one stored certificate, and its outcome. */
@@ -399,6 +411,11 @@ int manage_renew_preview(struct manage *m, const struct config *cfg, const char 
 
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);
+
+/* The CA a dry run orders from instead of server: its staging twin when one is known (Let's
+ * Encrypt's production -> its staging), else server itself (a staging CA, or one given by URL
+ * with no known twin). *why says which, for the user. Static or server; never NULL. */
+const char *manage_ca_dry_run(const char *server, const char **why);
 
 /* The server URL meta.json records (borrowed), or NULL. */
 const char *manage_meta_server(const json_t *meta);

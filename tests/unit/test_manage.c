@@ -379,6 +379,21 @@ static void test_name_suggest(void **state)
     assert_null(manage_name_suggest("x", NULL, 0));
 }
 
+/* a dry run's CA: Let's Encrypt's production goes to its staging twin; others stay */
+static void test_ca_dry_run(void **state)
+{
+    const char *why = NULL;
+
+    (void)state;
+    assert_string_equal(manage_ca_dry_run(manage_ca_url("letsencrypt"), &why), manage_ca_url("letsencrypt-staging"));
+    assert_string_equal(why, "the staging twin of the CA given");
+    assert_string_equal(manage_ca_dry_run(manage_ca_url("letsencrypt-staging"), &why),
+                        manage_ca_url("letsencrypt-staging"));
+    assert_string_equal(why, "the CA given is itself a staging CA");
+    assert_string_equal(manage_ca_dry_run("https://localhost:14000/dir", &why), "https://localhost:14000/dir");
+    assert_string_equal(why, "the CA given (no staging twin of it is known)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settings_checked, setup, teardown),
         cmocka_unit_test(test_cert_names),
         cmocka_unit_test(test_name_suggest),
+        cmocka_unit_test(test_ca_dry_run),
         cmocka_unit_test(test_ip_names),
         cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewed_meanwhile, setup, teardown),
