@@ -34,6 +34,7 @@ struct cli {
     const char *user_agent;       /* NULL: certpilot/VERSION */
     const char *accept_language;  /* NULL: none */
     struct manage_shared *shared; /* what a batch's managers share (its directory, nonces...), or NULL */
+    bool read_only;               /* a dry run: the state root is not created */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */
@@ -126,5 +127,8 @@ int cmd_deploy(struct cli *cli, int argc, char **argv);
 void cli_print_deploy(void *user, const struct manage_deploy_report *r);
 
 int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_delete(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -24,6 +24,23 @@ static void print_result(struct manage *m, const struct manage_issued *r)
     printf("expires: %s\n", na);
 }
 
+/* Which CA a dry run orders from, and why; the manager is opened on it. */
+static void dry_run_ca(struct cli *cli)
+{
+    const char *why = NULL;
+
+    cli->server = manage_ca_dry_run(cli->server, &why);
+    cli->read_only = true;
+    printf("dry run: ordering from %s (%s)\n", cli->server, why);
+}
+
+static void print_dry_run(const struct manage_issued *r)
+{
+    printf("dry run: %s would be %s (%s): the CA issued it, nothing stored\n", r->cert_name,
+           r->dry_run_stored ? "renewed" : "issued", r->dry_run_stored ? "issue replaces the stored version"
+                                                                       : "not stored yet");
+}
+
 int cmd_issue(struct cli *cli, int argc, char **argv)
 {
     struct issue_args a;
@@ -39,12 +56,16 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
         rc = cli_acmeini_apply(cli, &a, &ini, &err);
     if (rc == CP_OK && a.batch != NULL)
         return cli_issue_batch(cli, &a, &err) == CP_OK ? 0 : cli_fail(&err);
+    if (rc == CP_OK && a.req.dry_run)
+        dry_run_ca(cli);
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
     a.req.deploy_cb = cli_print_deploy;
     if (rc == CP_OK)
         rc = manage_issue(m, &a.req, &r, &err);
-    if (rc == CP_OK)
+    if (rc == CP_OK && a.req.dry_run)
+        print_dry_run(&r);
+    else if (rc == CP_OK)
         print_result(m, &r);
     if (rc == CP_OK && r.deploy_rc != CP_OK)
         rc = err_set(&err, r.deploy_rc, "%s", r.deploy_error);

@@ -32,6 +32,8 @@ static const char renew_usage[] =
     "                     is taken now (the systemd timer passes 43200)\n"
     "  --orders-limit N   new orders the CA allows an account per 3 hours (default 300 for\n"
     "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
+    "  --dry-run          order every certificate, due or not, from its CA's staging twin\n"
+    "                     (Let's Encrypt's staging; another CA as it is) and store nothing\n"
     "\n"
     "Issues the config's certificates that are not stored yet (creating the account\n"
     "first when the config says agree_tos = yes).\n"
@@ -39,13 +41,14 @@ static const char renew_usage[] =
     "Prints one line per certificate (renewed, issued, not due until TIME, already renewed by\n"
     "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
 
-enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT };
+enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT,
+       OPT_DRY_RUN };
 
 struct renew_run {
     struct cli *cli;
     const char *only[MAX_FILTER];
     size_t nonly;
-    bool force, reuse_key;
+    bool force, reuse_key, dry_run;
     unsigned jobs;
     long interval_s;
     struct manage *m;   /* reads meta.json to learn each certificate's CA */
@@ -72,6 +75,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
         return CP_OK;
     case OPT_FORCE: r->force = true; return CP_OK;
     case OPT_REUSE: r->reuse_key = true; return CP_OK;
+    case OPT_DRY_RUN: r->dry_run = true; return CP_OK;
     case OPT_INTERVAL: return cli_number("--interval", arg, 0, 30L * 86400, &r->interval_s, err);
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &r->orders_limit, err);
     case OPT_JOBS:
@@ -126,6 +130,16 @@ static bool may_order(void *user, bool ari)
     return ari || atomic_fetch_add(&r->orders_placed, 1) < r->orders_left;
 }
 
+/* A dry run orders from the job's CA's staging twin; a CA other than the run's is said. */
+static void dry_run_server(struct renew_run *r, struct manage_batch_job *job)
+{
+    const char *why = NULL, *given = job->server ? job->server : r->cli->server;
+
+    job->server = manage_ca_dry_run(given, &why);
+    if (strcmp(given, r->cli->server) != 0)
+        printf("dry run: %s: ordering from %s (%s)\n", job->renew, job->server, why);
+}
+
 static int next_job(void *user, struct manage_batch_job *job, struct err *err)
 {
     struct renew_run *r = user;
@@ -142,11 +156,14 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
                                                  .check_interval_s = r->interval_s,
                                                  .deploy_cb = cli_print_deploy,
                                                  .may_order = may_order, .order_user = r};
+    job->renew_opts.dry_run = r->dry_run;
     job->user = rj;
     if (describe_job(r, job, rj, err) != CP_OK) {
         free(rj);
         return -1;
     }
+    if (r->dry_run)
+        dry_run_server(r, job);
     return 1;
 }
 
@@ -159,6 +176,9 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
 
     if (res->rc != CP_OK) {
         printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
+    } else if (r->dry_run) {
+        printf("dry run: %s would be %s (%s): the CA issued it, nothing stored\n", job->renew,
+               rr->first ? "issued" : "renewed", rr->why);
     } else if (rr->renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
         printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
@@ -221,7 +241,9 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
         r->now = time(NULL);
         rc = manage_batch_run(&o, &st, err);
     }
-    if (rc == CP_OK && r->deploy_failed > 0)
+    if (rc == CP_OK && r->dry_run)
+        fprintf(stderr, "certpilot: dry run: %lu issued by the CA, 0 failed; nothing stored\n", st.ok + st.not_due);
+    else if (rc == CP_OK && r->deploy_failed > 0)
         rc = err_set(err, CP_EIO, "%lu renewed, %lu not due, 0 failed; %lu renewed certificate(s) could not be "
                      "deployed everywhere (certpilot deploy retries)", st.ok, st.not_due, r->deploy_failed);
     else if (rc == CP_OK)
@@ -244,6 +266,7 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
         {"jobs", required_argument, NULL, OPT_JOBS},
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {NULL, 0, NULL, 0},
     };
     struct renew_run r = {.cli = cli};
@@ -253,6 +276,12 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
 
     if (rc == 1)
         return 0;
+    if (rc == CP_OK && r.dry_run) {
+        const char *why = NULL, *given = cli->server;
+        cli->server = manage_ca_dry_run(given, &why);
+        cli->read_only = true;
+        printf("dry run: ordering from %s (%s)\n", cli->server, why);
+    }
     if (rc == CP_OK)
         rc = renew_all(cli, &r, &err);
     return rc == CP_OK ? 0 : cli_fail(&err);

@@ -18,7 +18,8 @@ struct manage_opts cli_manage_opts(const struct cli *cli)
 {
     return (struct manage_opts){.root = cli->root, .server = cli->server, .ca_bundle = cli->ca_bundle,
                                 .user_agent = cli->user_agent, .accept_language = cli->accept_language,
-                                .log = &cli->log, .cancel = cli->interrupted, .shared = cli->shared};
+                                .log = &cli->log, .cancel = cli->interrupted, .shared = cli->shared,
+                                .read_only = cli->read_only};
 }
 
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)

@@ -47,13 +47,17 @@ static const char issue_usage[] =
     "                       optionally cert-name=NAME; '#' starts a comment; - reads stdin\n"
     "  --jobs N             certificates issued at once (default 8, at most 64)\n"
     "  --orders-limit N     new orders the CA allows an account per 3 hours (default 300 for\n"
-    "                       Let's Encrypt, none otherwise): a longer batch says so and stops there\n";
+    "                       Let's Encrypt, none otherwise): a longer batch says so and stops there\n"
+    "\n"
+    "  --dry-run            order from the CA's staging twin (Let's Encrypt's staging; another CA as it\n"
+    "                       is) and store nothing: no certificate, account, meta.json; no deploy target\n";
 
 enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
     OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT,
+    OPT_DRY_RUN,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -142,6 +146,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_ACME_INI: a->acme_ini = arg; return CP_OK;
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &a->orders_limit, err);
     case OPT_SECTION: a->section = arg; return CP_OK;
+    case OPT_DRY_RUN: a->req.dry_run = true; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
             return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]) - 1);
@@ -175,6 +180,8 @@ static int check_args(struct issue_args *a, struct err *err)
         return err_set(err, CP_EUSAGE, "--acme-ini gives the CSR: no -d, --csr or --batch with it");
     if (a->section != NULL && a->acme_ini == NULL)
         return err_set(err, CP_EUSAGE, "--section goes with --acme-ini");
+    if (a->req.dry_run && a->batch != NULL)
+        return err_set(err, CP_EUSAGE, "issue: --dry-run takes one certificate, not a --batch");
     if (a->req.csr_file != NULL && (a->req.nnames > 0 || a->req.key_type != NULL || a->batch != NULL))
         return err_set(err, CP_EUSAGE, "--csr gives the names and the key: no -d, --key-type or --batch with it");
     if (a->req.nnames == 0 && a->batch == NULL && a->req.csr_file == NULL && a->acme_ini == NULL)
@@ -244,6 +251,7 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"acme-ini", required_argument, NULL, OPT_ACME_INI},
         {"section", required_argument, NULL, OPT_SECTION},
         {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
         {NULL, 0, NULL, 0},
     };
     int rc;

@@ -25,6 +25,9 @@ static const char usage_text[] =
     "  run           issue from the seed articles' acme.ini (--acme-ini FILE, a method)\n"
 
     "  revoke        revoke a certificate: NAME or --cert FILE (--reason R, --by-cert-key)\n"
+    "  delete        stop managing a certificate: NAME (kept in ROOT/deleted/; --purge: removed)\n"
+    "  show          everything about one certificate: NAME (--json)\n"
+    "  check         check the config and the stored certificates offline; say what renew would do\n"
     "  account update|key-change|deactivate|list  contacts, key rollover, end, every account\n"
     "\n"
     "Global options (before or after the command):\n"
@@ -247,6 +250,9 @@ int main(int argc, char **argv)
         {"deploy", cmd_deploy},
         {"run", cmd_issue},  /* the seed articles' name for it: certpilot run --acme-ini FILE */
         {"revoke", cmd_revoke},
+        {"delete", cmd_delete},
+        {"show", cmd_show},
+        {"check", cmd_check},
     };
     struct cli cli;
     struct err err = {0};

@@ -336,3 +336,46 @@ out:
     secret_free(imported.data, imported.len);
     return rc;
 }
+
+/* A dry run's account key: made in memory, registered, never stored. */
+static int ephemeral_key(struct manage *m, const struct manage_account_new *o, struct err *err)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    enum key_type kt = KEY_EC_P256;
+    EVP_PKEY *key = NULL;
+    int rc = key_type_parse(o->key_type ? o->key_type : "ec256", &kt, err);
+
+    if (rc == CP_OK && (key = key_generate(kt, err)) == NULL)
+        rc = err->code;
+    if (rc == CP_OK)
+        rc = key_to_pem(key, &pem, &len, err);
+    if (rc == CP_OK)
+        rc = manage_use_key(m, pem, len, "account key in memory", err);
+    EVP_PKEY_free(key);
+    secret_free(pem, len);
+    return rc;
+}
+
+int manage_account_ephemeral(struct manage *m, const char *name, const struct manage_account_new *create,
+                             struct err *err)
+{
+    struct manage_account_new o = create != NULL ? *create : (struct manage_account_new){0};
+    struct acme_account acct = {0};
+    char **contacts = NULL;
+    int rc = manage_account_open(m, name, err);
+
+    if (rc != CP_ENOTFOUND)
+        return rc;
+    err_clear(err);
+    o.name = name;
+    if ((rc = contact_list(&o, &contacts, err)) == CP_OK && (rc = ephemeral_key(m, &o, err)) == CP_OK &&
+        (rc = check_terms(m, &o, err)) == CP_OK)
+        rc = acme_account_create(m->acme, (const char *const *)contacts, o.nemails, o.agree_tos, NULL, &acct, err);
+    if (rc == CP_OK)
+        log_info(m->log, "dry run: no account \"%s\" stored for %s: registered %s with a key kept in memory only",
+                 account_name(name), m->server, acct.url ? acct.url : "?");
+    acme_account_free(&acct);
+    store_names_free(contacts, o.nemails);
+    return rc;
+}

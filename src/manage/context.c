@@ -103,7 +103,8 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
         rc = own_limits(m, err);
     if (rc == CP_OK)
         rc = make_ca_id(opts->server, &m->ca_id, err);
-    if (rc == CP_OK && (rc = store_open(opts->root, &m->store, err)) != CP_OK)
+    if (rc == CP_OK && (rc = (opts->read_only ? store_open_read_only : store_open)(opts->root, &m->store, err)) !=
+                           CP_OK)
         err_prefix(err, "state directory: ");
     if (rc != CP_OK) {
         manage_free(m);

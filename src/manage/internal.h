@@ -75,6 +75,10 @@ int targets_apply(json_t *list, const char *cert, const struct manage_deploy_opt
 /* The target of one entry of the list, as type and settings (out zeroed or freed first). */
 int targets_entry_spec(const json_t *entry, struct deploy_spec *out, struct err *err) CP_WUR;
 
+/* Every entry of list parsed and built as manage_deploy_check does (nothing runs); the
+ * first bad one's problem, naming it. */
+int targets_check_list(const json_t *list, struct err *err) CP_WUR;
+
 /* The variables entries of list name as holding secrets (password_env=...): up to max names
  * (borrowed from list), NULL-terminated in names (max + 1 slots). */
 size_t targets_secret_env(const json_t *list, const char **names, size_t max);

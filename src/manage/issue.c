@@ -291,8 +291,8 @@ static int make_solver(struct manage *m, const struct manage_cert_req *req, stru
     char *dir = NULL;
     int rc = CP_OK;
 
-    /* the dns solver keeps its crash journal in the state */
-    if (strcmp(req->solver, "dns") == 0 && (rc = store_private_dir(m->store, "dns", &dir, err)) != CP_OK)
+    /* the dns solver keeps its crash journal in the state (a dry run writes none) */
+    if (!req->dry_run && strcmp(req->solver, "dns") == 0 && (rc = store_private_dir(m->store, "dns", &dir, err)) != CP_OK)
         return rc;
     env.state_dir = dir;
     hook_strip_env(m, req, j);
@@ -321,13 +321,43 @@ static void check_still_due(struct manage *m, const struct manage_cert_req *req,
     manage_cert_view_free(&v);
 }
 
-static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+/* Order, solve, finalize and check what the CA sent. */
+static int order(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
-    struct acme_issue_req areq;
+    struct acme_issue_req areq = {(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
+                                  req->profile, req->preferred_chain, req->timeout_s, req->replaces,
+                                  j->csr.der, j->csr.der_len};
     int rc;
 
-    if ((rc = check_request(req, j, err)) != CP_OK ||
-        (rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
+    log_info(m->log, "ordering a certificate for %zu name%s from %s", j->nnames, j->nnames == 1 ? "" : "s",
+             m->server);
+    if ((rc = acme_issue(m->acme, &areq, &j->result, err)) != CP_OK)
+        return rc;
+    return check_cert(j, err);
+}
+
+/* certbot's dry run: the same order and checks, and nothing written: no lock, no journal, no
+ * account (the stored one of this CA when there is one, else a key in memory), no version. */
+static int dry_run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+{
+    int rc;
+
+    if ((rc = make_solver(m, req, j, err)) != CP_OK ||
+        (rc = manage_account_ephemeral(m, req->account, req->create, err)) != CP_OK ||
+        (rc = certificate_key(m, req, j, err)) != CP_OK)
+        return rc;
+    return order(m, req, j, err);
+}
+
+static int run(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
+{
+    int rc;
+
+    if ((rc = check_request(req, j, err)) != CP_OK)
+        return rc;
+    if (req->dry_run)
+        return dry_run(m, req, j, err);
+    if ((rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
         return rc;
     check_still_due(m, req, j);
     if (j->already_renewed)
@@ -336,16 +366,20 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     if ((rc = make_solver(m, req, j, err)) != CP_OK)
         return rc;
     if ((rc = recover(m, j, err)) != CP_OK || (rc = manage_account_ensure(m, req->account, req->create, err)) != CP_OK ||
-        (rc = certificate_key(m, req, j, err)) != CP_OK)
-        return rc;
-    areq = (struct acme_issue_req){(const char *const *)j->names, j->nnames, j->solver, j->cert_key,
-                                   req->profile, req->preferred_chain, req->timeout_s, req->replaces,
-                                   j->csr.der, j->csr.der_len};
-    log_info(m->log, "ordering a certificate for %zu name%s from %s", j->nnames, j->nnames == 1 ? "" : "s",
-             m->server);
-    if ((rc = acme_issue(m->acme, &areq, &j->result, err)) != CP_OK || (rc = check_cert(j, err)) != CP_OK)
+        (rc = certificate_key(m, req, j, err)) != CP_OK || (rc = order(m, req, j, err)) != CP_OK)
         return rc;
     return save(m, req, j, err);
+}
+
+int manage_issue_check(const struct manage_cert_req *req, struct err *err)
+{
+    struct issue_job j = {0};
+    int rc = check_request(req, &j, err);
+
+    if (rc == CP_OK)
+        rc = solver_check(req->solver, &req->settings, err);
+    job_free(&j);
+    return rc;
 }
 
 int manage_issue(struct manage *m, const struct manage_cert_req *req, struct manage_issued *out,
@@ -358,8 +392,14 @@ int manage_issue(struct manage *m, const struct manage_cert_req *req, struct man
     err = err ? err : &scratch;
     memset(out, 0, sizeof(*out));
     rc = run(m, req, &j, err);
-    if (rc == CP_OK && !j.already_renewed)
+    if (rc == CP_OK && !j.already_renewed && !req->dry_run)
         deploy_new(m, req, &j, out);
+    if (rc == CP_OK && req->dry_run) {
+        char **v = NULL;
+        size_t n = 0;
+        out->dry_run_stored = store_cert_versions(m->store, j.cert_name, &v, &n, NULL) == CP_OK && n > 0;
+        store_names_free(v, n);
+    }
     if (rc == CP_OK) {
         out->already_renewed = j.already_renewed;
         out->cert_name = j.cert_name;

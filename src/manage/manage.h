@@ -33,6 +33,7 @@
 #define MANAGE_DEFAULT_CA "letsencrypt"           /* by name: manage_ca_url() */
 
 struct manage;
+struct config;
 
 /* What the workers of one run share (borrowed by each manager): nonces from
  * every reply, the request-rate limits, libcurl's DNS cache and TLS
@@ -51,6 +52,7 @@ struct manage_opts {
     const char *accept_language;  /* Accept-Language for the CA's problem texts, or NULL */
     volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting; may be NULL */
     struct manage_shared *shared;   /* borrowed, may be NULL: a manager of its own limits */
+    bool read_only;            /* create nothing (show, check): a missing root is an empty one */
 };
 
 /* Open the state root (created 0700 when missing). The CA is contacted only
@@ -88,6 +90,12 @@ int manage_account_create(struct manage *m, const struct manage_account_new *o, 
  * is given, create it as create says (its name is taken from name). */
 int manage_account_ensure(struct manage *m, const char *name, const struct manage_account_new *create,
                           struct err *err) CP_WUR;
+
+/* For a dry run: open the stored account name (NULL: "default") of this CA, or when there is
+ * none register a new account with a key kept in memory only (create's contacts and key type;
+ * its terms agreed only when create says so; create may be NULL). Nothing is stored. */
+int manage_account_ephemeral(struct manage *m, const char *name, const struct manage_account_new *create,
+                             struct err *err) CP_WUR;
 
 /* The open account's local name (borrowed; NULL before one is open). */
 const char *manage_account_name(const struct manage *m);
@@ -148,6 +156,9 @@ struct manage_cert_req {
                                      are dropped */
     manage_deploy_cb deploy_cb;   /* told each target's result after the certificate is stored */
     void *deploy_user;
+    bool dry_run;                 /* order and check it, store nothing (no version, meta.json, lock,
+                                     journal or account: the stored account of this CA if any, else a
+                                     key in memory), deploy nowhere; challenge hooks still run */
 };
 
 /* What was issued and stored. Free with manage_issued_free. */
@@ -155,6 +166,7 @@ struct manage_issued {
     char *cert_name;
     struct cert_info info;     /* with already_renewed: the version the other run stored */
     bool already_renewed;      /* renews_serial was no longer current: nothing ordered, not an error */
+    bool dry_run_stored;       /* a dry run: a version of it is stored (an issue would replace it) */
     int deploy_rc;             /* CP_OK, or the first deploy target's failure (the certificate is stored) */
     char deploy_error[1024];
 };
@@ -184,6 +196,10 @@ int manage_issue(struct manage *m, const struct manage_cert_req *req, struct man
                  struct err *err) CP_WUR;
 void manage_issued_free(struct manage_issued *r);
 
+/* Check a request as manage_issue does before anything else (names, key type, CSR, deploy
+ * targets), and its solver with solver_check: offline, nothing bound, run or stored. */
+int manage_issue_check(const struct manage_cert_req *req, struct err *err) CP_WUR;
+
 /* Where a stored certificate's live file is ("cert.pem", "fullchain.pem", ...);
  * caller frees. */
 char *manage_cert_file(struct manage *m, const char *cert_name, const char *file);
@@ -204,6 +220,57 @@ int manage_recent_issues(struct manage *m, time_t since, unsigned long *count, s
 int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view *out,
                      struct err *err) CP_WUR;
 void manage_cert_view_free(struct manage_cert_view *v);
+
+/* --- finding and deleting a stored certificate (manage/lookup.c, manage/delete.c) --- */
+
+/* Levenshtein distance of a and b ((size_t)-1 for names over 256 characters). */
+size_t manage_name_distance(const char *a, const char *b);
+/* The name of names nearest to name, when near enough to be a typo of it
+ * (a third of its length, at least 2 edits), else NULL. Borrowed from names. */
+const char *manage_name_suggest(const char *name, char *const *names, size_t n);
+/* CP_OK when certificate name is stored; else CP_EUSAGE "no certificate named X
+ * (did you mean Y?)" with the nearest stored name, when one is near. */
+int manage_cert_lookup(struct manage *m, const char *name, struct err *err) CP_WUR;
+
+struct manage_deleted {
+    char *kept;        /* where its directory went (deleted/NAME-TIME); NULL after a purge */
+    size_t nversions;  /* versions it had */
+};
+/* Stop managing certificate name: refused (CP_EUSAGE) while cfg (may be NULL) has a
+ * [cert:NAME] section for it; unknown names as manage_cert_lookup. Under its lock it
+ * leaves the store in one rename (store_cert_delete): kept whole in deleted/, or with
+ * purge removed, keys included. Free out with manage_deleted_free. */
+int manage_cert_delete(struct manage *m, const struct config *cfg, const char *name, bool purge,
+                       struct manage_deleted *out, struct err *err) CP_WUR;
+void manage_deleted_free(struct manage_deleted *d);
+
+/* Everything about stored certificate name, offline, as one object (fields in certpilot(1), show):
+ * live files, names, key type, issuer, serial, validity, CA, account, solver and its settings
+ * (never a secret), deploy targets and their last results, the renewal decision renew and list
+ * make at now (cfg's [cert:NAME] applies; may be NULL), ARI state, a revocation. Unknown names as
+ * manage_cert_lookup. *out is the caller's (json_decref). Creates nothing. */
+int manage_cert_show(struct manage *m, const struct config *cfg, const char *name, time_t now, json_t **out,
+                     struct err *err) CP_WUR;
+
+/* --- checking everything offline (manage/check.c) --- */
+
+/* One certificate's verdict, for the caller to print (borrowed for the call). */
+struct manage_check_item {
+    const char *name;
+    int rc;               /* CP_OK when its section and meta.json are valid */
+    char problem[1024];   /* when not: one line (file:line: ... where there is one) */
+    char plan[400];       /* when valid: "not due until T (why)", "due now (why)",
+                             "would be issued (new in the configuration)" */
+};
+typedef void (*manage_check_cb)(void *user, const struct manage_check_item *it);
+
+/* Every certificate renew looks after (manage_cert_names) checked as issue and renew check
+ * it, without the network: its [cert:NAME] section of cfg (may be NULL) or its meta.json, the
+ * solver and its DNS provider (a provider's missing credentials fail only the certificates
+ * that use it), its deploy targets; then what renew would do at now. cb is told each one;
+ * *nproblems counts the invalid ones. Creates nothing. */
+int manage_check(struct manage *m, const struct config *cfg, time_t now, manage_check_cb cb, void *user,
+                 unsigned *nproblems, struct err *err) CP_WUR;
 
 /* --- deploy --- */
 
@@ -256,6 +323,8 @@ struct manage_renew_opts {
      * Let's Encrypt exempts from its limit on new orders. NULL: always. */
     bool (*may_order)(void *user, bool ari);
     void *order_user;
+    bool dry_run;              /* decide offline, then order it whether due or not (certbot's dry run)
+                                  with a dry-run manage_issue: nothing stored or deployed */
 };
 
 /* The decision about one stored certificate, and its outcome. */
@@ -342,6 +411,11 @@ int manage_renew_preview(struct manage *m, const struct config *cfg, const char 
 
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);
+
+/* The CA a dry run orders from instead of server: its staging twin when one is known (Let's
+ * Encrypt's production -> its staging), else server itself (a staging CA, or one given by URL
+ * with no known twin). *why says which, for the user. Static or server; never NULL. */
+const char *manage_ca_dry_run(const char *server, const char **why);
 
 /* The server URL meta.json records (borrowed), or NULL. */
 const char *manage_meta_server(const json_t *meta);

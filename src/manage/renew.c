@@ -359,6 +359,55 @@ static int renew_broken(struct manage *m, const char *name, const struct manage_
     return rc;
 }
 
+/* Why a dry run orders it: renew's decision, made offline (a version that cannot be read is
+ * issued again, one never stored is new). */
+static void dry_run_reason(struct manage *m, const char *name, const struct manage_cert_req *wanted,
+                           const struct manage_renew_opts *o, struct manage_renew_result *out)
+{
+    struct manage_renew_opts off = *o;
+    struct err e = {0};
+    char at[32];
+
+    off.offline = true;
+    off.dry_run = false;
+    if (manage_renew(m, name, wanted, &off, out, &e) != CP_OK) {
+        out->first = never_issued(m, name);
+        snprintf(out->why, sizeof(out->why), "%s", out->first ? "new in the configuration"
+                                                              : renew_reason_text(RENEW_REASON_FORCED_BROKEN));
+        out->due = true;
+    } else if (!out->due) {
+        snprintf(out->why + strlen(out->why), sizeof(out->why) - strlen(out->why), "; not due until %s",
+                 clock_format_utc(out->at, at, sizeof(at)));
+    }
+}
+
+/* certbot's renew --dry-run: every certificate is ordered, due or not, and nothing is stored. */
+static int renew_dry(struct manage *m, const char *name, const struct manage_cert_req *wanted,
+                     const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
+{
+    struct manage_req_from_meta *fm = wanted == NULL ? malloc(sizeof(*fm)) : NULL;
+    struct manage_cert_req req;
+    json_t *meta = NULL;
+    int rc = wanted == NULL && fm == NULL ? err_nomem(err) : CP_OK;
+
+    dry_run_reason(m, name, wanted, o, out);
+    if (rc == CP_OK && wanted == NULL && (rc = store_cert_load_meta(m->store, name, &meta, err)) == CP_OK &&
+        (rc = manage_request_from_meta(meta, name, fm, err)) == CP_OK)
+        wanted = &fm->req;
+    if (rc == CP_OK) {
+        req = *wanted;
+        req.cert_name = name;
+        req.dry_run = true;
+        req.reuse_key = req.reuse_key || o->reuse_key;
+        log_info(m->log, "dry run: ordering %s (%s)", name, out->why);
+        rc = manage_issue(m, &req, &out->issued, err);
+        out->renewed = rc == CP_OK;
+    }
+    json_decref(meta);
+    free(fm);
+    return rc;
+}
+
 int manage_renew(struct manage *m, const char *name, const struct manage_cert_req *wanted,
                  const struct manage_renew_opts *o, struct manage_renew_result *out, struct err *err)
 {
@@ -370,6 +419,8 @@ int manage_renew(struct manage *m, const char *name, const struct manage_cert_re
 
     err = err ? err : &scratch;
     memset(out, 0, sizeof(*out));
+    if (o->dry_run)
+        return renew_dry(m, name, wanted, o, out, err);
     rc = manage_cert_view(m, name, &v, err);
     if (rc != CP_OK && !o->offline) {
         struct err why = *err;

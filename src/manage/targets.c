@@ -108,6 +108,26 @@ int targets_entry_spec(const json_t *entry, struct deploy_spec *out, struct err 
     return deploy_spec_from(type, &(struct kvlist){items, n}, out, err);
 }
 
+int targets_check_list(const json_t *list, struct err *err)
+{
+    size_t i;
+    json_t *e;
+    int rc = CP_OK;
+
+    json_array_foreach(list, i, e) {
+        struct deploy_spec ds = {0};
+        if ((rc = targets_entry_spec(e, &ds, err)) == CP_OK)
+            rc = check(&ds, err);
+        deploy_spec_free(&ds);
+        if (rc != CP_OK) {
+            const char *shown = json_string_value(json_object_get(e, "target"));
+            err_prefix(err, "deploy target %s: ", shown ? shown : "?");
+            return rc;
+        }
+    }
+    return CP_OK;
+}
+
 /* The index of the entry shown as spec, or -1. */
 static long find_shown(const json_t *list, const char *spec)
 {

@@ -180,3 +180,32 @@ struct solver *solver_new(const char *name, const struct kvlist *settings, const
     err_set(err, CP_EUSAGE, "unknown challenge solver \"%s\" (hook, webroot, standalone, dns)", name);
     return NULL;
 }
+
+/* Like make_standalone, but nothing listens. */
+static int check_standalone(const struct kvlist *s, struct err *err)
+{
+    static const char *const known[] = {"listen", NULL};
+    const char *listen[SOLVER_MAX_LISTEN + 1];
+    size_t n = 0;
+
+    if (kv_check_known(s, known, "standalone solver", err) != CP_OK)
+        return err->code;
+    for (size_t i = 0; s != NULL && i < s->n && n < SOLVER_MAX_LISTEN + 1; i++)
+        listen[n++] = s->items[i].value;
+    return solver_standalone_check(listen, n, err);
+}
+
+int solver_check(const char *name, const struct kvlist *settings, struct err *err)
+{
+    static const struct solver_env quiet = {0};  /* no state dir: nothing recovered; no rounds */
+    struct solver *s;
+
+    if (name != NULL && strcmp(name, "standalone") == 0)
+        return check_standalone(settings, err);
+    if (name == NULL)
+        return err_set(err, CP_EUSAGE, "no challenge solver given");
+    if ((s = solver_new(name, settings, &quiet, err)) == NULL)
+        return err->code;
+    solver_free(s);
+    return CP_OK;
+}

@@ -151,6 +151,14 @@ struct solver_env {
 struct solver *solver_new(const char *name, const struct kvlist *settings, const struct solver_env *env,
                           struct err *err);
 
+/* Check a solver's name and settings as solver_new would, without side effects: it is
+ * built and freed, except the standalone responder, whose addresses are only parsed (no
+ * port is bound); nothing is recovered, published or run. CP_EUSAGE names the problem. */
+int solver_check(const char *name, const struct kvlist *settings, struct err *err) CP_WUR;
+
+/* The standalone responder's listen addresses parsed, none bound. */
+int solver_standalone_check(const char *const *listen, size_t n, struct err *err) CP_WUR;
+
 /* The challenge type the named solver will answer with these settings
  * ("dns-01", "http-01"), or NULL for an unknown name or type. */
 const char *solver_challenge_type(const char *name, const struct kvlist *settings);

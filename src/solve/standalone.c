@@ -272,6 +272,21 @@ int solver_standalone_port(const struct solver *sv, size_t i)
     return i < s->ndaemons ? s->ports[i] : -1;
 }
 
+int solver_standalone_check(const char *const *listen, size_t n, struct err *err)
+{
+    struct addrinfo *ai = NULL;
+    int rc = n > SOLVER_MAX_LISTEN ? err_set(err, CP_EUSAGE, "standalone responder: at most %d listen addresses",
+                                             SOLVER_MAX_LISTEN) : CP_OK;
+
+    for (size_t i = 0; rc == CP_OK && i < n; i++) {
+        rc = parse_listen(listen[i], &ai, err);
+        if (ai != NULL)
+            freeaddrinfo(ai);
+        ai = NULL;
+    }
+    return rc;
+}
+
 struct solver *solver_standalone_new(const char *const *listen, size_t n,
                                      const struct logger *log, struct err *err)
 {

@@ -97,6 +97,9 @@ static int open_dirs(const struct store *st, const char *const comps[], bool cre
     int cur = -1, next = -1, rc = CP_OK;
     char *path = strdup(st->root), *longer = NULL;
 
+    /* a read-only store of a root that does not exist: nothing is below it */
+    if (st->rootfd < 0)
+        rc = err_set(err, CP_ENOTFOUND, "state directory %s does not exist", st->root);
     for (size_t i = 0; rc == CP_OK && comps[i] != NULL; i++) {
         longer = path ? str_printf("%s/%s", path, comps[i]) : NULL;
         free(path);
@@ -114,7 +117,7 @@ static int open_dirs(const struct store *st, const char *const comps[], bool cre
 
 #define DIRS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-int store_open(const char *root, struct store **out, struct err *err)
+static int open_root(const char *root, bool create, struct store **out, struct err *err)
 {
     struct store *st = NULL;
     int rc, fd;
@@ -122,12 +125,13 @@ int store_open(const char *root, struct store **out, struct err *err)
     *out = NULL;
     if (root == NULL || *root == '\0')
         return err_set(err, CP_EUSAGE, "state directory is empty");
-    if ((rc = fs_mkdirs(root, 0700, err)) != CP_OK)
+    if (create && (rc = fs_mkdirs(root, 0700, err)) != CP_OK)
         return rc;
     /* the root itself may be reached through a symlink: the administrator chose the path */
-    if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && (create || errno != ENOENT))
         return err_set(err, CP_EIO, "cannot open state directory %s: %s", root, strerror(errno));
-    if ((rc = check_dir(fd, root, err)) != CP_OK) {
+    if (fd >= 0 && (rc = check_dir(fd, root, err)) != CP_OK) {
         close(fd);
         return rc;
     }
@@ -140,6 +144,16 @@ int store_open(const char *root, struct store **out, struct err *err)
     st->rootfd = fd;
     *out = st;
     return CP_OK;
+}
+
+int store_open(const char *root, struct store **out, struct err *err)
+{
+    return open_root(root, true, out, err);
+}
+
+int store_open_read_only(const char *root, struct store **out, struct err *err)
+{
+    return open_root(root, false, out, err);
 }
 
 void store_free(struct store *st)
@@ -582,6 +596,105 @@ int store_cert_versions(const struct store *st, const char *name, char ***versio
         *n = 0;
     }
     free(path);
+    return rc;
+}
+
+/* ---------- certificates: deleting one ---------- */
+
+#define PURGE_PREFIX ".purge-"
+#define TREE_DEPTH 3  /* certs/<name>/archive/<version>/<file> */
+
+/* Remove directory name in dirfd with everything in it, at most depth levels down,
+ * never through a symlink (a link is removed, not followed). 0 or -1 (errno kept). */
+static int remove_tree(int dirfd, const char *name, int depth)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    struct dirent *de;
+    struct stat sb;
+
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+            rc = -1;
+        else if (S_ISDIR(sb.st_mode))
+            rc = (depth > 0 ? remove_tree(fd, de->d_name, depth - 1) : -1) != 0 ? -1 : rc;
+        else if (unlinkat(fd, de->d_name, 0) != 0)
+            rc = -1;
+    }
+    closedir(d);
+    return unlinkat(dirfd, name, AT_REMOVEDIR) != 0 ? -1 : rc;
+}
+
+/* Rename certs/<name> to base in tofd (base-2, base-3... when taken); *moved the name used. */
+static int move_out(int certsfd, const char *name, int tofd, const char *base, char **moved,
+                    struct err *err)
+{
+    for (int n = 1; n <= 100; n++) {
+        char *to = n == 1 ? strdup(base) : str_printf("%s-%d", base, n);
+        if (to == NULL)
+            return err_nomem(err);
+        if (renameat2(certsfd, name, tofd, to, RENAME_NOREPLACE) == 0) {
+            *moved = to;
+            return CP_OK;
+        }
+        free(to);
+        if (errno != EEXIST && errno != ENOTEMPTY)
+            return err_set(err, CP_EIO, "cannot move certificate %s out of the store: %s", name, strerror(errno));
+    }
+    return err_set(err, CP_EEXIST, "cannot move certificate %s out of the store: %s-2 to -100 are taken", name,
+                   base);
+}
+
+/* The directory it goes to: deleted/ (made when missing), or certs/ itself for a purge. */
+static int delete_target(const struct store *st, int certsfd, const char *name, const char *stamp, bool purge,
+                         int *tofd, char **base, struct err *err)
+{
+    *base = str_printf("%s%s-%s", purge ? PURGE_PREFIX : "", name, stamp);
+    if (*base == NULL)
+        return err_nomem(err);
+    if (!purge && !store_name_valid(*base))
+        return err_set(err, CP_EUSAGE, "\"%s\" is not a valid archive name", *base);
+    if (purge)
+        return (*tofd = dup(certsfd)) >= 0 ? CP_OK : err_set(err, CP_EIO, "dup: %s", strerror(errno));
+    return open_dirs(st, DIRS("deleted"), true, tofd, err);
+}
+
+int store_cert_delete(const struct store *st, const char *name, const char *stamp, bool purge, char **kept,
+                      struct err *err)
+{
+    char *base = NULL, *moved = NULL;
+    int certsfd = -1, certfd = -1, tofd = -1, rc = check_names("certificate", name, NULL, err);
+
+    if (kept != NULL)
+        *kept = NULL;
+    /* a real directory of ours, not a link planted in its place */
+    if (rc == CP_OK && (rc = open_dirs(st, DIRS("certs", name), false, &certfd, err)) == CP_ENOTFOUND)
+        rc = err_set(err, CP_ENOTFOUND, "no certificate named %s in %s/certs", name, st->root);
+    if (rc == CP_OK)
+        rc = open_dirs(st, DIRS("certs"), false, &certsfd, err);
+    if (rc == CP_OK)
+        rc = delete_target(st, certsfd, name, stamp, purge, &tofd, &base, err);
+    if (rc == CP_OK)
+        rc = move_out(certsfd, name, tofd, base, &moved, err);
+    if (rc == CP_OK && (rc = fs_fsync_fd(certsfd, "certs", err)) == CP_OK && !purge)
+        rc = fs_fsync_fd(tofd, "deleted", err);
+    if (rc == CP_OK && purge && remove_tree(certsfd, moved, TREE_DEPTH) != 0)
+        rc = err_set(err, CP_EIO, "certificate %s left the store, but %s/certs/%s could not be removed in full: %s",
+                     name, st->root, moved, strerror(errno));
+    if (rc == CP_OK && !purge && kept != NULL && (*kept = str_printf("%s/deleted/%s", st->root, moved)) == NULL)
+        rc = err_nomem(err);
+    close_fd(&certfd);
+    close_fd(&certsfd);
+    close_fd(&tofd);
+    free(base);
+    free(moved);
     return rc;
 }
 

@@ -14,6 +14,7 @@
  *   certs/<name>/meta.json                     what renewal needs; never secrets
  *   locks/<name>.lock                          held while a certificate is being issued
  *   journal/<name>.json                        what a solver has presented for <name> (0600)
+ *   deleted/<name>-<UTC time>/                 a deleted certificate's directory, whole
  *
  * Every directory is made 0700 and must be owned by the effective uid and not
  * writable by group or others; anything below the root is opened one name at
@@ -39,6 +40,10 @@ struct store;
  * or "... is owned by uid N, not by uid M that runs certpilot (chown M R)". */
 int store_open(const char *root, struct store **out, struct err *err) CP_WUR;
 void store_free(struct store *st);
+
+/* The same for reading only: nothing is created, and a root that does not exist
+ * is a store with nothing in it (every lookup CP_ENOTFOUND, every list empty). */
+int store_open_read_only(const char *root, struct store **out, struct err *err) CP_WUR;
 
 /* Is name usable as an account or certificate name? */
 bool store_name_valid(const char *name);
@@ -122,6 +127,17 @@ int store_cert_list(const struct store *st, char ***names, size_t *n, struct err
 /* The versions in a certificate's archive, sorted; never a temp directory. */
 int store_cert_versions(const struct store *st, const char *name, char ***versions, size_t *n,
                         struct err *err) CP_WUR;
+
+/*
+ * Stop keeping certificate name, in one rename so it is never half gone: certs/<name>
+ * moves whole (every version with its keys, current, meta.json) to
+ * deleted/<name>-<stamp> (-2, -3... when taken), or with purge to a hidden name
+ * that is then removed, keys included. Call with the certificate's lock held.
+ * CP_ENOTFOUND when there is no such certificate. *kept (may be NULL; caller
+ * frees) gets the archive's path; NULL after a purge.
+ */
+int store_cert_delete(const struct store *st, const char *name, const char *stamp, bool purge, char **kept,
+                      struct err *err) CP_WUR;
 
 /* The current version of a stored certificate, read back (the read side).
  * Every field is owned by the struct; free with store_cert_free. */

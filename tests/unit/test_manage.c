@@ -362,12 +362,46 @@ static void test_config_agree_tos(void **state)
     config_free(cfg);
 }
 
+/* did-you-mean: the nearest stored name when it is near enough to be a typo of it */
+static void test_name_suggest(void **state)
+{
+    char *names[] = {"api.example.test", "www.example.test", "example.org"};
+
+    (void)state;
+    assert_int_equal(manage_name_distance("", ""), 0);
+    assert_int_equal(manage_name_distance("kitten", "sitting"), 3);
+    assert_int_equal(manage_name_distance("abc", ""), 3);
+    assert_string_equal(manage_name_suggest("www.exmple.test", names, 3), "www.example.test");
+    assert_string_equal(manage_name_suggest("example.com", names, 3), "example.org");
+    assert_string_equal(manage_name_suggest("ww", (char *[]){"www"}, 1), "www");
+    assert_null(manage_name_suggest("zzz", names, 3));
+    assert_null(manage_name_suggest("mail.other.test", names, 3));
+    assert_null(manage_name_suggest("x", NULL, 0));
+}
+
+/* a dry run's CA: Let's Encrypt's production goes to its staging twin; others stay */
+static void test_ca_dry_run(void **state)
+{
+    const char *why = NULL;
+
+    (void)state;
+    assert_string_equal(manage_ca_dry_run(manage_ca_url("letsencrypt"), &why), manage_ca_url("letsencrypt-staging"));
+    assert_string_equal(why, "the staging twin of the CA given");
+    assert_string_equal(manage_ca_dry_run(manage_ca_url("letsencrypt-staging"), &why),
+                        manage_ca_url("letsencrypt-staging"));
+    assert_string_equal(why, "the CA given is itself a staging CA");
+    assert_string_equal(manage_ca_dry_run("https://localhost:14000/dir", &why), "https://localhost:14000/dir");
+    assert_string_equal(why, "the CA given (no staging twin of it is known)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_refused_before_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings_checked, setup, teardown),
         cmocka_unit_test(test_cert_names),
+        cmocka_unit_test(test_name_suggest),
+        cmocka_unit_test(test_ca_dry_run),
         cmocka_unit_test(test_ip_names),
         cmocka_unit_test_setup_teardown(test_public_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renewed_meanwhile, setup, teardown),

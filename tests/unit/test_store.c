@@ -4,6 +4,7 @@
  * (permissions, planted symlinks), a killed run, a full or read-only disk.
  */
 #define _GNU_SOURCE /* unshare */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -801,6 +802,98 @@ static void test_read_secret(void **state)
     free(dir);
 }
 
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL)
+        n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* delete: one rename out of certs/, kept whole in deleted/ (names never collide), or purged;
+ * a certificate directory replaced by a symlink is refused, never followed. */
+static void test_cert_delete(void **state)
+{
+    char *root = test_tmpdir("cp-store"), *evil = test_tmpdir("cp-evil"), *kept = NULL, *p, *got, **names = NULL;
+    struct store *st = NULL;
+    struct err err = {0};
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    save_version(st, "v1", "CERT1\n", CP_OK);
+    save_version(st, "v2", "CERT2\n", CP_OK);
+    assert_int_equal(store_cert_delete(st, "example.test", "20260101T000000Z", false, &kept, &err), CP_OK);
+    p = str_printf("%s/deleted/example.test-20260101T000000Z", root);
+    assert_string_equal(kept, p);
+    free(kept);
+    free(p);
+    p = str_printf("%s/deleted/example.test-20260101T000000Z/archive/v1/privkey.pem", root);
+    assert_int_equal(mode_of(p), 0600);
+    free(p);
+    p = str_printf("%s/deleted/example.test-20260101T000000Z/fullchain.pem", root);
+    got = test_slurp(p);
+    assert_string_equal(got, "CERT2\nCHAIN\n");  /* the live links still lead to its current version */
+    free(got);
+    free(p);
+    assert_int_equal(store_cert_list(st, &names, &n, &err), CP_OK);
+    assert_int_equal(n, 0);
+    store_names_free(names, n);
+    assert_int_equal(store_cert_delete(st, "example.test", "20260101T000000Z", false, NULL, &err), CP_ENOTFOUND);
+    expect_msg(&err, str_printf("no certificate named example.test in %s/certs", root));
+    /* the same name deleted again in the same second gets its own archive */
+    save_version(st, "v3", "CERT3\n", CP_OK);
+    assert_int_equal(store_cert_delete(st, "example.test", "20260101T000000Z", false, &kept, &err), CP_OK);
+    assert_non_null(strstr(kept, "/deleted/example.test-20260101T000000Z-2"));
+    free(kept);
+    /* purge: nothing left, not even a hidden name */
+    save_version(st, "v4", "CERT4\n", CP_OK);
+    assert_int_equal(store_cert_delete(st, "example.test", "20260101T000000Z", true, &kept, &err), CP_OK);
+    assert_null(kept);
+    p = str_printf("%s/certs", root);
+    assert_int_equal(count_entries(p), 0);
+    free(p);
+    /* a symlink planted as a certificate directory is not followed */
+    plant_link(evil, root, "certs/planted");
+    assert_int_equal(store_cert_delete(st, "planted", "20260101T000000Z", true, NULL, &err), CP_EINVALID);
+    p = str_printf("%s/certs/planted", root);
+    expect_msg(&err, str_printf("%s is a symbolic link; refusing to follow it (remove it)", p));
+    free(p);
+    assert_int_equal(store_cert_delete(st, "../x", "20260101T000000Z", true, NULL, &err), CP_EUSAGE);
+    store_free(st);
+    test_rm_rf(root);
+    test_rm_rf(evil);
+    free(root);
+    free(evil);
+}
+
+/* Opened read-only, a missing root is an empty store and stays missing. */
+static void test_open_read_only(void **state)
+{
+    char *dir = test_tmpdir("cp-store"), *root = str_printf("%s/none", dir), **names = NULL;
+    struct store *st = NULL;
+    struct store_cert c = {0};
+    struct err err = {0};
+    size_t n = 1;
+    struct stat sb;
+
+    (void)state;
+    assert_int_equal(store_open_read_only(root, &st, &err), CP_OK);
+    assert_int_equal(store_cert_list(st, &names, &n, &err), CP_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_cert_load(st, "example.test", 0, &c, &err), CP_ENOTFOUND);
+    assert_int_not_equal(stat(root, &sb), 0);
+    store_free(st);
+    test_rm_rf(dir);
+    free(root);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -824,6 +917,8 @@ int main(void)
         cmocka_unit_test(test_account_list),
         cmocka_unit_test(test_journal),
         cmocka_unit_test(test_read_secret),
+        cmocka_unit_test(test_cert_delete),
+        cmocka_unit_test(test_open_read_only),
         /* last: it moves this process into its own mount namespace */
         cmocka_unit_test(test_save_full_or_readonly),
     };
