@@ -319,7 +319,7 @@ struct manage_config_req {
     struct manage_target deploy[32];
     struct kv settings[64];
     size_t nsettings;
-    char numbuf[24], listen4[64], listen6[64];
+    char numbuf[24];
     const char *server;            /* the section's CA (server, or ca by name), or NULL: the global one */
     long renew_before_s;           /* renew_before, 0 when unset */
     struct manage_config_account account;  /* req.create points here when agree_tos = yes */
