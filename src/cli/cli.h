@@ -95,6 +95,18 @@ void cli_apply_verbosity(struct cli *cli);
 /* The error for getopt's '?' (unknown option or missing argument) in command cmd. */
 int cli_bad_option(const char *cmd, char **argv, struct err *err);
 
+/* getopt_long's '?' or ':' (opt, with the shortopts starting ':') in command cmd ("" before
+ * any command), from optind and optopt: "option --hok is unknown (did you mean --hook?)",
+ * "option --webroot needs a value (DIR)", "option --standalone takes no value" (cli/optfail.c). */
+int cli_option_error(const char *cmd, int opt, char **argv, const struct option *opts, const char *usage,
+                     struct err *err);
+
+/* The metavariable the usage text (else the global one) gives option name ("DIR"), into out. */
+bool cli_metavar(const char *usage, const char *name, char *out, size_t len);
+
+/* The global usage text (main.c). */
+const char *cli_usage(void);
+
 /* Report err as one line on stderr and return the exit code for it. */
 int cli_fail(const struct err *err);
 

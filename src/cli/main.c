@@ -43,6 +43,11 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
 
+const char *cli_usage(void)
+{
+    return usage_text;
+}
+
 static void log_to_stderr(void *ud, int level, const char *line)
 {
     (void)ud;
@@ -103,6 +108,8 @@ int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err
         cli->server_set = true;
         if (manage_ca_url(arg) != NULL)
             cli->server = manage_ca_url(arg);
+        else if (manage_ca_nearest(arg) != NULL)
+            return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (did you mean %s?)", arg, manage_ca_nearest(arg));
         else
             return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (letsencrypt, "
                            "letsencrypt-staging; or give --server URL)", arg);
@@ -126,8 +133,14 @@ int cli_parse_options_name(struct cli *cli, const char *cmd, int argc, char **ar
 
     /* 0, not 1: glibc then reads the ordering again, so words that are not options
      * are moved to the end (a NAME may stand anywhere) after main's "+" scan */
+    char so[32];
+
+    /* a leading ':' tells a missing value (':') from an unknown option ('?') */
+    snprintf(so, sizeof(so), ":%s", shortopts);
     optind = 0;
-    while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, so, opts, NULL)) != -1) {
+        if (opt == '?' || opt == ':')
+            return cli_option_error(cmd, opt, argv, opts, usage, err);
         if (opt == 'h') {
             fputs(usage, stdout);
             return 1;
@@ -220,7 +233,7 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
     int opt, r;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS, global_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:" CLI_GLOBAL_SHORTOPTS, global_opts, NULL)) != -1) {
         if (opt == 'h' || opt == OPT_VERSION) {
             if (opt == 'h')
                 fputs(usage_text, stdout);
@@ -229,11 +242,12 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
             *exit_code = 0;
             return -1;
         }
-        r = cli_global_option(cli, opt, optarg, &err);
+        if (opt == '?' || opt == ':')
+            r = cli_option_error("", opt, argv, global_opts, usage_text, &err);
+        else
+            r = cli_global_option(cli, opt, optarg, &err);
         if (r == 1)
             continue;
-        if (r == 0)
-            err_set(&err, CP_EUSAGE, "unknown option %s (see certpilot --help)", argv[optind - 1]);
         *exit_code = cli_fail(&err);
         return -1;
     }

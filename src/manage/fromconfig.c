@@ -14,13 +14,21 @@
 #define LE_PROD "https://acme-v02.api.letsencrypt.org/directory"
 #define LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
 
+/* The CAs known by name; manage_ca_nearest suggests among them. */
+static const char *const ca_names[] = {"letsencrypt", "letsencrypt-staging", NULL};
+static const char *const ca_urls[] = {LE_PROD, LE_STAGING};
+
 const char *manage_ca_url(const char *name)
 {
-    if (strcmp(name, "letsencrypt") == 0)
-        return LE_PROD;
-    if (strcmp(name, "letsencrypt-staging") == 0)
-        return LE_STAGING;
+    for (size_t i = 0; ca_names[i] != NULL; i++)
+        if (strcmp(name, ca_names[i]) == 0)
+            return ca_urls[i];
     return NULL;
+}
+
+const char *manage_ca_nearest(const char *name)
+{
+    return kv_nearest(name, ca_names);
 }
 
 static int add(struct manage_config_req *o, const char *key, const char *value, struct err *err)

@@ -342,6 +342,8 @@ int manage_renew_preview(struct manage *m, const struct config *cfg, const char 
 
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);
+/* The known CA name nearest to a misspelt one (a few edits away), or NULL. */
+const char *manage_ca_nearest(const char *name);
 
 /* The server URL meta.json records (borrowed), or NULL. */
 const char *manage_meta_server(const json_t *meta);
