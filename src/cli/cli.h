@@ -128,6 +128,22 @@ struct cli_orders {
 };
 int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err) CP_WUR;
 
+/* A command of the table in main.c. The completion (cli/completion.c) is made from
+ * these entries, so a command added there with its option table completes too. */
+struct cli_command {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const struct option *opts;  /* the table its parser uses; NULL: the global options only */
+    const char *words;          /* its subcommands, space-separated, or NULL */
+    bool hidden;                /* not in the usage text (completion) */
+};
+/* The table of commands (main.c), n entries. */
+const struct cli_command *cli_commands(size_t *n);
+
+/* The commands' option tables (each ends with a zero entry). */
+extern const struct option cli_global_opts[], cli_account_opts[], cli_issue_opts[], cli_list_opts[],
+    cli_renew_opts[], cli_deploy_opts[], cli_revoke_opts[], cli_completion_opts[];
+
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
@@ -138,5 +154,6 @@ int cmd_deploy(struct cli *cli, int argc, char **argv);
 void cli_print_deploy(void *user, const struct manage_deploy_report *r);
 
 int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_completion(struct cli *cli, int argc, char **argv);
 
 #endif

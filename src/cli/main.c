@@ -224,7 +224,7 @@ static void cli_init(struct cli *cli)
     cli->interrupted = &interrupted;
 }
 
-static const struct option global_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
+const struct option cli_global_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
 
 /* Global options before the command word; returns the command's argv index or -1 when done. */
 static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
@@ -233,7 +233,7 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
     int opt, r;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:" CLI_GLOBAL_SHORTOPTS, global_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:" CLI_GLOBAL_SHORTOPTS, cli_global_opts, NULL)) != -1) {
         if (opt == 'h' || opt == OPT_VERSION) {
             if (opt == 'h')
                 fputs(usage_text, stdout);
@@ -243,7 +243,7 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
             return -1;
         }
         if (opt == '?' || opt == ':')
-            r = cli_option_error("", opt, argv, global_opts, usage_text, &err);
+            r = cli_option_error("", opt, argv, cli_global_opts, usage_text, &err);
         else
             r = cli_global_option(cli, opt, optarg, &err);
         if (r == 1)
@@ -254,14 +254,26 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
     return optind;
 }
 
+/* Each command with the option table its parser uses: the completion is made from this. */
+static const struct cli_command cmds[] = {
+    {"account", cmd_account, cli_account_opts, "new show update key-change deactivate list", false},
+    {"issue", cmd_issue, cli_issue_opts, NULL, false},
+    {"list", cmd_list, cli_list_opts, NULL, false},
+    {"renew", cmd_renew, cli_renew_opts, NULL, false},
+    {"deploy", cmd_deploy, cli_deploy_opts, NULL, false},
+    {"run", cmd_issue, cli_issue_opts, NULL, false},  /* the seed articles' name: run --acme-ini FILE */
+    {"revoke", cmd_revoke, cli_revoke_opts, NULL, false},
+    {"completion", cmd_completion, cli_completion_opts, "bash zsh options", true},
+};
+
+const struct cli_command *cli_commands(size_t *n)
+{
+    *n = sizeof(cmds) / sizeof(cmds[0]);
+    return cmds;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; int (*fn)(struct cli *, int, char **); } cmds[] = {
-        {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list}, {"renew", cmd_renew},
-        {"deploy", cmd_deploy},
-        {"run", cmd_issue},  /* the seed articles' name for it: certpilot run --acme-ini FILE */
-        {"revoke", cmd_revoke},
-    };
     struct cli cli;
     struct err err = {0};
     int exit_code = 0, i;
@@ -278,7 +290,7 @@ int main(int argc, char **argv)
     cli_apply_verbosity(&cli);
     for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
         if (strcmp(argv[i], cmds[k].name) == 0) {
-            exit_code = cmds[k].fn(&cli, argc - i, argv + i);
+            exit_code = cmds[k].run(&cli, argc - i, argv + i);
             cli_free_config(&cli);
             return exit_code;
         }
