@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/issue_args.h"
+#include "cli/jsonout.h"
 #include "util/clock.h"
 #include "util/str.h"
 
@@ -22,6 +23,7 @@ struct line_job {
     char *text;  /* the line, cut into the names below */
     const char *names[MANAGE_MAX_NAMES];
     unsigned long lineno;
+    json_t *deploy;  /* --json: its deploy results */
 };
 
 struct batch {
@@ -68,6 +70,9 @@ static int parse_line(struct batch *b, struct line_job *lj, struct manage_batch_
     struct manage_cert_req *req = &job->req;
 
     *req = b->a->req;
+    if (b->a->json && (lj->deploy = json_array()) == NULL)
+        return err_nomem(err);
+    req->deploy_user = lj->deploy;
     req->names = lj->names;
     req->nnames = 0;
     for (tok = strtok_r(lj->text, " \t\r\n", &save); tok != NULL; tok = strtok_r(NULL, " \t\r\n", &save)) {
@@ -123,6 +128,7 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
         b->handed++;
         return 1;
     }
+    json_decref(lj->deploy);
     free(lj->text);
     free(lj);
     job->user = NULL;
@@ -141,6 +147,22 @@ static void show_progress(struct batch *b)
     fflush(stderr);
 }
 
+/* --json: {"name", "line", "status": "issued" | "failed", "names", "serial", "not_after", "deploy", "error"}. */
+static void print_json(const struct batch *b, const struct line_job *lj, const struct manage_batch_result *res)
+{
+    const char *name = res->rc == CP_OK ? res->issued->cert_name : lj->names[0] ? lj->names[0] : "?";
+    json_t *o = json_pack("{s:s, s:s, s:I}", "name", name, "file", b->path, "line", (json_int_t)lj->lineno);
+
+    json_object_set_new(o, "status", json_string(res->rc == CP_OK ? "issued" : "failed"));
+    if (res->rc == CP_OK) {
+        cli_json_cert(o, &res->issued->info);
+        json_object_set(o, "deploy", lj->deploy);
+    } else {
+        json_object_set_new(o, "error", json_string(res->err->msg[0] ? res->err->msg : cp_strerror(res->rc)));
+    }
+    cli_json_line(o);
+}
+
 static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
 {
     int rc = res->rc;
@@ -153,19 +175,24 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     b->ended++;
     if (b->progress)
         fputs("\r\033[K", stderr);
+    if (b->a->json)
+        print_json(b, lj, res);
     if (rc == CP_OK) {
         clock_format_utc(issued->info.not_after, na, sizeof(na));
-        printf("ok %s expires %s\n", issued->cert_name, na);
+        if (!b->a->json)
+            printf("ok %s expires %s\n", issued->cert_name, na);
         if (issued->deploy_rc != CP_OK)
             b->deploy_failed++;
     } else {
         b->failed++;
-        printf("failed %s:%lu %s: %s\n", b->path, lj->lineno, lj->names[0] ? lj->names[0] : "?",
-               err->msg[0] ? err->msg : cp_strerror(rc));
+        if (!b->a->json)
+            printf("failed %s:%lu %s: %s\n", b->path, lj->lineno, lj->names[0] ? lj->names[0] : "?",
+                   err->msg[0] ? err->msg : cp_strerror(rc));
     }
     fflush(stdout);
     if (b->progress)
         show_progress(b);
+    json_decref(lj->deploy);
     free(lj->text);
     free(lj);
 }
@@ -221,7 +248,7 @@ static int issue_batch(struct cli *cli, struct issue_args *a, struct err *err)
         cli->log.level = CP_LOG_WARN;  /* one result line per certificate says enough */
     clock_gettime(CLOCK_MONOTONIC, &b.start);
     a->req.create = NULL;  /* the account exists now */
-    a->req.deploy_cb = cli_print_deploy;
+    a->req.deploy_cb = a->json ? cli_json_deploy : cli_print_deploy;
     rc = manage_batch_run(&o, &st, err);
     if (b.in != stdin)
         fclose(b.in);

@@ -96,6 +96,18 @@ void cli_apply_verbosity(struct cli *cli);
 /* The error for getopt's '?' (unknown option or missing argument) in command cmd. */
 int cli_bad_option(const char *cmd, char **argv, struct err *err);
 
+/* getopt_long's '?' or ':' (opt, with the shortopts starting ':') in command cmd ("" before
+ * any command), from optind and optopt: "option --hok is unknown (did you mean --hook?)",
+ * "option --webroot needs a value (DIR)", "option --standalone takes no value" (cli/optfail.c). */
+int cli_option_error(const char *cmd, int opt, char **argv, const struct option *opts, const char *usage,
+                     struct err *err);
+
+/* The metavariable the usage text (else the global one) gives option name ("DIR"), into out. */
+bool cli_metavar(const char *usage, const char *name, char *out, size_t len);
+
+/* The global usage text (main.c). */
+const char *cli_usage(void);
+
 /* Report err as one line on stderr and return the exit code for it. */
 int cli_fail(const struct err *err);
 
@@ -117,6 +129,23 @@ struct cli_orders {
 };
 int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err) CP_WUR;
 
+/* A command of the table in main.c. The completion (cli/completion.c) is made from
+ * these entries, so a command added there with its option table completes too. */
+struct cli_command {
+    const char *name;
+    int (*run)(struct cli *cli, int argc, char **argv);
+    const struct option *opts;  /* the table its parser uses; NULL: the global options only */
+    const char *words;          /* its subcommands, space-separated, or NULL */
+    bool hidden;                /* not in the usage text (completion) */
+};
+/* The table of commands (main.c), n entries. */
+const struct cli_command *cli_commands(size_t *n);
+
+/* The commands' option tables (each ends with a zero entry). */
+extern const struct option cli_global_opts[], cli_account_opts[], cli_issue_opts[], cli_list_opts[],
+    cli_renew_opts[], cli_deploy_opts[], cli_revoke_opts[], cli_completion_opts[], cli_delete_opts[],
+    cli_show_opts[], cli_check_opts[];
+
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
@@ -130,5 +159,6 @@ int cmd_revoke(struct cli *cli, int argc, char **argv);
 int cmd_delete(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_completion(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/jsonout.h"
 #include "util/str.h"
 
 static const char account_usage[] =
@@ -17,7 +18,7 @@ static const char account_usage[] =
     "       certpilot account update [--account NAME] (--email ADDR... | --no-email)\n"
     "       certpilot account key-change [--account NAME] [--key-type T | --key FILE]\n"
     "       certpilot account deactivate [--account NAME] [--yes]\n"
-    "       certpilot account list\n"
+    "       certpilot account list [--json]\n"
     "\n"
     "  --account NAME   local name of the account (default \"default\")\n"
     "  --email ADDR     contact address (repeatable)\n"
@@ -26,7 +27,7 @@ static const char account_usage[] =
     "  --key FILE       use this existing account key (PEM); its account is found if it has one\n"
     "  --eab-kid, --eab-hmac-key  External Account Binding from the CA (base64url key; the key\n"
     "                   may come from $CERTPILOT_EAB_HMAC_KEY instead, to keep it out of ps)\n"
-    "  --json           print the account object as JSON\n"
+    "  --json           (show) print the account object as JSON; (list) one JSON object a line\n"
     "  --no-email       (update) remove every contact address\n"
     "  --yes            (deactivate) do not ask; needed without a terminal\n"
     "\n"
@@ -98,29 +99,31 @@ static int check_eab(const struct manage_account_new *o, struct err *err)
     return CP_OK;
 }
 
+/* The parser's table, and the completion's (cli/completion.c). */
+const struct option cli_account_opts[] = {
+    CLI_GLOBAL_LONGOPTS,
+    {"account", required_argument, NULL, OPT_ACCOUNT},
+    {"email", required_argument, NULL, OPT_EMAIL},
+    {"agree-tos", no_argument, NULL, OPT_AGREE},
+    {"key-type", required_argument, NULL, OPT_KEYTYPE},
+    {"key", required_argument, NULL, OPT_KEYFILE},
+    {"eab-kid", required_argument, NULL, OPT_EABKID},
+    {"eab-hmac-key", required_argument, NULL, OPT_EABKEY},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-email", no_argument, NULL, OPT_NOEMAIL},
+    {"yes", no_argument, NULL, OPT_YES},
+    {NULL, 0, NULL, 0},
+};
+
 /* 1: help printed; 0: parsed; <0: error. */
 static int parse_args(struct cli *cli, struct account_args *a, int argc, char **argv, struct err *err)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS,
-        {"account", required_argument, NULL, OPT_ACCOUNT},
-        {"email", required_argument, NULL, OPT_EMAIL},
-        {"agree-tos", no_argument, NULL, OPT_AGREE},
-        {"key-type", required_argument, NULL, OPT_KEYTYPE},
-        {"key", required_argument, NULL, OPT_KEYFILE},
-        {"eab-kid", required_argument, NULL, OPT_EABKID},
-        {"eab-hmac-key", required_argument, NULL, OPT_EABKEY},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"no-email", no_argument, NULL, OPT_NOEMAIL},
-        {"yes", no_argument, NULL, OPT_YES},
-        {NULL, 0, NULL, 0},
-    };
     int rc;
 
     a->nopts.name = "default";
     a->nopts.emails = a->emails;
     a->nopts.eab_hmac_key = getenv("CERTPILOT_EAB_HMAC_KEY");
-    rc = cli_parse_options(cli, "account", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, account_usage,
+    rc = cli_parse_options(cli, "account", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_account_opts, account_usage,
                            parse_opt, a, err);
     if (rc != CP_OK)
         return rc;
@@ -295,7 +298,14 @@ static const char *clean(char *s)
     return s;
 }
 
-static int account_list(struct cli *cli, struct err *err)
+/* --json: {"ca", "name", "status", "key_type", "url", "server"}, a line per account. */
+static void print_entry_json(const struct manage_account_entry *e)
+{
+    cli_json_line(json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s?}", "ca", e->ca_id, "name", e->name, "status",
+                            e->status, "key_type", e->key_type, "url", e->url, "server", e->server));
+}
+
+static int account_list(struct cli *cli, bool json, struct err *err)
 {
     struct manage *m = NULL;
     struct manage_account_entry *e = NULL;
@@ -304,9 +314,11 @@ static int account_list(struct cli *cli, struct err *err)
 
     if (rc == CP_OK)
         rc = manage_account_list(m, &e, &n, err);
-    if (rc == CP_OK && n > 0)
+    for (size_t i = 0; rc == CP_OK && json && i < n; i++)
+        print_entry_json(&e[i]);
+    if (rc == CP_OK && n > 0 && !json)
         printf("%-28s %-16s %-12s %-8s %s\n", "CA", "NAME", "STATUS", "KEY", "URL");
-    for (size_t i = 0; rc == CP_OK && i < n; i++)
+    for (size_t i = 0; rc == CP_OK && !json && i < n; i++)
         printf("%-28s %-16s %-12s %-8s %s\n", e[i].ca_id, e[i].name, clean(e[i].status), e[i].key_type,
                clean(e[i].url));
     if (rc == CP_OK && n == 0)
@@ -318,6 +330,9 @@ static int account_list(struct cli *cli, struct err *err)
 
 static int dispatch(struct cli *cli, const char *sub, struct account_args *a, struct err *err)
 {
+    /* a --json that would be ignored is refused, as an unknown option is */
+    if (a->json && strcmp(sub, "show") != 0 && strcmp(sub, "list") != 0)
+        return err_set(err, CP_EUSAGE, "account %s: --json goes with account show and account list", sub);
     if (strcmp(sub, "new") == 0)
         return account_new(cli, a, err);
     if (strcmp(sub, "show") == 0)
@@ -329,7 +344,7 @@ static int dispatch(struct cli *cli, const char *sub, struct account_args *a, st
     if (strcmp(sub, "deactivate") == 0)
         return account_deactivate(cli, a, err);
     if (strcmp(sub, "list") == 0)
-        return account_list(cli, err);
+        return account_list(cli, a->json, err);
     return err_set(err, CP_EUSAGE, "account: unknown subcommand \"%s\" (new, show, update, key-change, "
                    "deactivate, list)", sub);
 }

@@ -37,14 +37,15 @@ static int no_opt(void *ctx, int opt, const char *arg, char **argv, struct err *
     return cli_bad_option("check", argv, err);
 }
 
+const struct option cli_check_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
+
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
     struct manage_opts mo;
     struct err err = {0};
     struct manage *m = NULL;
     unsigned bad = 0;
-    int rc = cli_parse_options(cli, "check", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, check_usage, no_opt, NULL,
+    int rc = cli_parse_options(cli, "check", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_check_opts, check_usage, no_opt, NULL,
                                &err);
 
     if (rc == 1)

@@ -27,16 +27,17 @@ static int delete_opt(void *ctx, int opt, const char *arg, char **argv, struct e
     return CP_OK;
 }
 
+const struct option cli_delete_opts[] = {
+    CLI_GLOBAL_LONGOPTS, {"purge", no_argument, NULL, OPT_PURGE}, {NULL, 0, NULL, 0}};
+
 int cmd_delete(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS, {"purge", no_argument, NULL, OPT_PURGE}, {NULL, 0, NULL, 0}};
     struct err err = {0};
     struct manage *m = NULL;
     struct manage_deleted d = {0};
     const char *name = NULL;
     bool purge = false;
-    int rc = cli_parse_options_name(cli, "delete", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, delete_usage,
+    int rc = cli_parse_options_name(cli, "delete", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_delete_opts, delete_usage,
                                     delete_opt, &purge, &name, &err);
 
     if (rc == 1)

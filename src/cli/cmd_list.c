@@ -150,14 +150,15 @@ static int list_opt(void *ctx, int opt, const char *arg, char **argv, struct err
     return CP_OK;
 }
 
+/* The parser's table, and the completion's (cli/completion.c). */
+const struct option cli_list_opts[] = {CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0}};
+
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0}};
     struct err err = {0};
     struct manage *m = NULL;
     bool as_json = false;
-    int rc = cli_parse_options(cli, "list", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, list_usage,
+    int rc = cli_parse_options(cli, "list", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_list_opts, list_usage,
                                list_opt, &as_json, &err);
 
     if (rc == 1)

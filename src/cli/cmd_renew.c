@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/jsonout.h"
 #include "util/clock.h"
 #include "config/config.h"
 #include "manage/batch.h"
@@ -18,7 +19,7 @@
 
 static const char renew_usage[] =
     "usage: certpilot renew [--cert-name NAME]... [--force] [--reuse-key] [--jobs N] [--interval S]\n"
-    "                       [--orders-limit N]\n"
+    "                       [--orders-limit N] [--json]\n"
     "\n"
     "Renews every stored certificate that is due, with the settings it was issued with:\n"
     "inside the CA's ARI window (RFC 9773) when the CA offers one, else when a third of\n"
@@ -34,6 +35,7 @@ static const char renew_usage[] =
     "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
     "  --dry-run          order every certificate, due or not, from its CA's staging twin\n"
     "                     (Let's Encrypt's staging; another CA as it is) and store nothing\n"
+    "  --json             one JSON object a certificate instead of the lines (certpilot(1))\n"
     "\n"
     "Issues the config's certificates that are not stored yet (creating the account\n"
     "first when the config says agree_tos = yes).\n"
@@ -42,13 +44,13 @@ static const char renew_usage[] =
     "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT,
-       OPT_DRY_RUN };
+       OPT_DRY_RUN, OPT_JSON };
 
 struct renew_run {
     struct cli *cli;
     const char *only[MAX_FILTER];
     size_t nonly;
-    bool force, reuse_key, dry_run;
+    bool force, reuse_key, dry_run, json;
     unsigned jobs;
     long interval_s;
     struct manage *m;   /* reads meta.json to learn each certificate's CA */
@@ -76,6 +78,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_FORCE: r->force = true; return CP_OK;
     case OPT_REUSE: r->reuse_key = true; return CP_OK;
     case OPT_DRY_RUN: r->dry_run = true; return CP_OK;
+    case OPT_JSON: r->json = true; return CP_OK;
     case OPT_INTERVAL: return cli_number("--interval", arg, 0, 30L * 86400, &r->interval_s, err);
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &r->orders_limit, err);
     case OPT_JOBS:
@@ -99,7 +102,15 @@ static bool wanted(const struct renew_run *r, const char *name)
 struct renew_job {
     json_t *meta;
     struct manage_config_req cfg;
+    json_t *deploy;  /* --json: its deploy results */
 };
+
+static void renew_job_free(struct renew_job *rj)
+{
+    json_decref(rj->meta);
+    json_decref(rj->deploy);
+    free(rj);
+}
 
 /* A configured certificate renews as its section says (and is issued when it
  * is not stored yet); any other stored one as its meta.json says. */
@@ -149,22 +160,51 @@ static int next_job(void *user, struct manage_batch_job *job, struct err *err)
         r->next++;
     if (r->next == r->nnames)
         return 0;
-    if ((rj = calloc(1, sizeof(*rj))) == NULL)
+    if ((rj = calloc(1, sizeof(*rj))) == NULL || (r->json && (rj->deploy = json_array()) == NULL)) {
+        free(rj);
         return err_nomem(err);
+    }
     job->renew = r->names[r->next++];
     job->renew_opts = (struct manage_renew_opts){.now = r->now, .force = r->force, .reuse_key = r->reuse_key,
                                                  .check_interval_s = r->interval_s,
-                                                 .deploy_cb = cli_print_deploy,
+                                                 .deploy_cb = r->json ? cli_json_deploy : cli_print_deploy,
+                                                 .deploy_user = rj->deploy,
                                                  .may_order = may_order, .order_user = r};
     job->renew_opts.dry_run = r->dry_run;
     job->user = rj;
     if (describe_job(r, job, rj, err) != CP_OK) {
-        free(rj);
+        renew_job_free(rj);
         return -1;
     }
     if (r->dry_run)
         dry_run_server(r, job);
     return 1;
+}
+
+/* --json: {"name", "status", "why", "renew_at", "names", "serial", "not_after", "explanation_url",
+ * "deploy", "error"}, status renewed | issued | not-due | already-renewed | failed. */
+static void print_json(const char *name, const struct manage_batch_result *res, json_t *deploy)
+{
+    const struct manage_renew_result *rr = res->renewal;
+    const char *status = res->rc != CP_OK ? "failed" : rr->renewed ? (rr->first ? "issued" : "renewed")
+                         : rr->already_renewed ? "already-renewed" : "not-due";
+    json_t *o = json_pack("{s:s, s:s}", "name", name, "status", status);
+
+    if (res->rc != CP_OK) {
+        json_object_set_new(o, "error", json_string(res->err->msg[0] ? res->err->msg : cp_strerror(res->rc)));
+        cli_json_line(o);
+        return;
+    }
+    json_object_set_new(o, "why", json_string(rr->why));
+    if (!rr->renewed && !rr->already_renewed)
+        json_object_set_new(o, "renew_at", cli_json_time(rr->at));
+    else
+        cli_json_cert(o, &rr->issued.info);
+    if (rr->explanation[0] != '\0')
+        json_object_set_new(o, "explanation_url", json_string(rr->explanation));
+    if (rr->renewed)
+        json_object_set(o, "deploy", deploy);
+    cli_json_line(o);
 }
 
 static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
@@ -173,7 +213,15 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     char when[32];
 
     struct renew_run *r = user;
+    struct renew_job *rj = job->user;
 
+    if (res->rc == CP_OK && rr->renewed && rr->issued.deploy_rc != CP_OK)
+        r->deploy_failed++;
+    if (r->json) {
+        print_json(job->renew, res, rj->deploy);
+        renew_job_free(rj);
+        return;
+    }
     if (res->rc != CP_OK) {
         printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (r->dry_run) {
@@ -182,8 +230,6 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     } else if (rr->renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
         printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
-        if (rr->issued.deploy_rc != CP_OK)
-            r->deploy_failed++;
     } else if (rr->already_renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
         printf("already renewed %s by another certpilot meanwhile, expires %s\n", job->renew, when);
@@ -194,8 +240,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     if (rr != NULL && rr->explanation[0] != '\0')
         printf("  the CA explains: %s\n", rr->explanation);
     fflush(stdout);
-    json_decref(((struct renew_job *)job->user)->meta);
-    free(job->user);
+    renew_job_free(rj);
 }
 
 /* Which renewals are due is known only as they run: the limit is said up front when
@@ -256,22 +301,25 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
     return rc;
 }
 
+/* The parser's table, and the completion's (cli/completion.c). */
+const struct option cli_renew_opts[] = {
+    CLI_GLOBAL_LONGOPTS,
+    {"cert-name", required_argument, NULL, OPT_CERTNAME},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"reuse-key", no_argument, NULL, OPT_REUSE},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_renew(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS,
-        {"cert-name", required_argument, NULL, OPT_CERTNAME},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"reuse-key", no_argument, NULL, OPT_REUSE},
-        {"jobs", required_argument, NULL, OPT_JOBS},
-        {"interval", required_argument, NULL, OPT_INTERVAL},
-        {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {NULL, 0, NULL, 0},
-    };
     struct renew_run r = {.cli = cli};
     struct err err = {0};
-    int rc = cli_parse_options(cli, "renew", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, renew_usage, parse_opt,
+    int rc = cli_parse_options(cli, "renew", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_renew_opts, renew_usage, parse_opt,
                                &r, &err);
 
     if (rc == 1)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/jsonout.h"
 #include "util/clock.h"
 
 static const char revoke_usage[] =
@@ -23,15 +24,23 @@ static const char revoke_usage[] =
     "  --by-cert-key    sign with the certificate's own key from the store (no account needed)\n"
     "  --cert FILE      the certificate to revoke (PEM)\n"
     "  --key FILE       with --cert: sign with this certificate key (a lost account)\n"
-    "  --account NAME   the account that signs (default: the one that issued it, else \"default\")\n";
+    "  --account NAME   the account that signs (default: the one that issued it, else \"default\")\n"
+    "  --json           print the result as one JSON object (certpilot(1))\n";
 
-enum { OPT_REASON = OPT_FIRST_COMMAND_OPT, OPT_BYKEY, OPT_CERT, OPT_KEY, OPT_ACCOUNT };
+enum { OPT_REASON = OPT_FIRST_COMMAND_OPT, OPT_BYKEY, OPT_CERT, OPT_KEY, OPT_ACCOUNT, OPT_JSON };
+
+struct revoke_args {
+    struct manage_revoke_req r;
+    bool json;
+};
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
 {
-    struct manage_revoke_req *r = ctx;
+    struct revoke_args *ra = ctx;
+    struct manage_revoke_req *r = &ra->r;
 
     switch (opt) {
+    case OPT_JSON: ra->json = true; return CP_OK;
     case OPT_REASON: r->reason = arg; return CP_OK;
     case OPT_BYKEY: r->by_cert_key = true; return CP_OK;
     case OPT_CERT: r->cert_file = arg; return CP_OK;
@@ -78,8 +87,16 @@ static int open_for(struct cli *cli, const struct manage_revoke_req *r, struct m
     return rc;
 }
 
-static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err *err)
+/* --json: {"name", "cert_file", "serial", "reason", "revoked_at"}. */
+static void print_json(const struct manage_revoke_req *r, const struct manage_revoked *out)
 {
+    cli_json_line(json_pack("{s:s*, s:s*, s:s, s:s, s:o}", "name", out->cert_name, "cert_file", r->cert_file,
+                            "serial", out->serial, "reason", out->reason, "revoked_at", cli_json_time(out->at)));
+}
+
+static int revoke(struct cli *cli, const struct revoke_args *a, struct err *err)
+{
+    const struct manage_revoke_req *r = &a->r;
     struct manage *m = NULL;
     struct manage_revoked out = {0};
     char when[32];
@@ -87,7 +104,9 @@ static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err
 
     if (rc == CP_OK)
         rc = manage_revoke(m, r, &out, err);
-    if (rc == CP_OK) {
+    if (rc == CP_OK && a->json) {
+        print_json(r, &out);
+    } else if (rc == CP_OK) {
         clock_format_utc(out.at, when, sizeof(when));
         printf("revoked %s (serial %s, %s) at %s\n", out.cert_name ? out.cert_name : r->cert_file,
                out.serial, out.reason, when);
@@ -100,28 +119,31 @@ static int revoke(struct cli *cli, const struct manage_revoke_req *r, struct err
     return rc;
 }
 
+/* The parser's table, and the completion's (cli/completion.c). */
+const struct option cli_revoke_opts[] = {
+    CLI_GLOBAL_LONGOPTS,
+    {"reason", required_argument, NULL, OPT_REASON},
+    {"by-cert-key", no_argument, NULL, OPT_BYKEY},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"account", required_argument, NULL, OPT_ACCOUNT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_revoke(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS,
-        {"reason", required_argument, NULL, OPT_REASON},
-        {"by-cert-key", no_argument, NULL, OPT_BYKEY},
-        {"cert", required_argument, NULL, OPT_CERT},
-        {"key", required_argument, NULL, OPT_KEY},
-        {"account", required_argument, NULL, OPT_ACCOUNT},
-        {NULL, 0, NULL, 0},
-    };
-    struct manage_revoke_req r = {0};
+    struct revoke_args a = {0};
     struct err err = {0};
     int rc;
 
-    rc = cli_parse_options_name(cli, "revoke", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, revoke_usage, parse_opt,
-                                &r, &r.cert_name, &err);
+    rc = cli_parse_options_name(cli, "revoke", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_revoke_opts, revoke_usage,
+                                parse_opt, &a, &a.r.cert_name, &err);
     if (rc == 1)
         return 0;
     if (rc == CP_OK)
-        rc = check_args(&r, &err);
+        rc = check_args(&a.r, &err);
     if (rc == CP_OK)
-        rc = revoke(cli, &r, &err);
+        rc = revoke(cli, &a, &err);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

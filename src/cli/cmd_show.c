@@ -133,10 +133,11 @@ static int show_opt(void *ctx, int opt, const char *arg, char **argv, struct err
     return CP_OK;
 }
 
+const struct option cli_show_opts[] = {
+    CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0}};
+
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS, {"json", no_argument, NULL, OPT_JSON}, {NULL, 0, NULL, 0}};
     struct manage_opts mo = cli_manage_opts(cli);
     struct err err = {0};
     struct manage *m = NULL;
@@ -144,7 +145,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
     json_t *o = NULL;
     char *text = NULL;
     bool as_json = false;
-    int rc = cli_parse_options_name(cli, "show", argc, argv, CLI_GLOBAL_SHORTOPTS, opts, show_usage, show_opt,
+    int rc = cli_parse_options_name(cli, "show", argc, argv, CLI_GLOBAL_SHORTOPTS, cli_show_opts, show_usage, show_opt,
                                     &as_json, &name, &err);
 
     if (rc == 1)

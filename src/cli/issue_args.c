@@ -12,7 +12,8 @@ static const char issue_usage[] =
     "  --challenge TYPE     with --hook: dns-01 (default) or http-01\n"
     "  --webroot DIR        http-01: write DIR/.well-known/acme-challenge/TOKEN\n"
     "  --standalone         http-01: answer on a built-in HTTP server\n"
-    "  --listen ADDR:PORT   with --standalone (repeatable; default [::]:80 and 0.0.0.0:80)\n"
+    "  --listen ADDR:PORT   with --standalone (repeatable; default [::]:80 and 0.0.0.0:80);\n"
+    "                       PORT or :PORT alone is every address on that port\n"
     "  --dns PROVIDER       dns-01 built in: alidns (Alibaba Cloud DNS) or rfc2136 (BIND, Knot, ...)\n"
     "  --dns-set KEY=VALUE  a provider setting (repeatable), e.g. key_file=/etc/certpilot/tsig.key;\n"
     "                       secrets come from the environment or files, never from here\n"
@@ -35,6 +36,7 @@ static const char issue_usage[] =
     "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n"
     "  --deploy TARGET      install the certificate there after every issue and renewal\n"
     "                       (repeatable; TARGET as for `certpilot deploy --to`)\n"
+    "  --json               print the result as JSON, one object a certificate (certpilot(1))\n"
     "\n"
     "From the seed articles' acme.ini (`certpilot run` is the same command):\n"
     "  --acme-ini FILE      ACMEDirectory, AccountKeyFile (its account is found or created),\n"
@@ -56,7 +58,7 @@ enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
-    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT,
+    OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT, OPT_JSON,
     OPT_DRY_RUN,
 };
 
@@ -160,6 +162,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
         return add_setting(a, "--propagation-timeout", "propagation_timeout", arg, err);
     case OPT_NO_PROP: a->dns_settings++; return add_setting(a, "--no-propagation-check", "propagation_check", "no", err);
     case OPT_JOBS: return parse_jobs(a, arg, err);
+    case OPT_JSON: a->json = true; return CP_OK;
     default: return cli_bad_option("issue", argv, err);
     }
 }
@@ -221,46 +224,49 @@ static int account_create(const struct cli *cli, struct issue_args *a, struct er
     return CP_OK;
 }
 
+/* The parser's table, and the completion's (cli/completion.c). */
+const struct option cli_issue_opts[] = {
+    CLI_GLOBAL_LONGOPTS,
+    {"domain", required_argument, NULL, 'd'},
+    {"cert-name", required_argument, NULL, OPT_CERTNAME},
+    {"key-type", required_argument, NULL, OPT_KEYTYPE},
+    {"account", required_argument, NULL, OPT_ACCOUNT},
+    {"agree-tos", no_argument, NULL, OPT_AGREE},
+    {"email", required_argument, NULL, OPT_EMAIL},
+    {"hook", required_argument, NULL, OPT_HOOK},
+    {"challenge", required_argument, NULL, OPT_CHALLENGE},
+    {"webroot", required_argument, NULL, OPT_WEBROOT},
+    {"standalone", no_argument, NULL, OPT_STANDALONE},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"profile", required_argument, NULL, OPT_PROFILE},
+    {"preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"dns", required_argument, NULL, OPT_DNS},
+    {"dns-set", required_argument, NULL, OPT_DNS_SET},
+    {"dns-resolver", required_argument, NULL, OPT_DNS_RESOLVER},
+    {"propagation-timeout", required_argument, NULL, OPT_PROP_TIMEOUT},
+    {"no-propagation-check", no_argument, NULL, OPT_NO_PROP},
+    {"deploy", required_argument, NULL, OPT_DEPLOY},
+    {"csr", required_argument, NULL, OPT_CSR},
+    {"acme-ini", required_argument, NULL, OPT_ACME_INI},
+    {"section", required_argument, NULL, OPT_SECTION},
+    {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {NULL, 0, NULL, 0},
+};
+
 int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **argv, struct err *err)
 {
-    static const struct option opts[] = {
-        CLI_GLOBAL_LONGOPTS,
-        {"domain", required_argument, NULL, 'd'},
-        {"cert-name", required_argument, NULL, OPT_CERTNAME},
-        {"key-type", required_argument, NULL, OPT_KEYTYPE},
-        {"account", required_argument, NULL, OPT_ACCOUNT},
-        {"agree-tos", no_argument, NULL, OPT_AGREE},
-        {"email", required_argument, NULL, OPT_EMAIL},
-        {"hook", required_argument, NULL, OPT_HOOK},
-        {"challenge", required_argument, NULL, OPT_CHALLENGE},
-        {"webroot", required_argument, NULL, OPT_WEBROOT},
-        {"standalone", no_argument, NULL, OPT_STANDALONE},
-        {"listen", required_argument, NULL, OPT_LISTEN},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"profile", required_argument, NULL, OPT_PROFILE},
-        {"preferred-chain", required_argument, NULL, OPT_PREFERRED_CHAIN},
-        {"batch", required_argument, NULL, OPT_BATCH},
-        {"jobs", required_argument, NULL, OPT_JOBS},
-        {"dns", required_argument, NULL, OPT_DNS},
-        {"dns-set", required_argument, NULL, OPT_DNS_SET},
-        {"dns-resolver", required_argument, NULL, OPT_DNS_RESOLVER},
-        {"propagation-timeout", required_argument, NULL, OPT_PROP_TIMEOUT},
-        {"no-propagation-check", no_argument, NULL, OPT_NO_PROP},
-        {"deploy", required_argument, NULL, OPT_DEPLOY},
-        {"csr", required_argument, NULL, OPT_CSR},
-        {"acme-ini", required_argument, NULL, OPT_ACME_INI},
-        {"section", required_argument, NULL, OPT_SECTION},
-        {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {NULL, 0, NULL, 0},
-    };
     int rc;
 
     memset(a, 0, sizeof(*a));
     a->req.names = a->names;
     a->req.deploy = a->deploy;
     a->account.emails = a->emails;
-    rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", opts, issue_usage,
+    rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", cli_issue_opts, issue_usage,
                            parse_opt, a, err);
     if (rc != CP_OK || (rc = check_args(a, err)) != CP_OK)
         return rc;

@@ -46,6 +46,11 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
 
+const char *cli_usage(void)
+{
+    return usage_text;
+}
+
 static void log_to_stderr(void *ud, int level, const char *line)
 {
     (void)ud;
@@ -106,6 +111,8 @@ int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err
         cli->server_set = true;
         if (manage_ca_url(arg) != NULL)
             cli->server = manage_ca_url(arg);
+        else if (manage_ca_nearest(arg) != NULL)
+            return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (did you mean %s?)", arg, manage_ca_nearest(arg));
         else
             return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (letsencrypt, "
                            "letsencrypt-staging; or give --server URL)", arg);
@@ -129,8 +136,14 @@ int cli_parse_options_name(struct cli *cli, const char *cmd, int argc, char **ar
 
     /* 0, not 1: glibc then reads the ordering again, so words that are not options
      * are moved to the end (a NAME may stand anywhere) after main's "+" scan */
+    char so[32];
+
+    /* a leading ':' tells a missing value (':') from an unknown option ('?') */
+    snprintf(so, sizeof(so), ":%s", shortopts);
     optind = 0;
-    while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, so, opts, NULL)) != -1) {
+        if (opt == '?' || opt == ':')
+            return cli_option_error(cmd, opt, argv, opts, usage, err);
         if (opt == 'h') {
             fputs(usage, stdout);
             return 1;
@@ -214,7 +227,7 @@ static void cli_init(struct cli *cli)
     cli->interrupted = &interrupted;
 }
 
-static const struct option global_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
+const struct option cli_global_opts[] = {CLI_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
 
 /* Global options before the command word; returns the command's argv index or -1 when done. */
 static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
@@ -223,7 +236,7 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
     int opt, r;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS, global_opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:" CLI_GLOBAL_SHORTOPTS, cli_global_opts, NULL)) != -1) {
         if (opt == 'h' || opt == OPT_VERSION) {
             if (opt == 'h')
                 fputs(usage_text, stdout);
@@ -232,28 +245,41 @@ static int parse_leading(struct cli *cli, int argc, char **argv, int *exit_code)
             *exit_code = 0;
             return -1;
         }
-        r = cli_global_option(cli, opt, optarg, &err);
+        if (opt == '?' || opt == ':')
+            r = cli_option_error("", opt, argv, cli_global_opts, usage_text, &err);
+        else
+            r = cli_global_option(cli, opt, optarg, &err);
         if (r == 1)
             continue;
-        if (r == 0)
-            err_set(&err, CP_EUSAGE, "unknown option %s (see certpilot --help)", argv[optind - 1]);
         *exit_code = cli_fail(&err);
         return -1;
     }
     return optind;
 }
 
+/* Each command with the option table its parser uses: the completion is made from this. */
+static const struct cli_command cmds[] = {
+    {"account", cmd_account, cli_account_opts, "new show update key-change deactivate list", false},
+    {"issue", cmd_issue, cli_issue_opts, NULL, false},
+    {"list", cmd_list, cli_list_opts, NULL, false},
+    {"renew", cmd_renew, cli_renew_opts, NULL, false},
+    {"deploy", cmd_deploy, cli_deploy_opts, NULL, false},
+    {"run", cmd_issue, cli_issue_opts, NULL, false},  /* the seed articles' name: run --acme-ini FILE */
+    {"revoke", cmd_revoke, cli_revoke_opts, NULL, false},
+    {"delete", cmd_delete, cli_delete_opts, NULL, false},
+    {"show", cmd_show, cli_show_opts, NULL, false},
+    {"check", cmd_check, cli_check_opts, NULL, false},
+    {"completion", cmd_completion, cli_completion_opts, "bash zsh options", true},
+};
+
+const struct cli_command *cli_commands(size_t *n)
+{
+    *n = sizeof(cmds) / sizeof(cmds[0]);
+    return cmds;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; int (*fn)(struct cli *, int, char **); } cmds[] = {
-        {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list}, {"renew", cmd_renew},
-        {"deploy", cmd_deploy},
-        {"run", cmd_issue},  /* the seed articles' name for it: certpilot run --acme-ini FILE */
-        {"revoke", cmd_revoke},
-        {"delete", cmd_delete},
-        {"show", cmd_show},
-        {"check", cmd_check},
-    };
     struct cli cli;
     struct err err = {0};
     int exit_code = 0, i;
@@ -270,7 +296,7 @@ int main(int argc, char **argv)
     cli_apply_verbosity(&cli);
     for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
         if (strcmp(argv[i], cmds[k].name) == 0) {
-            exit_code = cmds[k].fn(&cli, argc - i, argv + i);
+            exit_code = cmds[k].run(&cli, argc - i, argv + i);
             cli_free_config(&cli);
             return exit_code;
         }

@@ -10,6 +10,7 @@
 #include "crypto/key.h"
 #include "store/store.h"
 #include "util/ident.h"
+#include "util/listen.h"
 #include "util/str.h"
 
 #define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
@@ -104,16 +105,12 @@ static const char *check_dns_name(const char *v)
     return NULL;
 }
 
-/* "[ADDRESS:]PORT", the address bracketed when it is IPv6. */
+/* PORT, :PORT or ADDRESS:PORT, read as --listen reads it (util/listen.c). */
 static const char *check_listen(const char *v)
 {
-    const char *port = strrchr(v, ':');
-    long n;
+    struct listen_addrs la;
 
-    port = port != NULL ? port + 1 : v;
-    if (!isdigit((unsigned char)*port) || !str_to_long(port, 1, 65535, &n) || (port != v && port - 1 == v))
-        return "is not [ADDRESS:]PORT";
-    return NULL;
+    return listen_parse(v, &la, NULL) == CP_OK ? NULL : "is not PORT, :PORT or ADDRESS:PORT";
 }
 
 #define S(field) BASE_SETTINGS, offsetof(struct config_settings, field)

@@ -49,6 +49,16 @@ const char *manage_ca_dry_run(const char *server, const char **why)
     return server;
 }
 
+const char *manage_ca_nearest(const char *name)
+{
+    const char *names[NCAS + 1];
+
+    for (size_t i = 0; i < NCAS; i++)
+        names[i] = known_cas[i].name;
+    names[NCAS] = NULL;
+    return kv_nearest(name, names);
+}
+
 static int add(struct manage_config_req *o, const char *key, const char *value, struct err *err)
 {
     size_t max = sizeof(o->settings) / sizeof(o->settings[0]);
@@ -82,19 +92,12 @@ static int dns_solver(const struct config *cfg, const struct config_settings *s,
     return rc;
 }
 
-/* "PORT" or "ADDR:PORT": a bare port listens on both families. */
+/* "PORT", ":PORT" or "ADDR:PORT", kept as written: the solver reads it (util/listen.c),
+ * as it reads --listen. */
 static int standalone(const char *listen, struct manage_config_req *o, struct err *err)
 {
-    int rc;
-
     o->req.solver = "standalone";
-    if (strchr(listen, ':') != NULL)
-        return add(o, "listen", listen, err);
-    snprintf(o->listen6, sizeof(o->listen6), "[::]:%s", listen);
-    snprintf(o->listen4, sizeof(o->listen4), "0.0.0.0:%s", listen);
-    if ((rc = add(o, "listen", o->listen6, err)) != CP_OK)
-        return rc;
-    return add(o, "listen", o->listen4, err);
+    return add(o, "listen", listen, err);
 }
 
 /* The ways to answer challenges, and the challenge types each can answer. */

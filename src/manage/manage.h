@@ -388,7 +388,7 @@ struct manage_config_req {
     struct manage_target deploy[32];
     struct kv settings[64];
     size_t nsettings;
-    char numbuf[24], listen4[64], listen6[64];
+    char numbuf[24];
     const char *server;            /* the section's CA (server, or ca by name), or NULL: the global one */
     long renew_before_s;           /* renew_before, 0 when unset */
     struct manage_config_account account;  /* req.create points here when agree_tos = yes */
@@ -411,6 +411,8 @@ int manage_renew_preview(struct manage *m, const struct config *cfg, const char 
 
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);
+/* The known CA name nearest to a misspelt one (a few edits away), or NULL. */
+const char *manage_ca_nearest(const char *name);
 
 /* The CA a dry run orders from instead of server: its staging twin when one is known (Let's
  * Encrypt's production -> its staging), else server itself (a staging CA, or one given by URL

@@ -8,6 +8,7 @@
 
 #include "dns/provider.h"
 #include "solve/solve.h"
+#include "util/listen.h"
 #include "util/str.h"
 
 /* Settings lists split in two: the dns solver's own and its provider's. */
@@ -52,15 +53,18 @@ static struct solver *make_webroot(const struct kvlist *s, const struct solver_e
 static struct solver *make_standalone(const struct kvlist *s, const struct solver_env *env, struct err *err)
 {
     static const char *const known[] = {"listen", NULL};
-    const char *listen[SOLVER_MAX_LISTEN + 1];
+    struct listen_addrs la[SOLVER_MAX_LISTEN + 1];
+    const char *listen[2 * (SOLVER_MAX_LISTEN + 1)];
     size_t n = 0;
 
     if (kv_check_known(s, known, "standalone solver", err) != CP_OK)
         return NULL;
-    for (size_t i = 0; s != NULL && i < s->n; i++) {
-        if (n == SOLVER_MAX_LISTEN + 1)
-            break;
-        listen[n++] = s->items[i].value;
+    /* "PORT" and ":PORT" are every address: two of them (util/listen.c) */
+    for (size_t i = 0; s != NULL && i < s->n && i < SOLVER_MAX_LISTEN + 1; i++) {
+        if (listen_parse(s->items[i].value, &la[i], err) != CP_OK)
+            return NULL;
+        for (size_t k = 0; k < la[i].n; k++)
+            listen[n++] = la[i].addr[k];
     }
     return solver_standalone_new(listen, n, env->log, err);
 }
