@@ -59,5 +59,5 @@ cp_check_one_line
 cp_expect_fail cp_certpilot show
 cp_check_err 2 "certpilot: show: which certificate? (certpilot show NAME)"
 cp_expect_fail cp_certpilot show www.example.test --bogus
-cp_check_err 2 "certpilot: show: option --bogus is unknown or needs a value (see certpilot show --help)"
+cp_check_err 2 "certpilot: show: option --bogus is unknown (see certpilot show --help)"
 echo "PASS: show"
