@@ -48,7 +48,7 @@ chmod +x "$wrapper"
 echo "== integration tests with certpilot under valgrind"
 for name in ${VG_TESTS:-errors evil_ca issue_http01_standalone}; do
     start=$(date +%s)
-    if CERTPILOT=$wrapper FREEPORT=$ROOT/$BUILD/tests/freeport CP_SOURCE_DIR=$ROOT CP_QUIET_LOGS=1 \
+    if CERTPILOT=$wrapper FREEPORT=$ROOT/$BUILD/tests/freeport CP_SOURCE_DIR=$ROOT CP_QUIET_LOGS=1 CP_SLOW=1 \
         bash "tests/integration/test_$name.sh" >"$BUILD/valgrind-it-$name.log" 2>&1; then
         echo "   test_$name: passed ($(($(date +%s) - start)) s)"
     else

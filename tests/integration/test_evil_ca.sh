@@ -75,7 +75,11 @@ issue -v 2>"$CP_WORK/notready.err" >/dev/null || cp_fail "finalize-not-ready: is
 [ "$(stat fin)" = 2 ] || cp_fail "finalize-not-ready: finalize was sent $(stat fin) time(s), want 2"
 cp_assert_contains "$(cat "$CP_WORK/notready.err")" "the CA says the order is not ready yet"
 
-# 1. Retry-After: clamped, never below the back-off step nor past the timeout
+# 1. Retry-After: clamped, never below the back-off step nor past the timeout. The upper
+# bound is the whole run's (account, key, TLS): under valgrind (CP_SLOW, scripts/valgrind.sh)
+# that alone takes seconds on a busy machine, so only there it is wider.
+max_ms=9000
+[ -z "${CP_SLOW:-}" ] || max_ms=30000
 for mode in retry-after-huge retry-after-zero retry-after-past; do
     evil_start "$mode"
     start=$(date +%s%N)
@@ -83,7 +87,7 @@ for mode in retry-after-huge retry-after-zero retry-after-past; do
     ms=$((($(date +%s%N) - start) / 1000000))
     cp_check_err 1 "timed out after 3 s"
     polls=$(stat order-poll)
-    if [ "$ms" -lt 2900 ] || [ "$ms" -gt 9000 ]; then cp_fail "$mode: took $ms ms for a 3 s timeout"; fi
+    if [ "$ms" -lt 2900 ] || [ "$ms" -gt "$max_ms" ]; then cp_fail "$mode: took $ms ms for a 3 s timeout"; fi
     if [ "$polls" -lt 2 ] || [ "$polls" -gt 14 ]; then cp_fail "$mode: $polls order polls in 3 s"; fi
     cp_log "ok: $mode: $polls order polls, gave up after $ms ms"
 done
