@@ -332,6 +332,8 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     check_still_due(m, req, j);
     if (j->already_renewed)
         return CP_OK;
+    if (m->cancel != NULL && *m->cancel)
+        return err_set(err, CP_EINTR, "interrupted before ordering certificate %s", j->cert_name);
     /* the solver first: a bad setting or a busy port fails before the CA is asked */
     if ((rc = make_solver(m, req, j, err)) != CP_OK)
         return rc;

@@ -98,6 +98,12 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
  * they must outlive the solver; NULL for none), such as a deploy target's password_env. */
 void solver_hook_strip_env(struct solver *s, const char *const *names);
 
+/* The run's interruption (borrowed, may be NULL; util/exec.h): from its first step no
+ * `begin` starts and a running one is stopped (its process group: SIGTERM), then `failed`
+ * runs for that challenge and present() is CP_EINTR "interrupted while hook PROG begin
+ * TYPE IDENT was running"; `done`/`failed` still run, bounded, until a second one. */
+void solver_hook_cancel(struct solver *s, volatile sig_atomic_t *cancel);
+
 /*
  * http-01 into a web server's document root: writes
  * DIR/.well-known/acme-challenge/TOKEN (0644, atomically) holding the key
