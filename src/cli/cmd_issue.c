@@ -37,8 +37,10 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
         return 0;
     if (rc == CP_OK && a.acme_ini != NULL)
         rc = cli_acmeini_apply(cli, &a, &ini, &err);
+    if (rc == CP_OK)
+        rc = cli_prepost_open(cli, a.pre_hook, a.post_hook, &err);
     if (rc == CP_OK && a.batch != NULL)
-        return cli_issue_batch(cli, &a, &err) == CP_OK ? 0 : cli_fail(&err);
+        return cli_prepost_close(cli, cli_issue_batch(cli, &a, &err), &err) == CP_OK ? 0 : cli_fail(&err);
     if (rc == CP_OK)
         rc = cli_manage_open(cli, &m, &err);
     a.req.deploy_cb = cli_print_deploy;
@@ -48,6 +50,7 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
         print_result(m, &r);
     if (rc == CP_OK && r.deploy_rc != CP_OK)
         rc = err_set(&err, r.deploy_rc, "%s", r.deploy_error);
+    rc = cli_prepost_close(cli, rc, &err);
     manage_issued_free(&r);
     manage_free(m);
     cli_acmeini_free(&ini);

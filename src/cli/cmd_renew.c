@@ -18,7 +18,7 @@
 
 static const char renew_usage[] =
     "usage: certpilot renew [--cert-name NAME]... [--force] [--reuse-key] [--jobs N] [--interval S]\n"
-    "                       [--orders-limit N]\n"
+    "                       [--orders-limit N] [--pre-hook CMD] [--post-hook CMD]\n"
     "\n"
     "Renews every stored certificate that is due, with the settings it was issued with:\n"
     "inside the CA's ARI window (RFC 9773) when the CA offers one, else when a third of\n"
@@ -32,6 +32,10 @@ static const char renew_usage[] =
     "                     is taken now (the systemd timer passes 43200)\n"
     "  --orders-limit N   new orders the CA allows an account per 3 hours (default 300 for\n"
     "                     Let's Encrypt, none otherwise); renewals through ARI are exempt\n"
+    "  --pre-hook CMD     run CMD once before the first renewal that orders (not when nothing\n"
+    "                     is due); if it fails, nothing is ordered (config: pre_hook)\n"
+    "  --post-hook CMD    run CMD once after the run when the pre-hook's point was reached,\n"
+    "                     also when a renewal failed (config: post_hook)\n"
     "\n"
     "Issues the config's certificates that are not stored yet (creating the account\n"
     "first when the config says agree_tos = yes).\n"
@@ -39,7 +43,8 @@ static const char renew_usage[] =
     "Prints one line per certificate (renewed, issued, not due until TIME, already renewed by\n"
     "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
 
-enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT };
+enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT,
+       OPT_PRE_HOOK, OPT_POST_HOOK };
 
 struct renew_run {
     struct cli *cli;
@@ -56,6 +61,7 @@ struct renew_run {
     long orders_limit;            /* --orders-limit, 0: the CA's known limit */
     unsigned long orders_left;    /* new orders this run may place without ARI */
     atomic_ulong orders_placed;   /* counted from the workers' threads */
+    const char *pre_hook, *post_hook;
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -74,6 +80,8 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_REUSE: r->reuse_key = true; return CP_OK;
     case OPT_INTERVAL: return cli_number("--interval", arg, 0, 30L * 86400, &r->interval_s, err);
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &r->orders_limit, err);
+    case OPT_PRE_HOOK: r->pre_hook = arg; return CP_OK;
+    case OPT_POST_HOOK: r->post_hook = arg; return CP_OK;
     case OPT_JOBS:
         rc = cli_number("--jobs", arg, 1, MANAGE_BATCH_MAX_JOBS, &v, err);
         r->jobs = (unsigned)v;
@@ -244,6 +252,8 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
         {"jobs", required_argument, NULL, OPT_JOBS},
         {"interval", required_argument, NULL, OPT_INTERVAL},
         {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
+        {"pre-hook", required_argument, NULL, OPT_PRE_HOOK},
+        {"post-hook", required_argument, NULL, OPT_POST_HOOK},
         {NULL, 0, NULL, 0},
     };
     struct renew_run r = {.cli = cli};
@@ -253,7 +263,7 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
 
     if (rc == 1)
         return 0;
-    if (rc == CP_OK)
-        rc = renew_all(cli, &r, &err);
+    if (rc == CP_OK && (rc = cli_prepost_open(cli, r.pre_hook, r.post_hook, &err)) == CP_OK)
+        rc = cli_prepost_close(cli, renew_all(cli, &r, &err), &err);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

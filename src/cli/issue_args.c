@@ -35,6 +35,9 @@ static const char issue_usage[] =
     "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n"
     "  --deploy TARGET      install the certificate there after every issue and renewal\n"
     "                       (repeatable; TARGET as for `certpilot deploy --to`)\n"
+    "  --pre-hook CMD       run CMD once before the first order (e.g. stop a web server for\n"
+    "                       --standalone); if it fails, nothing is ordered (config: pre_hook)\n"
+    "  --post-hook CMD      run CMD once after the run, also when ordering failed (post_hook)\n"
     "\n"
     "From the seed articles' acme.ini (`certpilot run` is the same command):\n"
     "  --acme-ini FILE      ACMEDirectory, AccountKeyFile (its account is found or created),\n"
@@ -54,6 +57,7 @@ enum {
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
     OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT,
+    OPT_PRE_HOOK, OPT_POST_HOOK,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -142,6 +146,8 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_ACME_INI: a->acme_ini = arg; return CP_OK;
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &a->orders_limit, err);
     case OPT_SECTION: a->section = arg; return CP_OK;
+    case OPT_PRE_HOOK: a->pre_hook = arg; return CP_OK;
+    case OPT_POST_HOOK: a->post_hook = arg; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
             return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]) - 1);
@@ -244,6 +250,8 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
         {"acme-ini", required_argument, NULL, OPT_ACME_INI},
         {"section", required_argument, NULL, OPT_SECTION},
         {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
+        {"pre-hook", required_argument, NULL, OPT_PRE_HOOK},
+        {"post-hook", required_argument, NULL, OPT_POST_HOOK},
         {NULL, 0, NULL, 0},
     };
     int rc;

@@ -33,6 +33,7 @@ struct issue_args {
     const char *batch;                    /* --batch FILE: one certificate a line */
     unsigned jobs;                        /* --jobs N: certificates at once in a batch */
     long orders_limit;                    /* --orders-limit N per 3 hours; 0: the CA's known limit */
+    const char *pre_hook, *post_hook;     /* --pre-hook CMD, --post-hook CMD */
 };
 
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */

@@ -33,6 +33,7 @@
 #define MANAGE_DEFAULT_CA "letsencrypt"           /* by name: manage_ca_url() */
 
 struct manage;
+struct manage_prepost;
 
 /* What the workers of one run share (borrowed by each manager): nonces from
  * every reply, the request-rate limits, libcurl's DNS cache and TLS
@@ -51,6 +52,8 @@ struct manage_opts {
     const char *accept_language;  /* Accept-Language for the CA's problem texts, or NULL */
     volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting; may be NULL */
     struct manage_shared *shared;   /* borrowed, may be NULL: a manager of its own limits */
+    struct manage_prepost *prepost; /* borrowed, may be NULL: the run's pre-hook before an order
+                                       (manage/prepost.h) */
 };
 
 /* Open the state root (created 0700 when missing). The CA is contacted only
