@@ -8,6 +8,7 @@
 # 2. Two SIGINTs in a row, with a hook that ignores SIGTERM: the second kills the hook's
 #    group and certpilot exits 130 at once; what stayed presented is left in the journal
 #    for the next run, which runs `failed` for it.
+# 3. A batch: the certificate after the interrupted one is not started.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -40,12 +41,15 @@ alive() {
     [ -r "/proc/$1/stat" ] && ! sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'
 }
 
-# Start the issue in the background; return once the slow begin and its child run.
+# Start the issue (of -d $1 -d $2 -d $3, or of the batch file $1) in the background;
+# return once the slow begin and its child run.
 start_issue() {
+    local what=(-d "$1" -d "${2:-}" -d "${3:-}")
+    [ $# = 3 ] || what=(--batch "$1" --jobs 1)
     : >"$calls"
     : >"$pids"
     "$CERTPILOT" --root "$CP_WORK/state" --server "$PEBBLE_URL" --ca-bundle "$PEBBLE_CA_BUNDLE" \
-        issue -d "$1" -d "$2" -d "$3" --hook "$hook" >"$CP_WORK/run.out" 2>"$CP_WORK/run.err" &
+        issue "${what[@]}" --hook "$hook" >"$CP_WORK/run.out" 2>"$CP_WORK/run.err" &
     run_pid=$!
     for _ in $(seq 1 300); do
         [ "$(wc -l <"$pids")" -lt 2 ] || return 0
@@ -124,4 +128,20 @@ cp_certpilot -q issue -d one.twice.test -d two.twice.test -d three.twice.test \
     --hook "$CP_SOURCE_DIR/examples/hooks/challtestsrv" >/dev/null ||
     cp_fail "the run after an interrupted one failed"
 [ ! -e "$journal" ] || cp_fail "the journal is still there after the next run"
+
+# 3. A batch of three, one at a time: the first is issued, the second interrupted, the third
+#    never started.
+printf 'b1.batch.test\nb2.batch.test\nb3.batch.test\n' >"$CP_WORK/batch.txt"
+start_issue "$CP_WORK/batch.txt"
+kill -INT "$run_pid"
+finish_within 5000
+err=$(cat "$CP_WORK/run.err")
+[ "$run_rc" = 130 ] || cp_fail "batch: exit status $run_rc after SIGINT, expected 130: $err"
+[ "$(begun | paste -sd' ')" = "b1.batch.test b2.batch.test" ] || cp_fail "batch began: $(cat "$calls")"
+grep -q "interrupted while hook $hook begin dns-01 b2.batch.test was running" "$CP_WORK/run.out" ||
+    cp_fail "batch: no line for the interrupted certificate: $(cat "$CP_WORK/run.out")"
+cp_assert_contains "$err" "interrupted: no further certificate was started"
+[ -e "$CP_WORK/state/certs/b1.batch.test/cert.pem" ] || cp_fail "batch: b1 not stored"
+[ ! -e "$CP_WORK/state/certs/b3.batch.test" ] || cp_fail "batch: b3 was issued after the interruption"
+no_hook_left
 echo "ok"
