@@ -58,12 +58,14 @@ enum cp_status {
     CP_EEXIST = -10,    /* refused to overwrite something that exists */
     CP_ENOTFOUND = -11, /* a named thing (account, certificate) is missing */
     CP_EINVALID = -12,  /* input data (key, certificate, PEM) is malformed */
+    CP_EINTR = -13,     /* the run was interrupted (SIGINT/SIGTERM) */
 };
 
 /* A static, human-readable name for a status code. Never NULL. */
 const char *cp_strerror(int status);
 
-/* The CLI exit code for a status: 0 success, 2 usage or config error, 1 otherwise. */
+/* The CLI exit code for a status: 0 success, 2 usage or config error, 130 interrupted
+ * (128 + SIGINT, as a shell reports it), 1 otherwise. */
 int cp_exit_code(int status);
 
 /* The library version, "MAJOR.MINOR.PATCH". */

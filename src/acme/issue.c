@@ -70,7 +70,7 @@ static int poll_wait(struct run *r, long retry_after_s, const char *what, struct
     long long ms = r->delay_ms;
 
     if (acme_client_cancelled(r->c))
-        return err_set(err, CP_ETIMEOUT, "interrupted while waiting for %s", what);
+        return err_set(err, CP_EINTR, "interrupted while waiting for %s", what);
     if (left <= 0)
         return past_deadline(r, what, err);
     if (retry_after_s > 0)

@@ -35,6 +35,7 @@ struct cli {
     const char *accept_language;  /* NULL: none */
     struct manage_shared *shared; /* what a batch's managers share (its directory, nonces...), or NULL */
     bool read_only;               /* a dry run: the state root is not created */
+    struct manage_prepost *prepost; /* the run's --pre-hook/--post-hook (manage/prepost.h), or NULL */
 };
 
 /* Global option ids (beyond single characters) shared by every command's table. */
@@ -117,6 +118,15 @@ struct manage_opts cli_manage_opts(const struct cli *cli);
 /* Open the library's manager for the global options (the CA is contacted
  * only when a command needs it). */
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
+
+/* The run's pre-hook and post-hook: the flags' commands, else the config's [certpilot]
+ * pre_hook and post_hook (both may be NULL). Checked now; run by the library around
+ * the run's orders (cli->prepost, given to every manager). */
+int cli_prepost_open(struct cli *cli, const char *pre, const char *post, struct err *err) CP_WUR;
+
+/* After the run (rc its outcome): the post-hook, when the run reached an order. Its
+ * failure is the run's when rc is CP_OK, else a warning. Returns the run's outcome. */
+int cli_prepost_close(struct cli *cli, int rc, struct err *err);
 
 /* The CA's limit on new orders per account and 3 hours (Let's Encrypt: 300):
  * limit is --orders-limit, 0 for the known default (300 at Let's Encrypt, none

@@ -104,7 +104,10 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
     if (rc == CP_OK && a.acme_ini != NULL)
         rc = cli_acmeini_apply(cli, &a, &ini, &err);
     if (rc == CP_OK)
-        rc = a.batch != NULL ? cli_issue_batch(cli, &a, &err) : issue_one(cli, &a, &err);
+        rc = cli_prepost_open(cli, a.pre_hook, a.post_hook, &err);
+    if (rc == CP_OK)
+        rc = cli_prepost_close(cli, a.batch != NULL ? cli_issue_batch(cli, &a, &err) : issue_one(cli, &a, &err),
+                               &err);
     cli_acmeini_free(&ini);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

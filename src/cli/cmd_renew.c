@@ -19,7 +19,7 @@
 
 static const char renew_usage[] =
     "usage: certpilot renew [--cert-name NAME]... [--force] [--reuse-key] [--jobs N] [--interval S]\n"
-    "                       [--orders-limit N] [--json]\n"
+    "                       [--orders-limit N] [--json] [--pre-hook CMD] [--post-hook CMD]\n"
     "\n"
     "Renews every stored certificate that is due, with the settings it was issued with:\n"
     "inside the CA's ARI window (RFC 9773) when the CA offers one, else when a third of\n"
@@ -36,6 +36,10 @@ static const char renew_usage[] =
     "  --dry-run          order every certificate, due or not, from its CA's staging twin\n"
     "                     (Let's Encrypt's staging; another CA as it is) and store nothing\n"
     "  --json             one JSON object a certificate instead of the lines (certpilot(1))\n"
+    "  --pre-hook CMD     run CMD once before the first renewal that orders (not when nothing\n"
+    "                     is due); if it fails, nothing is ordered (config: pre_hook)\n"
+    "  --post-hook CMD    run CMD once after the run when the pre-hook's point was reached,\n"
+    "                     also when a renewal failed (config: post_hook)\n"
     "\n"
     "Issues the config's certificates that are not stored yet (creating the account\n"
     "first when the config says agree_tos = yes).\n"
@@ -44,7 +48,7 @@ static const char renew_usage[] =
     "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT,
-       OPT_DRY_RUN, OPT_JSON };
+       OPT_DRY_RUN, OPT_JSON, OPT_PRE_HOOK, OPT_POST_HOOK };
 
 struct renew_run {
     struct cli *cli;
@@ -61,6 +65,7 @@ struct renew_run {
     long orders_limit;            /* --orders-limit, 0: the CA's known limit */
     unsigned long orders_left;    /* new orders this run may place without ARI */
     atomic_ulong orders_placed;   /* counted from the workers' threads */
+    const char *pre_hook, *post_hook;
 };
 
 static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct err *err)
@@ -81,6 +86,8 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_JSON: r->json = true; return CP_OK;
     case OPT_INTERVAL: return cli_number("--interval", arg, 0, 30L * 86400, &r->interval_s, err);
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &r->orders_limit, err);
+    case OPT_PRE_HOOK: r->pre_hook = arg; return CP_OK;
+    case OPT_POST_HOOK: r->post_hook = arg; return CP_OK;
     case OPT_JOBS:
         rc = cli_number("--jobs", arg, 1, MANAGE_BATCH_MAX_JOBS, &v, err);
         r->jobs = (unsigned)v;
@@ -312,6 +319,8 @@ const struct option cli_renew_opts[] = {
     {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
     {"json", no_argument, NULL, OPT_JSON},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"pre-hook", required_argument, NULL, OPT_PRE_HOOK},
+    {"post-hook", required_argument, NULL, OPT_POST_HOOK},
     {NULL, 0, NULL, 0},
 };
 
@@ -330,7 +339,7 @@ int cmd_renew(struct cli *cli, int argc, char **argv)
         cli->read_only = true;
         printf("dry run: ordering from %s (%s)\n", cli->server, why);
     }
-    if (rc == CP_OK)
-        rc = renew_all(cli, &r, &err);
+    if (rc == CP_OK && (rc = cli_prepost_open(cli, r.pre_hook, r.post_hook, &err)) == CP_OK)
+        rc = cli_prepost_close(cli, renew_all(cli, &r, &err), &err);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

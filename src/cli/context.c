@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
+#include "manage/prepost.h"
 
 void cli_apply_verbosity(struct cli *cli)
 {
@@ -19,7 +20,8 @@ struct manage_opts cli_manage_opts(const struct cli *cli)
     return (struct manage_opts){.root = cli->root, .server = cli->server, .ca_bundle = cli->ca_bundle,
                                 .user_agent = cli->user_agent, .accept_language = cli->accept_language,
                                 .log = &cli->log, .cancel = cli->interrupted, .shared = cli->shared,
-                                .read_only = cli->read_only};
+                                .read_only = cli->read_only,
+                                .prepost = cli->prepost};
 }
 
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
@@ -48,6 +50,43 @@ int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struc
     manage_free(m);
     if (rc == CP_OK)
         out->left = out->recent >= (unsigned long)out->limit ? 0 : (unsigned long)out->limit - out->recent;
+    return rc;
+}
+
+int cli_prepost_open(struct cli *cli, const char *pre, const char *post, struct err *err)
+{
+    const struct config_settings *g = cli->config ? &cli->config->global : NULL;
+    struct manage_prepost_opts o = {pre, post, 0, cli->interrupted, &cli->log};
+
+    if (o.pre == NULL && g != NULL)
+        o.pre = g->pre_hook.value;
+    if (o.post == NULL && g != NULL)
+        o.post = g->post_hook.value;
+    if (o.pre == NULL && o.post == NULL)
+        return CP_OK;
+    return manage_prepost_new(&o, &cli->prepost, err);
+}
+
+int cli_prepost_close(struct cli *cli, int rc, struct err *err)
+{
+    struct err post = {0};
+
+    /* the pre-hook's failure is why nothing was ordered: the run's one line says so */
+    if (rc != CP_OK && manage_prepost_pre_result(cli->prepost, &post) != CP_OK) {
+        *err = post;
+        rc = post.code;
+        err_clear(&post);
+    }
+    if (manage_prepost_after(cli->prepost, &post) != CP_OK) {
+        if (rc == CP_OK) {
+            *err = post;
+            rc = post.code;
+        } else {
+            log_warn(&cli->log, "%s", post.msg);
+        }
+    }
+    manage_prepost_free(cli->prepost);
+    cli->prepost = NULL;
     return rc;
 }
 

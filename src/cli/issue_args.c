@@ -37,6 +37,9 @@ static const char issue_usage[] =
     "  --deploy TARGET      install the certificate there after every issue and renewal\n"
     "                       (repeatable; TARGET as for `certpilot deploy --to`)\n"
     "  --json               print the result as JSON, one object a certificate (certpilot(1))\n"
+    "  --pre-hook CMD       run CMD once before the first order (e.g. stop a web server for\n"
+    "                       --standalone); if it fails, nothing is ordered (config: pre_hook)\n"
+    "  --post-hook CMD      run CMD once after the run, also when ordering failed (post_hook)\n"
     "\n"
     "From the seed articles' acme.ini (`certpilot run` is the same command):\n"
     "  --acme-ini FILE      ACMEDirectory, AccountKeyFile (its account is found or created),\n"
@@ -59,7 +62,7 @@ enum {
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
     OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT, OPT_JSON,
-    OPT_DRY_RUN,
+    OPT_DRY_RUN, OPT_PRE_HOOK, OPT_POST_HOOK,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -149,6 +152,8 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_ORDERS_LIMIT: return cli_number("--orders-limit", arg, 1, 1000000, &a->orders_limit, err);
     case OPT_SECTION: a->section = arg; return CP_OK;
     case OPT_DRY_RUN: a->req.dry_run = true; return CP_OK;
+    case OPT_PRE_HOOK: a->pre_hook = arg; return CP_OK;
+    case OPT_POST_HOOK: a->post_hook = arg; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
             return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]) - 1);
@@ -255,6 +260,8 @@ const struct option cli_issue_opts[] = {
     {"orders-limit", required_argument, NULL, OPT_ORDERS_LIMIT},
     {"json", no_argument, NULL, OPT_JSON},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"pre-hook", required_argument, NULL, OPT_PRE_HOOK},
+    {"post-hook", required_argument, NULL, OPT_POST_HOOK},
     {NULL, 0, NULL, 0},
 };
 

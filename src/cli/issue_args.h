@@ -34,6 +34,7 @@ struct issue_args {
     unsigned jobs;                        /* --jobs N: certificates at once in a batch */
     long orders_limit;                    /* --orders-limit N per 3 hours; 0: the CA's known limit */
     bool json;                            /* --json: one object a certificate (cli/jsonout.h) */
+    const char *pre_hook, *post_hook;     /* --pre-hook CMD, --post-hook CMD */
 };
 
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */

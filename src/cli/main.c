@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "util/str.h"
@@ -44,7 +45,8 @@ static const char usage_text[] =
     "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"
     "  --version         print the version\n"
     "\n"
-    "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
+    "Exit status: 0 success, 1 failure, 2 usage or configuration error, 130 interrupted\n"
+    "(SIGINT/SIGTERM: a second one stops at once).\n";
 
 const char *cli_usage(void)
 {
@@ -169,19 +171,27 @@ int cli_parse_options(struct cli *cli, const char *cmd, int argc, char **argv, c
 }
 
 /* The one piece of global state in the program: a signal handler can reach
- * nothing else. The first SIGINT/SIGTERM asks every wait that can stop early
- * (the DNS propagation wait) to stop, so the normal path removes what was
- * presented; a second one ends the process at once. */
+ * nothing else. It counts SIGINT/SIGTERM (util/exec.h says what each count stops).
+ * The first stops starting anything new (no hook `begin`, no order, no next
+ * certificate), stops the running hooks' process groups (SIGTERM) and lets the
+ * normal path take away what was presented. The second has the runners kill their
+ * hooks' groups (SIGKILL, within 20 ms) and start nothing; the alarm ends the
+ * process with 130 should anything still be under way a second later. */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
 {
-    if (interrupted) {
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    interrupted = 1;
+    (void)sig;
+    if (interrupted < 2)
+        interrupted++;
+    if (interrupted == 2)
+        alarm(1);
+}
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    _exit(130);
 }
 
 static void catch_signals(void)
@@ -193,6 +203,8 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, NULL);
 }
 
 /* Keys (account, certificate, EAB and cloud secrets) are in memory while this runs: a
@@ -298,7 +310,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], cmds[k].name) == 0) {
             exit_code = cmds[k].run(&cli, argc - i, argv + i);
             cli_free_config(&cli);
-            return exit_code;
+            return interrupted && exit_code != 0 ? 130 : exit_code;  /* 128 + SIGINT, as a shell says */
         }
     err_set(&err, CP_EUSAGE, "unknown command \"%s\" (see certpilot --help)", argv[i]);
     return cli_fail(&err);

@@ -74,6 +74,8 @@ struct config_settings {
     struct cfg_str user_agent;       /* prefix of the User-Agent header */
     struct cfg_str profile;          /* ACME profile name */
     struct cfg_str preferred_chain;  /* issuer common name of the preferred chain */
+    struct cfg_str pre_hook;         /* command run once before a run's first order (global only) */
+    struct cfg_str post_hook;        /* command run once after a run that ordered (global only) */
 };
 
 struct config_cert {

@@ -141,6 +141,8 @@ static const struct keydef keys[] = {
     {"user_agent", KEY_STR, IN_BOTH, S(user_agent), NULL, 0, 0, NULL},
     {"profile", KEY_STR, IN_BOTH, S(profile), check_token, 0, 0, NULL},
     {"preferred_chain", KEY_STR, IN_BOTH, S(preferred_chain), NULL, 0, 0, NULL},
+    {"pre_hook", KEY_STR, IN_GLOBAL, S(pre_hook), NULL, 0, 0, NULL},
+    {"post_hook", KEY_STR, IN_GLOBAL, S(post_hook), NULL, 0, 0, NULL},
     {"names", KEY_LIST, IN_CERT, C(names), check_dns_name, 0, 0, NULL},
     {"domains", KEY_LIST, IN_CERT, C(names), check_dns_name, 0, 0, NULL},
     {"csr", KEY_STR, IN_CERT, C(csr), NULL, 0, 0, NULL},

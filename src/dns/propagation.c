@@ -219,7 +219,7 @@ static int poll_loop(struct wait *w, const struct dns_propagation_opts *o, struc
         }
         /* the last pass starts LAST_PASS_MS before the deadline, its queries end at it */
         if (!nap(interval < last_pass - now_ms() ? interval : last_pass - now_ms(), o->cancel))
-            return err_set(err, CP_ETIMEOUT, "propagation: interrupted");
+            return err_set(err, CP_EINTR, "propagation: interrupted");
         interval = interval * 2 > POLL_MAX_MS ? POLL_MAX_MS : interval * 2;
     }
 }

@@ -32,7 +32,7 @@ struct dns_propagation_opts {
  * value expected at each name; at most DNS_ZONE_MAX_NS name servers of a zone
  * and DNS_NS_MAX_ADDRS addresses each (a warning says what was left out).
  * No query waits past the timeout (each waits min(1 s, the time left)). CP_ETIMEOUT names a server and a record still
- * lacking its value; CP_ETIMEOUT "propagation: interrupted" when *cancel was set.
+ * lacking its value; CP_EINTR "propagation: interrupted" when *cancel was set.
  */
 int dns_propagation_wait(struct dns_resolver *r, const struct dns_txt *recs, size_t n,
                          const struct dns_propagation_opts *o, struct err *err) CP_WUR;

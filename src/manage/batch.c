@@ -18,13 +18,26 @@ struct pool {
     struct manage_batch_stats stats;
 };
 
+/* After SIGINT/SIGTERM no further certificate starts; those under way end as the interruption says. */
+static bool interrupted(struct pool *p)
+{
+    volatile sig_atomic_t *cancel = p->o->manage.cancel;
+
+    if (p->stop || cancel == NULL || *cancel == 0)
+        return false;
+    p->stop = true;
+    p->first_rc = CP_EINTR;
+    err_set(&p->stop_err, CP_EINTR, "interrupted: no further certificate was started");
+    return true;
+}
+
 /* 1: a job to run; 0: none left. */
 static int take(struct pool *p, struct manage_batch_job *job)
 {
     int r = 0;
 
     pthread_mutex_lock(&p->lock);
-    if (!p->stop) {
+    if (!p->stop && !interrupted(p)) {
         memset(job, 0, sizeof(*job));
         r = p->o->next(p->o->user, job, &p->stop_err);
         if (r < 0 && p->first_rc == CP_OK)

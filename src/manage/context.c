@@ -89,6 +89,7 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
     if (rc == CP_OK) {
         m->log = opts->log;
         m->cancel = opts->cancel;
+        m->prepost = opts->prepost;
         m->server = strdup(opts->server);
         m->ca_bundle = str_dup(opts->ca_bundle);
         m->user_agent = str_dup(opts->user_agent);

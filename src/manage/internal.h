@@ -38,6 +38,7 @@ struct manage {
     const struct logger *log;     /* borrowed */
     volatile sig_atomic_t *cancel; /* borrowed, may be NULL */
     struct manage_shared *shared;  /* borrowed, or own_shared */
+    struct manage_prepost *prepost; /* borrowed, may be NULL */
     struct manage_shared *own_shared;
     struct store *store;
     struct http_transport *http;  /* NULL until the CA is needed */

@@ -14,6 +14,7 @@
 #include "crypto/csrread.h"
 #include "crypto/verify.h"
 #include "manage/internal.h"
+#include "manage/prepost.h"
 #include "solve/solve.h"
 #include "util/fsio.h"
 #include "util/str.h"
@@ -362,8 +363,12 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     check_still_due(m, req, j);
     if (j->already_renewed)
         return CP_OK;
-    /* the solver first: a bad setting or a busy port fails before the CA is asked */
-    if ((rc = make_solver(m, req, j, err)) != CP_OK)
+    if (m->cancel != NULL && *m->cancel)
+        return err_set(err, CP_EINTR, "interrupted before ordering certificate %s", j->cert_name);
+    /* the pre-hook may free the port a standalone solver binds; then the solver, so a bad
+     * setting or a busy port fails before the CA is asked */
+    if ((rc = manage_prepost_before_order(m->prepost, err)) != CP_OK ||
+        (rc = make_solver(m, req, j, err)) != CP_OK)
         return rc;
     if ((rc = recover(m, j, err)) != CP_OK || (rc = manage_account_ensure(m, req->account, req->create, err)) != CP_OK ||
         (rc = certificate_key(m, req, j, err)) != CP_OK || (rc = order(m, req, j, err)) != CP_OK)

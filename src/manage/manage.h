@@ -34,6 +34,7 @@
 
 struct manage;
 struct config;
+struct manage_prepost;
 
 /* What the workers of one run share (borrowed by each manager): nonces from
  * every reply, the request-rate limits, libcurl's DNS cache and TLS
@@ -53,6 +54,8 @@ struct manage_opts {
     volatile sig_atomic_t *cancel;  /* set (from SIGINT/SIGTERM) to stop waiting; may be NULL */
     struct manage_shared *shared;   /* borrowed, may be NULL: a manager of its own limits */
     bool read_only;            /* create nothing (show, check): a missing root is an empty one */
+    struct manage_prepost *prepost; /* borrowed, may be NULL: the run's pre-hook before an order
+                                       (manage/prepost.h) */
 };
 
 /* Open the state root (created 0700 when missing). The CA is contacted only

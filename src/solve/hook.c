@@ -29,6 +29,7 @@ struct hook_solver {
     json_t *presented;                      /* array of {type, ident, token, auth} */
     const struct solver_journal *journal;   /* borrowed; NULL: none */
     const char *const *strip_env;           /* borrowed; NULL: none */
+    volatile sig_atomic_t *cancel;          /* borrowed; NULL: never interrupted */
 };
 
 /* Values reach a process: only the characters their formats allow. */
@@ -68,9 +69,12 @@ static int check_chal(const struct chal *c, struct err *err)
     return CP_OK;
 }
 
+/* begin stops at the first SIGINT/SIGTERM; done and failed still run then (util/exec.h). */
 static int run(struct hook_solver *h, const char *method, const struct chal *c, int *status,
                struct err *err)
 {
+    struct exec_opts o = {.strip_env = h->strip_env, .timeout_s = h->timeout_s, .cancel = h->cancel,
+                          .stop = strcmp(method, "begin") == 0 ? EXEC_STOP_FIRST : EXEC_STOP_SECOND};
     const char *argv[] = {h->prog, method, c->type, c->ident, c->token, c->auth, NULL};
     char *env[7] = {NULL};
     int rc;
@@ -82,10 +86,11 @@ static int run(struct hook_solver *h, const char *method, const struct chal *c, 
     env[4] = str_printf("CERTPILOT_AUTH=%s", c->auth);
     /* argv stays uacme's; the identifier's type (RFC 8738 "ip" or "dns") is extra */
     env[5] = str_printf("CERTPILOT_IDENT_TYPE=%s", ident_type(c->ident));
+    o.extra_env = (const char *const *)env;
     if (!env[0] || !env[1] || !env[2] || !env[3] || !env[4] || !env[5])
         rc = err_nomem(err);
     else
-        rc = exec_run_strip(argv, (const char *const *)env, h->strip_env, h->timeout_s, status, err);
+        rc = exec_run_opts(argv, &o, status, err);
     for (size_t i = 0; i < 6; i++)
         free(env[i]);
     return rc;
@@ -143,15 +148,31 @@ static int journal_add(struct hook_solver *h, const struct chal *c, struct err *
     return rc;
 }
 
+static bool run_end(struct hook_solver *h, const char *method, const struct chal *c);
+
+/* begin was stopped halfway by an interruption: it may have presented part of c, so
+ * `failed` takes it away (bounded, util/exec.h) before the run ends. */
+static int interrupted_begin(struct hook_solver *h, const struct chal *c, struct err *err)
+{
+    if (run_end(h, "failed", c))
+        journal_forget(h, c);
+    return err_set(err, CP_EINTR, "interrupted while hook %s begin %s %s was running", h->prog, c->type,
+                   c->ident);
+}
+
 static int hook_present(struct solver *s, const struct chal *c, struct err *err)
 {
     struct hook_solver *h = (struct hook_solver *)s;
     int status = 0, rc = check_chal(c, err);
 
+    if (rc == CP_OK && h->cancel != NULL && *h->cancel)
+        return err_set(err, CP_EINTR, "interrupted before hook %s begin %s %s", h->prog, c->type, c->ident);
     if (rc != CP_OK || (rc = journal_add(h, c, err)) != CP_OK)
         return rc;
     log_info(h->log, "hook begin %s %s", c->type, c->ident);
-    if ((rc = run(h, "begin", c, &status, err)) != CP_OK) {
+    if ((rc = run(h, "begin", c, &status, err)) == CP_EINTR)
+        return interrupted_begin(h, c, err);
+    if (rc != CP_OK) {
         err_prefix(err, "hook begin %s %s: ", c->type, c->ident);  /* returns 0 for a NULL err */
         journal_forget(h, c);
         return rc;
@@ -164,29 +185,31 @@ static int hook_present(struct solver *s, const struct chal *c, struct err *err)
     return CP_OK;
 }
 
-/* Run done/failed for c; failures are logged. */
-static void run_end(struct hook_solver *h, const char *method, const struct chal *c)
+/* Run done/failed for c; failures are logged. false when a second interruption kept it
+ * from running: c then stays in the journal, for the next run to take away. */
+static bool run_end(struct hook_solver *h, const char *method, const struct chal *c)
 {
     struct err err = {0};
-    int status = 0;
+    int status = 0, rc;
 
     if (check_chal(c, &err) != CP_OK) {
         log_warn(h->log, "hook %s: %s", method, err.msg);
-        return;
+        return true;
     }
     log_info(h->log, "hook %s %s %s", method, c->type, c->ident);
-    if (run(h, method, c, &status, &err) != CP_OK)
+    if ((rc = run(h, method, c, &status, &err)) != CP_OK)
         log_warn(h->log, "hook %s: %s", method, err.msg);
     else if (status != 0)
         log_warn(h->log, "hook %s %s %s exited with status %d", h->prog, method, c->ident, status);
+    return rc != CP_EINTR;
 }
 
 static void hook_cleanup(struct solver *s, const struct chal *c, bool validated)
 {
     struct hook_solver *h = (struct hook_solver *)s;
 
-    run_end(h, validated ? "done" : "failed", c);
-    journal_forget(h, c);
+    if (run_end(h, validated ? "done" : "failed", c))
+        journal_forget(h, c);
 }
 
 static void hook_set_journal(struct solver *s, const struct solver_journal *j)
@@ -208,7 +231,9 @@ static int hook_recover(struct solver *s, const json_t *presented, struct err *e
             continue;
         }
         log_info(h->log, "a previous run left %s %s presented", c.type, c.ident);
-        run_end(h, "failed", &c);
+        if (!run_end(h, "failed", &c))  /* the journal stays for the next run */
+            return err_set(err, CP_EINTR, "interrupted while hook %s failed %s %s was running", h->prog,
+                           c.type, c.ident);
     }
     return CP_OK;
 }
@@ -226,6 +251,11 @@ static void hook_free(struct solver *s)
 void solver_hook_strip_env(struct solver *s, const char *const *names)
 {
     ((struct hook_solver *)s)->strip_env = names;
+}
+
+void solver_hook_cancel(struct solver *s, volatile sig_atomic_t *cancel)
+{
+    ((struct hook_solver *)s)->cancel = cancel;
 }
 
 struct solver *solver_hook_new(const char *prog, const char *type, long timeout_s,

@@ -36,8 +36,10 @@ static struct solver *make_hook(const struct kvlist *s, const struct solver_env 
         return NULL;
     }
     h = solver_hook_new(kv_get(s, "program"), type, timeout, env->log, err);
-    if (h != NULL)
+    if (h != NULL) {
         solver_hook_strip_env(h, env->strip_env);
+        solver_hook_cancel(h, env->cancel);
+    }
     return h;
 }
 

@@ -98,6 +98,12 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
  * they must outlive the solver; NULL for none), such as a deploy target's password_env. */
 void solver_hook_strip_env(struct solver *s, const char *const *names);
 
+/* The run's interruption (borrowed, may be NULL; util/exec.h): from its first step no
+ * `begin` starts and a running one is stopped (its process group: SIGTERM), then `failed`
+ * runs for that challenge and present() is CP_EINTR "interrupted while hook PROG begin
+ * TYPE IDENT was running"; `done`/`failed` still run, bounded, until a second one. */
+void solver_hook_cancel(struct solver *s, volatile sig_atomic_t *cancel);
+
 /*
  * http-01 into a web server's document root: writes
  * DIR/.well-known/acme-challenge/TOKEN (0644, atomically) holding the key
@@ -115,8 +121,8 @@ struct solver *solver_webroot_new(const char *dir, const struct logger *log, str
  * http-01 standalone responder (libmicrohttpd). listen is a list of
  * "ADDR:PORT" strings ("127.0.0.1:80", "[::1]:5002", "[::]:80", "0.0.0.0:80");
  * n == 0 means both families on port 80 ("[::]:80" and "0.0.0.0:80", with
- * IPV6_V6ONLY). Binds at creation, so a busy port fails here
- * (CP_EIO "cannot listen on 127.0.0.1:80: Address already in use").
+ * IPV6_V6ONLY). Binds at creation, so a busy port fails here, with what to do
+ * (solver_standalone_bind_error).
  * Serves GET /.well-known/acme-challenge/TOKEN with the key authorization
  * (text/plain) for presented tokens, 404 for everything else.
  */
@@ -162,6 +168,12 @@ int solver_standalone_check(const char *const *listen, size_t n, struct err *err
 /* The challenge type the named solver will answer with these settings
  * ("dns-01", "http-01"), or NULL for an unknown name or type. */
 const char *solver_challenge_type(const char *name, const struct kvlist *settings);
+
+/* A bind of spec (port) failing with errno e, as CP_EIO "cannot listen on SPEC: ...":
+ * EADDRINUSE "port 80 is in use (a web server? stop it with --pre-hook, or use --webroot)",
+ * EACCES below 1024 "port 80 is below 1024 and needs root (or CAP_NET_BIND_SERVICE), or use
+ * --webroot", anything else strerror(e). */
+int solver_standalone_bind_error(const char *spec, int port, int e, struct err *err);
 
 /* The port listener i of a standalone solver is bound to (useful after "ADDR:0"); -1 if none. */
 int solver_standalone_port(const struct solver *s, size_t i);

@@ -155,6 +155,24 @@ static int parse_listen(const char *spec, struct addrinfo **ai, struct err *err)
     return CP_OK;
 }
 
+int solver_standalone_bind_error(const char *spec, int port, int e, struct err *err)
+{
+    if (e == EADDRINUSE)
+        return err_set(err, CP_EIO, "cannot listen on %s: port %d is in use (a web server? stop it with "
+                       "--pre-hook, or use --webroot)", spec, port);
+    if (e == EACCES && port > 0 && port < 1024)
+        return err_set(err, CP_EIO, "cannot listen on %s: port %d is below 1024 and needs root (or "
+                       "CAP_NET_BIND_SERVICE), or use --webroot", spec, port);
+    return err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(e));
+}
+
+static int addr_port(const struct addrinfo *ai)
+{
+    if (ai->ai_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)ai->ai_addr)->sin6_port);
+    return ntohs(((const struct sockaddr_in *)ai->ai_addr)->sin_port);
+}
+
 static int bind_socket(const char *spec, int *fd_out, struct err *err)
 {
     struct addrinfo *ai = NULL;
@@ -167,9 +185,10 @@ static int bind_socket(const char *spec, int *fd_out, struct err *err)
     if (fd < 0)
         rc = err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(errno));
     else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-             (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-             bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, MAX_CONNECTIONS) != 0)
+             (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0))
         rc = err_set(err, CP_EIO, "cannot listen on %s: %s", spec, strerror(errno));
+    else if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, MAX_CONNECTIONS) != 0)
+        rc = solver_standalone_bind_error(spec, addr_port(ai), errno, err);
     freeaddrinfo(ai);
     if (rc != CP_OK && fd >= 0)
         close(fd);

@@ -25,6 +25,7 @@ static const struct {
     {CP_EEXIST, "already exists"},
     {CP_ENOTFOUND, "not found"},
     {CP_EINVALID, "malformed input"},
+    {CP_EINTR, "interrupted"},
 };
 
 const char *cp_strerror(int status)
@@ -41,6 +42,8 @@ int cp_exit_code(int status)
         return 0;
     if (status == CP_EUSAGE)
         return 2;
+    if (status == CP_EINTR)
+        return 130;
     return 1;
 }
 

@@ -139,8 +139,15 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Poll for pid for up to limit_ms: 1 when it was reaped, 0 when still running, -1 on error. */
-static int reap_within(pid_t pid, long limit_ms, int *status)
+/* Has the run's interruption reached level (EXEC_STOP_FIRST or _SECOND)? */
+static bool cancelled(const struct exec_opts *o, int level)
+{
+    return o->cancel != NULL && *o->cancel >= level;
+}
+
+/* Poll for pid for up to limit_ms: 1 when it was reaped, 0 when still running, 2 when the
+ * interruption reached stop_at first, -1 on error. */
+static int reap_within(pid_t pid, long limit_ms, const struct exec_opts *o, int stop_at, int *status)
 {
     for (long waited = 0;; waited += POLL_MS) {
         pid_t r = waitpid(pid, status, WNOHANG);
@@ -148,6 +155,8 @@ static int reap_within(pid_t pid, long limit_ms, int *status)
             return 1;
         if (r < 0 && errno != EINTR)
             return -1;
+        if (cancelled(o, stop_at))
+            return 2;
         if (waited >= limit_ms)
             return 0;
         sleep_ms(POLL_MS);
@@ -161,20 +170,30 @@ static void signal_group(pid_t pid, int sig)
         kill(pid, sig);
 }
 
-/* Wait for pid, at most timeout_s; stop its whole group when it overstays. */
-static int wait_bounded(pid_t pid, long timeout_s, int *status)
+/* Stop pid's whole group: SIGTERM, and SIGKILL after the grace (at once on a second
+ * interruption); then whatever the hook left behind in its group. */
+static void stop_group(pid_t pid, const struct exec_opts *o, int *status)
 {
-    int r = reap_within(pid, timeout_s * 1000, status);
+    bool now = cancelled(o, EXEC_STOP_SECOND);
 
-    if (r != 0)
-        return r > 0 ? CP_OK : CP_EIO;
-    signal_group(pid, SIGTERM);
-    if (reap_within(pid, KILL_GRACE_MS, status) == 0) {
+    signal_group(pid, now ? SIGKILL : SIGTERM);
+    if (now || reap_within(pid, KILL_GRACE_MS, o, EXEC_STOP_SECOND, status) != 1) {
         signal_group(pid, SIGKILL);
         waitpid(pid, status, 0);  /* cannot block long after SIGKILL */
     }
-    kill(-pid, SIGKILL);  /* whatever the hook left behind in its group */
-    return CP_ETIMEOUT;
+    kill(-pid, SIGKILL);
+}
+
+/* Wait for pid, at most timeout_s, and until the interruption reaches o->stop; stop its
+ * whole group when it overstays or is interrupted. */
+static int wait_bounded(pid_t pid, long timeout_s, const struct exec_opts *o, int *status)
+{
+    int r = reap_within(pid, timeout_s * 1000, o, o->stop, status);
+
+    if (r == 1 || r < 0)
+        return r > 0 ? CP_OK : CP_EIO;
+    stop_group(pid, o, status);
+    return r == 2 ? CP_EINTR : CP_ETIMEOUT;
 }
 
 /* The child's execve errno through a close-on-exec pipe: 0 when execve worked. */
@@ -210,6 +229,8 @@ static int report(const char *prog, int rc, int exec_err, long timeout_s, struct
         return err_set(err, CP_EIO, "cannot run %s: %s", prog, strerror(exec_err));
     if (rc == CP_ETIMEOUT)
         return err_set(err, rc, "%s did not finish within %ld s and was stopped", prog, timeout_s);
+    if (rc == CP_EINTR)
+        return err_set(err, rc, "%s was interrupted", prog);
     if (rc != CP_OK)
         return err_set(err, rc, "cannot wait for %s: %s", prog, strerror(errno));
     return CP_OK;
@@ -218,20 +239,41 @@ static int report(const char *prog, int rc, int exec_err, long timeout_s, struct
 int exec_run(const char *const argv[], const char *const extra_env[], long timeout_s,
              int *exit_status, struct err *err)
 {
-    return exec_run_strip(argv, extra_env, NULL, timeout_s, exit_status, err);
+    const struct exec_opts o = {.extra_env = extra_env, .timeout_s = timeout_s};
+
+    return exec_run_opts(argv, &o, exit_status, err);
 }
 
 int exec_run_strip(const char *const argv[], const char *const extra_env[], const char *const strip_env[],
                    long timeout_s, int *exit_status, struct err *err)
 {
+    const struct exec_opts o = {.extra_env = extra_env, .strip_env = strip_env, .timeout_s = timeout_s};
+
+    return exec_run_opts(argv, &o, exit_status, err);
+}
+
+/* o's time limit: 300 s by default, EXEC_AFTER_CANCEL_S at most for a cleanup after an interruption. */
+static long time_limit(const struct exec_opts *o)
+{
+    long t = o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
+
+    return cancelled(o, EXEC_STOP_FIRST) && t > EXEC_AFTER_CANCEL_S ? EXEC_AFTER_CANCEL_S : t;
+}
+
+int exec_run_opts(const char *const argv[], const struct exec_opts *opts, int *exit_status, struct err *err)
+{
+    struct exec_opts o = *opts;
     const char **env = NULL;
     int pfd[2] = {-1, -1}, status = 0, rc, e;
+    long timeout_s;
     pid_t pid;
 
     *exit_status = -1;
-    if (timeout_s <= 0)
-        timeout_s = DEFAULT_TIMEOUT_S;
-    if ((env = build_env(extra_env, strip_env)) == NULL)
+    o.stop = o.stop == EXEC_STOP_SECOND ? EXEC_STOP_SECOND : EXEC_STOP_FIRST;
+    if (cancelled(&o, o.stop))
+        return err_set(err, CP_EINTR, "%s was not started: interrupted", argv[0]);
+    timeout_s = time_limit(&o);
+    if ((env = build_env(o.extra_env, o.strip_env)) == NULL)
         return err_nomem(err);
     /* O_CLOEXEC from the start: a concurrent fork elsewhere must not inherit it */
     if (pipe2(pfd, O_CLOEXEC) != 0) {
@@ -248,7 +290,7 @@ int exec_run_strip(const char *const argv[], const char *const extra_env[], cons
     }
     e = exec_errno(pfd[0]);
     close(pfd[0]);
-    rc = wait_bounded(pid, timeout_s, &status);
+    rc = wait_bounded(pid, timeout_s, &o, &status);
     if ((rc = report(argv[0], rc, e, timeout_s, err)) != CP_OK)
         return rc;
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -12,6 +12,8 @@
 #ifndef CP_UTIL_EXEC_H
 #define CP_UTIL_EXEC_H
 
+#include <signal.h>
+
 #include "util/err.h"
 
 /* Environment variables that hold certpilot's secrets, NULL-terminated:
@@ -45,5 +47,30 @@ int exec_run(const char *const argv[], const char *const extra_env[], long timeo
  * NULL): secrets whose names come from settings, not from this list. */
 int exec_run_strip(const char *const argv[], const char *const extra_env[], const char *const strip_env[],
                    long timeout_s, int *exit_status, struct err *err) CP_WUR;
+
+/*
+ * A run's interruption as the runner sees it: *cancel counts SIGINT/SIGTERM (the CLI's
+ * handler), 0 none, 1 the first (stop what may stop), 2 the second (stop everything now).
+ * A program of EXEC_STOP_FIRST (a challenge's `begin`, a pre-hook) is not started once
+ * *cancel >= 1, and a running one has its process group stopped (SIGTERM, SIGKILL after
+ * 2 s); one of EXEC_STOP_SECOND (a cleanup: `done`, `failed`, a post-hook) still runs after
+ * the first, for at most EXEC_AFTER_CANCEL_S. At *cancel >= 2 either is killed (its whole
+ * group, SIGKILL) at once, or not started.
+ */
+enum exec_stop { EXEC_STOP_FIRST = 1, EXEC_STOP_SECOND = 2 };
+#define EXEC_AFTER_CANCEL_S 30
+
+struct exec_opts {
+    const char *const *extra_env;   /* "NAME=VALUE", NULL-terminated; may be NULL */
+    const char *const *strip_env;   /* names left out besides EXEC_SECRET_ENV; may be NULL */
+    long timeout_s;                 /* <= 0: 300 s */
+    volatile sig_atomic_t *cancel;  /* may be NULL: never interrupted */
+    enum exec_stop stop;            /* 0 means EXEC_STOP_FIRST */
+};
+
+/* exec_run_strip with o's interruption: CP_EINTR "PROG was interrupted" when it was
+ * stopped (its group gone), "PROG was not started: interrupted" when cancel came first. */
+int exec_run_opts(const char *const argv[], const struct exec_opts *o, int *exit_status,
+                  struct err *err) CP_WUR;
 
 #endif

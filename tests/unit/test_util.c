@@ -12,8 +12,11 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +53,69 @@ static void test_exec_strip(void **state)
     assert_int_equal(status, 1);  /* not named: inherited as before */
     unsetenv("CP_TEST_PFX");
     unsetenv("CP_TEST_PFX2");
+}
+
+/* Once the run is interrupted a program that would stop then is not started, and one that
+ * still runs then (a cleanup) is; a second interruption starts nothing at all. */
+static void test_exec_cancel_before_start(void **state)
+{
+    const char *argv[] = {"/bin/true", NULL};
+    volatile sig_atomic_t cancel = 1;
+    struct exec_opts o = {.cancel = &cancel, .timeout_s = 5};
+    struct err err = {0};
+    int status = -1;
+
+    (void)state;
+    assert_int_equal(exec_run_opts(argv, &o, &status, &err), CP_EINTR);
+    assert_string_equal(err.msg, "/bin/true was not started: interrupted");
+    o.stop = EXEC_STOP_SECOND;
+    assert_int_equal(exec_run_opts(argv, &o, &status, &err), CP_OK);
+    assert_int_equal(status, 0);
+    cancel = 2;
+    assert_int_equal(exec_run_opts(argv, &o, &status, &err), CP_EINTR);
+}
+
+static void *interrupt_later(void *arg)
+{
+    struct timespec ts = {0, 300 * 1000000L};
+
+    nanosleep(&ts, NULL);
+    *(volatile sig_atomic_t *)arg = 1;
+    return NULL;
+}
+
+/* An interruption while a program runs stops its whole process group at once (not at
+ * the time limit), its children too. */
+static void test_exec_cancel_stops_group(void **state)
+{
+    char dir[] = "/tmp/cp-exec-XXXXXX", path[64], cmd[160];
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    volatile sig_atomic_t cancel = 0;
+    struct exec_opts o = {.cancel = &cancel, .timeout_s = 60};
+    struct err err = {0};
+    int status = -1;
+    long child = 0;
+    time_t t0 = time(NULL);
+    pthread_t th;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/pid", dir);
+    snprintf(cmd, sizeof(cmd), "sleep 60 & echo $! > %s; sleep 60", path);
+    assert_int_equal(pthread_create(&th, NULL, interrupt_later, (void *)&cancel), 0);
+    assert_int_equal(exec_run_opts(argv, &o, &status, &err), CP_EINTR);
+    pthread_join(th, NULL);
+    assert_string_equal(err.msg, "/bin/sh was interrupted");
+    assert_true(time(NULL) - t0 < 10);
+    assert_non_null(f = fopen(path, "r"));
+    assert_int_equal(fscanf(f, "%ld", &child), 1);
+    fclose(f);
+    for (int i = 0; i < 100 && kill((pid_t)child, 0) == 0; i++)  /* until init has reaped it */
+        nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
+    assert_int_not_equal(kill((pid_t)child, 0), 0);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void test_sanitize_escape(void **state)
@@ -248,6 +314,8 @@ int main(void)
         cmocka_unit_test(test_sanitize_bidi),
         cmocka_unit_test(test_sanitize_invalid_utf8),
         cmocka_unit_test(test_err_sanitized),
+        cmocka_unit_test(test_exec_cancel_before_start),
+        cmocka_unit_test(test_exec_cancel_stops_group),
         cmocka_unit_test(test_fsio_planted_link_refused),
         cmocka_unit_test(test_fsio_link_in_writable_dir_refused),
         cmocka_unit_test(test_fsio_root_links_followed),
