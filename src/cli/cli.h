@@ -28,6 +28,9 @@ struct cli {
     /* which of root, server, ca_bundle came from a flag: a config overrides the
      * environment and the built-in defaults, never a flag */
     bool root_set, server_set, ca_bundle_set;
+    /* the server came from $CERTPILOT_SERVER, the config or an acme.ini: not the built-in default,
+     * which gives way to a stored certificate's own CA */
+    bool server_chosen;
     const char *config_path;  /* --config or $CERTPILOT_CONFIG; NULL: /etc/certpilot/certpilot.ini if it exists */
     struct config *config;    /* loaded after the options, or NULL */
     long config_jobs;         /* [certpilot] jobs, 0 when unset */
@@ -104,6 +107,10 @@ struct manage_opts cli_manage_opts(const struct cli *cli);
 /* Open the library's manager for the global options (the CA is contacted
  * only when a command needs it). */
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
+
+/* The same for a command that only reads (list, account list): a missing state
+ * root is never created and holds nothing. */
+int cli_manage_open_read(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
 
 /* The CA's limit on new orders per account and 3 hours (Let's Encrypt: 300):
  * limit is --orders-limit, 0 for the known default (300 at Let's Encrypt, none

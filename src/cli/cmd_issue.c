@@ -24,6 +24,18 @@ static void print_result(struct manage *m, const struct manage_issued *r)
     printf("expires: %s\n", na);
 }
 
+/* Nothing was ordered: the stored version stays (certbot's "not yet due"). */
+static void print_unchanged(const struct cli *cli, const struct manage_issued *r)
+{
+    char na[32];
+
+    if (cli->quiet)
+        return;
+    clock_format_utc(r->info.not_after, na, sizeof(na));
+    printf("%s is valid until %s with the same names: nothing to do (use --force to issue it again)\n",
+           r->cert_name, na);
+}
+
 int cmd_issue(struct cli *cli, int argc, char **argv)
 {
     struct issue_args a;
@@ -44,7 +56,9 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
     a.req.deploy_cb = cli_print_deploy;
     if (rc == CP_OK)
         rc = manage_issue(m, &a.req, &r, &err);
-    if (rc == CP_OK)
+    if (rc == CP_OK && r.unchanged)
+        print_unchanged(cli, &r);
+    else if (rc == CP_OK)
         print_result(m, &r);
     if (rc == CP_OK && r.deploy_rc != CP_OK)
         rc = err_set(&err, r.deploy_rc, "%s", r.deploy_error);

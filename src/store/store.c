@@ -97,6 +97,11 @@ static int open_dirs(const struct store *st, const char *const comps[], bool cre
     int cur = -1, next = -1, rc = CP_OK;
     char *path = strdup(st->root), *longer = NULL;
 
+    *out = -1;
+    if (st->rootfd < 0) {  /* store_open_existing on a missing root: nothing is there */
+        free(path);
+        return err_set(err, CP_ENOTFOUND, "state directory %s does not exist", st->root);
+    }
     for (size_t i = 0; rc == CP_OK && comps[i] != NULL; i++) {
         longer = path ? str_printf("%s/%s", path, comps[i]) : NULL;
         free(path);
@@ -114,20 +119,21 @@ static int open_dirs(const struct store *st, const char *const comps[], bool cre
 
 #define DIRS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-int store_open(const char *root, struct store **out, struct err *err)
+static int open_root(const char *root, bool create, struct store **out, struct err *err)
 {
     struct store *st = NULL;
-    int rc, fd;
+    int rc, fd = -1;
 
     *out = NULL;
     if (root == NULL || *root == '\0')
         return err_set(err, CP_EUSAGE, "state directory is empty");
-    if ((rc = fs_mkdirs(root, 0700, err)) != CP_OK)
+    if (create && (rc = fs_mkdirs(root, 0700, err)) != CP_OK)
         return rc;
     /* the root itself may be reached through a symlink: the administrator chose the path */
-    if ((fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && (create || errno != ENOENT))
         return err_set(err, CP_EIO, "cannot open state directory %s: %s", root, strerror(errno));
-    if ((rc = check_dir(fd, root, err)) != CP_OK) {
+    if (fd >= 0 && (rc = check_dir(fd, root, err)) != CP_OK) {
         close(fd);
         return rc;
     }
@@ -140,6 +146,16 @@ int store_open(const char *root, struct store **out, struct err *err)
     st->rootfd = fd;
     *out = st;
     return CP_OK;
+}
+
+int store_open(const char *root, struct store **out, struct err *err)
+{
+    return open_root(root, true, out, err);
+}
+
+int store_open_existing(const char *root, struct store **out, struct err *err)
+{
+    return open_root(root, false, out, err);
 }
 
 void store_free(struct store *st)

@@ -38,6 +38,10 @@ struct store;
  * CP_EINVALID "state directory R is writable by group or others (chmod 700 R)"
  * or "... is owned by uid N, not by uid M that runs certpilot (chown M R)". */
 int store_open(const char *root, struct store **out, struct err *err) CP_WUR;
+/* The same, for a caller that only reads: a missing root is not created but
+ * opened as an empty store, where every read finds nothing (CP_ENOTFOUND, an
+ * empty list) and every write fails with CP_ENOTFOUND. */
+int store_open_existing(const char *root, struct store **out, struct err *err) CP_WUR;
 void store_free(struct store *st);
 
 /* Is name usable as an account or certificate name? */
