@@ -43,7 +43,12 @@ static const char usage_text[] =
     "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"
     "  --version         print the version\n"
     "\n"
-    "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n";
+    "Exit status: 0 success, 1 failure, 2 usage or configuration error.\n"
+    "\n"
+    "Examples:\n"
+    "  $ certpilot --ca letsencrypt-staging account new --agree-tos --email admin@example.com\n"
+    "  $ certpilot issue -d blog.example.com -d www.blog.example.com --webroot /var/www/html\n"
+    "  $ certpilot -q renew\n";
 
 static void log_to_stderr(void *ud, int level, const char *line)
 {
