@@ -61,8 +61,10 @@ int cli_acmeini_apply(struct cli *cli, struct issue_args *a, struct acmeini_run 
     for (size_t i = 0; i < ini->contacts.n && i < MANAGE_MAX_CONTACTS; i++)
         run->contacts[i] = ini->contacts.items[i].value;
     account_name(ini->section.value, run->account, sizeof(run->account));
-    if (!cli->server_set && ini->directory.value != NULL)
+    if (!cli->server_set && ini->directory.value != NULL) {
         cli->server = ini->directory.value;
+        cli->server_chosen = true;
+    }
     if (ini->user_agent.value != NULL &&
         (run->user_agent = str_printf("%s certpilot/%s", ini->user_agent.value, cp_version())) == NULL)
         return err_nomem(err);

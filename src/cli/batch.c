@@ -180,7 +180,8 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     if (rc == CP_OK) {
         clock_format_utc(issued->info.not_after, na, sizeof(na));
         if (!b->a->json)
-            printf("ok %s expires %s\n", issued->cert_name, na);
+            printf("ok %s expires %s%s\n", issued->cert_name, na,
+                   issued->unchanged ? " (valid with the same names: nothing to do; --force issues it again)" : "");
         if (issued->deploy_rc != CP_OK)
             b->deploy_failed++;
     } else {

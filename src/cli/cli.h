@@ -28,6 +28,9 @@ struct cli {
     /* which of root, server, ca_bundle came from a flag: a config overrides the
      * environment and the built-in defaults, never a flag */
     bool root_set, server_set, ca_bundle_set;
+    /* the server came from $CERTPILOT_SERVER, the config or an acme.ini: not the built-in default,
+     * which gives way to a stored certificate's own CA */
+    bool server_chosen;
     const char *config_path;  /* --config or $CERTPILOT_CONFIG; NULL: /etc/certpilot/certpilot.ini if it exists */
     struct config *config;    /* loaded after the options, or NULL */
     long config_jobs;         /* [certpilot] jobs, 0 when unset */
@@ -127,6 +130,9 @@ int cli_prepost_open(struct cli *cli, const char *pre, const char *post, struct 
 /* After the run (rc its outcome): the post-hook, when the run reached an order. Its
  * failure is the run's when rc is CP_OK, else a warning. Returns the run's outcome. */
 int cli_prepost_close(struct cli *cli, int rc, struct err *err);
+/* The same for a command that only reads (list, account list): a missing state
+ * root is never created and holds nothing. */
+int cli_manage_open_read(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
 
 /* The CA's limit on new orders per account and 3 hours (Let's Encrypt: 300):
  * limit is --orders-limit, 0 for the known default (300 at Let's Encrypt, none

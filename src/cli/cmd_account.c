@@ -310,7 +310,7 @@ static int account_list(struct cli *cli, bool json, struct err *err)
     struct manage *m = NULL;
     struct manage_account_entry *e = NULL;
     size_t n = 0;
-    int rc = cli_manage_open(cli, &m, err);
+    int rc = cli_manage_open_read(cli, &m, err);
 
     if (rc == CP_OK)
         rc = manage_account_list(m, &e, &n, err);

@@ -28,12 +28,14 @@ static const char deploy_usage[] =
     "A certificate of the config file has the targets of its deploy = lines; change\n"
     "them there.\n"
     "\n"
-    "TARGET is TYPE:ITEM,ITEM,... (an item is key=value, the type's main value, or a flag):\n"
-    "  files:/etc/nginx/tls,reload=/usr/sbin/nginx -s reload\n"
-    "  files:combined=/etc/haproxy/site.pem,group=haproxy,key_mode=0640\n"
-    "  pkcs12:/srv/iis/site.pfx:legacy,password_file=/etc/certpilot/pfx.pass\n"
-    "  exec:/usr/local/bin/on-deploy\n"
-    "See certpilot(1) for every type and setting.\n";
+    "TARGET is TYPE:ITEM,ITEM,... (an item is key=value, the type's main value, or a flag).\n"
+    "See certpilot(1) for every type and setting.\n"
+    "\n"
+    "Examples:\n"
+    "  $ certpilot deploy example.com --to 'files:/etc/nginx/tls,reload=/usr/sbin/nginx -s reload'\n"
+    "  $ certpilot deploy example.com --to files:combined=/etc/haproxy/site.pem,group=haproxy,key_mode=0640\n"
+    "  $ certpilot deploy example.com --to pkcs12:/srv/iis/site.pfx:legacy,password_file=/etc/certpilot/pfx.pass\n"
+    "  $ certpilot deploy example.com --to exec:/usr/local/bin/on-deploy\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_TO, OPT_REMOVE, OPT_FORCE, OPT_JSON };
 

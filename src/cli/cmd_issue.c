@@ -42,12 +42,24 @@ static void print_dry_run(const struct manage_issued *r)
                                                                        : "not stored yet");
 }
 
+/* Nothing was ordered: the stored version stays (certbot's "not yet due"). */
+static void print_unchanged(const struct cli *cli, const struct manage_issued *r)
+{
+    char na[32];
+
+    if (cli->quiet)
+        return;
+    clock_format_utc(r->info.not_after, na, sizeof(na));
+    printf("%s is valid until %s with the same names: nothing to do (use --force to issue it again)\n",
+           r->cert_name, na);
+}
+
 /* issue --json: {"name", "status": "issued", "names", "serial", "not_after", "files", "deploy"}. */
 static void print_json(struct manage *m, const struct manage_issued *r, bool own_key, json_t *deploy)
 {
     static const char *const files[][2] = {
         {"cert", "cert.pem"}, {"chain", "chain.pem"}, {"fullchain", "fullchain.pem"}, {"key", "privkey.pem"}};
-    json_t *o = json_pack("{s:s, s:s}", "name", r->cert_name, "status", "issued"), *f = json_object();
+    json_t *o = json_pack("{s:s, s:s}", "name", r->cert_name, "status", r->unchanged ? "unchanged" : "issued"), *f = json_object();
     char *p;
 
     cli_json_cert(o, &r->info);
@@ -80,6 +92,8 @@ static int issue_one(struct cli *cli, struct issue_args *a, struct err *err)
         rc = manage_issue(m, &a->req, &r, err);
     if (rc == CP_OK && a->req.dry_run)
         print_dry_run(&r);
+    else if (rc == CP_OK && r.unchanged && !a->json)
+        print_unchanged(cli, &r);
     else if (rc == CP_OK && a->json)
         print_json(m, &r, a->req.csr_file != NULL, deploy);
     else if (rc == CP_OK)

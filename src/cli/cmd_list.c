@@ -164,7 +164,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     if (rc == 1)
         return 0;
     if (rc == CP_OK)
-        rc = cli_manage_open(cli, &m, &err);
+        rc = cli_manage_open_read(cli, &m, &err);
     if (rc == CP_OK)
         rc = list_all(cli, m, as_json, &err);
     manage_free(m);

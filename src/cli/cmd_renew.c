@@ -45,7 +45,9 @@ static const char renew_usage[] =
     "first when the config says agree_tos = yes).\n"
     "\n"
     "Prints one line per certificate (renewed, issued, not due until TIME, already renewed by\n"
-    "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n";
+    "another certpilot meanwhile, or failed) and a summary; exit status 1 when any failed.\n"
+    "With -q only what happened: renewed, issued and failed lines, and the summary only then\n"
+    "(a timer's mail stays empty while nothing is due).\n";
 
 enum { OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_FORCE, OPT_REUSE, OPT_JOBS, OPT_INTERVAL, OPT_ORDERS_LIMIT,
        OPT_DRY_RUN, OPT_JSON, OPT_PRE_HOOK, OPT_POST_HOOK };
@@ -214,11 +216,37 @@ static void print_json(const char *name, const struct manage_batch_result *res, 
     cli_json_line(o);
 }
 
-static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
+/* One line for the certificate; with -q only what happened (renewed, failed): a
+ * timer's mail stays empty while nothing is due. Returns whether it printed. */
+static bool print_outcome(struct renew_run *r, const struct manage_batch_job *job,
+                          const struct manage_batch_result *res)
 {
     const struct manage_renew_result *rr = res->renewal;
     char when[32];
 
+    if (res->rc != CP_OK) {
+        printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
+    } else if (r->dry_run) {
+        printf("dry run: %s would be %s (%s): the CA issued it, nothing stored\n", job->renew,
+               rr->first ? "issued" : "renewed", rr->why);
+    } else if (rr->renewed) {
+        clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
+        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
+    } else if (r->cli->quiet) {
+        return false;
+    } else if (rr->already_renewed) {
+        clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
+        printf("already renewed %s by another certpilot meanwhile, expires %s\n", job->renew, when);
+    } else {
+        clock_format_utc(rr->at, when, sizeof(when));
+        printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
+    }
+    return true;
+}
+
+static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
+{
+    const struct manage_renew_result *rr = res->renewal;
     struct renew_run *r = user;
     struct renew_job *rj = job->user;
 
@@ -229,22 +257,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
         renew_job_free(rj);
         return;
     }
-    if (res->rc != CP_OK) {
-        printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
-    } else if (r->dry_run) {
-        printf("dry run: %s would be %s (%s): the CA issued it, nothing stored\n", job->renew,
-               rr->first ? "issued" : "renewed", rr->why);
-    } else if (rr->renewed) {
-        clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
-    } else if (rr->already_renewed) {
-        clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("already renewed %s by another certpilot meanwhile, expires %s\n", job->renew, when);
-    } else {
-        clock_format_utc(rr->at, when, sizeof(when));
-        printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
-    }
-    if (rr != NULL && rr->explanation[0] != '\0')
+    if (print_outcome(r, job, res) && rr != NULL && rr->explanation[0] != '\0')
         printf("  the CA explains: %s\n", rr->explanation);
     fflush(stdout);
     renew_job_free(rj);
@@ -298,7 +311,7 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
     else if (rc == CP_OK && r->deploy_failed > 0)
         rc = err_set(err, CP_EIO, "%lu renewed, %lu not due, 0 failed; %lu renewed certificate(s) could not be "
                      "deployed everywhere (certpilot deploy retries)", st.ok, st.not_due, r->deploy_failed);
-    else if (rc == CP_OK)
+    else if (rc == CP_OK && (!cli->quiet || st.ok > 0))
         fprintf(stderr, "certpilot: %lu renewed, %lu not due, 0 failed\n", st.ok, st.not_due);
     else if (st.failed > 0)
         err_set(err, rc, "%lu of %lu certificates failed to renew (%lu renewed, %lu not due)", st.failed,

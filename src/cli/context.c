@@ -21,7 +21,8 @@ struct manage_opts cli_manage_opts(const struct cli *cli)
                                 .user_agent = cli->user_agent, .accept_language = cli->accept_language,
                                 .log = &cli->log, .cancel = cli->interrupted, .shared = cli->shared,
                                 .read_only = cli->read_only,
-                                .prepost = cli->prepost};
+                                .prepost = cli->prepost,
+                                .server_is_default = !cli->server_set && !cli->server_chosen};
 }
 
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
@@ -33,6 +34,14 @@ int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
     if (rc == CP_EUSAGE && cli->server != NULL && err->msg[0] != '\0' && strstr(err->msg, "server URL"))
         err_prefix(err, "--server: ");
     return rc;
+}
+
+int cli_manage_open_read(struct cli *cli, struct manage **out, struct err *err)
+{
+    struct manage_opts o = cli_manage_opts(cli);
+
+    o.read_only = true;
+    return manage_open(&o, out, err);
 }
 
 int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err)
@@ -101,6 +110,8 @@ static void apply_globals(struct cli *cli, const struct config_settings *g)
         cli->server = g->server.value;
     else if (!cli->server_set && g->ca.value != NULL && manage_ca_url(g->ca.value) != NULL)
         cli->server = manage_ca_url(g->ca.value);
+    if (g->server.value != NULL || g->ca.value != NULL)
+        cli->server_chosen = true;
     if (!cli->ca_bundle_set && g->ca_bundle.value != NULL)
         cli->ca_bundle = g->ca_bundle.value;
     if (g->user_agent.value != NULL)

@@ -4,65 +4,75 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char issue_usage[] =
-    "usage: certpilot issue -d NAME [-d NAME]... METHOD [OPTIONS]\n"
-    "\n"
-    "Methods (exactly one):\n"
-    "  --hook PROG          run PROG begin|done|failed TYPE IDENT TOKEN AUTH (uacme's contract)\n"
-    "  --challenge TYPE     with --hook: dns-01 (default) or http-01\n"
-    "  --webroot DIR        http-01: write DIR/.well-known/acme-challenge/TOKEN\n"
-    "  --standalone         http-01: answer on a built-in HTTP server\n"
-    "  --listen ADDR:PORT   with --standalone (repeatable; default [::]:80 and 0.0.0.0:80);\n"
-    "                       PORT or :PORT alone is every address on that port\n"
-    "  --dns PROVIDER       dns-01 built in: alidns (Alibaba Cloud DNS) or rfc2136 (BIND, Knot, ...)\n"
-    "  --dns-set KEY=VALUE  a provider setting (repeatable), e.g. key_file=/etc/certpilot/tsig.key;\n"
-    "                       secrets come from the environment or files, never from here\n"
-    "  --dns-resolver ADDR[:PORT]  resolver for zone, CNAME and name server lookups (default: system)\n"
-    "  --propagation-timeout S  wait this long for every authoritative server (default 120)\n"
-    "  --no-propagation-check   answer the challenges without asking the name servers first\n"
-    "\n"
-    "Options:\n"
-    "  -d, --domain NAME    a name for the certificate (repeatable; \"*.example.com\" for a wildcard)\n"
-    "  --cert-name NAME     local name (default: the first name, \"*.\" becoming \"_.\")\n"
-    "  --csr FILE           issue for this CSR (PEM or DER): its names and its key, which stays\n"
-    "                       yours (no privkey.pem is stored); no -d then\n"
-    "  --key-type T         certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n"
-    "  --account NAME       account to use (default \"default\")\n"
-    "  --agree-tos          create the account if it does not exist yet (with --email; or\n"
-    "                       agree_tos = yes and email in the config's [certpilot])\n"
-    "  --email ADDR         contact address for a new account (repeatable)\n"
-    "  --profile NAME       ask the CA for this certificate profile (e.g. shortlived)\n"
-    "  --preferred-chain CN take the CA's alternate chain that leads to the root named CN\n"
-    "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n"
-    "  --deploy TARGET      install the certificate there after every issue and renewal\n"
-    "                       (repeatable; TARGET as for `certpilot deploy --to`)\n"
-    "  --json               print the result as JSON, one object a certificate (certpilot(1))\n"
-    "  --pre-hook CMD       run CMD once before the first order (e.g. stop a web server for\n"
-    "                       --standalone); if it fails, nothing is ordered (config: pre_hook)\n"
-    "  --post-hook CMD      run CMD once after the run, also when ordering failed (post_hook)\n"
-    "\n"
-    "From the seed articles' acme.ini (`certpilot run` is the same command):\n"
-    "  --acme-ini FILE      ACMEDirectory, AccountKeyFile (its account is found or created),\n"
-    "                       CSRFile, ChainFile (the full chain is written there), Contacts,\n"
-    "                       UserAgent, Language; give the challenge method as above\n"
-    "  --section NAME       the section to read (default: the file's only one)\n"
-    "\n"
-    "Many certificates in one run:\n"
-    "  --batch FILE         one certificate a line: its names separated by spaces, and\n"
-    "                       optionally cert-name=NAME; '#' starts a comment; - reads stdin\n"
-    "  --jobs N             certificates issued at once (default 8, at most 64)\n"
-    "  --orders-limit N     new orders the CA allows an account per 3 hours (default 300 for\n"
-    "                       Let's Encrypt, none otherwise): a longer batch says so and stops there\n"
-    "\n"
-    "  --dry-run            order from the CA's staging twin (Let's Encrypt's staging; another CA as it\n"
-    "                       is) and store nothing: no certificate, account, meta.json; no deploy target\n";
+#define ISSUE_USAGE_BODY \
+    "\n" \
+    "Methods (exactly one):\n" \
+    "  --hook PROG          run PROG begin|done|failed TYPE IDENT TOKEN AUTH (uacme's contract)\n" \
+    "  --challenge TYPE     with --hook: dns-01 (default) or http-01\n" \
+    "  --webroot DIR        http-01: write DIR/.well-known/acme-challenge/TOKEN\n" \
+    "  --standalone         http-01: answer on a built-in HTTP server\n" \
+    "  --listen ADDR:PORT   with --standalone (repeatable; default [::]:80 and 0.0.0.0:80);\n" \
+    "                       PORT or :PORT alone is every address on that port\n" \
+    "  --dns PROVIDER       dns-01 built in: alidns (Alibaba Cloud DNS) or rfc2136 (BIND, Knot, ...)\n" \
+    "  --dns-set KEY=VALUE  a provider setting (repeatable), e.g. key_file=/etc/certpilot/tsig.key;\n" \
+    "                       secrets come from the environment or files, never from here\n" \
+    "  --dns-resolver ADDR[:PORT]  resolver for zone, CNAME and name server lookups (default: system)\n" \
+    "  --propagation-timeout S  wait this long for every authoritative server (default 120)\n" \
+    "  --no-propagation-check   answer the challenges without asking the name servers first\n" \
+    "\n" \
+    "Options:\n" \
+    "  -d, --domain NAME    a name for the certificate (repeatable; \"*.example.com\" for a wildcard)\n" \
+    "  --cert-name NAME     local name (default: the first name, \"*.\" becoming \"_.\")\n" \
+    "  --force              issue even when NAME is stored, valid and not due with the same\n" \
+    "                       names and key type (else: nothing to do), or when the stored one\n" \
+    "                       holds names this request drops (else refused)\n" \
+    "  --csr FILE           issue for this CSR (PEM or DER): its names and its key, which stays\n" \
+    "                       yours (no privkey.pem is stored); no -d then\n" \
+    "  --key-type T         certificate key: ec256 (default), ec384, rsa2048, rsa3072, rsa4096\n" \
+    "  --account NAME       account to use (default \"default\")\n" \
+    "  --agree-tos          create the account if it does not exist yet (with --email; or\n" \
+    "                       agree_tos = yes and email in the config's [certpilot])\n" \
+    "  --email ADDR         contact address for a new account (repeatable)\n" \
+    "  --profile NAME       ask the CA for this certificate profile (e.g. shortlived)\n" \
+    "  --preferred-chain CN take the CA's alternate chain that leads to the root named CN\n" \
+    "  --timeout SECONDS    give up waiting for the CA after this long (default 300)\n" \
+    "  --deploy TARGET      install the certificate there after every issue and renewal\n" \
+    "                       (repeatable; TARGET as for `certpilot deploy --to`)\n" \
+    "  --json               print the result as JSON, one object a certificate (certpilot(1))\n" \
+    "  --pre-hook CMD       run CMD once before the first order (e.g. stop a web server for\n" \
+    "                       --standalone); if it fails, nothing is ordered (config: pre_hook)\n" \
+    "  --post-hook CMD      run CMD once after the run, also when ordering failed (post_hook)\n" \
+    "\n" \
+    "From the acme.ini of the \"Let's Encrypt ACME on Alibaba Cloud\" Python examples\n" \
+    "(`certpilot run --acme-ini FILE` is the same command):\n" \
+    "  --acme-ini FILE      ACMEDirectory, AccountKeyFile (its account is found or created),\n" \
+    "                       CSRFile, ChainFile (the full chain is written there), Contacts,\n" \
+    "                       UserAgent, Language; give the challenge method as above\n" \
+    "  --section NAME       the section to read (default: the file's only one)\n" \
+    "\n" \
+    "Many certificates in one run:\n" \
+    "  --batch FILE         one certificate a line: its names separated by spaces, and\n" \
+    "                       optionally cert-name=NAME; '#' starts a comment; - reads stdin\n" \
+    "  --jobs N             certificates issued at once (default 8, at most 64)\n" \
+    "  --orders-limit N     new orders the CA allows an account per 3 hours (default 300 for\n" \
+    "                       Let's Encrypt, none otherwise): a longer batch says so and stops there\n" \
+    "\n" \
+    "  --dry-run            order from the CA's staging twin (Let's Encrypt's staging; another CA as it\n" \
+    "                       is) and store nothing: no certificate, account, meta.json; no deploy target\n"
+
+static const char issue_usage[] = "usage: certpilot issue -d NAME [-d NAME]... METHOD [OPTIONS]\n" ISSUE_USAGE_BODY;
+
+/* `certpilot run` is issue under the name the acme.ini examples use. */
+static const char run_usage[] =
+    "usage: certpilot run --acme-ini FILE [--section NAME] METHOD [OPTIONS]\n"
+    "       (the same command as certpilot issue --acme-ini FILE)\n" ISSUE_USAGE_BODY;
 
 enum {
     OPT_CERTNAME = OPT_FIRST_COMMAND_OPT, OPT_KEYTYPE, OPT_ACCOUNT, OPT_AGREE, OPT_EMAIL,
     OPT_HOOK, OPT_CHALLENGE, OPT_WEBROOT, OPT_STANDALONE, OPT_LISTEN, OPT_TIMEOUT, OPT_PROFILE,
     OPT_PREFERRED_CHAIN, OPT_BATCH, OPT_JOBS, OPT_DNS, OPT_DNS_SET, OPT_DNS_RESOLVER, OPT_PROP_TIMEOUT,
     OPT_NO_PROP, OPT_DEPLOY, OPT_CSR, OPT_ACME_INI, OPT_SECTION, OPT_ORDERS_LIMIT, OPT_JSON,
-    OPT_DRY_RUN, OPT_PRE_HOOK, OPT_POST_HOOK,
+    OPT_DRY_RUN, OPT_PRE_HOOK, OPT_POST_HOOK, OPT_FORCE,
 };
 
 static int add_name(struct issue_args *a, const char *arg, struct err *err)
@@ -154,6 +164,7 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     case OPT_DRY_RUN: a->req.dry_run = true; return CP_OK;
     case OPT_PRE_HOOK: a->pre_hook = arg; return CP_OK;
     case OPT_POST_HOOK: a->post_hook = arg; return CP_OK;
+    case OPT_FORCE: a->req.force = true; return CP_OK;
     case OPT_DEPLOY:
         if (a->req.ndeploy == sizeof(a->deploy) / sizeof(a->deploy[0]) - 1)
             return err_set(err, CP_EUSAGE, "--deploy: at most %zu targets", sizeof(a->deploy) / sizeof(a->deploy[0]) - 1);
@@ -262,6 +273,7 @@ const struct option cli_issue_opts[] = {
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"pre-hook", required_argument, NULL, OPT_PRE_HOOK},
     {"post-hook", required_argument, NULL, OPT_POST_HOOK},
+    {"force", no_argument, NULL, OPT_FORCE},
     {NULL, 0, NULL, 0},
 };
 
@@ -273,8 +285,8 @@ int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **arg
     a->req.names = a->names;
     a->req.deploy = a->deploy;
     a->account.emails = a->emails;
-    rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", cli_issue_opts, issue_usage,
-                           parse_opt, a, err);
+    rc = cli_parse_options(cli, "issue", argc, argv, CLI_GLOBAL_SHORTOPTS "d:", cli_issue_opts,
+                           strcmp(argv[0], "run") == 0 ? run_usage : issue_usage, parse_opt, a, err);
     if (rc != CP_OK || (rc = check_args(a, err)) != CP_OK)
         return rc;
     return account_create(cli, a, err);

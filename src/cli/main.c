@@ -23,7 +23,8 @@ static const char usage_text[] =
     "  list          list stored certificates with their expiry and next renewal (--json)\n"
     "  renew         renew every certificate that is due (--force, --cert-name NAME)\n"
     "  deploy        install a certificate with its targets: NAME (--to TARGET, --force)\n"
-    "  run           issue from the seed articles' acme.ini (--acme-ini FILE, a method)\n"
+    "  run           issue from the acme.ini of the \"Let's Encrypt ACME on Alibaba Cloud\"\n"
+    "                Python examples (--acme-ini FILE, a method)\n"
 
     "  revoke        revoke a certificate: NAME or --cert FILE (--reason R, --by-cert-key)\n"
     "  delete        stop managing a certificate: NAME (kept in ROOT/deleted/; --purge: removed)\n"
@@ -35,18 +36,24 @@ static const char usage_text[] =
     "  --root DIR        state directory (default: the config's root, else $CERTPILOT_ROOT,\n"
     "                    else " MANAGE_DEFAULT_ROOT ")\n"
     "  --server URL      ACME directory URL (default: the config's server or ca, else\n"
-    "                    $CERTPILOT_SERVER, else Let's Encrypt)\n"
+    "                    $CERTPILOT_SERVER, else the CA a stored certificate came from,\n"
+    "                    else Let's Encrypt)\n"
     "  --ca NAME         letsencrypt | letsencrypt-staging\n"
     "  --ca-bundle FILE  trust the CAs in this PEM file instead of the system's (e.g. a test CA)\n"
     "  --config FILE     settings and certificates (default $CERTPILOT_CONFIG or\n"
     "                    /etc/certpilot/certpilot.ini when it exists; see certpilot.ini(5))\n"
     "  -v, --verbose     more detail (each request and its status)\n"
-    "  -q, --quiet       errors only\n"
+    "  -q, --quiet       errors only, and what happened (renew: nothing while nothing is due)\n"
     "  -h, --help        this help; `certpilot COMMAND --help` for a command\n"
     "  --version         print the version\n"
     "\n"
     "Exit status: 0 success, 1 failure, 2 usage or configuration error, 130 interrupted\n"
-    "(SIGINT/SIGTERM: a second one stops at once).\n";
+    "(SIGINT/SIGTERM: a second one stops at once).\n"
+    "\n"
+    "Examples:\n"
+    "  $ certpilot --ca letsencrypt-staging account new --agree-tos --email admin@example.com\n"
+    "  $ certpilot issue -d blog.example.com -d www.blog.example.com --webroot /var/www/html\n"
+    "  $ certpilot -q renew\n";
 
 const char *cli_usage(void)
 {
@@ -230,6 +237,7 @@ static void cli_init(struct cli *cli)
     memset(cli, 0, sizeof(*cli));
     cli->root = root && *root ? root : MANAGE_DEFAULT_ROOT;
     cli->server = server && *server ? server : manage_ca_url(MANAGE_DEFAULT_CA);
+    cli->server_chosen = server && *server;
     cli->ca_bundle = getenv("CERTPILOT_CA_BUNDLE");
     /* the variables are defaults only: a config file's [certpilot] wins over them
      * (flag > config file > environment > built-in), so a timer and a shell with

@@ -90,6 +90,7 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
         m->log = opts->log;
         m->cancel = opts->cancel;
         m->prepost = opts->prepost;
+        m->server_default = opts->server_is_default;
         m->server = strdup(opts->server);
         m->ca_bundle = str_dup(opts->ca_bundle);
         m->user_agent = str_dup(opts->user_agent);
@@ -112,6 +113,27 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
         return rc;
     }
     *out = m;
+    return CP_OK;
+}
+
+int manage_set_server(struct manage *m, const char *url, struct err *err)
+{
+    char *server = NULL, *ca_id = NULL;
+    int rc;
+
+    if (m->acme != NULL)
+        return err_set(err, CP_EINVALID, "cannot change the CA to %s: %s is contacted already", url, m->server);
+    if ((rc = make_ca_id(url, &ca_id, err)) != CP_OK)
+        return rc;
+    if ((server = strdup(url)) == NULL) {
+        free(ca_id);
+        return err_nomem(err);
+    }
+    free(m->server);
+    free(m->ca_id);
+    m->server = server;
+    m->ca_id = ca_id;
+    m->server_default = false;
     return CP_OK;
 }
 

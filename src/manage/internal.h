@@ -46,7 +46,11 @@ struct manage {
     EVP_PKEY *account_key;        /* of the open account */
     struct jws_signer *signer;
     char *account_name;
+    bool server_default;          /* opts.server_is_default, until a stored certificate's CA is taken */
 };
+
+/* Use the ACME server url from now on (a stored certificate's CA); only before the CA was contacted. */
+int manage_set_server(struct manage *m, const char *url, struct err *err) CP_WUR;
 
 /* Fetch the CA's directory once (first call), keep the client. */
 int manage_connect(struct manage *m, struct err *err) CP_WUR;

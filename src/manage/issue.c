@@ -36,6 +36,7 @@ struct issue_job {
     struct csr_info csr;                  /* with csr_file: someone else's CSR */
     bool has_targets;                     /* the stored meta.json lists deploy targets */
     bool already_renewed;                 /* another run renewed it first: info is its version */
+    bool unchanged;                       /* stored, valid, same names and key type: nothing ordered */
     json_t *targets;                      /* the deploy targets it will have (for strip_env) */
     const char *strip_env[17];            /* their password_env names (borrowed from targets) */
 };
@@ -322,6 +323,104 @@ static void check_still_due(struct manage *m, const struct manage_cert_req *req,
     manage_cert_view_free(&v);
 }
 
+/* No server was chosen (only the built-in default): a stored certificate is issued again at
+ * the CA its meta.json names, as renew and revoke do. */
+static int adopt_stored_server(struct manage *m, const struct issue_job *j, struct err *err)
+{
+    json_t *meta = NULL;
+    const char *server;
+    int rc = CP_OK;
+
+    if (!m->server_default || store_cert_load_meta(m->store, j->cert_name, &meta, NULL) != CP_OK)
+        return CP_OK;
+    server = manage_meta_server(meta);
+    if (server != NULL && strcmp(server, m->server) != 0 && m->acme != NULL)
+        log_warn(m->log, "certificate %s was issued by %s, but this run uses %s (give --server)", j->cert_name,
+                 server, m->server);
+    else if (server != NULL && strcmp(server, m->server) != 0) {
+        log_info(m->log, "certificate %s: using the CA that issued it, %s (--server chooses another)",
+                 j->cert_name, server);
+        rc = manage_set_server(m, server, err);
+    }
+    json_decref(meta);
+    return rc;
+}
+
+/* "a, b, c" into out (len bytes; cut short, never overflowing). */
+static void join_names(const char *const *names, size_t n, char *out, size_t len)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s", i ? ", " : "", names[i]);
+}
+
+static bool has_name(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Names the stored certificate holds that the request leaves out would be lost: only with force. */
+static int check_dropped(const struct manage_cert_view *v, const struct issue_job *j, struct err *err)
+{
+    const char *drop[MANAGE_MAX_NAMES];
+    char held[320], wanted[320], dropped[320];
+    size_t nd = 0;
+
+    for (size_t i = 0; i < v->info.nnames && nd < MANAGE_MAX_NAMES; i++)
+        if (!has_name((const char *const *)j->names, j->nnames, v->info.names[i]))
+            drop[nd++] = v->info.names[i];
+    if (nd == 0)
+        return CP_OK;
+    join_names((const char *const *)v->info.names, v->info.nnames, held, sizeof(held));
+    join_names((const char *const *)j->names, j->nnames, wanted, sizeof(wanted));
+    join_names(drop, nd, dropped, sizeof(dropped));
+    return err_set(err, CP_EUSAGE, "certificate %s holds %s; issuing it for %s would drop %s: add --force to "
+                   "replace them", j->cert_name, held, wanted, dropped);
+}
+
+/* certbot's habits for a certificate that is stored already: names it would drop need
+ * force; the same names and key type, valid and not due (renew's decision, offline), are
+ * nothing to do unless force; a change (names added, another key type) or a due, revoked or
+ * broken one is issued again, and said so. A CSR is always issued. */
+static int check_existing(struct manage *m, const struct manage_cert_req *req, struct issue_job *j,
+                          struct err *err)
+{
+    struct manage_cert_req want = *req;
+    struct manage_renew_opts o = {.now = time(NULL), .offline = true, .force = req->force};
+    struct manage_renew_result rr = {0};
+    struct manage_cert_view v = {0};
+    struct err scratch = {0};
+    int rc = CP_OK;
+
+    if (manage_cert_view(m, j->cert_name, &v, &scratch) != CP_OK)
+        return CP_OK;  /* not stored, or no readable version: issued */
+    for (size_t i = 0; i < v.info.nnames; i++)
+        str_sanitize(v.info.names[i]);  /* from the CA: they may reach a terminal */
+    if (!req->force && (rc = check_dropped(&v, j, err)) != CP_OK)
+        goto out;
+    want.names = (const char *const *)j->names;
+    want.nnames = j->nnames;
+    want.key_type = key_type_name(j->key_type);
+    if (req->csr_file != NULL || manage_renew(m, j->cert_name, &want, &o, &rr, &scratch) != CP_OK)
+        goto out;
+    if (rr.due) {
+        log_info(m->log, "certificate %s exists (%s): issuing it again", j->cert_name, rr.why);
+        goto out;
+    }
+    j->unchanged = true;
+    j->info = v.info;
+    memset(&v.info, 0, sizeof(v.info));
+out:
+    manage_renew_result_free(&rr);
+    manage_cert_view_free(&v);
+    return rc;
+}
+
 /* Order, solve, finalize and check what the CA sent. */
 static int order(struct manage *m, const struct manage_cert_req *req, struct issue_job *j, struct err *err)
 {
@@ -361,7 +460,11 @@ static int run(struct manage *m, const struct manage_cert_req *req, struct issue
     if ((rc = store_lock(m->store, j->cert_name, &j->lock, err)) != CP_OK)
         return rc;
     check_still_due(m, req, j);
-    if (j->already_renewed)
+    if ((rc = adopt_stored_server(m, j, err)) != CP_OK)
+        return rc;
+    if (req->renews_serial == NULL && (rc = check_existing(m, req, j, err)) != CP_OK)
+        return rc;
+    if (j->already_renewed || j->unchanged)
         return CP_OK;
     if (m->cancel != NULL && *m->cancel)
         return err_set(err, CP_EINTR, "interrupted before ordering certificate %s", j->cert_name);
@@ -407,6 +510,7 @@ int manage_issue(struct manage *m, const struct manage_cert_req *req, struct man
     }
     if (rc == CP_OK) {
         out->already_renewed = j.already_renewed;
+        out->unchanged = j.unchanged;
         out->cert_name = j.cert_name;
         out->info = j.info;
         j.cert_name = NULL;

@@ -56,10 +56,12 @@ struct manage_opts {
     bool read_only;            /* create nothing (show, check): a missing root is an empty one */
     struct manage_prepost *prepost; /* borrowed, may be NULL: the run's pre-hook before an order
                                        (manage/prepost.h) */
+    bool server_is_default;    /* server is only the built-in default, nobody chose it: a stored
+                                  certificate issued again goes to the CA its meta.json names */
 };
 
-/* Open the state root (created 0700 when missing). The CA is contacted only
- * when a call needs it. Free with manage_free. */
+/* Open the state root (created 0700 when missing, unless read_only). The CA is
+ * contacted only when a call needs it. Free with manage_free. */
 int manage_open(const struct manage_opts *opts, struct manage **out, struct err *err) CP_WUR;
 void manage_free(struct manage *m);
 
@@ -150,6 +152,8 @@ struct manage_cert_req {
                                      once the lock is held, another current serial means another run
                                      renewed it meanwhile, and nothing is ordered (already_renewed) */
     bool reuse_key;               /* keep the current version's key instead of a new one */
+    bool force;                   /* issue even when a stored certificate of this name is valid with
+                                     the same names and key type, or holds names this one drops */
     const char *csr_file;         /* issue for this CSR (PEM or DER): its names, its key, which
                                      certpilot never sees (no privkey.pem is stored); names then empty */
     const struct manage_target *deploy;  /* deploy targets to add (stored in meta.json with those it has),
@@ -170,6 +174,8 @@ struct manage_issued {
     struct cert_info info;     /* with already_renewed: the version the other run stored */
     bool already_renewed;      /* renews_serial was no longer current: nothing ordered, not an error */
     bool dry_run_stored;       /* a dry run: a version of it is stored (an issue would replace it) */
+    bool unchanged;            /* stored already, valid, the same names and key type, not due (renew's
+                                  decision): nothing ordered, not an error; info is that version */
     int deploy_rc;             /* CP_OK, or the first deploy target's failure (the certificate is stored) */
     char deploy_error[1024];
 };
@@ -194,6 +200,12 @@ int manage_cert_name(const struct manage_cert_req *req, char **out, struct err *
  * certs/ unless a certificate was issued and checked. A renewal
  * (renews_serial) that finds, once it holds the lock, another version
  * current returns CP_OK with already_renewed and orders nothing.
+ * Not a renewal, for a name that is stored already: CP_EUSAGE ("certificate
+ * NAME holds A, B; issuing it for C would drop A, B: add --force to replace
+ * them") when names would be lost, unless force; CP_OK with unchanged (nothing
+ * ordered, deploy targets given are still added and run) when it is valid with
+ * the same names and key type and not due, unless force; else issued again.
+ * Without force a CSR is always issued (only the names it drops are refused).
  */
 int manage_issue(struct manage *m, const struct manage_cert_req *req, struct manage_issued *out,
                  struct err *err) CP_WUR;

@@ -120,7 +120,7 @@ static int open_dirs(const struct store *st, const char *const comps[], bool cre
 static int open_root(const char *root, bool create, struct store **out, struct err *err)
 {
     struct store *st = NULL;
-    int rc, fd;
+    int rc, fd = -1;
 
     *out = NULL;
     if (root == NULL || *root == '\0')

@@ -154,7 +154,7 @@ expect_res "alicas: unchanged"
 [ "$(fake "len(j['cas'])")" = 5 ] || cp_fail "expected 5 uploads: $(fake "[u['Name'] for u in j['cas']]")"
 
 cp_log "== a new version; SetDomainCertificate fails (its message quoting the key): the others still deploy"
-cp_certpilot issue -d "$name" -d www.shop.example.test --cert-name "$name" --hook "$hook" >/dev/null
+cp_certpilot issue -d "$name" -d www.shop.example.test --cert-name "$name" --hook "$hook" --force >/dev/null
 serial2=$(openssl x509 -in "$live/cert.pem" -noout -serial | cut -d= -f2)
 [ "$serial" != "$serial2" ] || cp_fail "the second issue kept serial $serial"
 faults '{"fail_actions": ["SetDomainCertificate"], "echo_key": true}'
@@ -181,7 +181,7 @@ want=$(printf '%s\n' "$want_name2" "mirror-$(last32 "$serial")" "other-site-$(la
 grep -q ' v3 -> 200 CAS.DeleteUserCertificate' "$CP_WORK/fake.log" || cp_fail "no DeleteUserCertificate was seen"
 
 cp_log "== a delete that fails is a warning; the run succeeds"
-cp_certpilot issue -d "$name" -d www.shop.example.test --cert-name "$name" --hook "$hook" >/dev/null
+cp_certpilot issue -d "$name" -d www.shop.example.test --cert-name "$name" --hook "$hook" --force >/dev/null
 faults '{"fail_actions": ["DeleteUserCertificate"]}'
 deploy "alicas:$C,delete_old" || cp_fail "a failed delete failed the run: $ERR"
 expect_res "alicas: changed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dns-01 through the challtestsrv example hook for three names, one a wildcard;
-# `list` shows it; a second issue under the same --cert-name makes a new
+# `list` shows it; a second issue (--force) under the same --cert-name makes a new
 # version and keeps the first in archive/.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -44,7 +44,7 @@ cp_assert_contains "$line" "$not_after"
 cp_certpilot list --json | grep -qF "a.example.test" || cp_fail "list --json does not show a.example.test"
 
 # Again, same --cert-name: a new live version; the first stays in the archive.
-cp_certpilot issue "${dflags[@]}" --cert-name a.example.test --hook "$hook" >/dev/null
+cp_certpilot issue "${dflags[@]}" --cert-name a.example.test --hook "$hook" --force >/dev/null
 cp_verify_cert "$dir" "${names[@]}"
 serial2=$(openssl x509 -in "$dir/cert.pem" -noout -serial)
 [ "$serial1" != "$serial2" ] || cp_fail "the live certificate did not change (serial $serial2)"

@@ -105,6 +105,38 @@ static void save_version(struct store *st, const char *ver, const char *cert, in
     save_version_msg(st, ver, cert, expect, NULL);
 }
 
+/* A reader's open (list, account list) of a missing root creates nothing: it is empty,
+ * and a write is refused naming the missing directory. */
+static void test_open_existing_missing(void **state)
+{
+    char *dir = test_tmpdir("cp-store"), *root = str_printf("%s/missing", dir), **names = NULL, **cas = NULL;
+    struct store *st = NULL;
+    struct store_lock *lock = NULL;
+    struct err err = {0};
+    size_t n = 1;
+
+    (void)state;
+    assert_int_equal(store_open_read_only(root, &st, &err), CP_OK);
+    assert_int_equal(store_cert_list(st, &names, &n, &err), CP_OK);
+    assert_int_equal(n, 0);
+    n = 1;
+    assert_int_equal(store_account_list(st, &cas, &names, &n, &err), CP_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_lock(st, "example.test", &lock, &err), CP_ENOTFOUND);
+    char *want = str_printf("state directory %s does not exist", root);
+    assert_string_equal(err.msg, want);
+    free(want);
+    assert_int_equal(access(root, F_OK), -1);
+    store_free(st);
+    /* the writer's open still creates it */
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(access(root, F_OK), 0);
+    store_free(st);
+    test_rm_rf(dir);
+    free(root);
+    free(dir);
+}
+
 static void test_cert_versions(void **state)
 {
     char *root = test_tmpdir("cp-store"), *p, *got;
@@ -919,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_read_secret),
         cmocka_unit_test(test_cert_delete),
         cmocka_unit_test(test_open_read_only),
+        cmocka_unit_test(test_open_existing_missing),
         /* last: it moves this process into its own mount namespace */
         cmocka_unit_test(test_save_full_or_readonly),
     };
