@@ -10,7 +10,7 @@
 #include "config/config.h"
 
 static const char check_usage[] =
-    "usage: certpilot check\n"
+    "usage: certpilot check [GLOBAL OPTIONS]\n"
     "\n"
     "Reads the config file and every stored meta.json and checks each certificate's\n"
     "settings, solver, DNS provider and deploy targets as issue and renew would, without\n"

@@ -40,7 +40,7 @@ grep -q "^renew --json flag$" "$CP_WORK/options.txt" || cp_fail "renew --json no
 
 # Commands, subcommands, and a file for an option's value.
 # every command the usage text lists (the hidden "completion" is not offered)
-want=$("$CERTPILOT" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' | sort -u | tr '\n' ' ')
+want=$("$CERTPILOT" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p' | sort -u | tr '\n' ' ')
 got=$(complete_words "" | sort | tr '\n' ' ')
 [ "$got" = "$want" ] || cp_fail "commands completed: $got (the usage lists: $want)"
 got=$(complete_words --root /tmp i | tr '\n' ' ')

@@ -17,8 +17,9 @@
 #      Pebble's http-01 port) and stubs for the programs (nginx, on-deploy,
 #      notify-intranet; systemctl and nginx on PATH too) that log their arguments;
 #   3. group=haproxy becomes the group of the user running the test;
-#   4. a certificate example.com is issued first (through the hook), for the examples
-#      that act on a stored certificate (deploy, list, renew); sites.txt and acme.ini
+#   4. certificates example.com and old.example.com are issued first (through the hook),
+#      for the examples that act on a stored certificate (deploy, list, show, renew,
+#      delete); sites.txt and acme.ini
 #      are in the current directory.
 # Commands named in the prose (README `certpilot ...`, man `.B certpilot ...`) are not
 # run, but every option they name must be known to that command.
@@ -125,6 +126,7 @@ rm -f "$FS/var/www/html/probe.txt"
 export PATH="$BIN:$PATH" DOC_ROOT=$DOC_STATE DOC_SERVER=$PEBBLE_URL
 certpilot account new --agree-tos --email fixture@example.com >/dev/null
 certpilot issue -d example.com --hook "$FS/etc/certpilot/dns-hook" >/dev/null
+certpilot issue -d old.example.com --hook "$FS/etc/certpilot/dns-hook" >/dev/null
 
 # --- extraction: SOURCE<TAB>KIND<TAB>TEXT per example (an ini example: the file it was written to) ---
 extract() {

@@ -54,7 +54,7 @@ if [ -d "$www/.well-known/acme-challenge" ]; then
     [ -z "$left" ] || cp_fail "token files left in the webroot: $left"
 fi
 
-cp_expect_fail cp_certpilot issue -d site.example.test --webroot "$CP_WORK/missing"
+cp_expect_fail cp_certpilot issue -d missing.example.test --webroot "$CP_WORK/missing"
 cp_check_err 2 "$CP_WORK/missing"
 cp_check_one_line
 echo "ok"
