@@ -154,26 +154,29 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
 {
     const struct manage_renew_result *rr = res->renewal;
     char when[32];
+    char *shown = manage_name_display(job->renew);
+    const char *name = shown ? shown : job->renew;
 
     struct renew_run *r = user;
 
     if (res->rc != CP_OK) {
-        printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
+        printf("failed %s: %s\n", name, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (rr->renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
+        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", name, rr->why, when);
         if (rr->issued.deploy_rc != CP_OK)
             r->deploy_failed++;
     } else if (rr->already_renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("already renewed %s by another certpilot meanwhile, expires %s\n", job->renew, when);
+        printf("already renewed %s by another certpilot meanwhile, expires %s\n", name, when);
     } else {
         clock_format_utc(rr->at, when, sizeof(when));
-        printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
+        printf("not due %s until %s (%s)\n", name, when, rr->why);
     }
     if (rr != NULL && rr->explanation[0] != '\0')
         printf("  the CA explains: %s\n", rr->explanation);
     fflush(stdout);
+    free(shown);
     json_decref(((struct renew_job *)job->user)->meta);
     free(job->user);
 }
