@@ -10,7 +10,8 @@
 
 #include <idn2.h>
 
-#include "manage/manage.h"
+#include "manage/internal.h"
+#include "renew/schedule.h"
 #include "util/ident.h"
 #include "util/str.h"
 
@@ -161,6 +162,23 @@ char *manage_name_display(const char *name)
     }
     idn2_free(u);
     return shown != NULL ? shown : str_dup(name);
+}
+
+bool manage_names_differ(const char *const *want, size_t nwant, const char *const *have, size_t nhave)
+{
+    char **norm = calloc(nwant + 1, sizeof(*norm));
+    bool differ = true;
+    size_t i = 0;
+
+    for (; norm != NULL && i < nwant; i++)
+        if (manage_name_normalise(want[i], &norm[i], NULL) != CP_OK && (norm[i] = strdup(want[i])) == NULL)
+            break;
+    if (norm != NULL && i == nwant)
+        differ = renew_names_differ((const char *const *)norm, nwant, have, nhave);
+    for (size_t k = 0; norm != NULL && k < nwant; k++)
+        free(norm[k]);
+    free(norm);
+    return differ;
 }
 
 /* An IPv6 address's certificate name: its canonical text with each ':' as '_'

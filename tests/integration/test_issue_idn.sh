@@ -2,8 +2,9 @@
 # Internationalised names (issue 23 #10): `issue -d münchen.example.test` and its
 # wildcard through the challtestsrv hook, which gets the A-label; the certificate,
 # its directory and meta.json hold xn--mnchen-3ya.example.test; issue, list, renew
-# and --batch lines show both forms; a disallowed code point and bytes that are not
-# UTF-8 are refused in one line naming the name, those bytes escaped.
+# and --batch lines show both forms; a config section's U-labels are its stored
+# A-labels (issued once, then not due); a disallowed code point and bytes that are
+# not UTF-8 are refused in one line naming the name, those bytes escaped.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -44,6 +45,25 @@ out=$(cp_certpilot issue --batch "$CP_WORK/batch.txt" --hook "$hook" 2>/dev/null
 grep -q "^ok xn--bcher-kva.example.test (bücher.example.test) expires " <<<"$out" || cp_fail "--batch line: $out"
 cp_verify_cert "$CP_WORK/state/certs/xn--bcher-kva.example.test" xn--bcher-kva.example.test ||
     cp_fail "the --batch certificate's name"
+
+# A config section with U-labels: renew issues it once, then it is not due (the
+# stored A-labels are the names the section asks for, not "names changed").
+cat >"$CP_WORK/certpilot.ini" <<INI
+[certpilot]
+hook = $hook
+[cert:koeln]
+names = köln.example.test, *.KÖLN.example.test
+INI
+k=xn--kln-sna.example.test
+cfg() { cp_certpilot --config "$CP_WORK/certpilot.ini" "$@"; }
+out=$(cfg renew --cert-name koeln 2>/dev/null) || cp_fail "renew of [cert:koeln] failed: $out"
+grep -q "^issued koeln (new in the configuration)" <<<"$out" || cp_fail "renew did not issue koeln: $out"
+cp_verify_cert "$CP_WORK/state/certs/koeln" "$k" "*.$k" || cp_fail "the [cert:koeln] certificate's names"
+out=$(cfg renew --cert-name koeln 2>/dev/null) || cp_fail "second renew of [cert:koeln] failed: $out"
+grep -q "^not due koeln until " <<<"$out" || cp_fail "the second renew did not find koeln current: $out"
+line=$(cfg list | grep "^koeln ") || cp_fail "list does not show koeln"
+cp_assert_contains "$line" "$k (köln.example.test)"
+case "$line" in *"renews now"*) cp_fail "list says koeln is due: $line" ;; esac
 
 # Refused before any order, in one line with libidn2's reason.
 cp_expect_fail cp_certpilot issue -d 'a☃b.example.test' --hook "$hook"

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "manage/manage.h"
+#include "manage/internal.h"
 
 static void expect_name(const char *in, const char *want)
 {
@@ -118,6 +118,20 @@ static void test_display(void **state)
     assert_null(manage_name_display(NULL));
 }
 
+/* A config section's names as written against the A-labels a certificate holds. */
+static void test_names_differ(void **state)
+{
+    const char *want[] = {"köln.example.test", "*.KÖLN.example.test"};
+    const char *have[] = {"*.xn--kln-sna.example.test", "xn--kln-sna.example.test"};
+    const char *bad[] = {"a\xe2\x98\x83.example.test"};
+
+    (void)state;
+    assert_false(manage_names_differ(want, 2, have, 2));
+    assert_true(manage_names_differ(want, 2, have, 1));
+    assert_true(manage_names_differ(want, 1, have, 2));
+    assert_true(manage_names_differ(bad, 1, have, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_a_labels),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_display),
+        cmocka_unit_test(test_names_differ),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
