@@ -21,7 +21,7 @@ set -euo pipefail
 PACKAGES=(
     build-essential cmake pkg-config git
     libcurl4-openssl-dev libssl-dev libjansson-dev libldns-dev libinih-dev libcmocka-dev
-    libmicrohttpd-dev
+    libmicrohttpd-dev libidn2-dev
     openssl curl ca-certificates
     pebble bind9-dnsutils bind9 nginx iproute2
     python3 python3-cryptography clang valgrind time

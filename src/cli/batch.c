@@ -170,7 +170,7 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
     const struct err *err = res->err;
     struct batch *b = user;
     struct line_job *lj = job->user;
-    char na[32];
+    char na[32], *shown = NULL;
 
     b->ended++;
     if (b->progress)
@@ -179,17 +179,20 @@ static void job_done(void *user, struct manage_batch_job *job, const struct mana
         print_json(b, lj, res);
     if (rc == CP_OK) {
         clock_format_utc(issued->info.not_after, na, sizeof(na));
+        shown = manage_name_display(issued->cert_name);
         if (!b->a->json)
-            printf("ok %s expires %s%s\n", issued->cert_name, na,
+            printf("ok %s expires %s%s\n", shown ? shown : issued->cert_name, na,
                    issued->unchanged ? " (valid with the same names: nothing to do; --force issues it again)" : "");
         if (issued->deploy_rc != CP_OK)
             b->deploy_failed++;
     } else {
         b->failed++;
+        shown = lj->names[0] ? str_escape(lj->names[0], strlen(lj->names[0])) : NULL;  /* as the user wrote it */
         if (!b->a->json)
-            printf("failed %s:%lu %s: %s\n", b->path, lj->lineno, lj->names[0] ? lj->names[0] : "?",
+            printf("failed %s:%lu %s: %s\n", b->path, lj->lineno, shown ? shown : "?",
                    err->msg[0] ? err->msg : cp_strerror(rc));
     }
+    free(shown);
     fflush(stdout);
     if (b->progress)
         show_progress(b);

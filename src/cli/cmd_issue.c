@@ -14,8 +14,10 @@ static void print_result(struct manage *m, const struct manage_issued *r)
     static const char *const files[][2] = {
         {"cert", "cert.pem"}, {"chain", "chain.pem"}, {"fullchain", "fullchain.pem"}, {"key", "privkey.pem"}};
     char na[32];
-    char *p;
+    char *p = manage_name_display(r->cert_name);
 
+    printf("issued %s\n", p ? p : r->cert_name);
+    free(p);
     for (size_t i = 0; i < 4; i++) {
         p = manage_cert_file(m, r->cert_name, files[i][1]);
         printf("%s: %s\n", files[i][0], p ? p : "?");

@@ -70,8 +70,11 @@ static void print_line(const char *name, const struct cert_info *ci, long days,
     clock_format_utc(ci->not_after, na, sizeof(na));
     clock_format_utc(rr->at, at, sizeof(at));
     printf("%-30s %s %5ld days  ", name, na, days);
-    for (size_t i = 0; i < ci->nnames; i++)
-        printf("%s%s", i ? "," : "", ci->names[i]);
+    for (size_t i = 0; i < ci->nnames; i++) {
+        char *shown = manage_name_display(ci->names[i]);
+        printf("%s%s", i ? "," : "", shown ? shown : ci->names[i]);
+        free(shown);
+    }
     printf("  renews %s (%s)", rr->due ? "now" : at, rr->why);
     deploy_counts(meta, ci->serial_hex, n);
     if (n[0] + n[1] + n[2] > 0)

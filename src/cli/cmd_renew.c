@@ -223,24 +223,29 @@ static bool print_outcome(struct renew_run *r, const struct manage_batch_job *jo
 {
     const struct manage_renew_result *rr = res->renewal;
     char when[32];
+    char *shown = NULL;
+    const char *name;
 
+    if (res->rc == CP_OK && !r->dry_run && !rr->renewed && r->cli->quiet)
+        return false;
+    shown = manage_name_display(job->renew);
+    name = shown ? shown : job->renew;
     if (res->rc != CP_OK) {
-        printf("failed %s: %s\n", job->renew, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
+        printf("failed %s: %s\n", name, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (r->dry_run) {
-        printf("dry run: %s would be %s (%s): the CA issued it, nothing stored\n", job->renew,
+        printf("dry run: %s would be %s (%s): the CA issued it, nothing stored\n", name,
                rr->first ? "issued" : "renewed", rr->why);
     } else if (rr->renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", job->renew, rr->why, when);
-    } else if (r->cli->quiet) {
-        return false;
+        printf("%s %s (%s) expires %s\n", rr->first ? "issued" : "renewed", name, rr->why, when);
     } else if (rr->already_renewed) {
         clock_format_utc(rr->issued.info.not_after, when, sizeof(when));
-        printf("already renewed %s by another certpilot meanwhile, expires %s\n", job->renew, when);
+        printf("already renewed %s by another certpilot meanwhile, expires %s\n", name, when);
     } else {
         clock_format_utc(rr->at, when, sizeof(when));
-        printf("not due %s until %s (%s)\n", job->renew, when, rr->why);
+        printf("not due %s until %s (%s)\n", name, when, rr->why);
     }
+    free(shown);
     return true;
 }
 

@@ -52,6 +52,11 @@ struct manage {
 /* Use the ACME server url from now on (a stored certificate's CA); only before the CA was contacted. */
 int manage_set_server(struct manage *m, const char *url, struct err *err) CP_WUR;
 
+/* Do the names a request asks for, normalised as manage_issue normalises them
+ * ("köln.example" is "xn--kln-sna.example"), differ from those a certificate
+ * holds (renew_names_differ)? A name that is refused counts as written. */
+bool manage_names_differ(const char *const *want, size_t nwant, const char *const *have, size_t nhave);
+
 /* Fetch the CA's directory once (first call), keep the client. */
 int manage_connect(struct manage *m, struct err *err) CP_WUR;
 

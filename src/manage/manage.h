@@ -181,8 +181,17 @@ struct manage_issued {
 };
 
 /* Lower-case and check a DNS name ("*." for a wildcard), or give an IP address
- * (RFC 8738) its canonical text (IPv6 as RFC 5952). CP_EUSAGE names it. */
+ * (RFC 8738) its canonical text (IPv6 as RFC 5952). An internationalised name
+ * (U-labels, UTF-8) becomes its A-labels (IDNA 2008, UTS #46 non-transitional:
+ * "münchen.test" is "xn--mnchen-3ya.test"); A-labels are checked too. Every
+ * way a name comes in (flags, config, --batch, the C API, a CSR) passes here, so
+ * orders, certificates, meta.json and directory names hold the A-label form.
+ * *out is the caller's. CP_EUSAGE names it (bytes that are not UTF-8 escaped). */
 int manage_name_normalise(const char *in, char **out, struct err *err) CP_WUR;
+
+/* A normalised name for a person: "xn--mnchen-3ya.test (münchen.test)" when it
+ * holds an A-label, else the name itself. Caller frees; NULL when out of memory. */
+char *manage_name_display(const char *name);
 
 /* Can a challenge of type (NULL: not known yet) prove control of the
  * normalised name? An IP address needs http-01. CP_EUSAGE names it. */

@@ -111,7 +111,7 @@ static enum renew_force forced(const struct manage_cert_view *v, const struct ma
         return RENEW_FORCE_USER;
     if (revoked(v))
         return RENEW_FORCE_REVOKED;
-    if (renew_names_differ(want->names, want->nnames, (const char *const *)v->info.names, v->info.nnames))
+    if (manage_names_differ(want->names, want->nnames, (const char *const *)v->info.names, v->info.nnames))
         return RENEW_FORCE_NAMES;
     if (key_type_differs(v->meta, want))
         return RENEW_FORCE_KEY_TYPE;

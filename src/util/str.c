@@ -100,6 +100,28 @@ void str_sanitize(char *s)
         *out = '\0';
 }
 
+char *str_escape(const char *s, size_t len)
+{
+    const unsigned char *in = (const unsigned char *)s;
+    char *out = malloc(len * 4 + 1), *o = out;
+    unsigned cp = 0;
+    size_t n;
+
+    for (size_t i = 0; out != NULL && i < len; i += n) {
+        n = utf8_len(in + i, &cp);
+        if (n == 0 || n > len - i || is_steering(cp) || cp == '"' || cp == '\\') {
+            o += sprintf(o, "\\x%02x", in[i]);  /* this byte alone; the next starts afresh */
+            n = 1;
+            continue;
+        }
+        memcpy(o, in + i, n);
+        o += n;
+    }
+    if (out != NULL)
+        *o = '\0';
+    return out;
+}
+
 bool str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -24,6 +24,12 @@ char *str_dup(const char *s);
  * becomes '?'. The result is never longer than the input. NULL is allowed. */
 void str_sanitize(char *s);
 
+/* The first len bytes of s, safe to quote in a message: each byte of a malformed
+ * UTF-8 sequence, of a code point str_sanitize would drop, and '"' and '\\' become
+ * "\\xNN"; well-formed text (U+00A0 and up included) stays as it is. s is NUL-terminated
+ * (at or after len). Caller frees; NULL when out of memory. */
+char *str_escape(const char *s, size_t len);
+
 bool str_has_prefix(const char *s, const char *prefix);
 
 /* s is a whole decimal number from min to max (no sign games, no overflow, nothing after it). */

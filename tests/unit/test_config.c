@@ -356,6 +356,18 @@ static void test_values(void **state)
     config_free(cfg);
 }
 
+/* Internationalised names are kept as written; manage/names makes them A-labels. */
+static void test_idn_names(void **state)
+{
+    struct config *cfg = parse_ok("[cert:m]\nnames = münchen.example.test, *.münchen.example.test\n");
+
+    (void)state;
+    assert_int_equal(cfg->certs[0].names.n, 2);
+    assert_string_equal(cfg->certs[0].names.items[0].value, "münchen.example.test");
+    assert_string_equal(cfg->certs[0].names.items[1].value, "*.münchen.example.test");
+    config_free(cfg);
+}
+
 /* ---- certpilot.ini: every error, with its file and line ---------------- */
 
 static void run_bad(const char *name, const char *text, const char *expect)
@@ -1008,6 +1020,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_comments),
         cmocka_unit_test(test_bom_crlf),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_idn_names),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_nul_byte),
