@@ -126,5 +126,6 @@ int cmd_deploy(struct cli *cli, int argc, char **argv);
 void cli_print_deploy(void *user, const struct manage_deploy_report *r);
 
 int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
 
 #endif

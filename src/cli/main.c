@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  renew         renew every certificate that is due (--force, --cert-name NAME)\n"
     "  deploy        install a certificate with its targets: NAME (--to TARGET, --force)\n"
     "  run           issue from the seed articles' acme.ini (--acme-ini FILE, a method)\n"
+    "  import certbot  take over certbot's accounts and certificates (--from DIR, --dry-run)\n"
 
     "  revoke        revoke a certificate: NAME or --cert FILE (--reason R, --by-cert-key)\n"
     "  account update|key-change|deactivate|list  contacts, key rollover, end, every account\n"
@@ -246,7 +247,7 @@ int main(int argc, char **argv)
         {"account", cmd_account}, {"issue", cmd_issue}, {"list", cmd_list}, {"renew", cmd_renew},
         {"deploy", cmd_deploy},
         {"run", cmd_issue},  /* the seed articles' name for it: certpilot run --acme-ini FILE */
-        {"revoke", cmd_revoke},
+        {"revoke", cmd_revoke}, {"import", cmd_import},
     };
     struct cli cli;
     struct err err = {0};

@@ -16,7 +16,7 @@
 #include "util/str.h"
 
 /* "<host>_<port>" names the CA's folder under accounts/. */
-static int make_ca_id(const char *url, char **out, struct err *err)
+int manage_ca_id(const char *url, char **out, struct err *err)
 {
     char *host = NULL;
     long port = 0;
@@ -102,7 +102,7 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
     else if (rc == CP_OK)
         rc = own_limits(m, err);
     if (rc == CP_OK)
-        rc = make_ca_id(opts->server, &m->ca_id, err);
+        rc = manage_ca_id(opts->server, &m->ca_id, err);
     if (rc == CP_OK && (rc = store_open(opts->root, &m->store, err)) != CP_OK)
         err_prefix(err, "state directory: ");
     if (rc != CP_OK) {
