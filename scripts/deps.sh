@@ -11,7 +11,8 @@
 # start their own instances on loopback; the packaged services are not needed,
 # so when this script's install starts them, it stops them again. Test fakes
 # (tests/fakes/) are python3 with its standard library, and python3-cryptography
-# (the Alibaba fake checks that an uploaded key belongs to its certificate).
+# (the Alibaba fake checks that an uploaded key belongs to its certificate); certbot
+# makes the real files `certpilot import certbot` is tested with.
 # nodejs and npm run Alibaba's own SDKs (from the npm registry) against that fake;
 # valgrind, clang and clang's runtime (libFuzzer, sanitizers: libclang-rt-N-dev,
 # N being the version of the distribution's clang) the memory checks and the
@@ -24,7 +25,7 @@ PACKAGES=(
     libmicrohttpd-dev libidn2-dev
     openssl curl ca-certificates
     pebble bind9-dnsutils bind9 nginx iproute2
-    python3 python3-cryptography clang valgrind time
+    python3 python3-cryptography clang valgrind time certbot
     nodejs
 )
 SERVICES=(named nginx)

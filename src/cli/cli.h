@@ -160,7 +160,7 @@ const struct cli_command *cli_commands(size_t *n);
 /* The commands' option tables (each ends with a zero entry). */
 extern const struct option cli_global_opts[], cli_account_opts[], cli_issue_opts[], cli_list_opts[],
     cli_renew_opts[], cli_deploy_opts[], cli_revoke_opts[], cli_completion_opts[], cli_delete_opts[],
-    cli_show_opts[], cli_check_opts[];
+    cli_show_opts[], cli_check_opts[], cli_import_opts[];
 
 int cmd_account(struct cli *cli, int argc, char **argv);
 int cmd_issue(struct cli *cli, int argc, char **argv);
@@ -176,5 +176,6 @@ int cmd_delete(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_completion(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const char usage_text[] =
     "  deploy        install a certificate with its targets: NAME (--to TARGET, --force)\n"
     "  run           issue from the acme.ini of the \"Let's Encrypt ACME on Alibaba Cloud\"\n"
     "                Python examples (--acme-ini FILE, a method)\n"
+    "  import certbot  take over certbot's accounts and certificates (--from DIR, --dry-run)\n"
 
     "  revoke        revoke a certificate: NAME or --cert FILE (--reason R, --by-cert-key)\n"
     "  delete        stop managing a certificate: NAME (kept in ROOT/deleted/; --purge: removed)\n"
@@ -289,6 +290,7 @@ static const struct cli_command cmds[] = {
     {"delete", cmd_delete, cli_delete_opts, NULL, false},
     {"show", cmd_show, cli_show_opts, NULL, false},
     {"check", cmd_check, cli_check_opts, NULL, false},
+    {"import", cmd_import, cli_import_opts, "certbot", false},
     {"completion", cmd_completion, cli_completion_opts, "bash zsh options", true},
 };
 

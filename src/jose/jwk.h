@@ -22,4 +22,14 @@ char *jwk_thumbprint_json(const json_t *jwk, struct err *err);
 /* Thumbprint of a key's public JWK. Caller frees. */
 char *jwk_thumbprint(EVP_PKEY *key, struct err *err);
 
+/*
+ * The private key of a private JWK (jose/jwkpriv.c), as certbot keeps its account
+ * keys (private_key.json): RSA with n, e, d and the CRT members p, q, dp, dq, qi;
+ * EC P-256 or P-384 with crv, x, y, d. Members are base64url without padding. The
+ * key must be whole (public and private parts agree) and of a supported type
+ * (crypto/key.h). what names the source in messages; CP_EINVALID "<what>: ...".
+ * Caller EVP_PKEY_free()s; nothing of the key reaches a message.
+ */
+EVP_PKEY *jwk_private_key(const json_t *jwk, const char *what, struct err *err);
+
 #endif

@@ -16,7 +16,7 @@
 #include "util/str.h"
 
 /* "<host>_<port>" names the CA's folder under accounts/. */
-static int make_ca_id(const char *url, char **out, struct err *err)
+int manage_ca_id(const char *url, char **out, struct err *err)
 {
     char *host = NULL;
     long port = 0;
@@ -104,7 +104,7 @@ int manage_open(const struct manage_opts *opts, struct manage **out, struct err 
     else if (rc == CP_OK)
         rc = own_limits(m, err);
     if (rc == CP_OK)
-        rc = make_ca_id(opts->server, &m->ca_id, err);
+        rc = manage_ca_id(opts->server, &m->ca_id, err);
     if (rc == CP_OK && (rc = (opts->read_only ? store_open_read_only : store_open)(opts->root, &m->store, err)) !=
                            CP_OK)
         err_prefix(err, "state directory: ");
@@ -123,7 +123,7 @@ int manage_set_server(struct manage *m, const char *url, struct err *err)
 
     if (m->acme != NULL)
         return err_set(err, CP_EINVALID, "cannot change the CA to %s: %s is contacted already", url, m->server);
-    if ((rc = make_ca_id(url, &ca_id, err)) != CP_OK)
+    if ((rc = manage_ca_id(url, &ca_id, err)) != CP_OK)
         return rc;
     if ((server = strdup(url)) == NULL) {
         free(ca_id);

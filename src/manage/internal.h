@@ -70,6 +70,14 @@ json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *
                           const char *const *names, size_t nnames, const char *key_type,
                           const struct cert_info *ci);
 
+/* The same for a server and account other than m's (an import: manage/certbot.c). */
+json_t *manage_meta_build_for(const char *server, const char *account, const struct manage_cert_req *req,
+                              const char *const *names, size_t nnames, const char *key_type,
+                              const struct cert_info *ci);
+
+/* "<host>_<port>" of a directory URL: the CA's folder under accounts/ (caller frees). */
+int manage_ca_id(const char *url, char **out, struct err *err) CP_WUR;
+
 /* manage_deploy with the certificate's lock already held (by manage_issue). */
 int manage_deploy_locked(struct manage *m, const char *name, const struct manage_deploy_opts *o,
                          struct err *err) CP_WUR;

@@ -55,6 +55,13 @@ json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *
                           const char *const *names, size_t nnames, const char *key_type,
                           const struct cert_info *ci)
 {
+    return manage_meta_build_for(m->server, m->account_name, req, names, nnames, key_type, ci);
+}
+
+json_t *manage_meta_build_for(const char *server, const char *account, const struct manage_cert_req *req,
+                              const char *const *names, size_t nnames, const char *key_type,
+                              const struct cert_info *ci)
+{
     char nb[32], na[32], now[32];
 
     clock_format_utc(ci->not_before, nb, sizeof(nb));
@@ -66,7 +73,7 @@ json_t *manage_meta_build(const struct manage *m, const struct manage_cert_req *
     return json_pack("{s:i, s:o, s:s, s:s, s:s, s:{s:s, s:s?, s:o}, s:s?, s:s?, s:s?, s:s,"
                      " s:{s:s, s:s, s:s, s:s?}}",
                      "schema", META_SCHEMA, "names", names_json(names, nnames),
-                     "key_type", key_type, "server", m->server, "account", m->account_name,
+                     "key_type", key_type, "server", server, "account", account,
                      "solver", "name", req->solver,
                      "challenge", solver_challenge_type(req->solver, &req->settings),
                      "settings", settings_json(&req->settings),

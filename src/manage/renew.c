@@ -176,6 +176,14 @@ static json_t *fetch_ari(struct manage *m, const struct manage_cert_view *v, tim
     return ari;
 }
 
+/* meta.json's renew_before (seconds; an import's certbot renew_before_expiry), 0 when unset. */
+static long meta_renew_before(const json_t *meta)
+{
+    json_int_t s = json_integer_value(json_object_get(meta, "renew_before"));
+
+    return s > 0 && s <= 365L * 86400 ? (long)s : 0;
+}
+
 static int plan(const struct manage_cert_view *v, enum renew_force force, const struct manage_renew_opts *o,
                 struct renew_plan *p, struct err *err)
 {
@@ -185,7 +193,7 @@ static int plan(const struct manage_cert_view *v, enum renew_force force, const 
         .now = o->now, .not_before = v->info.not_before, .not_after = v->info.not_after,
         .window_start = meta_time(ari, "window_start", &hs), .window_end = meta_time(ari, "window_end", &he),
         .chosen = meta_time(ari, "chosen", &hc), .check_interval_s = o->check_interval_s,
-        .renew_before_s = o->renew_before_s,
+        .renew_before_s = o->renew_before_s > 0 ? o->renew_before_s : meta_renew_before(v->meta),
         .random = spread_of(v->info.serial_hex), .force = force};
 
     in.has_window = hs && he;

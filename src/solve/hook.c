@@ -6,6 +6,12 @@
  * checked against their formats first: they reach another program, which
  * may well be a shell script.
  *
+ * With the certbot contract (solver_hook_certbot), certbot's manual hooks run unchanged:
+ * the auth hook without arguments on present, the cleanup hook (if any) on cleanup,
+ * both with CERTBOT_DOMAIN, CERTBOT_VALIDATION, CERTBOT_TOKEN and
+ * CERTBOT_REMAINING_CHALLENGES (always 0: every challenge is presented before any is
+ * answered, so each hook call may be the one to wait for DNS).
+ *
  * What has been presented is kept in a journal (solver_set_journal) before
  * `begin` runs and until `done`/`failed` has run, so the run after a crash
  * can run `failed` for what a dead run left presented (solver_recover).
@@ -30,6 +36,8 @@ struct hook_solver {
     const struct solver_journal *journal;   /* borrowed; NULL: none */
     const char *const *strip_env;           /* borrowed; NULL: none */
     volatile sig_atomic_t *cancel;          /* borrowed; NULL: never interrupted */
+    bool certbot;                           /* certbot's manual-hook contract */
+    char *cleanup;                          /* its cleanup hook, or NULL */
 };
 
 /* Values reach a process: only the characters their formats allow. */
@@ -70,6 +78,29 @@ static int check_chal(const struct chal *c, struct err *err)
 }
 
 /* begin stops at the first SIGINT/SIGTERM; done and failed still run then (util/exec.h). */
+/* certbot's --manual-auth-hook / --manual-cleanup-hook: no arguments, CERTBOT_* variables. */
+static int run_certbot(struct exec_opts *o, const char *prog, const struct chal *c, int *status,
+                       struct err *err)
+{
+    const char *argv[] = {prog, NULL};
+    char *env[6] = {NULL};
+    int rc;
+
+    env[0] = str_printf("CERTBOT_DOMAIN=%s", c->ident);
+    env[1] = str_printf("CERTBOT_VALIDATION=%s", c->auth);
+    env[2] = str_printf("CERTBOT_TOKEN=%s", c->token);
+    env[3] = str_printf("CERTBOT_REMAINING_CHALLENGES=0");
+    env[4] = str_printf("CERTBOT_AUTH_OUTPUT=");
+    o->extra_env = (const char *const *)env;
+    if (!env[0] || !env[1] || !env[2] || !env[3] || !env[4])
+        rc = err_nomem(err);
+    else
+        rc = exec_run_opts(argv, o, status, err);
+    for (size_t i = 0; i < 5; i++)
+        free(env[i]);
+    return rc;
+}
+
 static int run(struct hook_solver *h, const char *method, const struct chal *c, int *status,
                struct err *err)
 {
@@ -79,6 +110,8 @@ static int run(struct hook_solver *h, const char *method, const struct chal *c, 
     char *env[7] = {NULL};
     int rc;
 
+    if (h->certbot)
+        return run_certbot(&o, strcmp(method, "begin") == 0 ? h->prog : h->cleanup, c, status, err);
     env[0] = str_printf("CERTPILOT_METHOD=%s", method);
     env[1] = str_printf("CERTPILOT_TYPE=%s", c->type);
     env[2] = str_printf("CERTPILOT_IDENT=%s", c->ident);
@@ -192,6 +225,8 @@ static bool run_end(struct hook_solver *h, const char *method, const struct chal
     struct err err = {0};
     int status = 0, rc;
 
+    if (h->certbot && h->cleanup == NULL)
+        return true;  /* certbot's manual hooks: cleanup is optional */
     if (check_chal(c, &err) != CP_OK) {
         log_warn(h->log, "hook %s: %s", method, err.msg);
         return true;
@@ -243,9 +278,29 @@ static void hook_free(struct solver *s)
     struct hook_solver *h = (struct hook_solver *)s;
 
     free(h->prog);
+    free(h->cleanup);
     free(h->type);
     json_decref(h->presented);
     free(h);
+}
+
+static bool executable(const char *prog)
+{
+    struct stat st;
+
+    return prog != NULL && stat(prog, &st) == 0 && S_ISREG(st.st_mode) && access(prog, X_OK) == 0;
+}
+
+int solver_hook_certbot(struct solver *s, const char *cleanup, struct err *err)
+{
+    struct hook_solver *h = (struct hook_solver *)s;
+
+    if (cleanup != NULL && !executable(cleanup))
+        return err_set(err, CP_EUSAGE, "hook %s: not an executable file", cleanup);
+    if (cleanup != NULL && (h->cleanup = strdup(cleanup)) == NULL)
+        return err_nomem(err);
+    h->certbot = true;
+    return CP_OK;
 }
 
 void solver_hook_strip_env(struct solver *s, const char *const *names)
@@ -262,9 +317,8 @@ struct solver *solver_hook_new(const char *prog, const char *type, long timeout_
                                const struct logger *log, struct err *err)
 {
     struct hook_solver *h;
-    struct stat st;
 
-    if (prog == NULL || stat(prog, &st) != 0 || !S_ISREG(st.st_mode) || access(prog, X_OK) != 0) {
+    if (!executable(prog)) {
         err_set(err, CP_EUSAGE, "hook %s: not an executable file", prog ? prog : "(none)");
         return NULL;
     }

@@ -16,12 +16,25 @@
 
 typedef struct solver *(*solver_ctor)(const struct kvlist *s, const struct solver_env *env, struct err *err);
 
+/* 0: uacme's contract, 1: certbot's, or CP_EUSAGE. */
+static int hook_contract(const char *contract, const char *cleanup, struct err *err)
+{
+    if (contract != NULL && strcmp(contract, "certbot") != 0 && strcmp(contract, "uacme") != 0)
+        return err_set(err, CP_EUSAGE, "hook solver: contract \"%s\" is not uacme or certbot", contract);
+    if (contract != NULL && strcmp(contract, "certbot") == 0)
+        return 1;
+    if (cleanup != NULL)
+        return err_set(err, CP_EUSAGE, "hook solver: cleanup is only for contract=certbot");
+    return 0;
+}
+
 static struct solver *make_hook(const struct kvlist *s, const struct solver_env *env, struct err *err)
 {
-    static const char *const known[] = {"program", "challenge", "timeout", NULL};
-    const char *type = solver_challenge_type("hook", s);
+    static const char *const known[] = {"program", "challenge", "timeout", "contract", "cleanup", NULL};
+    const char *type = solver_challenge_type("hook", s), *contract = kv_get(s, "contract");
     long timeout = env->timeout_s;  /* a hook gets the bound unless told otherwise */
     struct solver *h;
+    int rc;
 
     if (kv_check_known(s, known, "hook solver", err) != CP_OK ||
         kv_get_long(s, "timeout", 1, 86400, &timeout, "hook solver", err) != CP_OK)
@@ -35,7 +48,13 @@ static struct solver *make_hook(const struct kvlist *s, const struct solver_env 
         err_set(err, CP_EUSAGE, "hook solver: no program given");
         return NULL;
     }
+    if ((rc = hook_contract(contract, kv_get(s, "cleanup"), err)) < 0)
+        return NULL;
     h = solver_hook_new(kv_get(s, "program"), type, timeout, env->log, err);
+    if (h != NULL && rc == 1 && solver_hook_certbot(h, kv_get(s, "cleanup"), err) != CP_OK) {
+        solver_free(h);
+        return NULL;
+    }
     if (h != NULL) {
         solver_hook_strip_env(h, env->strip_env);
         solver_hook_cancel(h, env->cancel);

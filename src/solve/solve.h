@@ -94,6 +94,13 @@ static inline void solver_free(struct solver *s)
 struct solver *solver_hook_new(const char *prog, const char *type, long timeout_s,
                                const struct logger *log, struct err *err);
 
+/* Switch s (a hook solver) to certbot's manual-hook contract: its program runs with no
+ * arguments and CERTBOT_DOMAIN, CERTBOT_VALIDATION, CERTBOT_TOKEN,
+ * CERTBOT_REMAINING_CHALLENGES=0 (and CERTBOT_AUTH_OUTPUT empty) on present, and
+ * cleanup (NULL: nothing) with the same on cleanup. CP_EUSAGE when cleanup is not an
+ * executable file. */
+int solver_hook_certbot(struct solver *s, const char *cleanup, struct err *err) CP_WUR;
+
 /* Variables the hook must not see besides EXEC_SECRET_ENV: NULL-terminated names (borrowed,
  * they must outlive the solver; NULL for none), such as a deploy target's password_env. */
 void solver_hook_strip_env(struct solver *s, const char *const *names);
@@ -144,7 +151,9 @@ struct solver_env {
 /*
  * A solver chosen by name and settings, as the command line, the config file
  * and the library API name them:
- *   "hook"       program=PATH, challenge=dns-01|http-01 (default dns-01), timeout=SECONDS
+ *   "hook"       program=PATH, challenge=dns-01|http-01 (default dns-01), timeout=SECONDS,
+ *                contract=uacme|certbot (default uacme; certbot: solver_hook_certbot),
+ *                cleanup=PATH (certbot's manual cleanup hook; only with contract=certbot)
  *   "webroot"    path=DIR
  *   "standalone" listen=ADDR:PORT (repeatable; default both families on port 80)
  *   "dns"        provider=NAME (dns/provider.h: alidns, rfc2136), resolver=ADDR[:PORT],

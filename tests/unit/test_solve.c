@@ -769,10 +769,62 @@ static void test_hook_timeout_from_issue(void **state)
     free(dir);
 }
 
+/* certbot's manual hooks: no argv, CERTBOT_* variables; cleanup only when given. */
+static void test_hook_certbot_contract(void **state)
+{
+    char *dir = test_tmpdir("cp-solve"), *auth = str_printf("%s/auth", dir), *clean = str_printf("%s/clean", dir);
+    char *logpath = str_printf("%s/log", dir), *log;
+    char *body = str_printf("#!/bin/sh\necho \"$0 [$*] $CERTBOT_DOMAIN $CERTBOT_VALIDATION $CERTBOT_TOKEN "
+                            "$CERTBOT_REMAINING_CHALLENGES\" >>'%s'\n", logpath);
+    struct kv items[] = {{"program", auth}, {"contract", "certbot"}, {"cleanup", clean}};
+    struct kvlist settings = {items, 3};
+    struct err err = {0};
+    struct solver *s;
+
+    (void)state;
+    assert_int_equal(fs_write_atomic(auth, body, strlen(body), 0755, NULL), CP_OK);
+    assert_int_equal(fs_write_atomic(clean, body, strlen(body), 0755, NULL), CP_OK);
+    assert_non_null(s = solver_new("hook", &settings, NULL, &err));
+    assert_int_equal(s->present(s, &dns_chal, &err), CP_OK);
+    s->cleanup(s, &dns_chal, true);
+    solver_free(s);
+    settings.n = 2;  /* no cleanup hook: nothing runs on cleanup */
+    assert_non_null(s = solver_new("hook", &settings, NULL, &err));
+    assert_int_equal(s->present(s, &http_chal, &err), CP_OK);
+    s->cleanup(s, &http_chal, false);
+    solver_free(s);
+    log = test_slurp(logpath);
+    char *want = str_printf("%s [] www.example.test txtValue-_x tok_en-1 0\n%s [] www.example.test txtValue-_x "
+                            "tok_en-1 0\n%s [] www.example.test tok_en-1.thumb tok_en-1 0\n", auth, clean, auth);
+    assert_string_equal(log, want);
+    items[1].value = "acme.sh";
+    assert_null(solver_new("hook", &settings, NULL, &err));
+    assert_string_equal(err.msg, "hook solver: contract \"acme.sh\" is not uacme or certbot");
+    items[1] = (struct kv){"cleanup", clean};
+    assert_null(solver_new("hook", &settings, NULL, &err));
+    assert_string_equal(err.msg, "hook solver: cleanup is only for contract=certbot");
+    items[1] = (struct kv){"contract", "certbot"};
+    items[2].value = dir;
+    settings.n = 3;
+    assert_null(solver_new("hook", &settings, NULL, &err));
+    free(want);
+    want = str_printf("hook %s: not an executable file", dir);
+    assert_string_equal(err.msg, want);
+    free(want);
+    free(log);
+    free(body);
+    free(logpath);
+    free(auth);
+    free(clean);
+    test_rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hook_contract),
+        cmocka_unit_test(test_hook_certbot_contract),
         cmocka_unit_test(test_hook_declines),
         cmocka_unit_test(test_hook_refuses_odd_values),
         cmocka_unit_test(test_hook_ip_identifier),
