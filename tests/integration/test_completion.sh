@@ -43,7 +43,7 @@ grep -q "^renew --json flag$" "$CP_WORK/options.txt" || cp_fail "renew --json no
 want=$("$CERTPILOT" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z]*\) .*/\1/p' | sort -u | tr '\n' ' ')
 got=$(complete_words "" | sort | tr '\n' ' ')
 [ "$got" = "$want" ] || cp_fail "commands completed: $got (the usage lists: $want)"
-got=$(complete_words --root /tmp i | tr '\n' ' ')
+got=$(complete_words --root /tmp is | tr '\n' ' ')
 [ "$got" = "issue " ] || cp_fail "after a global option and its value: $got"
 got=$(complete_words account "" | sort | tr '\n' ' ')
 [ "$got" = "deactivate key-change list new show update " ] || cp_fail "account subcommands: $got"
