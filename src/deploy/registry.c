@@ -16,6 +16,7 @@ static const struct deploy_type *const types[] = {
     &deploy_alidcdn_type,
     &deploy_alilive_type,
     &deploy_alivod_type,
+    &deploy_aliclb_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
