@@ -1,6 +1,6 @@
 /*
- * deploy/aliyun — what the Alibaba Cloud targets (alicdn, aliapigw, alicas)
- * share: one signed API client built from the common settings, the name a
+ * deploy/aliyun — what the Alibaba Cloud targets (alicdn, alidcdn, alilive,
+ * alivod, aliapigw, alicas, aliclb) share: one signed API client built from the common settings, the name a
  * certificate version is uploaded under, comparing what Alibaba serves
  * with the version being deployed, and keeping key material out of error
  * lines. For the target files of src/deploy/ only.

@@ -19,8 +19,12 @@ extern const struct deploy_type deploy_exec_type;
 extern const struct deploy_type deploy_alicdn_type;
 extern const struct deploy_type deploy_aliapigw_type;
 extern const struct deploy_type deploy_alicas_type;
+extern const struct deploy_type deploy_alidcdn_type;
+extern const struct deploy_type deploy_alilive_type;
+extern const struct deploy_type deploy_alivod_type;
+extern const struct deploy_type deploy_aliclb_type;
 
-/* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas)". */
+/* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alidcdn, alilive, alivod, aliclb)". */
 int deploy_unknown_type(const char *name, struct err *err);
 
 /* yes|no (also true/false, on/off, 1/0); def when absent.

@@ -13,6 +13,10 @@ static const struct deploy_type *const types[] = {
     &deploy_alicdn_type,
     &deploy_aliapigw_type,
     &deploy_alicas_type,
+    &deploy_alidcdn_type,
+    &deploy_alilive_type,
+    &deploy_alivod_type,
+    &deploy_aliclb_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

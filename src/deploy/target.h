@@ -113,7 +113,8 @@ const struct deploy_type *deploy_type_at(size_t i);
  *   TYPE[:ITEM[,ITEM]...]
  *   ITEM = key=value         a setting
  *        | value             the type's primary setting (files: dir, pkcs12: path, exec: command;
- *                            alicdn, aliapigw: domain, repeatable; alicas: name)
+ *                            alicdn, alidcdn, alilive, alivod, aliapigw: domain, repeatable;
+ *                            alicas: name; aliclb: load_balancer)
  *        | flag              a boolean setting of the type turned on ("legacy" -> legacy=yes)
  *
  * The primary value may carry flags after colons: "pkcs12:/srv/site.pfx:legacy".
@@ -127,6 +128,7 @@ const struct deploy_type *deploy_type_at(size_t i);
  *   alicdn:cdn.example.com,img.example.com
  *   aliapigw:api.example.com,region=cn-hangzhou,group=0123abcd
  *   alicas:shop:delete_old
+ *   aliclb:lb-bp1abc:delete_old,region=cn-hangzhou,port=443,domain=shop.example.com
  *
  * The form is parsed only here; the settings are checked by deploy_target_new.
  */
