@@ -19,6 +19,11 @@ extern const struct deploy_type deploy_exec_type;
 extern const struct deploy_type deploy_alicdn_type;
 extern const struct deploy_type deploy_aliapigw_type;
 extern const struct deploy_type deploy_alicas_type;
+extern const struct deploy_type deploy_alialb_type;
+extern const struct deploy_type deploy_alinlb_type;
+extern const struct deploy_type deploy_aliwaf_type;
+extern const struct deploy_type deploy_aliapig_type;
+extern const struct deploy_type deploy_alifc_type;
 
 /* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas)". */
 int deploy_unknown_type(const char *name, struct err *err);

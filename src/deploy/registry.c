@@ -13,6 +13,12 @@ static const struct deploy_type *const types[] = {
     &deploy_alicdn_type,
     &deploy_aliapigw_type,
     &deploy_alicas_type,
+    /* by CAS certificate id, or ROA-style (issue 27) */
+    &deploy_alialb_type,
+    &deploy_alinlb_type,
+    &deploy_aliwaf_type,
+    &deploy_aliapig_type,
+    &deploy_alifc_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
