@@ -175,7 +175,7 @@ static void test_settings_errors(void **state)
 {
     (void)state;
     expect_error("ftp", (const char *[]){NULL}, CP_EUSAGE,
-                 "unknown deploy target \"ftp\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas)");
+                 "unknown deploy target \"ftp\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alialb, alinlb, aliwaf, aliapig, alifc)");
     expect_error("files", (const char *[]){"fulchain=/x/f.pem", NULL}, CP_EUSAGE,
                  "files: unknown setting \"fulchain\" (did you mean \"fullchain\"?)");
     expect_error("files", (const char *[]){"dir=/x", "mode=0999", NULL}, CP_EUSAGE,
@@ -286,7 +286,7 @@ static void test_spec_from_data(void **state)
     free(shown);
     assert_int_equal(deploy_spec_from("nosuch", &(struct kvlist){set, 1}, &s, &err), CP_EUSAGE);
     assert_string_equal(err.msg, "unknown deploy target \"nosuch\" (known: files, pkcs12, exec, alicdn, "
-                                 "aliapigw, alicas)");
+                                 "aliapigw, alicas, alialb, alinlb, aliwaf, aliapig, alifc)");
 }
 
 /* Settings whose value would be a secret are told from names of where one is kept. */
@@ -334,8 +334,8 @@ static void test_spec_forms(void **state)
 static void test_spec_errors(void **state)
 {
     (void)state;
-    expect_spec_error("ftp:/x", "unknown deploy target \"ftp\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas)");
-    expect_spec_error("", "unknown deploy target \"\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas)");
+    expect_spec_error("ftp:/x", "unknown deploy target \"ftp\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alialb, alinlb, aliwaf, aliapig, alifc)");
+    expect_spec_error("", "unknown deploy target \"\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alialb, alinlb, aliwaf, aliapig, alifc)");
     expect_spec_error("files:/a,/b", "deploy target files: dir is given twice");
     expect_spec_error("files:/a,,mode=0600", "deploy target files: an empty setting (two commas?)");
     expect_spec_error("files:", "deploy target files: an empty setting (two commas?)");
