@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "deploy/aliyun.h"
+#include "deploy/alicas.h"
 #include "deploy/common.h"
 #include "util/str.h"
 
@@ -33,17 +33,7 @@ struct cas_target {
     bool delete_old;
 };
 
-/* One upload of the account: its name and CertificateId (as text). */
-struct upload {
-    char *name, *id;
-};
-
-struct uploads {
-    struct upload *v;
-    size_t n;
-};
-
-static void uploads_free(struct uploads *u)
+void cas_uploads_free(struct cas_uploads *u)
 {
     for (size_t i = 0; i < u->n; i++) {
         free(u->v[i].name);
@@ -53,31 +43,36 @@ static void uploads_free(struct uploads *u)
     memset(u, 0, sizeof(*u));
 }
 
-static int add_page(struct uploads *u, json_t *list, struct err *err)
+/* Add one upload; an entry without a name or id is not ours to match. */
+static int add_upload(struct cas_uploads *u, const char *name, char *id, struct err *err)
+{
+    struct cas_upload *nv = name != NULL && id != NULL ? realloc(u->v, (u->n + 1) * sizeof(*nv)) : NULL;
+
+    if (nv == NULL) {
+        free(id);
+        return name != NULL && id != NULL ? err_nomem(err) : CP_OK;
+    }
+    u->v = nv;
+    nv[u->n] = (struct cas_upload){str_dup(name), id};
+    return nv[u->n++].name != NULL ? CP_OK : err_nomem(err);
+}
+
+static int add_page(struct cas_uploads *u, json_t *list, struct err *err)
 {
     json_t *it;
     size_t i;
+    int rc = CP_OK;
 
     json_array_foreach(list, i, it) {
-        const char *name = json_string_value(json_object_get(it, "Name"));
-        char *id = ali_id_text(json_object_get(it, "CertificateId"));
-        struct upload *nv = name != NULL && id != NULL ? realloc(u->v, (u->n + 1) * sizeof(*nv)) : NULL;
-        if (nv == NULL) {
-            free(id);
-            if (name != NULL && id != NULL)
-                return err_nomem(err);
-            continue;  /* an entry without a name or id is not ours to match */
-        }
-        u->v = nv;
-        nv[u->n] = (struct upload){str_dup(name), id};
-        if (nv[u->n++].name == NULL)
-            return err_nomem(err);
+        if (rc == CP_OK)
+            rc = add_upload(u, json_string_value(json_object_get(it, "Name")),
+                            ali_id_text(json_object_get(it, "CertificateId")), err);
     }
-    return CP_OK;
+    return rc;
 }
 
 /* Every upload of the account, page by page (CurrentPage from 1, ShowSize, TotalCount). */
-static int list_uploads(struct cas_target *t, const char *key, struct uploads *u, struct err *err)
+int cas_list_uploads(struct ali_conn *cas, const char *key, struct cas_uploads *u, struct err *err)
 {
     char page[24];
     struct kv p[] = {{"OrderType", "UPLOAD"}, {"CurrentPage", page}, {"ShowSize", PAGE_SIZE}};
@@ -88,11 +83,12 @@ static int list_uploads(struct cas_target *t, const char *key, struct uploads *u
         struct aliyun_reply r;
         json_t *list;
         snprintf(page, sizeof(page), "%d", n);
-        if ((rc = ali_call(&t->conn, "ListUserCertificateOrder", &l, key, &r, err)) != CP_OK)
+        if ((rc = ali_call(cas, "ListUserCertificateOrder", &l, key, &r, err)) != CP_OK)
             break;
         list = json_object_get(r.json, "CertificateOrderList");
         if (!json_is_array(list))
-            rc = err_set(err, CP_EPROTO, WHAT ": ListUserCertificateOrder: the reply has no CertificateOrderList");
+            rc = err_set(err, CP_EPROTO, "%s: ListUserCertificateOrder: the reply has no CertificateOrderList",
+                         cas->what);
         else if ((rc = add_page(u, list, err)) == CP_OK &&
                  (json_array_size(list) == 0 ||
                   (json_int_t)u->n >= json_integer_value(json_object_get(r.json, "TotalCount"))))
@@ -102,24 +98,51 @@ static int list_uploads(struct cas_target *t, const char *key, struct uploads *u
     return rc;
 }
 
-static int upload(struct cas_target *t, const struct deploy_cert *c, const char *name, const char *key,
-                  struct err *err)
+const char *cas_uploads_name(const struct cas_uploads *u, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < u->n; i++)
+        if (strcmp(u->v[i].id, id) == 0)
+            return u->v[i].name;
+    return NULL;
+}
+
+/* UploadUserCertificate (CAS API reference): Name, Cert (the full chain), Key; the reply's CertId. */
+static int upload(struct ali_conn *cas, const struct deploy_cert *c, const char *name, const char *key,
+                  char **id, struct err *err)
 {
     struct kv p[] = {{"Name", name}, {"Cert", c->fullchain_pem}, {"Key", key}};
     struct kvlist l = {p, 3};
     struct aliyun_reply r;
-    int rc = ali_call(&t->conn, "UploadUserCertificate", &l, key, &r, err);
-    char *id = rc == CP_OK ? ali_id_text(json_object_get(r.json, "CertId")) : NULL;
+    int rc = ali_call(cas, "UploadUserCertificate", &l, key, &r, err);
 
+    *id = rc == CP_OK ? ali_id_text(json_object_get(r.json, "CertId")) : NULL;
+    if (rc == CP_OK && *id == NULL)
+        rc = err_set(err, CP_EPROTO, "%s: UploadUserCertificate: the reply has no CertId", cas->what);
     if (rc == CP_OK)
-        log_info(t->conn.log, WHAT ": uploaded %s (CertId %s)", name, id != NULL ? id : "?");
-    free(id);
+        log_info(cas->log, "%s: uploaded %s (CertId %s)", cas->what, name, *id);
     aliyun_reply_free(&r);
     return rc;
 }
 
+int cas_ensure(struct ali_conn *cas, const struct deploy_cert *c, const char *name, const char *key,
+               struct cas_uploads *u, char **id, bool *uploaded, struct err *err)
+{
+    int rc;
+
+    *id = NULL;
+    for (size_t i = 0; i < u->n; i++)
+        if (strcmp(u->v[i].name, name) == 0) {
+            log_info(cas->log, "%s: %s is already uploaded (CertId %s)", cas->what, name, u->v[i].id);
+            return (*id = str_dup(u->v[i].id)) != NULL ? CP_OK : err_nomem(err);
+        }
+    if ((rc = upload(cas, c, name, key, id, err)) != CP_OK)
+        return rc;
+    *uploaded = true;
+    return add_upload(u, name, str_dup(*id), err);
+}
+
 /* Delete the prefix's other uploads; failures are warnings (the new upload is in place). */
-static void delete_old(struct cas_target *t, const struct deploy_cert *c, const struct uploads *u,
+static void delete_old(struct cas_target *t, const struct deploy_cert *c, const struct cas_uploads *u,
                        const char *name, bool *changed)
 {
     char *prefix = ali_name_prefix(t->conn.prefix, t->conn.tag, c->name);
@@ -145,26 +168,21 @@ static void delete_old(struct cas_target *t, const struct deploy_cert *c, const 
 static int cas_run(struct deploy_target *base, const struct deploy_cert *c, bool *changed, struct err *err)
 {
     struct cas_target *t = (struct cas_target *)base;
-    struct uploads u = {0};
-    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c), *key = NULL;
+    struct cas_uploads u = {0};
+    char *name = ali_cert_name(t->conn.prefix, t->conn.tag, c), *key = NULL, *id = NULL;
     size_t key_len = 0;
-    bool there = false;
     int rc = name != NULL ? ali_key_pem(c, WHAT, &key, &key_len, err) : err_nomem(err);
 
     if (rc == CP_OK)
-        rc = list_uploads(t, key, &u, err);
-
-    for (size_t i = 0; rc == CP_OK && i < u.n; i++)
-        there |= strcmp(u.v[i].name, name) == 0;
-    if (rc == CP_OK && there)
-        log_info(t->conn.log, WHAT ": %s is already uploaded", name);
-    if (rc == CP_OK && !there && (rc = upload(t, c, name, key, err)) == CP_OK)
-        *changed = true;
+        rc = cas_list_uploads(&t->conn, key, &u, err);
+    if (rc == CP_OK)
+        rc = cas_ensure(&t->conn, c, name, key, &u, &id, changed, err);
     if (rc == CP_OK && t->delete_old)
         delete_old(t, c, &u, name, changed);
-    uploads_free(&u);
+    cas_uploads_free(&u);
     secret_free(key, key_len);
     free(name);
+    free(id);
     return rc;
 }
 

@@ -24,7 +24,13 @@ extern const struct deploy_type deploy_alilive_type;
 extern const struct deploy_type deploy_alivod_type;
 extern const struct deploy_type deploy_aliclb_type;
 
-/* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alidcdn, alilive, alivod, aliclb)". */
+extern const struct deploy_type deploy_alialb_type;
+extern const struct deploy_type deploy_alinlb_type;
+extern const struct deploy_type deploy_aliwaf_type;
+extern const struct deploy_type deploy_aliapig_type;
+extern const struct deploy_type deploy_alifc_type;
+
+/* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc)". */
 int deploy_unknown_type(const char *name, struct err *err);
 
 /* yes|no (also true/false, on/off, 1/0); def when absent.

@@ -17,6 +17,12 @@ static const struct deploy_type *const types[] = {
     &deploy_alilive_type,
     &deploy_alivod_type,
     &deploy_aliclb_type,
+    /* by CAS certificate id, or ROA-style (issue 27) */
+    &deploy_alialb_type,
+    &deploy_alinlb_type,
+    &deploy_aliwaf_type,
+    &deploy_aliapig_type,
+    &deploy_alifc_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

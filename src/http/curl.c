@@ -208,12 +208,15 @@ static void prepare(struct curl_transport *ct, const struct http_request *req, s
     curl_easy_setopt(c, CURLOPT_URL, req->url);
     /* HTTPGET resets the method (and NOBODY, POST) left by the previous request, so it goes first */
     curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
     if (strcmp(req->method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    if (strcmp(req->method, "POST") == 0) {
+    if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
     }
+    if (strcmp(req->method, "PUT") == 0)  /* a body sent as POST's is, with the method renamed */
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
@@ -224,13 +227,15 @@ static void unprepare(CURL *c)
 {
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, NULL);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, NULL);
 }
 
 static bool known_method(const char *m)
 {
-    return m != NULL && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "POST") == 0);
+    return m != NULL && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "POST") == 0 ||
+                         strcmp(m, "PUT") == 0);
 }
 
 static int curl_send(struct http_transport *t, const struct http_request *req,

@@ -33,7 +33,7 @@ struct http_response {
 };
 
 struct http_request {
-    const char *method;        /* "GET", "HEAD", "POST" */
+    const char *method;        /* "GET", "HEAD", "POST", "PUT" */
     const char *url;
     const char *content_type;  /* NULL: no Content-Type header */
     const void *body;          /* NULL for none */

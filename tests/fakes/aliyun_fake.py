@@ -657,6 +657,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.handle_any()
 
+    def do_PUT(self):  # ROA-style products (tests/fakes/aliyun_products/)
+        self.handle_any()
+
     def read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             parts = []

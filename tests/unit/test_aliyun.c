@@ -149,6 +149,30 @@ static void test_v3_sts_and_body(void **state)
     aliyun_v3_sig_free(&s);
 }
 
+/* ROA (FC 3.0 UpdateCustomDomain): the path is the canonical URI, the JSON body's hash is signed. The
+ * vector is the Alibaba Node SDK's own signer (@alicloud/openapi-core 1.0.8, utils getAuthorization)
+ * over the same request. */
+static void test_v3_roa_vector(void **state)
+{
+    static const char body[] = "{\"certConfig\":{\"certName\":\"certpilot-fc\",\"certificate\":\"C\","
+                               "\"privateKey\":\"K\"},\"protocol\":\"HTTP,HTTPS\"}";
+    struct aliyun_v3_req r = {"PUT", "/2023-03-30/custom-domains/fc.example.com", NULL,
+                              "fcv3.cn-hangzhou.aliyuncs.com", "UpdateCustomDomain", "2023-03-30",
+                              "2023-10-26T10:22:32Z", "3156853299f313e23d1673dc12e1703d",
+                              "application/json; charset=utf-8", NULL, body, sizeof(body) - 1};
+    struct aliyun_v3_sig s;
+
+    (void)state;
+    assert_int_equal(aliyun_sign_v3(&r, "YourAccessKeyId", "YourAccessKeySecret", &s, NULL), CP_OK);
+    assert_string_equal(s.content_sha256, "b473b1afd913369b7e9af10bf3c4cd1b9c9327c4dc96341de9cfb69bb7f81a48");
+    assert_string_equal(s.authorization,
+                        "ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=content-type;host;x-acs-action;"
+                        "x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature="
+                        "2135fe8502f309f6ea4e98107295ecd485312d84c820b5672cea9cfcfad34f2a");
+    assert_true(str_has_prefix(s.canonical_request, "PUT\n/2023-03-30/custom-domains/fc.example.com\n\n"));
+    aliyun_v3_sig_free(&s);
+}
+
 static void test_pct_encode(void **state)
 {
     const char *cases[][2] = {
@@ -441,6 +465,8 @@ static int scripted_send(struct http_transport *t, const struct http_request *re
     assert_string_equal(req->method, s->method);
     if (strcmp(s->method, "POST") == 0)
         assert_string_equal(req->content_type, "application/x-www-form-urlencoded");
+    else if (strcmp(s->method, "PUT") == 0)
+        assert_string_equal(req->content_type, "application/json; charset=utf-8");
     else
         assert_null(req->content_type);
     s->url[i] = strdup(req->url);
@@ -512,6 +538,65 @@ static void test_client_v3_request(void **state)
                                          "x-acs-security-token;x-acs-signature-nonce;x-acs-version,Signature="));
     assert_null(strstr(s.headers[0], "the-secret-value"));
     aliyun_reply_free(&out);
+    aliyun_client_free(c);
+    scripted_done(&s);
+}
+
+/* A ROA call: PUT on the path with the JSON body, V3 headers; a GET has no body. */
+static void test_client_roa_request(void **state)
+{
+    static const struct canned_reply r[] = {{200, "{\"domainName\":\"fc.example.com\"}"}};
+    struct scripted s;
+    struct aliyun_client *c = scripted_client(&s, r, 1, ALIYUN_SIG_V3, &test_creds);
+    json_t *body = json_pack("{s:{s:s}}", "certConfig", "certName", "n");
+    struct aliyun_reply out;
+
+    (void)state;
+    s.method = "PUT";
+    assert_int_equal(aliyun_call_roa(c, "PUT", "/2023-03-30/custom-domains/fc.example.com", "UpdateCustomDomain",
+                                     body, NULL, &out, NULL), CP_OK);
+    assert_string_equal(json_string_value(json_object_get(out.json, "domainName")), "fc.example.com");
+    assert_string_equal(s.url[0], "https://127.0.0.1:8443/2023-03-30/custom-domains/fc.example.com");
+    assert_string_equal(s.body[0], "{\"certConfig\":{\"certName\":\"n\"}}");
+    assert_non_null(strstr(s.headers[0], "x-acs-action: UpdateCustomDomain\n"));
+    assert_non_null(strstr(s.headers[0], "Authorization: ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders="
+                                         "content-type;host;x-acs-action;x-acs-content-sha256;"));
+    aliyun_reply_free(&out);
+    json_decref(body);
+    aliyun_client_free(c);
+    scripted_done(&s);
+}
+
+/* Both error shapes of ROA products; a call carrying a secret never shows the Message; V2 is refused. */
+static void test_client_roa_errors(void **state)
+{
+    static const struct canned_reply r[] = {
+        {404, "{\"code\":\"NotFound.DomainNotFound\",\"message\":\"no such domain\",\"requestId\":\"R1\"}"},
+        {400, "{\"Code\":\"InvalidArgument\",\"Message\":\"bad key PRIVATEKEYTEXT\",\"RequestId\":\"R2\"}"}};
+    struct scripted s;
+    struct aliyun_client *c = scripted_client(&s, r, 2, ALIYUN_SIG_V3, &test_creds);
+    json_t *body = json_pack("{s:s}", "privateKey", "PRIVATEKEYTEXT");
+    struct aliyun_reply out;
+    struct err err = {0};
+
+    (void)state;
+    s.method = "GET";
+    assert_int_equal(aliyun_call_roa(c, "GET", "/v1/domains/d-1", "GetDomain", NULL, NULL, &out, &err), CP_EPROTO);
+    assert_string_equal(err.msg, "alidns: NotFound.DomainNotFound: no such domain (RequestId R1)");
+    s.method = "PUT";
+    assert_int_equal(aliyun_call_roa(c, "PUT", "/x", "UpdateCustomDomain", body, "PRIVATEKEYTEXT", &out, &err),
+                     CP_EPROTO);
+    assert_string_equal(err.msg, "alidns: InvalidArgument (RequestId R2; the Message is not shown: the request "
+                                 "carried a secret)");
+    assert_int_equal(aliyun_call_roa(c, "DELETE", "/x", "DeleteThing", NULL, NULL, &out, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "alidns: DeleteThing: DELETE /x is not a ROA request this client makes");
+    aliyun_client_free(c);
+    scripted_done(&s);
+    c = scripted_client(&s, r, 0, ALIYUN_SIG_V2, &test_creds);
+    assert_int_equal(aliyun_call_roa(c, "GET", "/v1/domains/d-1", "GetDomain", NULL, NULL, &out, &err), CP_EUSAGE);
+    assert_string_equal(err.msg, "alidns: GetDomain is a ROA-style API: signature v2 is not supported for it, "
+                                 "use v3");
+    json_decref(body);
     aliyun_client_free(c);
     scripted_done(&s);
 }
@@ -751,6 +836,9 @@ int main(void)
         cmocka_unit_test(error_line_long_echo),
         cmocka_unit_test(test_client_v3_request),
         cmocka_unit_test(test_client_v2_request),
+        cmocka_unit_test(test_client_roa_request),
+        cmocka_unit_test(test_client_roa_errors),
+        cmocka_unit_test(test_v3_roa_vector),
         cmocka_unit_test(test_client_get),
         cmocka_unit_test(test_client_throttling_retried),
         cmocka_unit_test(test_client_throttling_bounded),

@@ -388,9 +388,9 @@ static void test_unsupported_method(void **state)
     struct err err = {0};
 
     (void)state;
-    assert_int_equal(http_send(t, &(struct http_request){"PUT", "http://127.0.0.1:1/", NULL, NULL, 0}, &r, &err),
+    assert_int_equal(http_send(t, &(struct http_request){"DELETE", "http://127.0.0.1:1/", NULL, NULL, 0}, &r, &err),
                      CP_EUSAGE);
-    assert_string_equal(err.msg, "HTTP method PUT is not supported");
+    assert_string_equal(err.msg, "HTTP method DELETE is not supported");
     http_transport_free(t);
 }
 

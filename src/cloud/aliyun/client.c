@@ -18,6 +18,7 @@
 #include "util/str.h"
 
 #define FORM_TYPE "application/x-www-form-urlencoded"
+#define JSON_TYPE "application/json; charset=utf-8"
 #define MAX_PARAMS 64
 #define MAX_HEADERS 12
 #define CRED_PIECE 12  /* this many characters of a credential in a row are an echo of it */
@@ -29,12 +30,19 @@ struct aliyun_client {
     char *url;                     /* "https://<endpoint>/" */
 };
 
+/* A ROA-style request: a method on a path, a JSON body (or none). */
+struct roa {
+    const char *method, *path;
+    const json_t *body;  /* NULL: no body */
+};
+
 /* Per-attempt values: every attempt is signed afresh (a nonce is single-use). */
 struct attempt {
     char date[32];
     char nonce[33];
-    char *body;  /* POST: the form; GET: NULL */
-    char *url;   /* GET: the URL with its query; POST: NULL (c->url) */
+    const char *ctype;  /* the body's Content-Type, or NULL */
+    char *body;  /* POST: the form; GET: NULL; ROA: the JSON text or NULL */
+    char *url;   /* GET: the URL with its query; ROA: the path's URL; POST: NULL (c->url) */
     char *hdr[MAX_HEADERS];
     size_t nhdr;
 };
@@ -80,6 +88,27 @@ static int add_header(struct attempt *a, const char *name, const char *value)
     return CP_OK;
 }
 
+/* Sign r (V3) and add the headers that carry action, version and signature to a. */
+static int sign_v3(const struct aliyun_client *c, const struct aliyun_v3_req *r, struct attempt *a,
+                   struct err *err)
+{
+    const struct aliyun_creds *k = c->o.creds;
+    struct aliyun_v3_sig s;
+    int rc;
+
+    if ((rc = aliyun_sign_v3(r, k->key_id, k->secret, &s, err)) != CP_OK)
+        return rc;
+    if (add_header(a, "Host", c->o.endpoint) || add_header(a, "x-acs-action", r->action) ||
+        add_header(a, "x-acs-version", c->o.version) || add_header(a, "x-acs-date", a->date) ||
+        add_header(a, "x-acs-signature-nonce", a->nonce) ||
+        add_header(a, "x-acs-content-sha256", s.content_sha256) ||
+        add_header(a, "x-acs-security-token", k->security_token) ||
+        add_header(a, "Authorization", s.authorization) || add_header(a, "Accept", "application/json"))
+        rc = err_nomem(err);
+    aliyun_v3_sig_free(&s);
+    return rc;
+}
+
 /* Alibaba V3: the API parameters travel as the form body (GET: the query); the headers carry action,
  * version and signature. */
 static int build_v3(const struct aliyun_client *c, const char *action, const struct kvlist *params,
@@ -88,9 +117,7 @@ static int build_v3(const struct aliyun_client *c, const char *action, const str
     const struct aliyun_creds *k = c->o.creds;
     struct aliyun_v3_req r = {c->o.method, "/", NULL, c->o.endpoint, action, c->o.version, a->date, a->nonce,
                               FORM_TYPE, k->security_token, NULL, 0};
-    struct aliyun_v3_sig s;
     char *form = aliyun_canonical_query(params);
-    int rc;
 
     if (form == NULL)
         return err_nomem(err);
@@ -104,18 +131,30 @@ static int build_v3(const struct aliyun_client *c, const char *action, const str
     } else {
         r.body = a->body = form;
         r.body_len = strlen(form);
+        a->ctype = FORM_TYPE;
     }
-    if ((rc = aliyun_sign_v3(&r, k->key_id, k->secret, &s, err)) != CP_OK)
-        return rc;
-    if (add_header(a, "Host", c->o.endpoint) || add_header(a, "x-acs-action", action) ||
-        add_header(a, "x-acs-version", c->o.version) || add_header(a, "x-acs-date", a->date) ||
-        add_header(a, "x-acs-signature-nonce", a->nonce) ||
-        add_header(a, "x-acs-content-sha256", s.content_sha256) ||
-        add_header(a, "x-acs-security-token", k->security_token) ||
-        add_header(a, "Authorization", s.authorization) || add_header(a, "Accept", "application/json"))
-        rc = err_nomem(err);
-    aliyun_v3_sig_free(&s);
-    return rc;
+    return sign_v3(c, &r, a, err);
+}
+
+/* ROA with V3 (Alibaba's V3 signature document: the canonical URI is the path, the hashed payload the
+ * JSON body's SHA-256; action and version still travel as x-acs-action and x-acs-version). */
+static int build_roa(const struct aliyun_client *c, const char *action, const struct roa *q, struct attempt *a,
+                     struct err *err)
+{
+    const struct aliyun_creds *k = c->o.creds;
+    struct aliyun_v3_req r = {q->method, q->path, NULL, c->o.endpoint, action, c->o.version, a->date, a->nonce,
+                              NULL, k->security_token, NULL, 0};
+
+    if ((a->url = str_printf("https://%s%s", c->o.endpoint, q->path)) == NULL)
+        return err_nomem(err);
+    if (q->body != NULL) {
+        if ((a->body = json_dumps(q->body, JSON_COMPACT)) == NULL)
+            return err_nomem(err);
+        r.body = a->body;
+        r.body_len = strlen(a->body);
+        r.content_type = a->ctype = JSON_TYPE;
+    }
+    return sign_v3(c, &r, a, err);
 }
 
 /* Alibaba V2 RPC: the common parameters join the API's, all of them signed, Signature appended last. */
@@ -146,6 +185,7 @@ static int build_v2(const struct aliyun_client *c, const char *action, const str
                    : (a->body = str_printf("%s&Signature=%s", query, esig)) == NULL) ||
         add_header(a, "Accept", "application/json") != CP_OK)
         rc = err_nomem(err);
+    a->ctype = a->body != NULL ? FORM_TYPE : NULL;
     secret_free(query, query != NULL ? strlen(query) : 0);
     free(sig);
     free(esig);
@@ -243,6 +283,16 @@ static bool is_error_reply(const json_t *j)
            strcasecmp(code, "Success") != 0;
 }
 
+/* Newer ROA products (APIG) answer {code, message, requestId}: read as Code, Message, RequestId. */
+static void lower_case_reply(json_t *j)
+{
+    static const char *const names[][2] = {{"code", "Code"}, {"message", "Message"}, {"requestId", "RequestId"}};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (json_object_get(j, names[i][0]) != NULL && json_object_get(j, names[i][1]) == NULL)
+            json_object_set(j, names[i][1], json_object_get(j, names[i][0]));
+}
+
 /* Turn one HTTP response into out->json, or an error (out->code set when the reply had one). */
 static int read_reply(const struct aliyun_client *c, const char *action, const struct http_response *resp,
                       const char *sent, struct aliyun_reply *out, struct err *err)
@@ -251,6 +301,8 @@ static int read_reply(const struct aliyun_client *c, const char *action, const s
     char line[sizeof(err->msg)];
     int rc;
 
+    if (json_is_object(j) && json_object_get(j, "Code") == NULL && json_is_string(json_object_get(j, "code")))
+        lower_case_reply(j);
     if (!json_is_object(j)) {
         json_decref(j);
         return err_set(err, CP_EPROTO, "%s: %s: HTTP %ld from %s without a JSON reply", c->o.product, action,
@@ -271,8 +323,16 @@ static int read_reply(const struct aliyun_client *c, const char *action, const s
     return CP_OK;
 }
 
+static int build(const struct aliyun_client *c, const char *action, const struct kvlist *params,
+                 const struct roa *roa, struct attempt *a, struct err *err)
+{
+    if (roa != NULL)
+        return build_roa(c, action, roa, a, err);
+    return c->o.sig == ALIYUN_SIG_V2 ? build_v2(c, action, params, a, err) : build_v3(c, action, params, a, err);
+}
+
 static int one_attempt(struct aliyun_client *c, const char *action, const struct kvlist *params,
-                       const char *sent, struct aliyun_reply *out, struct err *err)
+                       const struct roa *roa, const char *sent, struct aliyun_reply *out, struct err *err)
 {
     struct http_transport *t = c->o.http != NULL ? c->o.http : c->owned;
     struct http_response resp = {0};
@@ -281,10 +341,10 @@ static int one_attempt(struct aliyun_client *c, const char *action, const struct
 
     if ((rc = attempt_init(&a, err)) != CP_OK)
         return rc;
-    rc = c->o.sig == ALIYUN_SIG_V2 ? build_v2(c, action, params, &a, err) : build_v3(c, action, params, &a, err);
+    rc = build(c, action, params, roa, &a, err);
     if (rc == CP_OK) {
-        struct http_request req = {c->o.method, a.url ? a.url : c->url, a.body ? FORM_TYPE : NULL, a.body,
-                                   a.body ? strlen(a.body) : 0, (const char *const *)a.hdr};
+        struct http_request req = {roa != NULL ? roa->method : c->o.method, a.url ? a.url : c->url, a.ctype,
+                                   a.body, a.body ? strlen(a.body) : 0, (const char *const *)a.hdr};
         rc = http_send(t, &req, &resp, err);
     }
     if (rc == CP_OK) {
@@ -304,8 +364,8 @@ static void real_sleep(void *ud, long ms)
     clock_sleep_ms(ms);
 }
 
-static int call(struct aliyun_client *c, const char *action, const struct kvlist *params, const char *sent,
-                struct aliyun_reply *out, struct err *err)
+static int call(struct aliyun_client *c, const char *action, const struct kvlist *params, const struct roa *roa,
+                const char *sent, struct aliyun_reply *out, struct err *err)
 {
     int tries = c->o.max_tries > 0 ? c->o.max_tries : 5, rc = CP_OK;
     long wait_ms = 1000;
@@ -313,7 +373,7 @@ static int call(struct aliyun_client *c, const char *action, const struct kvlist
     memset(out, 0, sizeof(*out));
     for (int i = 0; i < tries; i++, wait_ms *= 2) {
         out->code[0] = '\0';
-        rc = one_attempt(c, action, params, sent, out, err);
+        rc = one_attempt(c, action, params, roa, sent, out, err);
         /* Alibaba: Throttling.User / Throttling.Api ask the caller to slow down and try again */
         if (rc == CP_OK || !str_has_prefix(out->code, "Throttling") || i + 1 == tries)
             break;
@@ -327,13 +387,32 @@ static int call(struct aliyun_client *c, const char *action, const struct kvlist
 int aliyun_call(struct aliyun_client *c, const char *action, const struct kvlist *params,
                 struct aliyun_reply *out, struct err *err)
 {
-    return call(c, action, params, NULL, out, err);
+    return call(c, action, params, NULL, NULL, out, err);
 }
 
 int aliyun_call_secret(struct aliyun_client *c, const char *action, const struct kvlist *params, const char *sent,
                        struct aliyun_reply *out, struct err *err)
 {
-    return call(c, action, params, sent, out, err);
+    return call(c, action, params, NULL, sent, out, err);
+}
+
+int aliyun_call_roa(struct aliyun_client *c, const char *method, const char *path, const char *action,
+                    const json_t *body, const char *sent, struct aliyun_reply *out, struct err *err)
+{
+    struct roa q = {method, path, body};
+
+    if (c->o.sig == ALIYUN_SIG_V2) {
+        memset(out, 0, sizeof(*out));
+        return err_set(err, CP_EUSAGE, "%s: %s is a ROA-style API: signature v2 is not supported for it, use v3",
+                       c->o.product, action);
+    }
+    if (path == NULL || path[0] != '/' || strpbrk(path, "?# \t") != NULL ||
+        (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0 && strcmp(method, "POST") != 0)) {
+        memset(out, 0, sizeof(*out));
+        return err_set(err, CP_EUSAGE, "%s: %s: %s %s is not a ROA request this client makes", c->o.product,
+                       action, method, path != NULL ? path : "(no path)");
+    }
+    return call(c, action, NULL, &q, sent, out, err);
 }
 
 void aliyun_reply_free(struct aliyun_reply *r)

@@ -2,7 +2,8 @@
  * cloud/aliyun/client — one Alibaba Cloud OpenAPI product (Alidns, CDN,
  * CAS, API Gateway...) called RPC-style: POST https://<endpoint>/ with the
  * parameters as a form body (or GET with them in the query), signed V3 (ACS3-HMAC-SHA256, the default) or
- * V2 (HMAC-SHA1). TLS verification is always on.
+ * V2 (HMAC-SHA1); or ROA-style (aliyun_call_roa: a method on a path with a
+ * JSON body, V3 only). TLS verification is always on.
  *
  * An error reply ({RequestId, HostId, Code, Message, Recommend}) becomes one
  * sanitised line "<product>: <Code>: <Message> (RequestId <id>)"; the
@@ -77,6 +78,19 @@ void aliyun_reply_free(struct aliyun_reply *r);
  */
 int aliyun_call_secret(struct aliyun_client *c, const char *action, const struct kvlist *params, const char *sent,
                        struct aliyun_reply *out, struct err *err) CP_WUR;
+
+/*
+ * A ROA-style call (FC 3.0, APIG): method ("GET", "PUT" or "POST") on path
+ * (starting with '/', every segment already percent-encoded: aliyun_pct_encode),
+ * body a JSON object sent as application/json (NULL: none), signed V3 over
+ * the path and the body's SHA-256; the client's own method is not used.
+ * sent as in aliyun_call_secret (NULL: the call carries no secret). Error
+ * replies in either form, {Code, Message, RequestId} or {code, message,
+ * requestId}, become the same one line. A V2 client is refused (CP_EUSAGE):
+ * V2 signs RPC requests only.
+ */
+int aliyun_call_roa(struct aliyun_client *c, const char *method, const char *path, const char *action,
+                    const json_t *body, const char *sent, struct aliyun_reply *out, struct err *err) CP_WUR;
 
 /*
  * The error line for an error reply (exposed for tests): "<product>: <Code>:
