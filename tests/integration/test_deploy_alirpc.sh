@@ -159,7 +159,7 @@ expect_res "alicdn: changed"
 cdn1=certpilot-cdn-shop_example_test-$(last32 "$s1")
 
 cp_log "== a new version; alicdn delete_old on a and b: c still serves version 1, so it stays"
-cp_certpilot issue -d "$name" --cert-name "$name" --hook "$hook" >/dev/null
+cp_certpilot issue --force -d "$name" --cert-name "$name" --hook "$hook" >/dev/null
 s2=$(serial_of)
 [ "$s1" != "$s2" ] || cp_fail "the second issue kept serial $s1"
 CAS="cas_endpoint=127.0.0.1:$port"

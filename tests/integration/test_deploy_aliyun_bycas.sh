@@ -127,7 +127,7 @@ aliapig: unchanged
 alifc: unchanged"
 
 cp_log "== a new version: a second upload; the additional certificate replaced, the earlier one dissociated"
-cp_certpilot issue -d "$name" --cert-name "$name" --hook "$hook" >/dev/null
+cp_certpilot issue --force -d "$name" --cert-name "$name" --hook "$hook" >/dev/null
 deploy "alialb:lsn-alb2,as=additional,region=cn-hangzhou,$C" "alicas:$C" || cp_fail "renewal deploy: $ERR"
 expect_res "alialb: changed
 alicas: unchanged"
