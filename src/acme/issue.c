@@ -92,8 +92,12 @@ static int slot_prepare(struct run *r, struct slot *s, struct err *err)
     const char *thumb = jws_signer_thumbprint(acme_client_signer(r->c));
     char *keyauth = NULL;
 
-    if (strcmp(s->authz.status, "valid") == 0)
+    if (strcmp(s->authz.status, "valid") == 0) {
+        /* RFC 8555 §7.1.3: the CA may reuse an authorization it validated before */
+        log_info(acme_client_log(r->c), "authorization for %s%s is valid already: nothing to present",
+                 s->authz.wildcard ? "*." : "", s->authz.ident);
         return CP_OK;
+    }
     if (strcmp(s->authz.status, "pending") != 0)
         return err_set(err, CP_EACME, "authorization for %s%s is %s", s->authz.wildcard ? "*." : "",
                        s->authz.ident, s->authz.status);

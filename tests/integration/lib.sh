@@ -9,7 +9,10 @@
 #   CP_SOURCE_DIR  repository root (default: two levels above this file)
 #   CP_KEEP=1      keep the work directory (its path is printed at exit)
 #   CP_QUIET_LOGS=1  do not print the logs in the work dir when the script fails
-#   For cp_start_pebble: PEBBLE_WFE_NONCEREJECT (default 0), PEBBLE_AUTHZREUSE (default 0),
+#   For cp_start_pebble: PEBBLE_WFE_NONCEREJECT (default 0), PEBBLE_AUTHZREUSE (default 0: but
+#   Pebble 2.4 and 2.6 reuse a valid authorization when rand.Intn(100) > percent is false,
+#   so 1 time in 100 at 0; a test that expects a hook to run for a name the account has
+#   validated before accepts certpilot's "is valid already" line instead),
 #   PEBBLE_ALTERNATE_ROOTS, PEBBLE_CHAIN_LENGTH, PEBBLE_EAB_REQUIRED (true|false),
 #   PEBBLE_EAB_KEYS (a JSON object kid -> key), PEBBLE_VALIDITY (certificate lifetime in seconds), PEBBLE_DNS_SERVER (HOST:PORT Pebble resolves
 #   through; default: the challtestsrv started here), CP_CHALLTESTSRV_HTTP01=1 (challtestsrv
