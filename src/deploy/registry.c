@@ -23,6 +23,7 @@ static const struct deploy_type *const types[] = {
     &deploy_aliwaf_type,
     &deploy_aliapig_type,
     &deploy_alifc_type,
+    &deploy_aliesa_type,  /* ESA sites (issue 27) */
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/aliesa.h"
 #include "dns/alidns.h"
 #include "dns/provider.h"
 #include "dns/rfc2136.h"
@@ -17,6 +18,7 @@ static const struct {
 } providers[] = {
     {"alidns", dns_alidns_new},
     {"rfc2136", dns_rfc2136_new},
+    {"aliesa", dns_aliesa_new},  /* issue 27: ESA-hosted sites */
     {NULL, NULL},
 };
 

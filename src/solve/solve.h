@@ -156,7 +156,7 @@ struct solver_env {
  *                cleanup=PATH (certbot's manual cleanup hook; only with contract=certbot)
  *   "webroot"    path=DIR
  *   "standalone" listen=ADDR:PORT (repeatable; default both families on port 80)
- *   "dns"        provider=NAME (dns/provider.h: alidns, rfc2136), resolver=ADDR[:PORT],
+ *   "dns"        provider=NAME (dns/provider.h: alidns, rfc2136, aliesa), resolver=ADDR[:PORT],
  *                propagation_timeout=SECONDS, propagation_check=yes|no; every other
  *                setting goes to the provider, which checks it. Records a crashed run
  *                left with this provider are removed first. With env->rounds, the

@@ -255,10 +255,11 @@ static void registry(void **state)
     (void)state;
     assert_string_equal(dns_provider_name(0), "alidns");
     assert_string_equal(dns_provider_name(1), "rfc2136");
-    assert_null(dns_provider_name(2));
+    assert_string_equal(dns_provider_name(2), "aliesa");
+    assert_null(dns_provider_name(3));
     assert_null(dns_provider_new("nope", &o, &err));
     assert_int_equal(err.code, CP_EUSAGE);
-    assert_non_null(strstr(err.msg, "unknown DNS provider \"nope\" (known: alidns, rfc2136)"));
+    assert_non_null(strstr(err.msg, "unknown DNS provider \"nope\" (known: alidns, rfc2136, aliesa)"));
     assert_null(dns_provider_new("rfc2136", &o, &err));
     assert_string_equal(err.msg, "rfc2136: ttl \"0\" is not a number from 1 to 86400");
     kv[0] = (struct kv){"zone", "bad zone"};
