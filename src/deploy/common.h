@@ -29,6 +29,7 @@ extern const struct deploy_type deploy_alinlb_type;
 extern const struct deploy_type deploy_aliwaf_type;
 extern const struct deploy_type deploy_aliapig_type;
 extern const struct deploy_type deploy_alifc_type;
+extern const struct deploy_type deploy_alioss_type;
 
 /* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc)". */
 int deploy_unknown_type(const char *name, struct err *err);

@@ -23,6 +23,8 @@ static const struct deploy_type *const types[] = {
     &deploy_aliwaf_type,
     &deploy_aliapig_type,
     &deploy_alifc_type,
+    /* OSS's own XML API, V4-signed (issue 27) */
+    &deploy_alioss_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
