@@ -193,8 +193,6 @@ static int parse_content(struct parser *p, struct ossxml_node *n, int depth)
     while (rc == CP_OK && at(p, "<") && !at(p, "</")) {
         if (strspn(text, " \t\r\n") != strlen(text))
             rc = fail(p, "mixes text and elements");
-        else if (at(p, "<!") || at(p, "<?"))
-            rc = fail(p, "has a comment, CDATA, DOCTYPE or processing instruction");
         else if ((rc = add_kid(p, n, depth)) == CP_OK) {
             free(text);
             text = NULL;
@@ -230,6 +228,8 @@ static int parse_element(struct parser *p, struct ossxml_node *n, int depth)
 
     if (depth > OSSXML_MAX_DEPTH || ++p->nodes > OSSXML_MAX_NODES)
         return fail(p, "is nested too deeply or too large");
+    if (at(p, "<!") || at(p, "<?"))
+        return fail(p, "has a comment, CDATA, DOCTYPE or processing instruction");
     if (!at(p, "<"))
         return fail(p, "has no element where one should start");
     p->s++;
