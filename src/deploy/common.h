@@ -31,7 +31,9 @@ extern const struct deploy_type deploy_aliapig_type;
 extern const struct deploy_type deploy_alifc_type;
 extern const struct deploy_type deploy_aliesa_type;
 
-/* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc, aliesa)". */
+extern const struct deploy_type deploy_alioss_type;
+
+/* CP_EUSAGE "unknown deploy target \"x\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc, aliesa, alioss)". */
 int deploy_unknown_type(const char *name, struct err *err);
 
 /* yes|no (also true/false, on/off, 1/0); def when absent.

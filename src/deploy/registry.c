@@ -24,6 +24,8 @@ static const struct deploy_type *const types[] = {
     &deploy_aliapig_type,
     &deploy_alifc_type,
     &deploy_aliesa_type,  /* ESA sites (issue 27) */
+    /* OSS's own XML API, V4-signed (issue 27) */
+    &deploy_alioss_type,
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))

@@ -114,7 +114,7 @@ const struct deploy_type *deploy_type_at(size_t i);
  *   ITEM = key=value         a setting
  *        | value             the type's primary setting (files: dir, pkcs12: path, exec: command;
  *                            alicdn, alidcdn, alilive, alivod, aliapigw: domain, repeatable;
- *                            alicas: name; aliclb: load_balancer; aliesa: site)
+ *                            alicas: name; aliclb: load_balancer; aliesa: site; alioss: bucket)
  *        | flag              a boolean setting of the type turned on ("legacy" -> legacy=yes)
  *
  * The primary value may carry flags after colons: "pkcs12:/srv/site.pfx:legacy".

@@ -53,6 +53,12 @@ V2_REQUIRED = ("AccessKeyId", "Action", "Version", "SignatureMethod", "Signature
                "SignatureVersion", "Timestamp", "Signature")
 
 
+class Raw:
+    """A route's reply that is not Alibaba's JSON (OSS answers XML): sent as it is, with its own status."""
+    def __init__(self, status, ctype, body):
+        self.status, self.ctype, self.body = status, ctype, body
+
+
 class ApiError(Exception):
     def __init__(self, code, message, status=400):
         super().__init__(code)
@@ -681,6 +687,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_raw(self, reply, what):
+        sys.stderr.write("aliyun-fake: %s %s %s -> %d %s\n" % (
+            self.command, self.path.split("?")[0], self.headers.get("Authorization", "-").split(" ")[0],
+            reply.status, what))
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.ctype)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
     def control(self, path, body):
         st = self.server.state
         with st.lock:
@@ -715,6 +731,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with st.lock:
                 product, action, reply = dispatch(st, req)
             what = product + "." + action
+            if isinstance(reply, Raw):
+                return self.send_raw(reply, what)
             reply = dict(reply, RequestId=rid)
             status = 200
         except ApiError as e:

@@ -36,7 +36,7 @@
 
 /* The line for an unknown target name: every registered type, in table order. */
 #define UNKNOWN(name) "unknown deploy target \"" name "\" (known: files, pkcs12, exec, alicdn, aliapigw, alicas, " \
-                      "alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc, aliesa)"
+                      "alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc, aliesa, alioss)"
 
 /* ---------- a test certificate: a CA and a leaf signed by it ---------- */
 
@@ -290,7 +290,7 @@ static void test_spec_from_data(void **state)
     free(shown);
     assert_int_equal(deploy_spec_from("nosuch", &(struct kvlist){set, 1}, &s, &err), CP_EUSAGE);
     assert_string_equal(err.msg, "unknown deploy target \"nosuch\" (known: files, pkcs12, exec, alicdn, "
-                                 "aliapigw, alicas, alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc, aliesa)");
+                                 "aliapigw, alicas, alidcdn, alilive, alivod, aliclb, alialb, alinlb, aliwaf, aliapig, alifc, aliesa, alioss)");
 }
 
 /* Settings whose value would be a secret are told from names of where one is kept. */
