@@ -195,7 +195,7 @@ int cp_cert_list(cp_ctx *ctx, char ***names, size_t *count, struct cp_error *err
 {
     struct err e = {0};
 
-    if (store_cert_list(manage_store(ctx->m), names, count, &e) != CP_OK)
+    if (manage_cert_names(ctx->m, NULL, names, count, &(size_t){0}, &e) != CP_OK)
         return give_error(&e, err);
     return CP_OK;
 }
