@@ -263,7 +263,7 @@ static void test_public_api(void **state)
     o.directory_url = NOWHERE;
     o.version = 99;
     assert_int_equal(cp_ctx_open(&ctx, &o, &err), CP_EUSAGE);
-    assert_non_null(strstr(err.message, "version 99"));
+    assert_string_equal(err.message, "cp_ctx_options version 99 is not supported (this library has 1 to 2)");
     o.version = CP_CTX_OPTIONS_VERSION;
     assert_int_equal(cp_ctx_open(&ctx, &o, NULL), CP_OK);
     assert_int_equal(cp_cert_list(ctx, &list, &n, &err), CP_OK);
