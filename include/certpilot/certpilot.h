@@ -63,6 +63,7 @@ enum cp_status {
     CP_ENOTFOUND = -11, /* a named thing (account, certificate) is missing */
     CP_EINVALID = -12,  /* input data (key, certificate, PEM) is malformed */
     CP_EINTR = -13,     /* the run was interrupted (SIGINT/SIGTERM) */
+    CP_EBUSY = -14,     /* another process holds the certificate's lock: try again later */
 };
 
 /* A static, human-readable name for a status code. Never NULL. */

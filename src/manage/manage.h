@@ -497,8 +497,9 @@ struct manage_revoked {
 /*
  * RFC 8555 §7.6: revoke, then record "revoked": {serial, reason, time} in
  * meta.json (the version stays in the archive; the next renewal replaces it).
- * Holds the certificate's lock so no renewal runs meanwhile. CP_EEXIST
- * "already revoked" when meta.json or the CA says so.
+ * Holds the certificate's lock so no renewal runs meanwhile (CP_EBUSY while
+ * another process holds it). CP_EEXIST "already revoked" when meta.json or
+ * the CA says so.
  */
 int manage_revoke(struct manage *m, const struct manage_revoke_req *r, struct manage_revoked *out,
                   struct err *err) CP_WUR;
