@@ -7,23 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "certpilot/certpilot.h"
-#include "manage/manage.h"
+#include "api/internal.h"
 #include "util/str.h"
 
 #define MAX_SETTINGS 64
-
-struct cp_ctx {
-    struct logger log;
-    struct manage *m;
-};
 
 struct cp_cert {
     struct manage_cert_view view;
     char *paths[4];
 };
 
-static int give_error(const struct err *e, struct cp_error *out)
+int api_give_error(const struct err *e, struct cp_error *out)
 {
     if (out != NULL) {
         out->code = e->code;
@@ -32,33 +26,49 @@ static int give_error(const struct err *e, struct cp_error *out)
     return e->code;
 }
 
-static int bad_version(const char *what, unsigned got, unsigned want, struct cp_error *out)
+int api_check_version(const char *what, const unsigned *version, unsigned current, struct cp_error *out)
 {
     struct err e = {0};
 
-    err_set(&e, CP_EUSAGE, "%s version %u is not supported (this library has %u)", what, got, want);
-    return give_error(&e, out);
+    if (version != NULL && *version >= 1 && *version <= current)
+        return CP_OK;
+    err_set(&e, CP_EUSAGE, "%s version %u is not supported (this library has 1 to %u)", what,
+            version ? *version : 0, current);
+    return api_give_error(&e, out);
+}
+
+/* The strings of opts, copied: the workers of cp_renew open their managers from them. */
+static int keep_opts(cp_ctx *ctx, const struct cp_ctx_options *opts, struct err *e)
+{
+    const char *server = opts->directory_url ? opts->directory_url : manage_ca_url(MANAGE_DEFAULT_CA);
+
+    ctx->root = strdup(opts->root ? opts->root : MANAGE_DEFAULT_ROOT);
+    ctx->server = strdup(server);
+    ctx->ca_bundle = str_dup(opts->ca_bundle);
+    ctx->user_agent = str_dup(opts->user_agent);
+    if (!ctx->root || !ctx->server || (opts->ca_bundle && !ctx->ca_bundle) || (opts->user_agent && !ctx->user_agent))
+        return err_nomem(e);
+    ctx->mo = (struct manage_opts){.root = ctx->root, .server = ctx->server, .ca_bundle = ctx->ca_bundle,
+                                   .user_agent = ctx->user_agent, .log = &ctx->log,
+                                   .cancel = opts->version >= 2 ? opts->cancel : NULL};
+    return CP_OK;
 }
 
 int cp_ctx_open(cp_ctx **out, const struct cp_ctx_options *opts, struct cp_error *err)
 {
     struct err e = {0};
-    struct manage_opts mo;
     cp_ctx *ctx;
+    int rc = api_check_version("cp_ctx_options", opts ? &opts->version : NULL, CP_CTX_OPTIONS_VERSION, err);
 
     *out = NULL;
-    if (opts == NULL || opts->version != CP_CTX_OPTIONS_VERSION)
-        return bad_version("cp_ctx_options", opts ? opts->version : 0, CP_CTX_OPTIONS_VERSION, err);
+    if (rc != CP_OK)
+        return rc;
     if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
-        return give_error(&(struct err){CP_ENOMEM, "out of memory"}, err);
+        return api_give_error(&(struct err){CP_ENOMEM, "out of memory"}, err);
     ctx->log = (struct logger){opts->log_level, opts->log, opts->log_user};
-    mo = (struct manage_opts){.root = opts->root ? opts->root : MANAGE_DEFAULT_ROOT,
-                              .server = opts->directory_url ? opts->directory_url
-                                                            : manage_ca_url(MANAGE_DEFAULT_CA),
-                              .ca_bundle = opts->ca_bundle, .user_agent = opts->user_agent, .log = &ctx->log};
-    if (manage_open(&mo, &ctx->m, &e) != CP_OK) {
-        free(ctx);
-        return give_error(&e, err);
+    if (keep_opts(ctx, opts, &e) != CP_OK || manage_open(&ctx->mo, &ctx->m, &e) != CP_OK) {
+        cp_ctx_free(ctx);
+        return api_give_error(&e, err);
     }
     *out = ctx;
     return CP_OK;
@@ -69,6 +79,10 @@ void cp_ctx_free(cp_ctx *ctx)
     if (ctx == NULL)
         return;
     manage_free(ctx->m);
+    free(ctx->root);
+    free(ctx->server);
+    free(ctx->ca_bundle);
+    free(ctx->user_agent);
     free(ctx);
 }
 
@@ -76,13 +90,14 @@ int cp_account_ensure(cp_ctx *ctx, const struct cp_account_options *o, struct cp
 {
     struct err e = {0};
     struct manage_account_new a;
+    int rc = api_check_version("cp_account_options", o ? &o->version : NULL, CP_ACCOUNT_OPTIONS_VERSION, err);
 
-    if (o == NULL || o->version != CP_ACCOUNT_OPTIONS_VERSION)
-        return bad_version("cp_account_options", o ? o->version : 0, CP_ACCOUNT_OPTIONS_VERSION, err);
+    if (rc != CP_OK)
+        return rc;
     a = (struct manage_account_new){o->name, o->emails, o->nemails, o->agree_tos != 0, o->key_type,
                                     o->key_file, o->eab_kid, o->eab_hmac_key};
     if (manage_account_ensure(ctx->m, o->name, &a, &e) != CP_OK)
-        return give_error(&e, err);
+        return api_give_error(&e, err);
     return CP_OK;
 }
 
@@ -114,7 +129,7 @@ int cp_cert_open(cp_ctx *ctx, const char *name, cp_cert **out, struct cp_error *
     if (rc == CP_OK)
         rc = cert_from_view(ctx, &v, out, &e);
     manage_cert_view_free(&v);
-    return rc == CP_OK ? CP_OK : give_error(&e, err);
+    return rc == CP_OK ? CP_OK : api_give_error(&e, err);
 }
 
 int cp_cert_issue(cp_ctx *ctx, const struct cp_cert_request *r, cp_cert **out, struct cp_error *err)
@@ -126,10 +141,10 @@ int cp_cert_issue(cp_ctx *ctx, const struct cp_cert_request *r, cp_cert **out, s
     int rc;
 
     *out = NULL;
-    if (r == NULL || r->version != CP_CERT_REQUEST_VERSION)
-        return bad_version("cp_cert_request", r ? r->version : 0, CP_CERT_REQUEST_VERSION, err);
+    if ((rc = api_check_version("cp_cert_request", r ? &r->version : NULL, CP_CERT_REQUEST_VERSION, err)) != CP_OK)
+        return rc;
     if (r->nsettings > MAX_SETTINGS)
-        return give_error(&(struct err){CP_EUSAGE, "too many solver settings"}, err);
+        return api_give_error(&(struct err){CP_EUSAGE, "too many solver settings"}, err);
     for (size_t i = 0; i < r->nsettings; i++)
         settings[i] = (struct kv){r->settings[i].key, r->settings[i].value};
     req = (struct manage_cert_req){
@@ -141,7 +156,7 @@ int cp_cert_issue(cp_ctx *ctx, const struct cp_cert_request *r, cp_cert **out, s
     if (rc == CP_OK)
         rc = cp_cert_open(ctx, done.cert_name, out, err);
     else
-        give_error(&e, err);
+        api_give_error(&e, err);
     manage_issued_free(&done);
     return rc;
 }
@@ -195,8 +210,8 @@ int cp_cert_list(cp_ctx *ctx, char ***names, size_t *count, struct cp_error *err
 {
     struct err e = {0};
 
-    if (store_cert_list(manage_store(ctx->m), names, count, &e) != CP_OK)
-        return give_error(&e, err);
+    if (manage_cert_names(ctx->m, NULL, names, count, &(size_t){0}, &e) != CP_OK)
+        return api_give_error(&e, err);
     return CP_OK;
 }
 

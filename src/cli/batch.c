@@ -217,8 +217,9 @@ static int ensure_account(struct cli *cli, const struct issue_args *a, struct er
  * pass it says so before it starts and stops there, rather than failing half-way. */
 static int order_budget(struct cli *cli, const struct issue_args *a, struct batch *b, struct err *err)
 {
-    struct cli_orders ob;
-    int rc = cli_orders_budget(cli, a->orders_limit, &ob, err);
+    struct manage_opts mo = cli_manage_opts(cli);
+    struct manage_orders ob;
+    int rc = manage_orders_budget(&mo, a->orders_limit, &ob, err);
 
     b->allowed = ob.left;
     if (rc == CP_OK && b->total > b->allowed)

@@ -118,6 +118,9 @@ int cli_fail(const struct err *err);
 /* The library's manager options for the global options. */
 struct manage_opts cli_manage_opts(const struct cli *cli);
 
+/* The server of the global options, checked: CP_EUSAGE "--server: ACME server URL: ..." when bad. */
+int cli_server_check(const struct cli *cli, struct err *err) CP_WUR;
+
 /* Open the library's manager for the global options (the CA is contacted
  * only when a command needs it). */
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
@@ -133,17 +136,6 @@ int cli_prepost_close(struct cli *cli, int rc, struct err *err);
 /* The same for a command that only reads (list, account list): a missing state
  * root is never created and holds nothing. */
 int cli_manage_open_read(struct cli *cli, struct manage **out, struct err *err) CP_WUR;
-
-/* The CA's limit on new orders per account and 3 hours (Let's Encrypt: 300):
- * limit is --orders-limit, 0 for the known default (300 at Let's Encrypt, none
- * elsewhere). out->left: how many this run may place (ULONG_MAX without a
- * limit); out->limit and out->recent (orders of this state in the last 3
- * hours) are for messages. */
-struct cli_orders {
-    long limit;
-    unsigned long recent, left;
-};
-int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err) CP_WUR;
 
 /* A command of the table in main.c. The completion (cli/completion.c) is made from
  * these entries, so a command added there with its option table completes too. */

@@ -111,7 +111,7 @@ static int issue_one(struct cli *cli, struct issue_args *a, struct err *err)
 int cmd_issue(struct cli *cli, int argc, char **argv)
 {
     struct issue_args a;
-    struct acmeini_run ini = {0};
+    struct manage_acmeini_req ini = {0};
     struct err err = {0};
     int rc = issue_args_parse(cli, &a, argc, argv, &err);
 
@@ -124,6 +124,6 @@ int cmd_issue(struct cli *cli, int argc, char **argv)
     if (rc == CP_OK)
         rc = cli_prepost_close(cli, a.batch != NULL ? cli_issue_batch(cli, &a, &err) : issue_one(cli, &a, &err),
                                &err);
-    cli_acmeini_free(&ini);
+    manage_acmeini_req_free(&ini);
     return rc == CP_OK ? 0 : cli_fail(&err);
 }

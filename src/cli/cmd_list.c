@@ -29,24 +29,10 @@ static void sanitize_names(struct cert_info *ci)
         str_sanitize(ci->names[i]);
 }
 
-/* Each deploy target's last result: ok for the current serial, failed, or pending. */
-static void deploy_counts(const json_t *meta, const char *serial, unsigned n[3])
+static json_t *info_json(const char *name, const struct manage_cert_view *v, long days,
+                         const struct manage_renew_result *rr)
 {
-    size_t i;
-    json_t *e;
-
-    n[0] = n[1] = n[2] = 0;
-    json_array_foreach(json_object_get(meta, "deploy"), i, e) {
-        const json_t *last = json_object_get(e, "last");
-        const char *s = json_string_value(json_object_get(last, "serial"));
-        bool current = s != NULL && strcmp(s, serial) == 0;
-        n[!current ? 2 : json_is_true(json_object_get(last, "ok")) ? 0 : 1]++;
-    }
-}
-
-static json_t *info_json(const char *name, const struct cert_info *ci, long days,
-                         const struct manage_renew_result *rr, const json_t *meta)
-{
+    const struct cert_info *ci = &v->info;
     char na[32], at[32];
     json_t *names = json_array();
 
@@ -58,14 +44,14 @@ static json_t *info_json(const char *name, const struct cert_info *ci, long days
                      "names", names, "issued", 1, "not_after", na, "days_left", (json_int_t)days, "serial", ci->serial_hex,
                      "renewal", "at", at, "due", rr->due, "why", rr->why,
                      "explanation_url", rr->explanation[0] ? rr->explanation : NULL,
-                     "deploy", json_object_get(meta, "deploy"));
+                     "deploy", v->deploy);
 }
 
-static void print_line(const char *name, const struct cert_info *ci, long days,
-                       const struct manage_renew_result *rr, const json_t *meta)
+static void print_line(const char *name, const struct manage_cert_view *v, long days,
+                       const struct manage_renew_result *rr)
 {
+    const struct cert_info *ci = &v->info;
     char na[32], at[32];
-    unsigned n[3];
 
     clock_format_utc(ci->not_after, na, sizeof(na));
     clock_format_utc(rr->at, at, sizeof(at));
@@ -76,9 +62,8 @@ static void print_line(const char *name, const struct cert_info *ci, long days,
         free(shown);
     }
     printf("  renews %s (%s)", rr->due ? "now" : at, rr->why);
-    deploy_counts(meta, ci->serial_hex, n);
-    if (n[0] + n[1] + n[2] > 0)
-        printf("  deploy: %u ok, %u failed, %u pending", n[0], n[1], n[2]);
+    if (v->deploy_ok + v->deploy_failed + v->deploy_pending > 0)
+        printf("  deploy: %u ok, %u failed, %u pending", v->deploy_ok, v->deploy_failed, v->deploy_pending);
     putchar('\n');
 }
 
@@ -126,9 +111,9 @@ static int list_all(struct cli *cli, struct manage *m, bool as_json, struct err 
             snprintf(rr.why, sizeof(rr.why), "unknown: %.140s", e.msg);
         sanitize_names(&v.info);
         if (as_json)
-            json_array_append_new(arr, info_json(names[i], &v.info, days, &rr, v.meta));
+            json_array_append_new(arr, info_json(names[i], &v, days, &rr));
         else
-            print_line(names[i], &v.info, days, &rr, v.meta);
+            print_line(names[i], &v, days, &rr);
         manage_renew_result_free(&rr);
         manage_cert_view_free(&v);
     }

@@ -3,7 +3,6 @@
  * with the settings it was issued with, through the library's worker pool.
  * Needs no flags, so a timer can run it; one failure never stops the others.
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +58,8 @@ struct renew_run {
     bool force, reuse_key, dry_run, json;
     unsigned jobs;
     long interval_s;
-    struct manage *m;   /* reads meta.json to learn each certificate's CA */
-    char **names;
-    size_t nnames, next;
-    time_t now;
     unsigned long deploy_failed;  /* renewed, but a deploy target failed */
     long orders_limit;            /* --orders-limit, 0: the CA's known limit */
-    unsigned long orders_left;    /* new orders this run may place without ARI */
-    atomic_ulong orders_placed;   /* counted from the workers' threads */
     const char *pre_hook, *post_hook;
 };
 
@@ -98,96 +91,21 @@ static int parse_opt(void *ctx, int opt, const char *arg, char **argv, struct er
     }
 }
 
-static bool wanted(const struct renew_run *r, const char *name)
+/* --json: each job's deploy results, printed with its line. */
+static int job_begin(void *user, const char *name, void **job, struct err *err)
 {
-    for (size_t i = 0; i < r->nonly; i++)
-        if (strcmp(r->only[i], name) == 0)
-            return true;
-    return r->nonly == 0;
-}
+    struct renew_run *r = user;
 
-/* What one job in flight holds until done(): its meta.json (the server string
- * is borrowed from it) or its config section's request. */
-struct renew_job {
-    json_t *meta;
-    struct manage_config_req cfg;
-    json_t *deploy;  /* --json: its deploy results */
-};
-
-static void renew_job_free(struct renew_job *rj)
-{
-    json_decref(rj->meta);
-    json_decref(rj->deploy);
-    free(rj);
-}
-
-/* A configured certificate renews as its section says (and is issued when it
- * is not stored yet); any other stored one as its meta.json says. */
-static int describe_job(struct renew_run *r, struct manage_batch_job *job, struct renew_job *rj,
-                        struct err *err)
-{
-    const struct config_cert *c = r->cli->config ? config_cert_find(r->cli->config, job->renew) : NULL;
-    int rc;
-
-    if (c != NULL) {
-        if ((rc = manage_request_from_config(r->cli->config, c, &rj->cfg, err)) != CP_OK)
-            return rc;
-        job->req = rj->cfg.req;
-        job->server = rj->cfg.server;
-        job->renew_opts.renew_before_s = rj->cfg.renew_before_s;
-        return CP_OK;
-    }
-    if (store_cert_load_meta(manage_store(r->m), job->renew, &rj->meta, NULL) == CP_OK && rj->meta != NULL)
-        job->server = manage_meta_server(rj->meta);
+    (void)name;
+    if (r->json && (*job = json_array()) == NULL)
+        return err_nomem(err);
     return CP_OK;
 }
 
-/* A renewal through ARI is exempt from the CA's limit on new orders; any other takes one. */
-static bool may_order(void *user, bool ari)
+static void dry_run_ca(void *user, const char *name, const char *server, const char *why)
 {
-    struct renew_run *r = user;
-
-    return ari || atomic_fetch_add(&r->orders_placed, 1) < r->orders_left;
-}
-
-/* A dry run orders from the job's CA's staging twin; a CA other than the run's is said. */
-static void dry_run_server(struct renew_run *r, struct manage_batch_job *job)
-{
-    const char *why = NULL, *given = job->server ? job->server : r->cli->server;
-
-    job->server = manage_ca_dry_run(given, &why);
-    if (strcmp(given, r->cli->server) != 0)
-        printf("dry run: %s: ordering from %s (%s)\n", job->renew, job->server, why);
-}
-
-static int next_job(void *user, struct manage_batch_job *job, struct err *err)
-{
-    struct renew_run *r = user;
-    struct renew_job *rj;
-
-    while (r->next < r->nnames && !wanted(r, r->names[r->next]))
-        r->next++;
-    if (r->next == r->nnames)
-        return 0;
-    if ((rj = calloc(1, sizeof(*rj))) == NULL || (r->json && (rj->deploy = json_array()) == NULL)) {
-        free(rj);
-        return err_nomem(err);
-    }
-    job->renew = r->names[r->next++];
-    job->renew_opts = (struct manage_renew_opts){.now = r->now, .force = r->force, .reuse_key = r->reuse_key,
-                                                 .check_interval_s = r->interval_s,
-                                                 .deploy_cb = r->json ? cli_json_deploy : cli_print_deploy,
-                                                 .deploy_user = rj->deploy,
-                                                 .may_order = may_order, .order_user = r};
-    job->renew_opts.dry_run = r->dry_run;
-    job->user = rj;
-    if (describe_job(r, job, rj, err) != CP_OK) {
-        renew_job_free(rj);
-        return -1;
-    }
-    if (r->dry_run)
-        dry_run_server(r, job);
-    return 1;
+    (void)user;
+    printf("dry run: %s: ordering from %s (%s)\n", name, server, why);
 }
 
 /* --json: {"name", "status", "why", "renew_at", "names", "serial", "not_after", "explanation_url",
@@ -218,8 +136,7 @@ static void print_json(const char *name, const struct manage_batch_result *res, 
 
 /* One line for the certificate; with -q only what happened (renewed, failed): a
  * timer's mail stays empty while nothing is due. Returns whether it printed. */
-static bool print_outcome(struct renew_run *r, const struct manage_batch_job *job,
-                          const struct manage_batch_result *res)
+static bool print_outcome(struct renew_run *r, const char *cert, const struct manage_batch_result *res)
 {
     const struct manage_renew_result *rr = res->renewal;
     char when[32];
@@ -228,8 +145,8 @@ static bool print_outcome(struct renew_run *r, const struct manage_batch_job *jo
 
     if (res->rc == CP_OK && !r->dry_run && !rr->renewed && r->cli->quiet)
         return false;
-    shown = manage_name_display(job->renew);
-    name = shown ? shown : job->renew;
+    shown = manage_name_display(cert);
+    name = shown ? shown : cert;
     if (res->rc != CP_OK) {
         printf("failed %s: %s\n", name, res->err->msg[0] ? res->err->msg : cp_strerror(res->rc));
     } else if (r->dry_run) {
@@ -249,68 +166,34 @@ static bool print_outcome(struct renew_run *r, const struct manage_batch_job *jo
     return true;
 }
 
-static void job_done(void *user, struct manage_batch_job *job, const struct manage_batch_result *res)
+static void job_done(void *user, void *job, const char *name, const struct manage_batch_result *res)
 {
-    const struct manage_renew_result *rr = res->renewal;
+    const struct manage_renew_result *rr = res ? res->renewal : NULL;
     struct renew_run *r = user;
-    struct renew_job *rj = job->user;
 
-    if (res->rc == CP_OK && rr->renewed && rr->issued.deploy_rc != CP_OK)
+    if (res != NULL && res->rc == CP_OK && rr->renewed && rr->issued.deploy_rc != CP_OK)
         r->deploy_failed++;
-    if (r->json) {
-        print_json(job->renew, res, rj->deploy);
-        renew_job_free(rj);
-        return;
-    }
-    if (print_outcome(r, job, res) && rr != NULL && rr->explanation[0] != '\0')
+    if (res != NULL && r->json)
+        print_json(name, res, job);
+    else if (res != NULL && print_outcome(r, name, res) && rr != NULL && rr->explanation[0] != '\0')
         printf("  the CA explains: %s\n", rr->explanation);
     fflush(stdout);
-    renew_job_free(rj);
-}
-
-/* Which renewals are due is known only as they run: the limit is said up front when
- * it could bite, and each renewal without ARI takes one order from it. */
-static int orders_budget(struct cli *cli, struct renew_run *r, struct err *err)
-{
-    struct cli_orders ob;
-    unsigned long n = 0;
-    int rc = cli_orders_budget(cli, r->orders_limit, &ob, err);
-
-    for (size_t i = 0; i < r->nnames; i++)
-        n += wanted(r, r->names[i]);
-    r->orders_left = ob.left;
-    if (rc == CP_OK && n > ob.left)
-        log_warn(&cli->log, "the CA allows %ld new orders per 3 hours and %lu were made in the last 3 hours: "
-                 "at most %lu of these %lu certificates renew without ARI in this run (renewals through ARI "
-                 "are exempt)", ob.limit, ob.recent, ob.left, n);
-    return rc;
+    json_decref(job);
 }
 
 static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
 {
-    struct manage_batch_opts o = {cli_manage_opts(cli), r->jobs,
-                                  next_job, job_done, r};
+    struct manage_renew_all_opts o = {
+        .manage = cli_manage_opts(cli), .cfg = cli->config, .only = r->only, .nonly = r->nonly,
+        .jobs = r->jobs == 0 && cli->config_jobs > 0 ? (unsigned)cli->config_jobs : r->jobs,
+        .force = r->force, .reuse_key = r->reuse_key, .dry_run = r->dry_run, .check_interval_s = r->interval_s,
+        .orders_limit = r->orders_limit, .begin = job_begin, .done = job_done, .dry_run_ca = dry_run_ca,
+        .deploy_cb = r->json ? cli_json_deploy : cli_print_deploy, .user = r};
     struct manage_batch_stats st = {0};
-    int rc = cli_manage_open(cli, &r->m, err);
+    int rc = cli_server_check(cli, err);
 
-    /* configured certificates not stored yet are renewed (that is, issued) too */
     if (rc == CP_OK)
-        rc = manage_cert_names(r->m, cli->config, &r->names, &r->nnames, &(size_t){0}, err);
-    if (r->jobs == 0 && cli->config_jobs > 0)
-        r->jobs = (unsigned)cli->config_jobs;
-    for (size_t i = 0; rc == CP_OK && i < r->nonly; i++) {
-        size_t k = 0;
-        while (k < r->nnames && strcmp(r->names[k], r->only[i]) != 0)
-            k++;
-        if (k == r->nnames)
-            rc = err_set(err, CP_ENOTFOUND, "no certificate named %s", r->only[i]);
-    }
-    if (rc == CP_OK)
-        rc = orders_budget(cli, r, err);
-    if (rc == CP_OK) {
-        r->now = time(NULL);
-        rc = manage_batch_run(&o, &st, err);
-    }
+        rc = manage_renew_all(&o, &st, err);
     if (rc == CP_OK && r->dry_run)
         fprintf(stderr, "certpilot: dry run: %lu issued by the CA, 0 failed; nothing stored\n", st.ok + st.not_due);
     else if (rc == CP_OK && r->deploy_failed > 0)
@@ -321,8 +204,6 @@ static int renew_all(struct cli *cli, struct renew_run *r, struct err *err)
     else if (st.failed > 0)
         err_set(err, rc, "%lu of %lu certificates failed to renew (%lu renewed, %lu not due)", st.failed,
                 st.ok + st.not_due + st.failed, st.ok, st.not_due);
-    store_names_free(r->names, r->nnames);
-    manage_free(r->m);
     return rc;
 }
 

@@ -68,23 +68,10 @@ static int check_args(const struct manage_revoke_req *r, struct err *err)
 /* The CA that issued a stored certificate is the one that can revoke it. */
 static int open_for(struct cli *cli, const struct manage_revoke_req *r, struct manage **m, struct err *err)
 {
-    json_t *meta = NULL;
-    const char *server, *given = cli->server;
-    int rc = cli_manage_open(cli, m, err);
+    struct manage_opts o = cli_manage_opts(cli);
+    int rc = cli_server_check(cli, err);
 
-    if (rc != CP_OK || r->cert_name == NULL || store_cert_load_meta(manage_store(*m), r->cert_name, &meta,
-                                                                    NULL) != CP_OK)
-        return rc;
-    server = manage_meta_server(meta);
-    if (server != NULL && strcmp(server, cli->server) != 0) {
-        manage_free(*m);
-        *m = NULL;
-        cli->server = server;  /* copied by the manager; cli (and its logger) stays the caller's */
-        rc = cli_manage_open(cli, m, err);
-        cli->server = given;
-    }
-    json_decref(meta);
-    return rc;
+    return rc == CP_OK ? manage_open_for_cert(&o, r->cert_name, m, err) : rc;
 }
 
 /* --json: {"name", "cert_file", "serial", "reason", "revoked_at"}. */

@@ -25,15 +25,22 @@ struct manage_opts cli_manage_opts(const struct cli *cli)
                                 .server_is_default = !cli->server_set && !cli->server_chosen};
 }
 
+int cli_server_check(const struct cli *cli, struct err *err)
+{
+    int rc = cli->server != NULL ? manage_server_check(cli->server, err) : CP_OK;
+
+    /* the library names the URL; the user typed a flag */
+    if (rc != CP_OK)
+        err_prefix(err, "--server: ");
+    return rc;
+}
+
 int cli_manage_open(struct cli *cli, struct manage **out, struct err *err)
 {
     struct manage_opts o = cli_manage_opts(cli);
-    int rc = manage_open(&o, out, err);
+    int rc = cli_server_check(cli, err);
 
-    /* the library names the URL; the user typed a flag */
-    if (rc == CP_EUSAGE && cli->server != NULL && err->msg[0] != '\0' && strstr(err->msg, "server URL"))
-        err_prefix(err, "--server: ");
-    return rc;
+    return rc == CP_OK ? manage_open(&o, out, err) : rc;
 }
 
 int cli_manage_open_read(struct cli *cli, struct manage **out, struct err *err)
@@ -42,24 +49,6 @@ int cli_manage_open_read(struct cli *cli, struct manage **out, struct err *err)
 
     o.read_only = true;
     return manage_open(&o, out, err);
-}
-
-int cli_orders_budget(struct cli *cli, long limit, struct cli_orders *out, struct err *err)
-{
-    struct manage *m = NULL;
-    int rc;
-
-    *out = (struct cli_orders){limit, 0, (unsigned long)-1};
-    if (limit == 0 && cli->server != NULL && strstr(cli->server, ".api.letsencrypt.org/") != NULL)
-        out->limit = 300;
-    if (out->limit == 0)
-        return CP_OK;
-    if ((rc = cli_manage_open(cli, &m, err)) == CP_OK)
-        rc = manage_recent_issues(m, time(NULL) - 3 * 3600, &out->recent, err);
-    manage_free(m);
-    if (rc == CP_OK)
-        out->left = out->recent >= (unsigned long)out->limit ? 0 : (unsigned long)out->limit - out->recent;
-    return rc;
 }
 
 int cli_prepost_open(struct cli *cli, const char *pre, const char *post, struct err *err)

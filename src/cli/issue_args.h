@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "manage/batch.h"
+#include "manage/fromacmeini.h"
 #include "solve/solve.h"
 
 /* The solver's settings: one per option, and --listen is repeatable. */
@@ -40,18 +41,10 @@ struct issue_args {
 /* 1: help printed; 0: parsed and valid; < 0: CP_EUSAGE with the reason in err. */
 int issue_args_parse(struct cli *cli, struct issue_args *a, int argc, char **argv, struct err *err);
 
-/* What --acme-ini read, owned until the issue is done. */
-struct acmeini_run {
-    struct acmeini *ini;
-    char *csr, *key, *chain, *user_agent;
-    struct kv chain_settings[1];  /* ChainFile's files target: fullchain=<path>, as data */
-    const char *contacts[MANAGE_MAX_CONTACTS];
-    char account[64];
-};
-
-/* Read --acme-ini and fill the request and the global options from it. */
-int cli_acmeini_apply(struct cli *cli, struct issue_args *a, struct acmeini_run *run, struct err *err) CP_WUR;
-void cli_acmeini_free(struct acmeini_run *run);
+/* Read --acme-ini (manage/fromacmeini.h) and fill the request and the global options from it;
+ * run holds what it read until the issue is done (manage_acmeini_req_free). */
+int cli_acmeini_apply(struct cli *cli, struct issue_args *a, struct manage_acmeini_req *run,
+                      struct err *err) CP_WUR;
 
 /* `issue --batch FILE`: every line's certificate, a.jobs at once. */
 int cli_issue_batch(struct cli *cli, struct issue_args *a, struct err *err);

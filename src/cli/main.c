@@ -99,6 +99,14 @@ int cli_number(const char *flag, const char *arg, long min, long max, long *out,
     return CP_OK;
 }
 
+static int unknown_ca(const char *arg, struct err *err)
+{
+    char known[200];
+
+    manage_ca_names(known, sizeof(known));
+    return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (%s; or give --server URL)", arg, known);
+}
+
 int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err)
 {
     switch (opt) {
@@ -124,8 +132,7 @@ int cli_global_option(struct cli *cli, int opt, const char *arg, struct err *err
         else if (manage_ca_nearest(arg) != NULL)
             return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (did you mean %s?)", arg, manage_ca_nearest(arg));
         else
-            return err_set(err, CP_EUSAGE, "--ca: unknown CA \"%s\" (letsencrypt, "
-                           "letsencrypt-staging; or give --server URL)", arg);
+            return unknown_ca(arg, err);
         return 1;
     case 'v':
         cli->verbose++;

@@ -49,6 +49,43 @@ struct manage_batch_stats {
     unsigned long not_due;  /* renew jobs that had nothing to do */
 };
 
+/* --- renewing everything due (manage/renewall.c) --- */
+
+struct manage_renew_all_opts {
+    struct manage_opts manage;   /* how each worker opens its manager: the run's CA */
+    const struct config *cfg;    /* [cert:NAME] sections (how those renew, and which to issue); may be NULL */
+    const char *const *only;     /* only these certificates, each one renew looks after; nonly 0: all */
+    size_t nonly;
+    unsigned jobs;               /* workers; 0: MANAGE_BATCH_DEFAULT_JOBS */
+    time_t now;                  /* the clock the decisions use; 0: time(NULL) when the run starts */
+    bool force, reuse_key, dry_run;  /* as manage_renew_opts */
+    long check_interval_s;       /* as manage_renew_opts */
+    long orders_limit;           /* new orders without ARI the CA allows per its window; 0: its known
+                                    limit (manage_ca_order_limit), none for an unknown CA */
+    /* Before certificate name's job: *job (may stay NULL) is handed to deploy_cb and done.
+     * A failure stops the run with it. May be NULL. */
+    int (*begin)(void *user, const char *name, void **job, struct err *err);
+    manage_deploy_cb deploy_cb;  /* each deploy target's result after a renewal, with begin's job */
+    /* Certificate name's outcome, as soon as it is known (from one thread at a time); res NULL
+     * when its job could not start (the run then stops with that error). May be NULL. */
+    void (*done)(void *user, void *job, const char *name, const struct manage_batch_result *res);
+    /* A dry run orders certificate name from server, the staging twin of its own CA (why says
+     * which), not from the run's. May be NULL. */
+    void (*dry_run_ca)(void *user, const char *name, const char *server, const char *why);
+    void *user;
+};
+
+/*
+ * Renew every certificate that is due, as `certpilot renew` does: the stored ones (each as its
+ * [cert:NAME] section of cfg says, else as its meta.json says, at the CA meta.json names) and
+ * cfg's certificates not stored yet (issued). A CA's limit on new orders is said up front (a
+ * warning through manage.log) when it could bite, and renewals that would pass it without ARI
+ * fail. CP_ENOTFOUND "no certificate named X" for a name of only renew does not look after.
+ * Returns as manage_batch_run; st counts renewed, not due and failed.
+ */
+int manage_renew_all(const struct manage_renew_all_opts *o, struct manage_batch_stats *st,
+                     struct err *err) CP_WUR;
+
 /* Run every request next() gives. Returns CP_OK when every one was issued;
  * otherwise the first failure's code (a request's CP_EUSAGE becomes
  * CP_EINVALID: bad input of one request is not a usage error of the run)

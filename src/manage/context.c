@@ -156,11 +156,6 @@ void manage_free(struct manage *m)
     free(m);
 }
 
-struct store *manage_store(struct manage *m)
-{
-    return m->store;
-}
-
 int manage_connect(struct manage *m, struct err *err)
 {
     struct http_opts hopts = {.ca_bundle = m->ca_bundle, .user_agent = m->user_agent, .log = m->log,

@@ -9,55 +9,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "manage/manage.h"
-
-#define LE_PROD "https://acme-v02.api.letsencrypt.org/directory"
-#define LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
-
-/* The CAs known by name; staging: the CA's test twin a dry run orders from (NULL: none known,
- * or it is one). */
-static const struct {
-    const char *name, *url, *staging;
-} known_cas[] = {
-    {"letsencrypt", LE_PROD, LE_STAGING},
-    {"letsencrypt-staging", LE_STAGING, NULL},
-};
-#define NCAS (sizeof(known_cas) / sizeof(known_cas[0]))
-
-const char *manage_ca_url(const char *name)
-{
-    for (size_t i = 0; i < NCAS; i++)
-        if (strcmp(known_cas[i].name, name) == 0)
-            return known_cas[i].url;
-    return NULL;
-}
-
-const char *manage_ca_dry_run(const char *server, const char **why)
-{
-    for (size_t i = 0; i < NCAS; i++) {
-        if (strcmp(known_cas[i].url, server) != 0)
-            continue;
-        for (size_t k = 0; known_cas[i].staging != NULL && k < NCAS; k++)
-            if (strcmp(known_cas[k].url, known_cas[i].staging) == 0) {
-                *why = "the staging twin of the CA given";
-                return known_cas[i].staging;
-            }
-        *why = known_cas[i].staging == NULL ? "the CA given is itself a staging CA" : "the CA given";
-        return server;
-    }
-    *why = "the CA given (no staging twin of it is known)";
-    return server;
-}
-
-const char *manage_ca_nearest(const char *name)
-{
-    const char *names[NCAS + 1];
-
-    for (size_t i = 0; i < NCAS; i++)
-        names[i] = known_cas[i].name;
-    names[NCAS] = NULL;
-    return kv_nearest(name, names);
-}
+#include "manage/internal.h"
 
 static int add(struct manage_config_req *o, const char *key, const char *value, struct err *err)
 {
@@ -251,7 +203,7 @@ int manage_cert_names(struct manage *m, const struct config *cfg, char ***names,
                       struct err *err)
 {
     char **grown;
-    int rc = store_cert_list(manage_store(m), names, n, err);
+    int rc = store_cert_list(m->store, names, n, err);
 
     *nstored = *n;
     for (size_t i = 0; rc == CP_OK && cfg != NULL && i < cfg->ncerts; i++) {

@@ -52,6 +52,10 @@ struct manage {
 /* Use the ACME server url from now on (a stored certificate's CA); only before the CA was contacted. */
 int manage_set_server(struct manage *m, const char *url, struct err *err) CP_WUR;
 
+/* The CA stored certificate name was issued by (meta.json's server; *server the caller's),
+ * or *server NULL when it is not stored or meta.json names none. */
+int manage_cert_ca(struct manage *m, const char *name, char **server, struct err *err) CP_WUR;
+
 /* Do the names a request asks for, normalised as manage_issue normalises them
  * ("köln.example" is "xn--kln-sna.example"), differ from those a certificate
  * holds (renew_names_differ)? A name that is refused counts as written. */

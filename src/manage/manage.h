@@ -65,8 +65,11 @@ struct manage_opts {
 int manage_open(const struct manage_opts *opts, struct manage **out, struct err *err) CP_WUR;
 void manage_free(struct manage *m);
 
-/* The state store (borrowed), for the read side: list, load. */
-struct store *manage_store(struct manage *m);
+/* manage_open on the CA that issued stored certificate name (the server its meta.json names)
+ * when that is another than opts->server: revoking or renewing it goes to the CA that knows it.
+ * name NULL, not stored or naming no CA: opts->server. */
+int manage_open_for_cert(const struct manage_opts *opts, const char *name, struct manage **out,
+                         struct err *err) CP_WUR;
 
 /* --- accounts --- */
 
@@ -234,6 +237,10 @@ struct manage_cert_view {
     char *version;
     struct cert_info info;  /* parsed from the current cert.pem */
     json_t *meta;           /* meta.json (schema in docs/META.md), or NULL */
+    /* its deploy targets by their last result: ok for the current serial, failed for it,
+     * or pending (never run for this version) */
+    unsigned deploy_ok, deploy_failed, deploy_pending;
+    const json_t *deploy;   /* meta.json's "deploy" list (borrowed from meta), or NULL */
 };
 
 /* How many certificate versions from this manager's CA were stored since
@@ -433,15 +440,36 @@ int manage_cert_names(struct manage *m, const struct config *cfg, char ***names,
 int manage_renew_preview(struct manage *m, const struct config *cfg, const char *name, time_t now,
                          struct manage_renew_result *out, struct err *err) CP_WUR;
 
+/* --- the CAs known by name (manage/cas.c) --- */
+
 /* The directory URL of a CA known by name ("letsencrypt", "letsencrypt-staging"), or NULL. */
 const char *manage_ca_url(const char *name);
 /* The known CA name nearest to a misspelt one (a few edits away), or NULL. */
 const char *manage_ca_nearest(const char *name);
+/* Every known CA's name, "a, b", into out (truncated to len); the length it needs. */
+size_t manage_ca_names(char *out, size_t len);
 
 /* The CA a dry run orders from instead of server: its staging twin when one is known (Let's
  * Encrypt's production -> its staging), else server itself (a staging CA, or one given by URL
  * with no known twin). *why says which, for the user. Static or server; never NULL. */
 const char *manage_ca_dry_run(const char *server, const char **why);
+
+/* The known limit on new orders per account of the CA at server's host and port: *limit orders
+ * per *window_s seconds (Let's Encrypt: 300 per 3 hours); *limit 0 when none is known. */
+void manage_ca_order_limit(const char *server, long *limit, long *window_s);
+
+/* Is server a directory URL a manager can open? CP_EUSAGE ("ACME server URL: ...") if not. */
+int manage_server_check(const char *server, struct err *err) CP_WUR;
+
+/* A run's budget of new orders: limit (0: the CA's known one, manage_ca_order_limit) and the
+ * versions from this CA stored in its window (recent); left is how many more may be ordered
+ * (ULONG_MAX without a limit). */
+struct manage_orders {
+    long limit, window_s;
+    unsigned long recent, left;
+};
+int manage_orders_budget(const struct manage_opts *mo, long limit, struct manage_orders *out,
+                         struct err *err) CP_WUR;
 
 /* The server URL meta.json records (borrowed), or NULL. */
 const char *manage_meta_server(const json_t *meta);
@@ -469,8 +497,9 @@ struct manage_revoked {
 /*
  * RFC 8555 §7.6: revoke, then record "revoked": {serial, reason, time} in
  * meta.json (the version stays in the archive; the next renewal replaces it).
- * Holds the certificate's lock so no renewal runs meanwhile. CP_EEXIST
- * "already revoked" when meta.json or the CA says so.
+ * Holds the certificate's lock so no renewal runs meanwhile (CP_EBUSY while
+ * another process holds it). CP_EEXIST "already revoked" when meta.json or
+ * the CA says so.
  */
 int manage_revoke(struct manage *m, const struct manage_revoke_req *r, struct manage_revoked *out,
                   struct err *err) CP_WUR;

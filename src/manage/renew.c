@@ -217,7 +217,7 @@ static void describe(const struct manage_cert_view *v, const struct renew_plan *
 }
 
 /* Lock, then read the current version again: a revoke, a deploy or another renewal may
- * have changed it since it was read. CP_EEXIST when another certpilot holds the lock. */
+ * have changed it since it was read. CP_EBUSY when another certpilot holds the lock. */
 static int lock_and_reread(struct manage *m, const char *name, struct store_lock **lock,
                            struct manage_cert_view *cur, struct err *err)
 {
@@ -273,7 +273,7 @@ static int decide(struct manage *m, struct manage_cert_view *seen, struct manage
     json_t *ari = o->offline ? NULL : fetch_ari(m, seen, o->now, &ari_err);
     int rc = o->offline ? CP_OK : lock_and_reread(m, seen->name, &lock, cur, err);
 
-    if (rc == CP_EEXIST) {
+    if (rc == CP_EBUSY) {
         log_info(m->log, "%s; deciding without writing its meta.json", err->msg);
         err_clear(err);
         rc = CP_OK;

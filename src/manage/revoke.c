@@ -47,8 +47,8 @@ static int load_stored(struct manage *m, struct revoke_job *j, bool with_key, st
     struct store_cert c = {0};
     int rc = store_lock(m->store, j->name, &j->lock, err);
 
-    if (rc == CP_EEXIST)
-        return err_set(err, CP_EEXIST, "certificate %s is being issued or renewed right now; try again "
+    if (rc == CP_EBUSY)
+        return err_set(err, CP_EBUSY, "certificate %s is being issued or renewed right now; try again "
                        "when that is done", j->name);
     if (rc == CP_OK)
         rc = store_cert_load(m->store, j->name, with_key ? STORE_READ_KEY : 0, &c, err);

@@ -9,6 +9,22 @@
 
 #include "manage/internal.h"
 
+/* Each deploy target's last result: ok for the current serial, failed, or pending. */
+static void deploy_counts(struct manage_cert_view *v)
+{
+    size_t i;
+    json_t *e;
+
+    v->deploy = json_object_get(v->meta, "deploy");
+    json_array_foreach(v->deploy, i, e) {
+        const json_t *last = json_object_get(e, "last");
+        const char *s = json_string_value(json_object_get(last, "serial"));
+        bool current = s != NULL && strcmp(s, v->info.serial_hex) == 0;
+        *(!current ? &v->deploy_pending : json_is_true(json_object_get(last, "ok")) ? &v->deploy_ok
+                                                                                   : &v->deploy_failed) += 1;
+    }
+}
+
 int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view *out, struct err *err)
 {
     struct store_cert c = {0};
@@ -24,6 +40,7 @@ int manage_cert_view(struct manage *m, const char *name, struct manage_cert_view
         out->meta = c.meta;
         c.version = NULL;
         c.meta = NULL;
+        deploy_counts(out);
     }
     store_cert_free(&c);
     if (rc != CP_OK)
@@ -77,5 +94,39 @@ int manage_recent_issues(struct manage *m, time_t since, unsigned long *count, s
         json_decref(meta);
     }
     store_names_free(names, n);
+    return rc;
+}
+
+int manage_cert_ca(struct manage *m, const char *name, char **server, struct err *err)
+{
+    json_t *meta = NULL;
+    const char *s = NULL;
+
+    *server = NULL;
+    if (store_cert_load_meta(m->store, name, &meta, NULL) == CP_OK && meta != NULL)
+        s = manage_meta_server(meta);
+    if (s != NULL && (*server = strdup(s)) == NULL) {
+        json_decref(meta);
+        return err_nomem(err);
+    }
+    json_decref(meta);
+    return CP_OK;
+}
+
+int manage_open_for_cert(const struct manage_opts *opts, const char *name, struct manage **out,
+                         struct err *err)
+{
+    char *server = NULL;
+    int rc = manage_open(opts, out, err);
+
+    if (rc == CP_OK && name != NULL)
+        rc = manage_cert_ca(*out, name, &server, err);
+    if (rc == CP_OK && server != NULL && strcmp(server, (*out)->server) != 0)
+        rc = manage_set_server(*out, server, err);
+    free(server);
+    if (rc != CP_OK) {
+        manage_free(*out);
+        *out = NULL;
+    }
     return rc;
 }

@@ -906,7 +906,7 @@ int store_lock(const struct store *st, const char *name, struct store_lock **out
         rc = open_lock(dirfd, file, path, &fd, err);
     if (rc == CP_OK && flock(fd, LOCK_EX | LOCK_NB) != 0)
         rc = errno == EWOULDBLOCK
-                 ? err_set(err, CP_EEXIST, "certificate %s is being issued by another certpilot (lock %s)", name, path)
+                 ? err_set(err, CP_EBUSY, "certificate %s is being issued by another certpilot (lock %s)", name, path)
                  : err_set(err, CP_EIO, "cannot lock %s: %s", path, strerror(errno));
     if (rc == CP_OK && (*out = malloc(sizeof(**out))) == NULL)
         rc = err_nomem(err);

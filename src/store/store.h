@@ -175,7 +175,7 @@ int store_cert_save_meta(const struct store *st, const char *name, const json_t 
 /* The per-certificate lock: an opaque handle. */
 struct store_lock;
 
-/* Take the per-certificate lock without waiting; CP_EEXIST when another
+/* Take the per-certificate lock without waiting; CP_EBUSY when another
  * process holds it. Release with store_unlock (accepts NULL). */
 int store_lock(const struct store *st, const char *name, struct store_lock **out, struct err *err) CP_WUR;
 void store_unlock(struct store_lock *lock);

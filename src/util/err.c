@@ -26,6 +26,7 @@ static const struct {
     {CP_ENOTFOUND, "not found"},
     {CP_EINVALID, "malformed input"},
     {CP_EINTR, "interrupted"},
+    {CP_EBUSY, "busy (locked by another process)"},
 };
 
 const char *cp_strerror(int status)
@@ -47,9 +48,10 @@ int cp_exit_code(int status)
     return 1;
 }
 
+/* CMakeLists.txt's project(VERSION) is the one place the version is written. */
 const char *cp_version(void)
 {
-    return "0.1.0";
+    return CERTPILOT_VERSION;
 }
 
 void err_clear(struct err *e)

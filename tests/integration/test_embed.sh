@@ -47,6 +47,16 @@ cp_verify_cert "$CP_WORK/state2/certs/out.example.test" out.example.test || cp_f
 
 # The installed header stands alone, in C and in C++-compatible strict C.
 printf '#include <certpilot/certpilot.h>\nint main(void) { return cp_exit_code(CP_OK); }\n' >"$CP_WORK/outside/tiny.c"
+# Every other example builds against the installed library too (examples/tls-server.c:
+# tests/integration/test_tls_server.sh runs it).
+for ex in "$CP_SOURCE_DIR"/examples/*.c; do
+    base=$(basename "$ex" .c)
+    [ "$base" != embed ] || continue
+    # shellcheck disable=SC2046 # pkg-config output is meant to be split
+    cc -std=c11 -Wall -Werror "${san[@]}" "$ex" $(pkg-config --cflags --libs certpilot) -o "$CP_WORK/outside/$base" ||
+        cp_fail "examples/$base.c does not build against the installed library"
+done
+
 # shellcheck disable=SC2046
 cc -std=c99 -pedantic -Wall -Werror -I"$prefix/include" -c "$CP_WORK/outside/tiny.c" -o "$CP_WORK/outside/tiny.o" ||
     cp_fail "the installed header does not compile alone"

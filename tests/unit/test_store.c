@@ -203,7 +203,8 @@ static void test_lock_exclusive(void **state)
     (void)state;
     assert_int_equal(store_open(root, &st, &err), CP_OK);
     assert_int_equal(store_lock(st, "x", &l1, &err), CP_OK);
-    assert_int_equal(store_lock(st, "x", &l2, &err), CP_EEXIST);
+    assert_int_equal(store_lock(st, "x", &l2, &err), CP_EBUSY);
+    assert_string_equal(cp_strerror(err.code), "busy (locked by another process)");
     assert_null(l2);
     assert_non_null(strstr(err.msg, "another certpilot"));
     store_unlock(l1);
