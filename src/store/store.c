@@ -924,6 +924,11 @@ void store_unlock(struct store_lock *lock)
 {
     if (lock == NULL)
         return;
+    /* Unlock before closing: a flock belongs to the open file, and a child another
+     * thread has just forked holds a copy of this descriptor until it closes it on its
+     * way to execve; a plain close would leave the lock held by that copy, and our
+     * own next store_lock of this certificate would find it busy. */
+    flock(lock->fd, LOCK_UN);
     close(lock->fd);
     free(lock);
 }

@@ -42,7 +42,7 @@ cp_assert_contains "$out" "not due a.prepost.test"
 
 # 3. renew --force of two certificates: one pre before both, one post after both.
 : >"$order"
-cp_certpilot -q renew --force --jobs 2 --pre-hook "$rec pre" --post-hook "$rec post" >/dev/null
+cp_certpilot renew --force --jobs 2 --pre-hook "$rec pre" --post-hook "$rec post" >"$CP_WORK/renew3.out" 2>&1 || cp_fail "renew --force: $(cat "$CP_WORK/renew3.out")"
 [ "$(head -n1 "$order")" = pre ] && [ "$(tail -n1 "$order")" = post ] || cp_fail "renew ran: $(ran)"
 [ "$(grep -c '^pre$' "$order")" = 1 ] && [ "$(grep -c '^post$' "$order")" = 1 ] || cp_fail "renew ran: $(ran)"
 [ "$(grep -c '^done ' "$order")" = 2 ] || cp_fail "renew did not renew both: $(ran)"

@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +212,39 @@ static void test_lock_exclusive(void **state)
     assert_int_equal(store_lock(st, "x", &l2, &err), CP_OK);
     store_unlock(l2);
     store_unlock(NULL);
+    store_free(st);
+    test_rm_rf(root);
+    free(root);
+}
+
+/* A child forked while a lock is held (a hook another thread starts) keeps a copy of
+ * the lock's descriptor until it execs; unlocking must free the lock all the same. */
+static void test_unlock_with_forked_copy(void **state)
+{
+    char *root = test_tmpdir("cp-store");
+    struct store *st = NULL;
+    struct err err = {0};
+    struct store_lock *l1 = NULL, *l2 = NULL;
+    int go[2];
+    pid_t pid;
+    char c;
+
+    (void)state;
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(store_open(root, &st, &err), CP_OK);
+    assert_int_equal(store_lock(st, "x", &l1, &err), CP_OK);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {  /* holds the inherited descriptor until told to go */
+        close(go[1]);
+        _exit(read(go[0], &c, 1) < 0 ? 1 : 0);
+    }
+    close(go[0]);
+    store_unlock(l1);
+    assert_int_equal(store_lock(st, "x", &l2, &err), CP_OK);
+    store_unlock(l2);
+    close(go[1]);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
     store_free(st);
     test_rm_rf(root);
     free(root);
@@ -936,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_cert_versions),
         cmocka_unit_test(test_list_and_names),
         cmocka_unit_test(test_lock_exclusive),
+        cmocka_unit_test(test_unlock_with_forked_copy),
         cmocka_unit_test(test_cert_load),
         cmocka_unit_test(test_account_key_kept),
         cmocka_unit_test(test_root_permissions),
