@@ -21,7 +21,8 @@
 #include "deploy/target.h"
 
 /* The settings every Alibaba target knows, for its kv_check_known list. */
-#define ALI_COMMON_SETTINGS "endpoint", "signature", "access_key_id", "ca_bundle", "name"
+#define ALI_COMMON_SETTINGS "endpoint", "signature", "access_key_id", "ca_bundle", "name", "sts_endpoint", \
+    "metadata_endpoint"
 
 /* Alibaba's limit on uploaded certificate names (CAS: 64 characters). */
 #define ALI_NAME_MAX 64
