@@ -14,6 +14,7 @@
 
 #include "cloud/aliyun/client.h"
 #include "cloud/aliyun/creds.h"
+#include "cloud/aliyun/region.h"
 #include "support/files.h"
 #include "util/buf.h"
 #include "util/str.h"
@@ -316,6 +317,39 @@ static void test_oidc(void **state)
     free(dir);
 }
 
+/* One place for signature=, region= and endpoint= (cloud/aliyun/region.c). */
+static void test_settings_parse(void **state)
+{
+    static const struct aliyun_endpoint_rule dns = {"alidns", "alidns.aliyuncs.com"}, fc = {"fcv3", NULL};
+    struct kv kv[] = {{"region", "ap-southeast-1"}, {"signature", "v2"}};
+    struct kvlist l = {kv, 2}, none = {NULL, 0};
+    struct aliyun_settings as;
+    struct err e;
+
+    (void)state;
+    assert_int_equal(aliyun_settings_parse(&l, "alidns", &dns, &as, &e), CP_OK);
+    assert_string_equal(as.endpoint, "alidns.ap-southeast-1.aliyuncs.com");
+    assert_string_equal(as.region, "ap-southeast-1");
+    assert_int_equal(as.sig, ALIYUN_SIG_V2);
+    aliyun_settings_free(&as);
+    assert_int_equal(aliyun_settings_parse(&none, "alidns", &dns, &as, &e), CP_OK);
+    assert_string_equal(as.endpoint, "alidns.aliyuncs.com");
+    assert_null(as.region);
+    aliyun_settings_free(&as);
+    assert_int_equal(aliyun_settings_parse(&none, "alifc", &fc, &as, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, "alifc: region is not set (the service's region, such as cn-hangzhou)");
+    aliyun_settings_free(&as);
+    kv[1] = (struct kv){"signature", "v4"};
+    assert_int_equal(aliyun_settings_parse(&l, "alifc", &fc, &as, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, "alifc: signature must be v3 or v2, not \"v4\"");
+    aliyun_settings_free(&as);
+    kv[0] = (struct kv){"region", "eu-west-2"};
+    kv[1] = (struct kv){"endpoint", "127.0.0.1:1"};
+    assert_int_equal(aliyun_settings_parse(&l, "alifc", &fc, &as, &e), CP_EUSAGE);
+    assert_string_equal(e.msg, "alifc: region \"eu-west-2\" does not exist (did you mean \"eu-west-1\"?)");
+    aliyun_settings_free(&as);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_imds),
         cmocka_unit_test(test_imds_errors),
         cmocka_unit_test(test_oidc),
+        cmocka_unit_test(test_settings_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
