@@ -49,8 +49,9 @@ int ali_conn_open(struct ali_conn *c, const char *what, const char *version, con
     free(as.region);
     if (rc != CP_OK || (rc = read_prefix(c, s, err)) != CP_OK)
         return rc;
-    struct aliyun_creds_opts ko = {.key_id_override = kv_get(s, "access_key_id"), .ca_bundle = ca != NULL ? ca : opts->ca_bundle,
-                                   .sts_endpoint = kv_get(s, "sts_endpoint"), .http = opts->http, .log = opts->log,
+    struct aliyun_creds_opts ko = {.key_id_override = kv_get(s, "access_key_id"),
+                                   .ca_bundle = ca != NULL ? ca : opts->ca_bundle, .http = opts->http,
+                                   .sts_endpoint = kv_get(s, "sts_endpoint"), .log = opts->log,
                                    .metadata_endpoint = kv_get(s, "metadata_endpoint")};
     if ((rc = aliyun_creds_open(&ko, &c->creds, err)) != CP_OK) {
         err_prefix(err, "%s: ", what);

@@ -108,7 +108,8 @@ static char *endpoint_or(const struct aliyun_creds_opts *o, const char *setting,
  * for $ALIBABA_CLOUD_STS_REGION, or sts.aliyuncs.com. */
 static char *sts_endpoint(const struct aliyun_creds_opts *o)
 {
-    const char *region = creds_env(o, "ALIBABA_CLOUD_STS_REGION"), *vpc = creds_env(o, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED");
+    const char *region = creds_env(o, "ALIBABA_CLOUD_STS_REGION");
+    const char *vpc = creds_env(o, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED");
 
     if (creds_set(o->sts_endpoint) || creds_set(creds_env(o, "ALIBABA_CLOUD_STS_ENDPOINT")) || !creds_set(region))
         return endpoint_or(o, o->sts_endpoint, "ALIBABA_CLOUD_STS_ENDPOINT", STS_DEFAULT_ENDPOINT);
@@ -176,8 +177,10 @@ struct http_transport *creds_src_http(struct aliyun_creds_src *s, struct err *er
  * none is set; all three or none, as the SDK's OIDCRoleArnCredentialsProvider builder. */
 static int from_oidc(const struct aliyun_creds_opts *o, struct aliyun_creds **out, struct err *err)
 {
-    const char *role = creds_env(o, "ALIBABA_CLOUD_ROLE_ARN"), *prov = creds_env(o, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN");
-    const char *file = creds_env(o, "ALIBABA_CLOUD_OIDC_TOKEN_FILE"), *name = creds_env(o, "ALIBABA_CLOUD_ROLE_SESSION_NAME");
+    const char *role = creds_env(o, "ALIBABA_CLOUD_ROLE_ARN");
+    const char *prov = creds_env(o, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN");
+    const char *file = creds_env(o, "ALIBABA_CLOUD_OIDC_TOKEN_FILE");
+    const char *name = creds_env(o, "ALIBABA_CLOUD_ROLE_SESSION_NAME");
     int rc;
 
     if (!creds_set(prov) && !creds_set(file))

@@ -15,13 +15,14 @@
 #define CREDS_FILE_MAX (64u * 1024)
 #define MAX_DURATION 43200  /* STS: a role's longest session is 12 hours */
 
+enum { K_TYPE, K_ID, K_SECRET, K_TOKEN, K_ROLE_ARN, K_SESSION, K_POLICY, K_DURATION, K_ROLE_NAME, K_N };
+
 struct profile {
     const char *name;
     bool found;
-    char *v[9];  /* by the index of keys[] */
+    char *v[K_N];  /* by the K_* index of keys[] */
 };
 
-enum { K_TYPE, K_ID, K_SECRET, K_TOKEN, K_ROLE_ARN, K_SESSION, K_POLICY, K_DURATION, K_ROLE_NAME, K_N };
 static const char *const keys[K_N] = {"type", "access_key_id", "access_key_secret", "security_token", "role_arn",
                                       "role_session_name", "policy", "duration_seconds", "role_name"};
 
@@ -120,6 +121,17 @@ static int role_arn(const struct aliyun_creds_opts *o, struct profile *p, const 
                       o->key_id_override, &s->base, err);
 }
 
+/* The credentials of a checked profile, by its type. */
+static int from_profile(const struct aliyun_creds_opts *o, struct profile *p, const char *path,
+                        struct aliyun_creds **out, struct err *err)
+{
+    if (is(p, "ram_role_arn"))
+        return role_arn(o, p, path, out, err);
+    if (is(p, "ecs_ram_role"))
+        return creds_imds_new(o, p->v[K_ROLE_NAME], "ecs_ram_role profile of the credentials file", out, err);
+    return creds_make(p->v[K_ID], p->v[K_SECRET], p->v[K_TOKEN], "credentials file", o->key_id_override, out, err);
+}
+
 static int parse_with(const struct aliyun_creds_opts *o, const char *text, const char *path, const char *name,
                       struct aliyun_creds **out, struct err *err)
 {
@@ -132,14 +144,8 @@ static int parse_with(const struct aliyun_creds_opts *o, const char *text, const
     else if (line > 0)  /* inih reads lines of at most 200 bytes: a longer one shows up as a bad line */
         rc = err_set(err, CP_EINVALID, "credentials file %s: line %d is not \"name = value\" or is longer than "
                      "200 bytes (give a long STS token in ALIBABA_CLOUD_SECURITY_TOKEN)", path, line);
-    else if ((rc = check_profile(&p, path, err)) != CP_OK)
-        ;
-    else if (is(&p, "ram_role_arn"))
-        rc = role_arn(o, &p, path, out, err);
-    else if (is(&p, "ecs_ram_role"))
-        rc = creds_imds_new(o, p.v[K_ROLE_NAME], "ecs_ram_role profile of the credentials file", out, err);
-    else
-        rc = creds_make(p.v[K_ID], p.v[K_SECRET], p.v[K_TOKEN], "credentials file", o->key_id_override, out, err);
+    else if ((rc = check_profile(&p, path, err)) == CP_OK)
+        rc = from_profile(o, &p, path, out, err);
     profile_free(&p);
     if (rc != CP_OK) {
         aliyun_creds_free(*out);
