@@ -1,13 +1,15 @@
 /* The Alibaba Cloud credentials file, ~/.alibabacloud/credentials
  * (aliyun_creds_parse, what aliyun_creds_load reads from the file), for
  * profile "default" and for a named one with a key id from settings. What it
- * accepts is a key id and a secret (and a token for type sts); what it
+ * accepts is a key id and a secret (and a token for type sts), or a source of
+ * temporary credentials (ram_role_arn, ecs_ram_role) not asked yet; what it
  * refuses gives one clean line that does not depend on a secret or a token. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cloud/aliyun/creds.h"
+#include "cloud/aliyun/creds_src.h"
 #include "common.h"
 
 
@@ -37,6 +39,25 @@ static void check_no_secret(const char *text, const char *profile, const char *i
     }
 }
 
+/* A profile of temporary credentials: no values yet; ram_role_arn holds the AccessKey that signs AssumeRole
+ * and a role ARN, ecs_ram_role neither. */
+static void check_source(const struct aliyun_creds *c, const char *id_override)
+{
+    const struct aliyun_creds_src *s = c->src;
+
+    if (c->key_id != NULL || c->secret != NULL || c->security_token != NULL || c->expires != 0)
+        abort();
+    if (s->kind == CREDS_ROLE_ARN) {
+        if (strcmp(c->source, "ram_role_arn profile of the credentials file") != 0 || s->base == NULL ||
+            s->base->secret == NULL || s->base->secret[0] == '\0' || s->role_arn == NULL || s->role_arn[0] == '\0' ||
+            s->duration < STS_MIN_DURATION || (id_override && strcmp(s->base->key_id, id_override) != 0))
+            abort();
+    } else if (s->kind != CREDS_IMDS || strcmp(c->source, "ecs_ram_role profile of the credentials file") != 0 ||
+               s->base != NULL) {
+        abort();
+    }
+}
+
 static void one(const char *text, const char *profile, const char *id_override)
 {
     struct aliyun_creds *c = NULL;
@@ -48,6 +69,11 @@ static void one(const char *text, const char *profile, const char *id_override)
         check_no_secret(text, profile, id_override, rc, e.msg);
         if (c != NULL)
             abort();
+        return;
+    }
+    if (c != NULL && c->src != NULL) {  /* ram_role_arn / ecs_ram_role: fetched on first use, nothing yet */
+        check_source(c, id_override);
+        aliyun_creds_free(c);
         return;
     }
     if (c == NULL || c->key_id == NULL || c->key_id[0] == '\0' || c->secret == NULL || c->secret[0] == '\0' ||

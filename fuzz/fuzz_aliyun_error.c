@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     json_t *reply = json_loadb((const char *)data, len, 0, NULL);
     char secret[] = SECRET, token[] = TOKEN;
-    struct aliyun_creds k = {"AK", secret, token, "fuzz"};
+    struct aliyun_creds k = {.key_id = "AK", .secret = secret, .security_token = token, .source = "fuzz"};
     const char *sent = (len & 1) ? SENT : NULL;  /* half the runs: the request carried a key */
     char line[256], tiny[8];
     int rc;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/aliyun/region.h"
 #include "deploy/aliyun.h"
 #include "deploy/common.h"
 #include "util/str.h"
@@ -130,8 +131,8 @@ static int endpoint_of(const struct kvlist *s, char **out, struct err *err)
         return CP_OK;
     if (region == NULL)
         return err_set(err, CP_EUSAGE, WHAT ": region is not set (the API group's region, such as cn-hangzhou)");
-    if (!is_id(region))
-        return err_set(err, CP_EUSAGE, WHAT ": region \"%s\" is not a region id such as cn-hangzhou", region);
+    if (aliyun_region_check(WHAT, region, err) != CP_OK)
+        return CP_EUSAGE;
     *out = str_printf("apigateway.%s.aliyuncs.com", region);
     return *out != NULL ? CP_OK : err_nomem(err);
 }

@@ -3,28 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/aliyun/region.h"
 #include "util/str.h"
 
 #define CAS_VERSION "2020-04-07"
 #define CAS_REGION "cn-hangzhou"
-
-/* Alibaba Cloud's public regions (the Regions and zones page of the ECS documentation). */
-static const char *const regions[] = {
-    "cn-hangzhou", "cn-shanghai", "cn-qingdao", "cn-beijing", "cn-zhangjiakou", "cn-huhehaote",
-    "cn-wulanchabu", "cn-shenzhen", "cn-heyuan", "cn-guangzhou", "cn-chengdu", "cn-nanjing", "cn-fuzhou",
-    "cn-wuhan-lr", "cn-hongkong", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-3",
-    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ap-south-1", "us-east-1", "us-west-1",
-    "eu-west-1", "eu-central-1", "me-east-1", "me-central-1", "cn-shanghai-finance-1",
-    "cn-shenzhen-finance-1", "cn-beijing-finance-1", NULL,
-};
-
-bool ali_region_known(const char *r)
-{
-    for (size_t i = 0; r != NULL && regions[i] != NULL; i++)
-        if (strcmp(regions[i], r) == 0)
-            return true;
-    return false;
-}
 
 static int read_region(const struct kvlist *s, const char *key, const char *def, const char *what, char **out,
                        struct err *err)
@@ -35,9 +18,11 @@ static int read_region(const struct kvlist *s, const char *key, const char *def,
         return err_set(err, CP_EUSAGE, "%s: %s is not set (the service's region, such as cn-hangzhou)", what, key);
     if (v == NULL)
         v = def;
-    if (!ali_region_known(v))
-        return err_set(err, CP_EUSAGE, "%s: %s \"%s\" is not an Alibaba Cloud region id such as cn-hangzhou",
-                       what, key, v);
+    if (!aliyun_region_known(v)) {
+        char w[96];  /* cas_region: say which setting */
+        snprintf(w, sizeof(w), strcmp(key, "region") == 0 ? "%s" : "%s: %s", what, key);
+        return aliyun_region_check(w, v, err);
+    }
     return (*out = str_dup(v)) != NULL ? CP_OK : err_nomem(err);
 }
 

@@ -26,9 +26,6 @@ struct ali_byid {
     char *region, *cas_region;
 };
 
-/* Is r one of Alibaba Cloud's public region ids ("cn-hangzhou")? */
-bool ali_region_known(const char *r);
-
 /*
  * Read region and cas_region and open both clients; the service's
  * endpoint is host.<region>.aliyuncs.com (host "alb").

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/aliyun/region.h"
 #include "deploy/alicas.h"
 #include "deploy/common.h"
 #include "util/str.h"
@@ -205,9 +206,8 @@ static int read_settings(struct cas_target *t, const struct kvlist *s, const str
 
     if (rc == CP_OK)
         rc = deploy_get_bool(s, "delete_old", false, &t->delete_old, WHAT, err);
-    if (rc == CP_OK && region != NULL &&
-        (*region == '\0' || strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region)))
-        rc = err_set(err, CP_EUSAGE, WHAT ": region \"%s\" is not a region id such as ap-southeast-1", region);
+    if (rc == CP_OK && region != NULL)
+        rc = aliyun_region_check(WHAT, region, err);
     if (rc == CP_OK && region != NULL && (endpoint = str_printf("cas.%s.aliyuncs.com", region)) == NULL)
         rc = err_nomem(err);
     if (rc == CP_OK)

@@ -33,7 +33,7 @@
 #include <openssl/sha.h>
 
 #include "crypto/cert.h"
-#include "deploy/aliregion.h"
+#include "cloud/aliyun/region.h"
 #include "deploy/aliyun.h"
 #include "deploy/common.h"
 #include "util/str.h"
@@ -454,7 +454,7 @@ static int read_ids(struct clb_target *t, const struct kvlist *s, struct err *er
         return err_set(err, CP_EUSAGE, WHAT ": load_balancer \"%s\" is not a LoadBalancerId (lb-...)", lb);
     if (region == NULL)
         return err_set(err, CP_EUSAGE, WHAT ": region is not set (the load balancer's region, such as cn-hangzhou)");
-    if ((rc = ali_region_check(WHAT, region, err)) != CP_OK)
+    if ((rc = aliyun_region_check(WHAT, region, err)) != CP_OK)
         return rc;
     if (kv_get(s, "port") == NULL)
         return err_set(err, CP_EUSAGE, WHAT ": port is not set (the HTTPS listener's port)");

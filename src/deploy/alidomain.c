@@ -37,7 +37,7 @@
 #include <strings.h>
 
 #include "crypto/cert.h"
-#include "deploy/aliregion.h"
+#include "cloud/aliyun/region.h"
 #include "deploy/aliyun.h"
 #include "deploy/common.h"
 #include "util/clock.h"
@@ -435,7 +435,7 @@ static int endpoint_of(const struct dom_product *p, const struct kvlist *s, char
         return (*out = str_dup(p->endpoint)) != NULL ? CP_OK : err_nomem(err);
     if (region == NULL)
         region = DEFAULT_REGION;
-    if ((rc = ali_region_check(p->what, region, err)) != CP_OK)
+    if ((rc = aliyun_region_check(p->what, region, err)) != CP_OK)
         return rc;
     *out = str_printf("%s.%s.aliyuncs.com", p->endpoint, region);
     return *out != NULL ? CP_OK : err_nomem(err);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cloud/aliyun/region.h"
 #include "cloud/aliyun/sign.h"
 #include "deploy/alibyid.h"
 #include "deploy/common.h"
@@ -126,9 +127,8 @@ static int read_settings(struct fc_target *t, const struct kvlist *s, const stru
         rc = err_set(err, CP_EUSAGE, WHAT ": domain is not set (the custom domain name in Function Compute)");
     if (rc == CP_OK && (rc = ali_check_domains(WHAT, one, 1, err)) == CP_OK && region == NULL)
         rc = err_set(err, CP_EUSAGE, WHAT ": region is not set (the service's region, such as cn-hangzhou)");
-    if (rc == CP_OK && !ali_region_known(region))
-        rc = err_set(err, CP_EUSAGE, WHAT ": region \"%s\" is not an Alibaba Cloud region id such as cn-hangzhou",
-                     region);
+    if (rc == CP_OK)
+        rc = aliyun_region_check(WHAT, region, err);
     if (rc == CP_OK && ((t->domain = str_dup(domain)) == NULL || (enc = aliyun_pct_encode(domain)) == NULL ||
                         (host = str_printf("fcv3.%s.aliyuncs.com", region)) == NULL ||
                         (t->path = str_printf("/" FC_VERSION "/custom-domains/%s", enc)) == NULL))

@@ -5,6 +5,7 @@
 
 #include <openssl/sha.h>
 
+#include "cloud/aliyun/region.h"
 #include "crypto/cert.h"
 #include "crypto/key.h"
 #include "util/redact.h"
@@ -14,20 +15,6 @@
 #define DEFAULT_PREFIX "certpilot-"
 #define SERIAL_DIGITS 32
 #define ECHO_MIN 8  /* this many characters of the key's base64 in a row in a reply are a piece of it */
-
-static int read_signature(const struct kvlist *s, const char *what, enum aliyun_sigver *sig, struct err *err)
-{
-    const char *v = kv_get(s, "signature");
-
-    *sig = ALIYUN_SIG_V3;
-    if (v == NULL || strcmp(v, "v3") == 0)
-        return CP_OK;
-    if (strcmp(v, "v2") == 0) {
-        *sig = ALIYUN_SIG_V2;
-        return CP_OK;
-    }
-    return err_set(err, CP_EUSAGE, "%s: signature must be v3 or v2, not \"%s\"", what, v);
-}
 
 /* The name setting: Alibaba accepts letters, digits, '_' and '-' in certificate names. */
 static int read_prefix(struct ali_conn *c, const struct kvlist *s, struct err *err)
@@ -47,17 +34,26 @@ int ali_conn_open(struct ali_conn *c, const char *what, const char *version, con
                   const struct kvlist *s, const struct deploy_opts *opts, struct err *err)
 {
     struct aliyun_client_opts co = {.product = what, .version = version, .method = "POST", .log = opts->log};
-    const char *ep = kv_get(s, "endpoint"), *ca = kv_get(s, "ca_bundle");
+    const char *ca = kv_get(s, "ca_bundle");
+    /* the target made default_endpoint from its region (its own pattern) */
+    struct aliyun_endpoint_rule rule = {NULL, default_endpoint};
+    struct aliyun_settings as = {0};
     int rc;
 
     memset(c, 0, sizeof(*c));
     c->what = what;
     c->log = opts->log;
-    if ((rc = read_signature(s, what, &co.sig, err)) != CP_OK || (rc = read_prefix(c, s, err)) != CP_OK)
+    rc = aliyun_settings_parse(s, what, &rule, &as, err);
+    co.sig = as.sig;
+    c->endpoint = as.endpoint;
+    free(as.region);
+    if (rc != CP_OK || (rc = read_prefix(c, s, err)) != CP_OK)
         return rc;
-    if ((c->endpoint = str_dup(ep != NULL ? ep : default_endpoint)) == NULL)
-        return err_nomem(err);
-    if ((rc = aliyun_creds_load(aliyun_process_env, NULL, kv_get(s, "access_key_id"), &c->creds, err)) != CP_OK) {
+    struct aliyun_creds_opts ko = {.key_id_override = kv_get(s, "access_key_id"),
+                                   .ca_bundle = ca != NULL ? ca : opts->ca_bundle, .http = opts->http,
+                                   .sts_endpoint = kv_get(s, "sts_endpoint"), .log = opts->log,
+                                   .metadata_endpoint = kv_get(s, "metadata_endpoint")};
+    if ((rc = aliyun_creds_open(&ko, &c->creds, err)) != CP_OK) {
         err_prefix(err, "%s: ", what);
         return rc;
     }

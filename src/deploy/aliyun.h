@@ -7,8 +7,9 @@
  *
  * Common settings: endpoint (host[:port]), signature (v3, the default, or
  * v2), access_key_id, ca_bundle (tests; default the system trust store),
- * name (the prefix of uploaded certificate names). The secret comes only
- * from the environment or the credentials file (cloud/aliyun/creds.h).
+ * name (the prefix of uploaded certificate names), sts_endpoint and
+ * metadata_endpoint (where temporary credentials come from). The secret
+ * never is a setting (cloud/aliyun/creds.h: the SDKs' sources).
  * Every call is a POST with a form body: the private key never travels in
  * a URL, and nothing here logs a parameter or a reply.
  */
@@ -21,7 +22,8 @@
 #include "deploy/target.h"
 
 /* The settings every Alibaba target knows, for its kv_check_known list. */
-#define ALI_COMMON_SETTINGS "endpoint", "signature", "access_key_id", "ca_bundle", "name"
+#define ALI_COMMON_SETTINGS "endpoint", "signature", "access_key_id", "ca_bundle", "name", "sts_endpoint", \
+    "metadata_endpoint"
 
 /* Alibaba's limit on uploaded certificate names (CAS: 64 characters). */
 #define ALI_NAME_MAX 64

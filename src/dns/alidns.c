@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "cloud/aliyun/client.h"
+#include "cloud/aliyun/region.h"
 #include "util/str.h"
 
 #define ALIDNS_VERSION "2015-01-09"
@@ -411,26 +412,33 @@ static void alidns_free(struct dns_provider *base)
 }
 
 static const char *const known_settings[] = {"endpoint", "region", "signature", "ttl", "access_key_id",
-                                             "ca_bundle", NULL};
+                                             "ca_bundle", "sts_endpoint", "metadata_endpoint", NULL};
 
+/* Alidns endpoints: alidns.<region>.aliyuncs.com, or the global alidns.aliyuncs.com. */
 static int parse_settings(struct alidns *p, const struct kvlist *s, enum aliyun_sigver *sig, struct err *err)
 {
-    const char *v = kv_get(s, "signature"), *ep = kv_get(s, "endpoint"), *region = kv_get(s, "region");
+    static const struct aliyun_endpoint_rule rule = {"alidns", ALIDNS_ENDPOINT};
+    struct aliyun_settings as = {0};
     int rc;
 
     if ((rc = kv_check_known(s, known_settings, "alidns", err)) != CP_OK ||
         (rc = kv_get_long(s, "ttl", 1, 86400, &p->ttl, "alidns", err)) != CP_OK)
         return rc;
-    if (v != NULL && strcmp(v, "v3") != 0 && strcmp(v, "v2") != 0)
-        return err_set(err, CP_EUSAGE, "alidns: signature must be v3 or v2, not \"%s\"", v);
-    *sig = v != NULL && strcmp(v, "v2") == 0 ? ALIYUN_SIG_V2 : ALIYUN_SIG_V3;
-    if (ep != NULL)
-        p->endpoint = str_dup(ep);
-    else if (region != NULL)
-        p->endpoint = str_printf("alidns.%s.aliyuncs.com", region);
-    else
-        p->endpoint = str_dup(ALIDNS_ENDPOINT);
-    return p->endpoint != NULL ? CP_OK : err_nomem(err);
+    rc = aliyun_settings_parse(s, "alidns", &rule, &as, err);
+    *sig = as.sig;
+    p->endpoint = as.endpoint;
+    free(as.region);
+    return rc;
+}
+
+static int open_creds(struct alidns *p, const struct dns_provider_opts *opts, struct err *err)
+{
+    const struct kvlist *s = opts->settings;
+    struct aliyun_creds_opts ko = {.key_id_override = kv_get(s, "access_key_id"), .ca_bundle = kv_get(s, "ca_bundle"),
+                                   .sts_endpoint = kv_get(s, "sts_endpoint"), .log = opts->log,
+                                   .metadata_endpoint = kv_get(s, "metadata_endpoint")};
+
+    return aliyun_creds_open(&ko, &p->creds, err);
 }
 
 struct dns_provider *dns_alidns_new(const struct dns_provider_opts *opts, struct err *err)
@@ -445,8 +453,7 @@ struct dns_provider *dns_alidns_new(const struct dns_provider_opts *opts, struct
     p->base = (struct dns_provider){"alidns", alidns_add, alidns_remove, alidns_free};
     p->log = opts->log;
     if (parse_settings(p, opts->settings, &co.sig, err) != CP_OK ||
-        aliyun_creds_load(aliyun_process_env, NULL, kv_get(opts->settings, "access_key_id"), &p->creds,
-                          err) != CP_OK)
+        open_creds(p, opts, err) != CP_OK)
         goto fail;
     co.endpoint = p->endpoint;
     co.creds = p->creds;

@@ -28,7 +28,9 @@ Nth AddDomainRecord from now / throttles the next call of each action once / fai
 each action (with echo_key, its Message quotes the private key, as a careless server might;
 "echo_form": "percent", "json" or "lines" quotes all of it, percent-encoded, JSON-escaped or
 over several lines, instead of its first 200 characters on one line);
-GET /_fake/records lists every record; GET /_fake/cdn, /_fake/apigw, /_fake/cas what each
+POST /_fake/keys {"ID": {"secret", "token", "expires": epoch}} adds (temporary) keys; a key past
+"expires" is refused (InvalidSecurityToken.Expired); GET /_fake/callers the key id and action of
+every verified call; GET /_fake/records lists every record; GET /_fake/cdn, /_fake/apigw, /_fake/cas what each
 certificate product holds (chains and keys included: this is a test fake).
 """
 import argparse
@@ -122,6 +124,7 @@ class State:
         self.records = {}  # RecordId -> record dict, insertion ordered
         self.next_id = 100000
         self.nonces = set()
+        self.callers = []  # {key, action} of every verified call, in order
         self.fail_add = 0  # fail the Nth AddDomainRecord from now (0: never)
         self.throttle_once = set()
         self.fail_actions = set()
@@ -538,6 +541,8 @@ def key_of(st, key_id):
 
 def check_token(key, token):
     want = key.get("token")
+    if key.get("expires") is not None and datetime.datetime.now(datetime.timezone.utc).timestamp() > key["expires"]:
+        raise ApiError("InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
     if want is None and token is None:
         return
     if token is None:
@@ -610,15 +615,16 @@ def dispatch(st, req):
         if match(req):
             return handle(st, req)
     if "authorization" in req.headers:
-        _, action, version, pairs = verify_v3(st, req)
+        key_id, action, version, pairs = verify_v3(st, req)
     elif any(k == "Signature" for k, _ in req.query + req.form):
-        _, action, version, pairs = verify_v2(st, req)
+        key_id, action, version, pairs = verify_v2(st, req)
     else:
         raise ApiError("MissingParameter", "The request is not signed: neither an Authorization "
                        "header nor a Signature parameter.")
     product = PRODUCTS.get(version)
     if product is None:
         raise ApiError("InvalidVersion", "Specified parameter Version is not valid.")
+    st.callers.append({"key": key_id, "action": action})
     handler = product[1].get(action)
     if handler is None:
         raise ApiError("InvalidAction.NotFound", "Specified api is not found, please check your url "
@@ -708,6 +714,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.echo_key = bool(f.get("echo_key", False))
                 st.echo_form = f.get("echo_form", "plain")
                 return self.send_json(200, {"ok": True})
+            if path == "/_fake/keys" and self.command == "POST":  # temporary keys (the metadata fake's)
+                st.keys.update(json.loads(body or b"{}"))
+                return self.send_json(200, {"ok": True})
+            if path == "/_fake/callers":
+                return self.send_json(200, st.callers)
             if path == "/_fake/records":
                 return self.send_json(200, list(st.records.values()))
             if path == "/_fake/cdn":

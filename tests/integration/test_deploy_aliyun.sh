@@ -208,7 +208,7 @@ cp_check_err 2 'deploytool: alicas: unknown setting "delete_olds" (did you mean 
 cp_expect_fail "$DEPLOYTOOL" "$state" "$name" "alicas:$C,signature=v4"
 cp_check_err 2 'deploytool: alicas: signature must be v3 or v2, not "v4"'
 cp_expect_fail env -u ALIBABA_CLOUD_ACCESS_KEY_ID -u ALIBABA_CLOUD_ACCESS_KEY_SECRET \
-    "$DEPLOYTOOL" "$state" "$name" "alicas:$C"
+    ALIBABA_CLOUD_ECS_METADATA_DISABLED=true "$DEPLOYTOOL" "$state" "$name" "alicas:$C"
 cp_check_err 2 "deploytool: alicas: no Alibaba Cloud credentials"
 cp_expect_fail env ALIBABA_CLOUD_ACCESS_KEY_SECRET=wrong-Secret-4711 "$DEPLOYTOOL" -v "$state" "$name" \
     "alicdn:img.shop.example.test,$C"

@@ -262,7 +262,8 @@ static void test_creds_secret_without_id(void **state)
 
 static void test_creds_missing(void **state)
 {
-    const char *env[] = {"HOME=/nonexistent", NULL};
+    const char *env[] = {"HOME=/nonexistent", "ALIBABA_CLOUD_ECS_METADATA_DISABLED=TRUE", NULL};
+    const char *ecs[] = {"HOME=/nonexistent", NULL};
     struct aliyun_creds *c = NULL;
     struct err e;
 
@@ -270,7 +271,13 @@ static void test_creds_missing(void **state)
     assert_int_equal(aliyun_creds_load(fake_env, env, NULL, &c, &e), CP_EUSAGE);
     assert_string_equal(e.msg, "no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
                                "ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY) "
-                               "in the environment, or write ~/.alibabacloud/credentials");
+                               "in the environment, or write ~/.alibabacloud/credentials (the ECS RAM role is "
+                               "off: ALIBABA_CLOUD_ECS_METADATA_DISABLED)");
+    /* as the SDKs, the ECS RAM role is the last source: chosen now, asked on first use */
+    assert_int_equal(aliyun_creds_load(fake_env, ecs, NULL, &c, &e), CP_OK);
+    assert_string_equal(c->source, "ECS RAM role (metadata service)");
+    assert_null(c->secret);
+    aliyun_creds_free(c);
 }
 
 static const char creds_ini[] =
@@ -340,8 +347,10 @@ static void test_creds_file(void **state)
     assert_string_equal(c->security_token, "ci-token");
     aliyun_creds_free(c);
     c = NULL;
-    assert_int_equal(load_from_file(dir, "ecs", &c, &e), CP_EUSAGE);
-    assert_non_null(strstr(e.msg, "profile [ecs] has type \"ecs_ram_role\"; supported: access_key, sts"));
+    assert_int_equal(load_from_file(dir, "ecs", &c, &e), CP_OK);
+    assert_string_equal(c->source, "ecs_ram_role profile of the credentials file");
+    aliyun_creds_free(c);
+    c = NULL;
     assert_int_equal(load_from_file(dir, "half", &c, &e), CP_EINVALID);
     assert_non_null(strstr(e.msg, "profile [half] of type sts lacks security_token"));
     assert_int_equal(load_from_file(dir, "nope", &c, &e), CP_EUSAGE);
@@ -501,7 +510,7 @@ static void scripted_done(struct scripted *s)
 static struct aliyun_creds test_creds = {"AKID", "the-secret-value", NULL, "test"};
 
 static struct aliyun_client *scripted_client(struct scripted *s, const struct canned_reply *r, size_t n,
-                                             enum aliyun_sigver sig, const struct aliyun_creds *k)
+                                             enum aliyun_sigver sig, struct aliyun_creds *k)
 {
     struct aliyun_client_opts o = {.product = "alidns", .endpoint = "127.0.0.1:8443", .version = "2015-01-09",
                                    .sig = sig, .creds = k, .http = &s->t, .sleep_ms = record_sleep,

@@ -146,9 +146,9 @@ static void test_settings_errors(void **state)
     (void)state;
     expect_error("alialb:lsn-1", "alialb: region is not set (the service's region, such as cn-hangzhou)");
     expect_error("alialb:lsn-1,region=cn-atlantis",
-                 "alialb: region \"cn-atlantis\" is not an Alibaba Cloud region id such as cn-hangzhou");
+                 "alialb: region \"cn-atlantis\" does not exist (a region id such as cn-hangzhou or ap-southeast-1)");
     expect_error("alialb:lsn-1,region=cn-hangzhou,cas_region=mars-1",
-                 "alialb: cas_region \"mars-1\" is not an Alibaba Cloud region id such as cn-hangzhou");
+                 "alialb: cas_region: region \"mars-1\" does not exist (a region id such as cn-hangzhou or ap-southeast-1)");
     expect_error("alialb:region=cn-hangzhou", "alialb: listener is not set (the listener id, such as lsn-...)");
     expect_error("alinlb:lsn-1,as=sni,region=cn-hangzhou", "alinlb: as must be default or additional, not \"sni\"");
     expect_error("aliwaf:waf.example.com,region=cn-hangzhou",

@@ -440,7 +440,7 @@ static void test_settings_errors(void **state)
     expect_error("aliapigw:api.example.com,group=0123abcd", CP_EUSAGE,
                  "aliapigw: region is not set (the API group's region, such as cn-hangzhou)");
     expect_error("aliapigw:api.example.com,group=0123abcd,region=cn/x", CP_EUSAGE,
-                 "aliapigw: region \"cn/x\" is not a region id such as cn-hangzhou");
+                 "aliapigw: region \"cn/x\" does not exist (a region id such as cn-hangzhou or ap-southeast-1)");
     expect_error("aliapigw:group=0123abcd,region=cn-hangzhou", CP_EUSAGE,
                  "aliapigw: domain is not set (the group's custom domain names)");
     expect_error("aliapigw:api.example.com,group=a b,region=cn-hangzhou", CP_EUSAGE,
@@ -448,7 +448,7 @@ static void test_settings_errors(void **state)
     expect_error("alicas:shop.example", CP_EUSAGE,
                  "alicas: name \"shop.example\" must be 1 to 31 letters, digits, '_' or '-'");
     expect_error("alicas:delete_old=maybe", CP_EUSAGE, "alicas: delete_old \"maybe\" is not yes or no");
-    expect_error("alicas:region=Cn", CP_EUSAGE, "alicas: region \"Cn\" is not a region id such as ap-southeast-1");
+    expect_error("alicas:region=Cn", CP_EUSAGE, "alicas: region \"Cn\" does not exist (a region id such as cn-hangzhou or ap-southeast-1)");
     {
         struct deploy_target *t = build("alicdn:*.example.com,.img.example.com,EXAMPLE.org", NULL, NULL);
         assert_non_null(t);
@@ -460,6 +460,7 @@ static void test_settings_errors(void **state)
     unsetenv("ALICLOUD_ACCESS_KEY");
     unsetenv("ALICLOUD_SECRET_KEY");
     setenv("HOME", "/nonexistent-home-cp", 1);  /* no ~/.alibabacloud/credentials either */
+    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);  /* nor the ECS RAM role */
     {
         struct err err = {0};
         assert_null(build("alicas", NULL, &err));

@@ -265,6 +265,15 @@ static void registry(void **state)
     kv[0] = (struct kv){"zone", "bad zone"};
     assert_null(dns_provider_new("rfc2136", &o, &err));
     assert_string_equal(err.msg, "rfc2136: zone \"bad zone\" is not a DNS name");
+    /* alidns checks its region (cloud/aliyun/region.c) before it looks for credentials */
+    kv[0] = (struct kv){"region", "cn-hangzou"};
+    assert_null(dns_provider_new("alidns", &o, &err));
+    assert_int_equal(err.code, CP_EUSAGE);
+    assert_string_equal(err.msg, "alidns: region \"cn-hangzou\" does not exist (did you mean \"cn-hangzhou\"?)");
+    kv[0] = (struct kv){"region", "mars-north-9"};
+    assert_null(dns_provider_new("alidns", &o, &err));
+    assert_string_equal(err.msg, "alidns: region \"mars-north-9\" does not exist (a region id such as cn-hangzhou "
+                                 "or ap-southeast-1)");
 }
 
 /* A DNS server on 127.0.0.1 that answers NXDOMAIN to everything (so no

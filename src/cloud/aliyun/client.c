@@ -339,6 +339,10 @@ static int one_attempt(struct aliyun_client *c, const char *action, const struct
     struct attempt a;
     int rc;
 
+    if ((rc = aliyun_creds_fresh(c->o.creds, err)) != CP_OK) {
+        err_prefix(err, "%s: %s: ", c->o.product, action);
+        return rc;
+    }
     if ((rc = attempt_init(&a, err)) != CP_OK)
         return rc;
     rc = build(c, action, params, roa, &a, err);

@@ -36,7 +36,8 @@ struct aliyun_client_opts {
     /* "POST" (NULL: the default; parameters in a form body) or "GET" (parameters in the URL,
      * which the transport logs at debug level: never GET for a private key or other secret) */
     const char *method;
-    const struct aliyun_creds *creds;  /* borrowed; must outlive the client */
+    struct aliyun_creds *creds;        /* borrowed; must outlive the client; temporary ones are
+                                          refreshed before each attempt (aliyun_creds_fresh) */
     const char *ca_bundle;             /* tests only; NULL: the system trust store */
     const struct logger *log;          /* borrowed, may be NULL */
     struct http_transport *http;       /* borrowed; NULL: the client makes (and owns) a libcurl one */
