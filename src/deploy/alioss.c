@@ -24,7 +24,7 @@
 #include "cloud/aliyun/oss.h"
 #include "cloud/aliyun/osscname.h"
 #include "crypto/cert.h"
-#include "deploy/aliregion.h"
+#include "cloud/aliyun/region.h"
 #include "deploy/aliyun.h"
 #include "deploy/common.h"
 #include "util/str.h"
@@ -198,7 +198,7 @@ static int read_settings(struct oss_target *t, const struct kvlist *s, const str
     if (rc == CP_OK && region == NULL)
         rc = err_set(err, CP_EUSAGE, WHAT ": region is not set (the bucket's region, such as cn-hangzhou)");
     if (rc == CP_OK)
-        rc = ali_region_check(WHAT, region, err);
+        rc = aliyun_region_check(WHAT, region, err);
     if (rc == CP_OK && (rc = ali_get_list(s, "domain", &t->domains, &t->ndomains, err)) == CP_OK &&
         t->ndomains == 0)
         rc = err_set(err, CP_EUSAGE, WHAT ": domain is not set (the bucket's custom domains to serve this "

@@ -53,6 +53,7 @@ mode_of() {
     case $1 in
     'bash scripts/demo.sh'* | 'bash scripts/test.sh'*) echo "skip installs, builds and tests the project (this test is part of it)" ;;
     'cmake '* | 'ctest '*) echo "skip builds the project (its build is what runs here)" ;;
+    'apt-get install ./build-deb/'*) echo "skip installs the built packages as root (scripts/package-test.sh does it in fresh chroots)" ;;
     'bash scripts/package'*) echo "skip builds or installs Debian packages as root, for minutes (scripts/package-test.sh checks them in fresh chroots)" ;;
     'bash bench/'*) echo "skip benchmarks of minutes (integration.test_bench runs bench/batch.sh)" ;;
     'export ALIBABA_CLOUD_ACCESS_KEY_ID=...'*) echo "skip placeholder credentials (validation sets its own)" ;;

@@ -221,9 +221,12 @@ static void test_dns_settings(void **state)
     expect_dns_error(typo, 1, "aliesa: unknown setting \"signatur\" (did you mean \"signature\"?)");
     unsetenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
     unsetenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+    setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true", 1);  /* nor the ECS RAM role, the last source */
     expect_dns_error(NULL, 0, "aliesa: no Alibaba Cloud credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and "
                               "ALIBABA_CLOUD_ACCESS_KEY_SECRET (or ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY) "
-                              "in the environment, or write ~/.alibabacloud/credentials");
+                              "in the environment, or write ~/.alibabacloud/credentials (the ECS RAM role is "
+                              "off: ALIBABA_CLOUD_ECS_METADATA_DISABLED)");
+    unsetenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED");
 }
 
 int main(void)
