@@ -164,10 +164,9 @@ def parse_put(body):
 
 
 def certificate_of(conf):
-    from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     try:
-        leaf = x509.load_pem_x509_certificates(conf["Certificate"].encode())[0]
+        leaf = fake.load_pem_chain(conf["Certificate"])[0]  # cryptography 38 (Debian 12) has no load_pem_x509_certificates
         key = serialization.load_pem_private_key(conf["PrivateKey"].encode(), None)
     except (KeyError, ValueError, IndexError):
         raise OssError(400, "InvalidArgument", "Certificate and PrivateKey must be PEM.")
@@ -175,6 +174,12 @@ def certificate_of(conf):
     if pub(leaf.public_key()) != pub(key.public_key()):
         raise OssError(400, "InvalidArgument", "The certificate does not match the private key.")
     return leaf
+
+
+def valid_time(cert, which):
+    """not_valid_{before,after}_utc from cryptography 42 on; the naive UTC ones before (Debian 12: 38)."""
+    t = getattr(cert, "not_valid_%s_utc" % which, None)
+    return t if t is not None else getattr(cert, "not_valid_" + which).replace(tzinfo=datetime.timezone.utc)
 
 
 def put_cname(st, bucket, req):
@@ -199,8 +204,8 @@ def put_cname(st, bucket, req):
     domains[domain] = {"type": "Upload", "cert_id": "%d-cn-hangzhou" % st.oss_next_id,
                        "fingerprint": ":".join("%02X" % b for b in leaf.fingerprint(hashes.SHA1())),
                        "created": datetime.datetime.now(datetime.timezone.utc).strftime(fmt),
-                       "valid_start": leaf.not_valid_before_utc.strftime(fmt),
-                       "valid_end": leaf.not_valid_after_utc.strftime(fmt),
+                       "valid_start": valid_time(leaf, "before").strftime(fmt),
+                       "valid_end": valid_time(leaf, "after").strftime(fmt),
                        "chain": conf["Certificate"], "key": conf["PrivateKey"],
                        "updates": (now or {}).get("updates", 0) + 1}
     return b""
