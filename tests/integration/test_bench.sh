@@ -24,7 +24,9 @@ cp_expect_fail bash "$CP_SOURCE_DIR/bench/dns.sh" --batch many
 cp_check_err 2 "--batch needs a number"
 
 bash "$bench" --no-install --scenarios a,b,c --clients certpilot --count-b 3 --count-c 10 --jobs 4 --out "$out" \
-    >"$CP_WORK/stdout" 2>"$CP_WORK/stderr" || cp_fail "batch.sh failed: $(tail -n 20 "$CP_WORK/stderr")"
+    >"$CP_WORK/stdout" 2>"$CP_WORK/stderr" ||
+    cp_fail "batch.sh failed: $(grep -v -e '^pebble-challtestsrv - ' -e '^[a-z][a-z0-9]* *0x[0-9a-f]*$' \
+        "$CP_WORK/stderr" | tail -n 25); table: $(cat "$CP_WORK/stdout")"
 cmp -s "$out" "$CP_WORK/stdout" || cp_fail "--out differs from what was printed"
 table=$(cat "$out")
 
